@@ -1,0 +1,94 @@
+"""The project's exceptions: one small hierarchy whose errors carry fields, not only text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class WorkbookError(Exception):
+    """Base class of every error the workbook raises on purpose.
+
+    The CLI prints these as short messages and exits non-zero; anything else is a bug and
+    shows a traceback only with ``--debug``.
+    """
+
+    exit_code = 1
+
+
+class ConfigError(WorkbookError):
+    """``workbook.toml`` is unreadable or holds a value of the wrong kind."""
+
+    exit_code = 2
+
+
+class ParameterError(WorkbookError):
+    """A team, quarter or other parameter is malformed or unknown in the data."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation finding: what is wrong, where, and how to fix it.
+
+    Parameters
+    ----------
+    file : str
+        File name as the user knows it (``leads.csv``).
+    column : str or None
+        Column concerned, ``None`` for whole-file problems.
+    message : str
+        What is wrong, including what was received.
+    fix : str
+        How to fix it.
+    rows : tuple of int
+        Line numbers as the user sees them in the file (header is line 1); for Parquet the
+        1-based row number. At most ten are kept; ``n_rows`` counts them all.
+    n_rows : int
+        Number of offending rows in total.
+    severity : str
+        ``"error"`` stops the load; ``"warning"`` is reported as a data-quality anomaly.
+    """
+
+    file: str
+    column: str | None
+    message: str
+    fix: str
+    rows: tuple[int, ...] = ()
+    n_rows: int = 0
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file if self.column is None else f"{self.file}, column '{self.column}'"
+        text = f"{where}: {self.message}"
+        if self.rows:
+            shown = ", ".join(str(r) for r in self.rows)
+            more = f" and {self.n_rows - len(self.rows)} more" if self.n_rows > len(self.rows) else ""
+            text += f" (lines {shown}{more})"
+        return f"{text}. Fix: {self.fix}"
+
+
+@dataclass
+class DataValidationError(WorkbookError):
+    """A data directory failed validation; ``problems`` lists every finding."""
+
+    directory: str
+    problems: list[Problem] = field(default_factory=list)
+    exit_code = 2
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        errors = [p for p in self.problems if p.severity == "error"]
+        head = f"{self.directory}: {len(errors)} problem(s) found"
+        return "\n".join([head, *(f"- {p}" for p in errors)])
+
+
+class RenderError(WorkbookError):
+    """A report failed to render; carries the failing cell and the kept notebook."""
+
+    def __init__(self, message: str, *, cell: int | None = None, notebook: str | None = None):
+        super().__init__(message)
+        self.cell = cell
+        self.notebook = notebook
