@@ -48,6 +48,8 @@ class Problem:
         Number of offending rows in total.
     severity : str
         ``"error"`` stops the load; ``"warning"`` is reported as a data-quality anomaly.
+    unit : str
+        What ``rows`` count: ``"line"`` in a CSV file, ``"row"`` in a Parquet file.
     """
 
     file: str
@@ -57,14 +59,17 @@ class Problem:
     rows: tuple[int, ...] = ()
     n_rows: int = 0
     severity: str = "error"
+    unit: str = "line"
 
     def __str__(self) -> str:
         where = self.file if self.column is None else f"{self.file}, column '{self.column}'"
         text = f"{where}: {self.message}"
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows)
-            more = f" and {self.n_rows - len(self.rows)} more" if self.n_rows > len(self.rows) else ""
-            text += f" (lines {shown}{more})"
+            more = (
+                f" and {self.n_rows - len(self.rows)} more" if self.n_rows > len(self.rows) else ""
+            )
+            text += f" ({self.unit}s {shown}{more})"
         return f"{text}. Fix: {self.fix}"
 
 

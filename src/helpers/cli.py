@@ -1,0 +1,136 @@
+"""The ``workbook`` command line: validate data, make sample data, render reports.
+
+Errors the workbook raises on purpose are printed as a few lines and exit non-zero; a
+traceback is shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import WorkbookError
+
+DEFAULT_DATA = "data/sample"
+DEFAULT_OUT = "reports"
+DEFAULT_NOTEBOOK = "notebooks/reports/team_quarterly_report.ipynb"
+
+
+class _Group(click.Group):
+    """Turns workbook errors into short messages and exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WorkbookError as err:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: {err}", err=True)
+            sys.exit(err.exit_code)
+
+
+@click.group(cls=_Group)
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Alignment Workbook: shared sales and marketing metrics, reports and training."""
+    ctx.obj = {"debug": debug}
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=DEFAULT_DATA)
+def validate(directory: Path) -> None:
+    """Check a data directory and print a summary (exit 0) or its problems (exit 2)."""
+    from .dataset import load_dataset
+    from .summary import dataset_summary
+
+    dataset = load_dataset(directory)
+    click.echo(dataset_summary(dataset))
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder to write the data directory into.",
+)
+@click.option(
+    "--leads",
+    type=click.IntRange(min=100),
+    default=None,
+    help="Number of leads (default: the bundled sample's size).",
+)
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
+def sample(out_dir: Path, leads: int | None, seed: int) -> None:
+    """Generate a realistic sample data directory (deterministic for a given seed)."""
+    from .sample import generate_sample
+
+    kwargs = {"seed": seed, "show_progress": True}
+    if leads is not None:
+        kwargs["leads"] = leads
+    rows = generate_sample(out_dir, **kwargs)
+    for table, count in rows.items():
+        click.echo(f"{table:>14}: {count:>10,} rows")
+    click.echo(f"written to {out_dir}")
+
+
+@main.command()
+@click.option(
+    "--quarter", default=None, help="Fiscal quarter, e.g. 2026Q3 (default: latest complete)."
+)
+@click.option(
+    "--team",
+    "teams",
+    multiple=True,
+    help="Team id, or 'all' for the company; repeat for several (default: every team and all).",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA,
+    show_default=True,
+    help="Data directory.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Reports rendered at once (default: one per core).",
+)
+@click.option(
+    "--notebook",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=DEFAULT_NOTEBOOK,
+    show_default=True,
+    help="Report notebook.",
+)
+def reports(quarter, teams, data_dir, out_dir, jobs, notebook) -> None:
+    """Render the HTML report of every team (and the company) for a quarter."""
+    from .dataset import ALL_TEAMS, load_dataset
+    from .runner import render_reports
+
+    dataset = load_dataset(data_dir)
+    chosen = dataset.quarter(quarter) if quarter else dataset.latest_complete_quarter
+    names = [dataset.check_team(t) for t in teams] or [*dataset.teams, ALL_TEAMS]
+    outcomes = render_reports(notebook, data_dir, out_dir, str(chosen), names, jobs=jobs)
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in failed:
+        click.echo(f"failed: {outcome.quarter} {outcome.team}: {outcome.error}", err=True)
+    rendered = len(outcomes) - len(failed)
+    click.echo(f"{rendered} report(s) rendered, {len(failed)} failed")
+    click.echo(str(Path(out_dir) / "index.html"))
+    if failed:
+        sys.exit(1)

@@ -1,0 +1,291 @@
+"""Loading a data directory into validated, typed tables (SPEC sections 1 and 2)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Config, load_config
+from .errors import DataValidationError, ParameterError, Problem
+from .loading import SourceFile, find_table_file, parse_column, read_source
+from .periods import Quarter, quarter_index
+from .schema import TABLES
+from .validation import check_columns, check_events, check_opportunities, check_references
+
+ALL_TEAMS = "all"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A validated data directory: typed tables, settings and what was found on the way.
+
+    Timestamps are naive wall-clock times in ``config.timezone``. Optional tables that are
+    absent are listed in ``missing_tables``; ``anomalies`` holds flagged (non-fatal) findings.
+    """
+
+    directory: Path
+    config: Config
+    tables: Mapping[str, pd.DataFrame]
+    files: Mapping[str, str] = field(default_factory=dict)
+    anomalies: tuple[Problem, ...] = ()
+
+    def has(self, name: str) -> bool:
+        """Whether the optional table ``name`` was supplied."""
+        return name in self.tables
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        """The table called ``name``; a clear KeyError names the missing file."""
+        if name not in self.tables:
+            raise KeyError(f"table '{name}' is not in {self.directory.name} (add {name}.csv)")
+        return self.tables[name]
+
+    @property
+    def missing_tables(self) -> tuple[str, ...]:
+        """Optional tables not supplied."""
+        return tuple(name for name in TABLES if name not in self.tables)
+
+    @property
+    def teams(self) -> list[str]:
+        """Team ids in file order."""
+        return self.tables["teams"]["team"].tolist()
+
+    def team_name(self, team: str) -> str:
+        """Display name of ``team`` (``all`` is the company)."""
+        if team == ALL_TEAMS:
+            return "All teams (company)"
+        names = self.tables["teams"].set_index("team")["name"]
+        return str(names.get(team, team))
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """Extraction date: ``as_of`` from workbook.toml, else the day after the last timestamp."""
+        if self.config.as_of is not None:
+            return pd.Timestamp(self.config.as_of)
+        latest = max(
+            self.tables["leads"]["created_at"].max(), self.tables["lead_events"]["at"].max()
+        )
+        return latest.normalize() + pd.Timedelta(days=1)
+
+    @property
+    def quarters(self) -> list[Quarter]:
+        """Fiscal quarters from the first lead to the as-of date, oldest first."""
+        fy = self.config.fiscal_year_start_month
+        first = Quarter.containing(self.tables["leads"]["created_at"].min(), fy)
+        last = Quarter.containing(self.as_of - pd.Timedelta(microseconds=1), fy)
+        return [first.shift(i) for i in range(last.index - first.index + 1)]
+
+    @property
+    def latest_complete_quarter(self) -> Quarter:
+        """The latest quarter that ended on or before the as-of date."""
+        complete = [q for q in self.quarters if q.end <= self.as_of]
+        if not complete:
+            raise ParameterError(
+                f"{self.directory.name}: no complete quarter before the as-of date "
+                f"{self.as_of.date()}; pass --quarter explicitly."
+            )
+        return complete[-1]
+
+    def quarter(self, text: str) -> Quarter:
+        """Parse and check a quarter parameter against the data.
+
+        Raises
+        ------
+        ParameterError
+            When it is malformed or outside the quarters the data covers.
+        """
+        quarter = Quarter.parse(text, self.config.fiscal_year_start_month)
+        known = self.quarters
+        if quarter not in known:
+            raise ParameterError(
+                f"quarter {quarter} is not in the data, which covers {known[0]} to {known[-1]}; "
+                "pick a quarter in that range."
+            )
+        return quarter
+
+    def check_team(self, team: str) -> str:
+        """Check a team parameter: a team id from teams.csv or ``all``.
+
+        Raises
+        ------
+        ParameterError
+            For any other value (path separators and quotes included).
+        """
+        if team == ALL_TEAMS or team in set(self.teams):
+            return team
+        known = ", ".join([ALL_TEAMS, *self.teams])
+        raise ParameterError(f"team {team!r} is not in teams.csv; use one of: {known}.")
+
+    def quarter_of(self, timestamps: pd.Series) -> pd.Series:
+        """Running fiscal quarter index of each timestamp (compare with ``Quarter.index``)."""
+        return quarter_index(timestamps, self.config.fiscal_year_start_month)
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the names and bytes of the files read (first 16 hex digits)."""
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            path = self.directory / self.files[name]
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+        config = self.directory / "workbook.toml"
+        if config.exists():
+            digest.update(config.read_bytes())
+        return digest.hexdigest()[:16]
+
+
+def _typed_table(source: SourceFile, config: Config) -> tuple[pd.DataFrame, list[Problem]]:
+    table = source.table
+    present = set(source.raw.columns)
+    missing = [c.name for c in table.columns if c.required and c.name not in present]
+    if missing:
+        found = ", ".join(source.raw.columns) or "none"
+        return pd.DataFrame(), [
+            source.problem(
+                ", ".join(missing),
+                f"required column(s) missing; the header has: {found}",
+                f"add the column(s) {', '.join(missing)} (names are snake_case, e.g. created_at)",
+            )
+        ]
+    problems: list[Problem] = []
+    typed = {}
+    for column in table.columns:
+        if column.name not in present:
+            continue
+        typed[column.name], found = parse_column(source, column, config.timezone)
+        problems += found
+    if table.extra_columns:
+        known = {c.name for c in table.columns}
+        for name in source.raw.columns:
+            if name not in known:
+                typed[name] = pd.Series(
+                    source.raw[name].where(source.raw[name] != ""), dtype="string"
+                )
+    frame = pd.DataFrame(typed, index=source.raw.index)
+    if table.name == "lead_events" and config.event_map:
+        frame["event"] = frame["event"].replace(config.event_map)
+    if not problems:
+        problems += check_columns(source, frame)
+    if table.required and len(frame) == 0:
+        problems.append(source.problem(None, "has a header but no rows", "add at least one row"))
+    return frame, problems
+
+
+def load_dataset(directory: str | Path) -> Dataset:
+    """Load and validate a data directory.
+
+    Parameters
+    ----------
+    directory : str or Path
+        Folder holding one CSV or Parquet file per table and an optional ``workbook.toml``.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem found (file, column, lines, fix).
+    ConfigError
+        When ``workbook.toml`` is invalid.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DataValidationError(
+            str(directory),
+            [
+                Problem(
+                    str(directory),
+                    None,
+                    "is not a folder",
+                    "pass the data directory, e.g. data/sample",
+                )
+            ],
+        )
+    config = load_config(directory)
+    problems: list[Problem] = []
+    sources: dict[str, SourceFile] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    clean: set[str] = set()
+    for name, table in TABLES.items():
+        path = find_table_file(directory, table)
+        if path is None:
+            if table.required:
+                problems.append(
+                    Problem(
+                        f"{name}.csv",
+                        None,
+                        "required table is missing",
+                        f"add {name}.csv (or {name}.parquet) to {directory.name}",
+                    )
+                )
+            continue
+        source, found = read_source(path, table)
+        problems += found
+        if source is None:
+            continue
+        frame, found = _typed_table(source, config)
+        problems += found
+        if frame.columns.empty:
+            continue
+        sources[name], tables[name] = source, frame
+        if not found:
+            clean.add(name)
+
+    problems += _cross_table_checks(sources, tables, clean, config)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise DataValidationError(str(directory), problems)
+
+    tables["opportunities"] = _default_source_type(tables["opportunities"], tables["leads"])
+    files = {name: source.path.name for name, source in sources.items()}
+    return Dataset(directory, config, tables, files, tuple(problems))
+
+
+def _cross_table_checks(sources, tables, clean, config) -> list[Problem]:
+    problems: list[Problem] = []
+    teams = tables["teams"]["team"] if "teams" in clean else None
+    lead_ids = tables["leads"]["lead_id"] if "leads" in clean else None
+    for name in clean:
+        table = sources[name].table
+        for column, target in table.references.items():
+            if column not in tables[name]:
+                continue
+            values = teams if target == "teams.team" else lead_ids
+            if values is not None:
+                problems += check_references(
+                    sources[name],
+                    tables[name],
+                    column,
+                    values,
+                    "teams.csv" if target == "teams.team" else "leads.csv",
+                )
+    if "targets" in clean and teams is not None:
+        problems += check_references(
+            sources["targets"], tables["targets"], "team", teams, "teams.csv", extra_allowed=("*",)
+        )
+    if "lead_events" in clean:
+        leads = tables["leads"] if "leads" in clean else None
+        problems += check_events(sources["lead_events"], tables["lead_events"], leads, config)
+    if "opportunities" in clean:
+        problems += check_opportunities(sources["opportunities"], tables["opportunities"])
+    return problems
+
+
+def _default_source_type(opps: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
+    # SPEC: source_type defaults to that of the lead, else "sales".
+    from_lead = (
+        opps["lead_id"].map(leads.set_index("lead_id")["source_type"])
+        if "lead_id" in opps
+        else None
+    )
+    current = (
+        opps["source_type"]
+        if "source_type" in opps
+        else pd.Series(pd.NA, index=opps.index, dtype="string")
+    )
+    filled = current.fillna(from_lead) if from_lead is not None else current
+    return opps.assign(source_type=filled.fillna("sales").astype("string"))

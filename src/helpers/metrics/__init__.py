@@ -1,0 +1,1 @@
+"""Metric functions, one module per family (SPEC section 3)."""

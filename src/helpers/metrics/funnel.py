@@ -1,0 +1,259 @@
+"""Funnel metrics: stage volumes, conversion (period and cohort views), acceptance, reasons.
+
+Stages of the main chain, in order: lead → MQL → first touched → accepted (SAL) → SQL →
+opportunity → won. Rejected and recycled are side branches, counted but not chained.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..stats import Rate, rate_columns
+from .scope import within
+
+CHAIN = ("lead", "mql", "first_touch", "accepted", "sql", "opportunity", "won")
+SIDE = ("rejected", "recycled")
+STAGE_LABELS = {
+    "lead": "Leads",
+    "mql": "MQL",
+    "first_touch": "First touched",
+    "accepted": "Accepted (SAL)",
+    "rejected": "Rejected",
+    "recycled": "Recycled",
+    "sql": "SQL",
+    "opportunity": "Opportunities",
+    "won": "Won",
+}
+
+
+def lead_journeys(
+    leads: pd.DataFrame, events: pd.DataFrame, opportunities: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per lead with the first time it reached each stage.
+
+    Parameters
+    ----------
+    leads : DataFrame
+        Canonical ``leads`` (lead_id, created_at, team, channel, source_type, ...).
+    events : DataFrame
+        Canonical ``lead_events`` (lead_id, event, at).
+    opportunities : DataFrame
+        Canonical ``opportunities``; only those with a lead_id count for the lead.
+
+    Returns
+    -------
+    DataFrame
+        Index lead_id; columns team, channel, source_type, one timestamp column per stage of
+        :data:`CHAIN` and :data:`SIDE` (``lead`` = created_at; ``opportunity`` = first
+        opportunity created; ``won`` = first won opportunity closed; NaT = never), and
+        ``mql_count`` (number of MQL events: above 1 for a recycled lead that came back).
+    """
+    journeys = leads.set_index("lead_id")[["team", "channel", "source_type", "created_at"]]
+    journeys = journeys.rename(columns={"created_at": "lead"})
+    first = events.groupby(["lead_id", "event"], observed=True)["at"].min().unstack()
+    for stage in ("mql", "first_touch", "accepted", "rejected", "recycled", "sql"):
+        journeys[stage] = first[stage] if stage in first else pd.NaT
+        journeys[stage] = journeys[stage].astype("datetime64[ns]")
+    linked = opportunities[opportunities["lead_id"].notna()]
+    journeys["opportunity"] = linked.groupby("lead_id")["created_at"].min()
+    won = linked[linked["status"] == "won"]
+    journeys["won"] = won.groupby("lead_id")["closed_at"].min()
+    for stage in ("opportunity", "won"):
+        journeys[stage] = journeys[stage].astype("datetime64[ns]")
+    mql_count = events[events["event"] == "mql"].groupby("lead_id").size()
+    journeys["mql_count"] = mql_count.reindex(journeys.index, fill_value=0).astype("int64")
+    return journeys
+
+
+def stage_volumes(
+    leads: pd.DataFrame,
+    events: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> pd.DataFrame:
+    """Period view: how many leads reached each stage during ``[start, end)``.
+
+    A stage's volume is the number of distinct leads with that event in the window (a lead
+    that became an MQL twice in the window counts once); ``lead`` counts leads created;
+    ``opportunity`` counts opportunities created (with or without a lead) and ``won`` those
+    won (closed) in the window.
+
+    Returns
+    -------
+    DataFrame
+        Columns stage, label, volume; rows in the order of :data:`CHAIN` then :data:`SIDE`.
+    """
+    in_window = events[within(events["at"], start, end)]
+    distinct = in_window.groupby("event", observed=True)["lead_id"].nunique()
+    volumes = {"lead": int(within(leads["created_at"], start, end).sum())}
+    for stage in ("mql", "first_touch", "accepted", "sql", "rejected", "recycled"):
+        volumes[stage] = int(distinct.get(stage, 0))
+    volumes["opportunity"] = int(within(opportunities["created_at"], start, end).sum())
+    won = opportunities["status"] == "won"
+    volumes["won"] = int((won & within(opportunities["closed_at"], start, end)).sum())
+    order = [*CHAIN, *SIDE]
+    return pd.DataFrame(
+        {
+            "stage": order,
+            "label": [STAGE_LABELS[s] for s in order],
+            "volume": [volumes[s] for s in order],
+        }
+    )
+
+
+def period_funnel(volumes: pd.DataFrame) -> pd.DataFrame:
+    """Period view of the main chain with the ratio of each volume to the previous stage's.
+
+    The ratio compares different leads (an SQL this quarter may have been an MQL last
+    quarter), so it can exceed 1 and carries no confidence interval; use the cohort view
+    for true conversion rates.
+
+    Returns
+    -------
+    DataFrame
+        Columns stage, label, volume, ratio_to_previous (NaN for the first stage or a
+        previous volume of 0).
+    """
+    chain = volumes.set_index("stage").loc[list(CHAIN)].reset_index()
+    previous = chain["volume"].shift(1)
+    ratio = chain["volume"] / previous.where(previous > 0)
+    return chain.assign(ratio_to_previous=ratio)
+
+
+def _reached(journeys: pd.DataFrame, as_of: pd.Timestamp, strict: bool) -> pd.DataFrame:
+    reached = pd.DataFrame(index=journeys.index)
+    previous_ok = pd.Series(True, index=journeys.index)
+    previous_at = journeys["lead"]
+    for stage in CHAIN:
+        at = journeys[stage]
+        ok = at.notna() & (at < as_of)
+        if strict:
+            # In order: every earlier stage reached, and not before the previous one.
+            ok = ok & previous_ok & (at >= previous_at)
+            previous_at = at.where(ok, previous_at)
+            previous_ok = ok
+        reached[stage] = ok.to_numpy()
+    return reached
+
+
+def cohort_funnel(
+    journeys: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    as_of: pd.Timestamp,
+    *,
+    strict: bool = False,
+) -> pd.DataFrame:
+    """Cohort view: leads created in ``[start, end)`` followed to wherever they got by ``as_of``.
+
+    next-step conversion = reached(stage) / reached(previous stage);
+    cumulative conversion = reached(stage) / leads in the cohort.
+
+    In the **any-stage** funnel (``strict=False``) a lead counts at every stage it reached,
+    even if it skipped one (an outbound lead has no MQL), so a next-step ratio can exceed 1
+    and then has no interval. In the **strict** funnel a lead counts at a stage only if it
+    reached every earlier stage, in order; every ratio is then a proper proportion.
+
+    Returns
+    -------
+    DataFrame
+        Columns stage, label, reached, next-step (``next_*``: numerator, denominator, rate,
+        ci_low, ci_high, small_sample) and cumulative (``cum_*``) rate columns, and
+        ``cohort_age_days`` (days from the cohort's end to ``as_of``).
+    """
+    cohort = journeys[within(journeys["lead"], start, end)]
+    reached = _reached(cohort, as_of, strict).sum().reindex(list(CHAIN)).astype("int64")
+    counts = reached.to_numpy()
+    previous = np.concatenate([[counts[0]], counts[:-1]])
+    proper = counts <= previous
+    nxt = rate_columns(np.where(proper, counts, 0), previous)
+    nxt.loc[~proper, ["numerator", "rate", "ci_low", "ci_high"]] = np.nan
+    nxt.loc[~proper, "rate"] = counts[~proper] / previous[~proper]
+    cum = rate_columns(counts, np.full(len(counts), counts[0]))
+    out = pd.DataFrame({"stage": list(CHAIN), "label": [STAGE_LABELS[s] for s in CHAIN]})
+    out["reached"] = counts
+    out = pd.concat([out, nxt.add_prefix("next_"), cum.add_prefix("cum_")], axis=1)
+    out["cohort_age_days"] = max((as_of - end).days, 0)
+    return out
+
+
+def mql_acceptance(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> Rate:
+    """MQL acceptance rate = accepted / (accepted + rejected), decisions made in ``[start, end)``.
+
+    Only decisions on MQLs count: the lead must have an ``mql`` event at or before the
+    decision (an outbound lead accepted by sales is not an MQL acceptance). Events are
+    counted, so a lead accepted after coming back from recycling counts again.
+    """
+    decided = events[
+        events["event"].isin(["accepted", "rejected"]) & within(events["at"], start, end)
+    ]
+    first_mql = events[events["event"] == "mql"].groupby("lead_id")["at"].min()
+    was_mql = decided["lead_id"].map(first_mql) <= decided["at"]
+    decided = decided[was_mql.fillna(False).to_numpy(dtype=bool)]["event"]
+    accepted = int((decided == "accepted").sum())
+    rejected = int((decided == "rejected").sum())
+    return Rate(accepted, accepted + rejected)
+
+
+def mql_to_sql(journeys: pd.DataFrame, events: pd.DataFrame, start, end, as_of) -> Rate:
+    """MQL→SQL conversion = leads that became MQL in the window and SQL at or after it, by as_of.
+
+    Denominator: distinct leads with an ``mql`` event in ``[start, end)``. Numerator: those
+    with an ``sql`` event at or after their first MQL of the window and before ``as_of``.
+    """
+    mqls = events[(events["event"] == "mql") & within(events["at"], start, end)]
+    first_mql = mqls.groupby("lead_id")["at"].min()
+    sqls = events[(events["event"] == "sql") & (events["at"] < as_of)]
+    sqls = sqls[sqls["lead_id"].isin(first_mql.index)]
+    after = sqls["at"].to_numpy() >= first_mql.reindex(sqls["lead_id"]).to_numpy()
+    converted = sqls.loc[after, "lead_id"].nunique()
+    return Rate(int(converted), int(len(first_mql)))
+
+
+def reason_pareto(
+    events: pd.DataFrame, event: str, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """Pareto table of the reasons given for ``event`` (``rejected`` or ``recycled``) in the window.
+
+    Returns
+    -------
+    DataFrame
+        Columns reason, count, share, cumulative_share; most frequent first (ties by name).
+    """
+    chosen = events[(events["event"] == event) & within(events["at"], start, end)]
+    counts = chosen["reason"].fillna("(no reason)").value_counts()
+    table = counts.rename_axis("reason").reset_index(name="count")
+    table = table.sort_values(["count", "reason"], ascending=[False, True], ignore_index=True)
+    total = table["count"].sum()
+    table["share"] = table["count"] / total if total else np.nan
+    table["cumulative_share"] = table["share"].cumsum()
+    return table
+
+
+def stage_velocity(journeys: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Median days between consecutive stages, for leads reaching the later stage in the window.
+
+    Only pairs in order count (a later stage reached before the earlier one is skipped).
+
+    Returns
+    -------
+    DataFrame
+        Columns from_stage, to_stage, leads, median_days, p90_days.
+    """
+    rows = []
+    for before, after in zip(CHAIN[:-1], CHAIN[1:], strict=True):
+        pair = journeys[[before, after]].dropna()
+        pair = pair[within(pair[after], start, end) & (pair[after] >= pair[before])]
+        days = (pair[after] - pair[before]).dt.total_seconds() / 86400
+        rows.append(
+            {
+                "from_stage": STAGE_LABELS[before],
+                "to_stage": STAGE_LABELS[after],
+                "leads": len(days),
+                "median_days": float(days.median()) if len(days) else np.nan,
+                "p90_days": float(days.quantile(0.9)) if len(days) else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)

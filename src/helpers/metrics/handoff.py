@@ -1,0 +1,142 @@
+"""Hand-off metrics: speed to lead on the business-hours clock, SLA compliance, untouched MQLs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..clock import business_hours_between
+from ..config import Config
+from ..stats import Rate
+from .scope import within
+
+AGE_BANDS = (0, 8, 24, 48, 120, np.inf)
+AGE_LABELS = ("0–8 h", "8–24 h", "24–48 h", "48–120 h", "> 120 h")
+_DISPOSITIONS = ("first_touch", "accepted", "rejected", "recycled", "sql")
+
+
+def mql_responses(
+    leads: pd.DataFrame, events: pd.DataFrame, config: Config, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """Every MQL event with the first touch that answered it.
+
+    An MQL is answered by the lead's first ``first_touch`` at or after it and before the
+    lead's next MQL (a recycled lead that comes back starts a new clock).
+
+    Parameters
+    ----------
+    leads, events : DataFrame
+        Canonical ``leads`` and ``lead_events``.
+    config : Config
+        Business hours and SLA limits (overall and per channel).
+    as_of : Timestamp
+        Time of observation: touches after it are unknown.
+
+    Returns
+    -------
+    DataFrame
+        One row per MQL: lead_id, channel, mql_at, touched_at (NaT if none), response_hours
+        (business hours, NaN if untouched), sla_hours, waiting_hours (business hours from
+        MQL to ``as_of`` for untouched MQLs), status: ``in SLA``, ``late``, ``untouched, overdue``
+        or ``untouched, within SLA``.
+    """
+    known = events[events["at"] < as_of]
+    mqls = known[known["event"] == "mql"][["lead_id", "at"]].rename(columns={"at": "mql_at"})
+    mqls = mqls.sort_values(["lead_id", "mql_at"], kind="stable")
+    mqls["next_mql_at"] = mqls.groupby("lead_id")["mql_at"].shift(-1)
+    touches = known[known["event"] == "first_touch"][["lead_id", "at"]]
+    touches = touches.rename(columns={"at": "touched_at"}).sort_values("touched_at")
+    paired = pd.merge_asof(
+        mqls.sort_values("mql_at"),
+        touches,
+        left_on="mql_at",
+        right_on="touched_at",
+        by="lead_id",
+        direction="forward",
+    )
+    stale = paired["next_mql_at"].notna() & (paired["touched_at"] >= paired["next_mql_at"])
+    paired.loc[stale, "touched_at"] = pd.NaT
+    paired["channel"] = paired["lead_id"].map(leads.set_index("lead_id")["channel"])
+    hours = config.business_hours
+    paired["response_hours"] = business_hours_between(paired["mql_at"], paired["touched_at"], hours)
+    as_of_series = pd.Series(as_of, index=paired.index)
+    waiting = business_hours_between(paired["mql_at"], as_of_series, hours)
+    paired["waiting_hours"] = waiting.where(paired["touched_at"].isna())
+    paired["sla_hours"] = paired["channel"].map(config.sla_for).astype("float64")
+    touched = paired["touched_at"].notna()
+    status = np.select(
+        [
+            touched & (paired["response_hours"] <= paired["sla_hours"]),
+            touched,
+            paired["waiting_hours"] > paired["sla_hours"],
+        ],
+        ["in SLA", "late", "untouched, overdue"],
+        default="untouched, within SLA",
+    )
+    paired["status"] = status
+    columns = [
+        "lead_id",
+        "channel",
+        "mql_at",
+        "touched_at",
+        "response_hours",
+        "sla_hours",
+        "waiting_hours",
+        "status",
+    ]
+    return paired[columns].sort_values(["mql_at", "lead_id"], ignore_index=True)
+
+
+def speed_to_lead(responses: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> dict:
+    """Speed to lead for MQLs created in ``[start, end)``.
+
+    SLA compliance = MQLs touched within their SLA / MQLs whose SLA window has closed
+    (touched, or untouched for longer than the SLA). MQLs still inside their SLA window are
+    left out of the denominator, neither met nor missed yet.
+
+    Returns
+    -------
+    dict
+        ``mqls`` (count), ``touched`` (count), ``median_hours`` and ``p90_hours`` (business
+        hours among touched MQLs, NaN if none), ``sla_compliance`` (:class:`Rate`),
+        ``untouched_overdue`` (count).
+    """
+    window = responses[within(responses["mql_at"], start, end)]
+    hours = window["response_hours"].dropna()
+    status = window["status"]
+    met = int((status == "in SLA").sum())
+    decided = int(status.isin(["in SLA", "late", "untouched, overdue"]).sum())
+    return {
+        "mqls": len(window),
+        "touched": len(hours),
+        "median_hours": float(hours.median()) if len(hours) else np.nan,
+        "p90_hours": float(hours.quantile(0.9)) if len(hours) else np.nan,
+        "sla_compliance": Rate(met, decided),
+        "untouched_overdue": int((status == "untouched, overdue").sum()),
+    }
+
+
+def untouched_by_age(events: pd.DataFrame, config: Config, at: pd.Timestamp) -> pd.DataFrame:
+    """MQLs still waiting for a first touch at ``at`` (e.g. quarter end), by business-hours age.
+
+    A waiting MQL is the latest MQL of a lead before ``at`` with no first touch, acceptance,
+    rejection, recycle or SQL after it and before ``at``.
+
+    Returns
+    -------
+    DataFrame
+        Columns age_band (``0–8 h`` … ``> 120 h``), mqls; every band present, in order.
+    """
+    before = events[events["at"] < at]
+    last_mql = before[before["event"] == "mql"].groupby("lead_id")["at"].max()
+    handled = before[before["event"].isin(_DISPOSITIONS)].groupby("lead_id")["at"].max()
+    handled = handled.reindex(last_mql.index)
+    waiting = last_mql[~(handled >= last_mql)]
+    age = business_hours_between(
+        pd.Series(waiting.to_numpy()),
+        pd.Series(at, index=range(len(waiting))),
+        config.business_hours,
+    )
+    bands = pd.cut(age, AGE_BANDS, labels=list(AGE_LABELS), right=False, include_lowest=True)
+    counts = bands.value_counts().reindex(list(AGE_LABELS), fill_value=0)
+    return pd.DataFrame({"age_band": list(AGE_LABELS), "mqls": counts.to_numpy().astype("int64")})
