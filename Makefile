@@ -1,0 +1,49 @@
+# Alignment Workbook: `make` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+QUARTER ?=
+JOBS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install reports test lint format lab sample clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" > /dev/null
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its dev tools
+
+reports: $(STAMP) ## Render the HTML reports for the bundled sample into reports/
+	$(BIN)/workbook reports $(if $(QUARTER),--quarter $(QUARTER)) $(if $(JOBS),--jobs $(JOBS))
+
+test: $(STAMP) ## Run the whole test suite, lint included
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## Lint and check formatting (code and notebooks)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Format code and notebooks in place
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lab: $(STAMP) ## Open the notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks/
+
+sample: $(STAMP) ## Regenerate the bundled sample data in data/sample
+	$(BIN)/workbook sample --out data/sample
+
+clean: ## Remove rendered reports, caches and the virtual environment
+	find reports -mindepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache .hypothesis $(VENV)
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
