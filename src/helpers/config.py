@@ -35,7 +35,9 @@ class BusinessHours:
     @property
     def hours_per_day(self) -> float:
         """Length of one business day in hours."""
-        return (self.end.hour * 60 + self.end.minute - self.start.hour * 60 - self.start.minute) / 60
+        return (
+            self.end.hour * 60 + self.end.minute - self.start.hour * 60 - self.start.minute
+        ) / 60
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,9 @@ def config_from_dict(settings: dict[str, Any], where: str = "workbook.toml") -> 
     try:
         ZoneInfo(str(s["timezone"]))
     except (ZoneInfoNotFoundError, ValueError):
-        raise _fail(where, "timezone", s["timezone"], 'an IANA zone such as "Europe/Berlin"') from None
+        raise _fail(
+            where, "timezone", s["timezone"], 'an IANA zone such as "Europe/Berlin"'
+        ) from None
 
     bh = s["business_hours"]
     start = _parse_time(where, "business_hours.start", bh["start"])

@@ -1,0 +1,318 @@
+"""One entry point for analysts and reports: a loaded data directory and its team-quarter views.
+
+>>> wb = Workbook.load("data/sample")                # doctest: +SKIP
+>>> view = wb.view("emea-ent", "2026Q3")             # doctest: +SKIP
+>>> view.kpis()                                      # doctest: +SKIP
+
+Per-lead tables that every metric needs (journeys, MQL responses) are computed once per data
+directory and shared by all views, so a notebook never repeats the filtering logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .dataset import ALL_TEAMS, Dataset, load_dataset
+from .metrics import funnel, handoff
+from .metrics.scope import for_team, within
+from .periods import Quarter
+from .stats import Rate, compare_rates
+
+# Shared KPIs of the headline: name -> (label, direction, kind)
+KPIS = {
+    "mqls": ("MQLs", "higher", "count"),
+    "sla_compliance": ("SLA compliance", "higher", "rate"),
+    "speed_to_lead_hours": ("Speed to lead (median business h)", "lower", "hours"),
+    "mql_acceptance": ("MQL acceptance", "higher", "rate"),
+    "mql_to_sql": ("MQL → SQL", "higher", "rate"),
+}
+
+
+class Workbook:
+    """A validated data directory with cached per-lead tables.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        As returned by :func:`helpers.dataset.load_dataset`.
+    """
+
+    def __init__(self, dataset: Dataset):
+        self.dataset = dataset
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Workbook:
+        """Load and validate ``directory`` (raises DataValidationError on bad data)."""
+        return cls(load_dataset(directory))
+
+    @cached_property
+    def journeys(self) -> pd.DataFrame:
+        """First time each lead reached each stage (see :func:`funnel.lead_journeys`)."""
+        d = self.dataset
+        return funnel.lead_journeys(d["leads"], d["lead_events"], d["opportunities"])
+
+    @cached_property
+    def responses(self) -> pd.DataFrame:
+        """Every MQL with its answering first touch (see :func:`handoff.mql_responses`)."""
+        d = self.dataset
+        out = handoff.mql_responses(d["leads"], d["lead_events"], d.config, d.as_of)
+        return out.assign(team=out["lead_id"].map(d["leads"].set_index("lead_id")["team"]))
+
+    def view(self, team: str, quarter: str | Quarter) -> TeamQuarter:
+        """Metrics of ``team`` (or ``"all"``) in ``quarter``; both checked against the data."""
+        team = self.dataset.check_team(team)
+        if not isinstance(quarter, Quarter):
+            quarter = self.dataset.quarter(quarter)
+        return TeamQuarter(self, team, quarter)
+
+
+@dataclass(frozen=True)
+class TeamQuarter:
+    """All funnel and hand-off metrics for one team (or ``all``) and one fiscal quarter."""
+
+    workbook: Workbook
+    team: str
+    quarter: Quarter
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """First instant of the quarter."""
+        return self.quarter.start
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """First instant after the quarter."""
+        return self.quarter.end
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """Observation time: the data's as-of date."""
+        return self.workbook.dataset.as_of
+
+    @property
+    def team_name(self) -> str:
+        """Display name of the team."""
+        return self.workbook.dataset.team_name(self.team)
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The canonical tables restricted to the team."""
+        return for_team(dict(self.workbook.dataset.tables), self.team)
+
+    @cached_property
+    def journeys(self) -> pd.DataFrame:
+        """Lead journeys of the team."""
+        j = self.workbook.journeys
+        return j if self.team == ALL_TEAMS else j[j["team"] == self.team]
+
+    @cached_property
+    def responses(self) -> pd.DataFrame:
+        """MQL responses of the team."""
+        r = self.workbook.responses
+        return r if self.team == ALL_TEAMS else r[r["team"] == self.team]
+
+    def shift(self, quarters: int) -> TeamQuarter:
+        """The same team ``quarters`` later (negative: earlier)."""
+        return TeamQuarter(self.workbook, self.team, self.quarter.shift(quarters))
+
+    # --- funnel -----------------------------------------------------------------------------
+    def stage_volumes(self) -> pd.DataFrame:
+        """Period view volumes (see :func:`funnel.stage_volumes`)."""
+        t = self.tables
+        return funnel.stage_volumes(
+            t["leads"], t["lead_events"], t["opportunities"], self.start, self.end
+        )
+
+    def period_funnel(self) -> pd.DataFrame:
+        """Period view of the main chain with ratios (see :func:`funnel.period_funnel`)."""
+        return funnel.period_funnel(self.stage_volumes())
+
+    def cohort_funnel(self, *, strict: bool = False) -> pd.DataFrame:
+        """Cohort view with conversion rates (see :func:`funnel.cohort_funnel`)."""
+        return funnel.cohort_funnel(self.journeys, self.start, self.end, self.as_of, strict=strict)
+
+    def mql_acceptance(self) -> Rate:
+        """Accepted / (accepted + rejected) MQL decisions in the quarter."""
+        return funnel.mql_acceptance(self.tables["lead_events"], self.start, self.end)
+
+    def mql_to_sql(self) -> Rate:
+        """MQLs of the quarter that became SQL."""
+        return funnel.mql_to_sql(
+            self.journeys, self.tables["lead_events"], self.start, self.end, self.as_of
+        )
+
+    def reasons(self, event: str = "rejected") -> pd.DataFrame:
+        """Pareto of rejection (or ``"recycled"``) reasons in the quarter."""
+        return funnel.reason_pareto(self.tables["lead_events"], event, self.start, self.end)
+
+    def stage_velocity(self) -> pd.DataFrame:
+        """Median days between consecutive stages."""
+        return funnel.stage_velocity(self.journeys, self.start, self.end)
+
+    # --- hand-off ---------------------------------------------------------------------------
+    def speed_to_lead(self) -> dict:
+        """Median and P90 response, SLA compliance (see :func:`handoff.speed_to_lead`)."""
+        return handoff.speed_to_lead(self.responses, self.start, self.end)
+
+    def quarter_responses(self) -> pd.DataFrame:
+        """MQLs of the quarter with their response time and SLA status."""
+        return self.responses[within(self.responses["mql_at"], self.start, self.end)]
+
+    def untouched_by_age(self) -> pd.DataFrame:
+        """MQLs still waiting for a first touch at quarter end, by age band."""
+        events = self.tables["lead_events"]
+        at = min(self.end, self.as_of)
+        return handoff.untouched_by_age(events, self.workbook.dataset.config, at)
+
+    # --- headline ---------------------------------------------------------------------------
+    def kpi_values(self) -> dict[str, Rate | float]:
+        """The shared KPIs: a :class:`Rate` for rates, a number otherwise."""
+        speed = self.speed_to_lead()
+        volumes = self.stage_volumes().set_index("stage")["volume"]
+        return {
+            "mqls": float(volumes["mql"]),
+            "sla_compliance": speed["sla_compliance"],
+            "speed_to_lead_hours": speed["median_hours"],
+            "mql_acceptance": self.mql_acceptance(),
+            "mql_to_sql": self.mql_to_sql(),
+        }
+
+    def target(self, metric: str) -> float:
+        """The quarter's target for ``metric`` (team row first, then ``*``); NaN if none."""
+        if not self.workbook.dataset.has("targets"):
+            return np.nan
+        t = self.tables["targets"]
+        rows = t[(t["quarter"] == str(self.quarter)) & (t["metric"] == metric)]
+        own = rows[rows["team"] == self.team]
+        chosen = own if len(own) else rows[rows["team"] == "*"]
+        if self.team == ALL_TEAMS and not len(own):
+            chosen = rows[rows["team"] == "*"]
+        return float(chosen["target"].iloc[0]) if len(chosen) else np.nan
+
+    def kpis(self) -> pd.DataFrame:
+        """Headline table: each shared KPI with counts, interval, change vs Q−1 and Q−4, target.
+
+        Returns
+        -------
+        DataFrame
+            One row per KPI: metric, label, direction, kind, value, numerator, denominator,
+            ci_low, ci_high, small_sample, previous (Q−1 value), change_previous, p_previous,
+            significant_previous, year_ago (Q−4), change_year, p_year, significant_year, target,
+            attainment, rag. Quarters before the data starts give NaN.
+        """
+        now = self.kpi_values()
+        known = set(self.workbook.dataset.quarters)
+        earlier = {
+            k: (self.shift(-k).kpi_values() if self.quarter.shift(-k) in known else None)
+            for k in (1, 4)
+        }
+        rows = []
+        config = self.workbook.dataset.config
+        for metric, (label, direction, kind) in KPIS.items():
+            value = now[metric]
+            row = {"metric": metric, "label": label, "direction": direction, "kind": kind}
+            row.update(_value_columns(value))
+            for k, prefix in ((1, "previous"), (4, "year")):
+                before = None if earlier[k] is None else earlier[k][metric]
+                row.update(_change_columns(value, before, prefix))
+            target = self.target(metric)
+            attainment = _attainment(row["value"], target, direction)
+            row["target"] = target
+            row["attainment"] = attainment
+            row["rag"] = _rag(attainment, config.rag_green, config.rag_amber)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def trend(self, quarters: int = 8) -> pd.DataFrame:
+        """The shared rate KPIs over the last ``quarters`` quarters (those in the data).
+
+        Returns
+        -------
+        DataFrame
+            Long form: quarter, metric, label, value, ci_low, ci_high, numerator, denominator.
+        """
+        known = set(self.workbook.dataset.quarters)
+        rows = []
+        for k in range(quarters - 1, -1, -1):
+            q = self.quarter.shift(-k)
+            if q not in known:
+                continue
+            values = self.shift(-k).kpi_values()
+            for metric, (label, _, kind) in KPIS.items():
+                if kind == "rate":
+                    rows.append(
+                        {
+                            "quarter": str(q),
+                            "metric": metric,
+                            "label": label,
+                            **_value_columns(values[metric]),
+                        }
+                    )
+        return pd.DataFrame(rows)
+
+
+def _value_columns(value: Rate | float) -> dict:
+    if isinstance(value, Rate):
+        low, high = value.interval
+        return {
+            "value": value.value,
+            "numerator": value.numerator,
+            "denominator": value.denominator,
+            "ci_low": low,
+            "ci_high": high,
+            "small_sample": value.small_sample,
+        }
+    return {
+        "value": float(value),
+        "numerator": np.nan,
+        "denominator": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "small_sample": False,
+    }
+
+
+def _change_columns(value, before, prefix: str) -> dict:
+    if before is None:
+        return {
+            prefix: np.nan,
+            f"change_{prefix}": np.nan,
+            f"p_{prefix}": np.nan,
+            f"significant_{prefix}": False,
+        }
+    if isinstance(value, Rate):
+        change = compare_rates(before, value)
+        return {
+            prefix: before.value,
+            f"change_{prefix}": change.difference,
+            f"p_{prefix}": change.p_value,
+            f"significant_{prefix}": change.significant,
+        }
+    return {
+        prefix: float(before),
+        f"change_{prefix}": float(value) - float(before),
+        f"p_{prefix}": np.nan,
+        f"significant_{prefix}": False,
+    }
+
+
+def _attainment(value: float, target: float, direction: str) -> float:
+    """Actual / target, inverted for lower-is-better metrics; NaN without a target."""
+    if np.isnan(target) or np.isnan(value) or target == 0:
+        return np.nan
+    if direction == "lower":
+        return target / value if value else np.inf
+    return value / target
+
+
+def _rag(attainment: float, green: float, amber: float) -> str:
+    if np.isnan(attainment):
+        return "none"
+    if attainment >= green:
+        return "green"
+    return "amber" if attainment >= amber else "red"
