@@ -134,3 +134,7 @@ def reports(quarter, teams, data_dir, out_dir, jobs, notebook) -> None:
     click.echo(str(Path(out_dir) / "index.html"))
     if failed:
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
