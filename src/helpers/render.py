@@ -1,0 +1,345 @@
+"""Render one report: execute a parameterized notebook with papermill, convert it to HTML.
+
+The HTML is self-contained and opens offline: no code, no prompts, no stderr, images embedded
+as ``data:`` URIs, and a template (``helpers/templates/offline``) that extends nbconvert's
+``lab`` template with every block that would load a script from the network emptied.
+"""
+
+from __future__ import annotations
+
+import copy
+import keyword
+import os
+import tempfile
+from collections.abc import Mapping
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from nbformat import NotebookNode
+from papermill.exceptions import PapermillException, PapermillExecutionError
+
+from .errors import ParameterError, RenderError
+
+TEMPLATE_NAME = "offline"
+"""Name of the nbconvert template shipped in ``helpers/templates/``."""
+
+_ERROR_MARKER_TAG = "papermill-error-cell-tag"
+_INJECTED_TAG = "injected-parameters"
+_KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
+_SCRIPT_MIMES = frozenset({"application/javascript", "application/vnd.jupyter.widget-view+json"})
+
+
+def execute_notebook(
+    notebook: Path,
+    parameters: dict,
+    output_ipynb: Path,
+    *,
+    cwd: Path | None = None,
+    kernel_name: str = "python3",
+) -> None:
+    """Execute ``notebook`` with ``parameters`` and write the executed copy to ``output_ipynb``.
+
+    Parameters are passed to papermill as data: papermill writes each one into an injected
+    cell as a Python literal (strings escaped with ``unicode_escape`` and quoted), so a value
+    such as ``"x'; import os #"`` arrives in the kernel as that string and is never run as
+    code. To keep it so, names must be Python identifiers and values plain data.
+
+    Parameters
+    ----------
+    notebook : Path
+        The parameterized notebook (one cell tagged ``parameters``).
+    parameters : dict
+        Parameter name to value. Values may be ``str``, ``int``, ``float``, ``bool``, ``None``
+        and lists or str-keyed dicts of these; ``os.PathLike`` values are passed as strings.
+    output_ipynb : Path
+        Where the executed notebook is written, also when a cell fails.
+    cwd : Path, optional
+        Working directory of the kernel; default the current directory.
+    kernel_name : str
+        Jupyter kernel to run.
+
+    Raises
+    ------
+    ParameterError
+        When a parameter name is not an identifier or a value is not plain data.
+    RenderError
+        When a cell raises (``cell`` is the failing cell's 1-based position among *all*
+        cells of ``notebook``, markdown included, as the user sees it top to bottom;
+        ``notebook`` is ``output_ipynb``, kept with the traceback) or the kernel fails.
+
+    Examples
+    --------
+    >>> execute_notebook(  # doctest: +SKIP
+    ...     Path("report.ipynb"), {"team": "emea", "quarter": "2026Q3"}, Path("out.ipynb")
+    ... )
+    """
+    data = check_parameters(parameters)
+    output_ipynb = Path(output_ipynb).resolve()
+    try:
+        papermill.execute_notebook(
+            # papermill runs str.format(**parameters) on both paths; double the braces so a
+            # path is only ever a path.
+            _format_literal(Path(notebook).resolve()),
+            _format_literal(output_ipynb),
+            parameters=data,
+            cwd=str(Path(cwd).resolve()) if cwd is not None else None,
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as err:
+        cell = _user_cell_number(output_ipynb, err.cell_index)
+        evalue = " ".join(str(err.evalue).split())
+        detail = f"{err.ename}: {evalue}" if evalue else str(err.ename)
+        raise RenderError(
+            f"cell {cell}: {detail}",
+            cell=cell,
+            notebook=str(output_ipynb) if output_ipynb.exists() else None,
+        ) from err
+    except (PapermillException, RuntimeError, TimeoutError, OSError, KeyError) as err:
+        # Kernel missing (jupyter_client's NoSuchKernel is a KeyError) or dead, cell timeout,
+        # unreadable notebook.
+        message = " ".join(str(err).split()) or type(err).__name__
+        raise RenderError(
+            f"{Path(notebook).name}: could not execute: {type(err).__name__}: {message}",
+            notebook=str(output_ipynb) if output_ipynb.exists() else None,
+        ) from err
+
+
+def notebook_to_html(
+    nb_path_or_node: Path | str | NotebookNode, html_path: Path, *, title: str
+) -> None:
+    """Convert an executed notebook to one self-contained HTML file, without code.
+
+    The notebook is cleaned first (on a copy): papermill and execution metadata, which hold
+    absolute paths of this machine, are dropped; so are stderr streams, javascript and widget
+    outputs, image file references (images stay embedded as ``data:`` URIs) and code cells left
+    without output. The file is written atomically: to a temporary file in the same folder,
+    then moved over ``html_path``, so a reader never sees half a report and a failed
+    conversion leaves the previous report in place.
+
+    Parameters
+    ----------
+    nb_path_or_node : Path, str or NotebookNode
+        Executed notebook, as a file or in memory (not modified).
+    html_path : Path
+        Destination; its folder is created if missing.
+    title : str
+        Page title (HTML-escaped by the template).
+
+    Raises
+    ------
+    RenderError
+        When the notebook cannot be read or converted, or the file cannot be written.
+    """
+    from nbconvert import HTMLExporter
+
+    html_path = Path(html_path)
+    try:
+        if isinstance(nb_path_or_node, NotebookNode):
+            nb = copy.deepcopy(nb_path_or_node)
+        else:
+            nb = nbformat.read(nb_path_or_node, as_version=4)
+    except (OSError, ValueError) as err:
+        raise RenderError(f"{nb_path_or_node}: not a readable notebook: {err}") from err
+    nb = clean_notebook(nb)
+    nb.metadata["title"] = str(title)
+
+    try:
+        with as_file(files("helpers") / "templates") as template_dir:
+            exporter = HTMLExporter(
+                template_name=TEMPLATE_NAME,
+                extra_template_basedirs=[str(template_dir)],
+                exclude_input=True,
+                exclude_input_prompt=True,
+                exclude_output_prompt=True,
+                embed_images=True,
+            )
+            # No "path" in the resources: nothing of this machine's layout reaches the page.
+            body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    except Exception as err:  # nbconvert and jinja raise many kinds; all mean "no HTML"
+        raise RenderError(f"{html_path.name}: HTML conversion failed: {err}") from err
+    write_text_atomically(html_path, body)
+
+
+def clean_notebook(nb: NotebookNode) -> NotebookNode:
+    """Strip what must not reach a report from an executed notebook, in place.
+
+    Keeps only ``kernelspec`` and ``language_info`` of the notebook metadata and only ``tags``
+    of each cell's metadata (papermill records input and output paths, parameters and
+    timings there); drops stderr streams, javascript and widget outputs and image file
+    references, then code cells left without any output.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        An nbformat 4 notebook.
+
+    Returns
+    -------
+    NotebookNode
+        The same notebook, cleaned.
+    """
+    nb.metadata = nbformat.from_dict(
+        {key: nb.metadata[key] for key in _KEPT_NOTEBOOK_METADATA if key in nb.metadata}
+    )
+    kept = []
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if _ERROR_MARKER_TAG in tags:
+            continue
+        cell.metadata = nbformat.from_dict({"tags": list(tags)} if tags else {})
+        if cell.cell_type == "code":
+            cell.outputs = [_clean_output(out) for out in cell.outputs if _shown(out)]
+            if not cell.outputs:
+                continue
+        kept.append(cell)
+    nb.cells = kept
+    return nb
+
+
+def _shown(output: NotebookNode) -> bool:
+    """Whether an output belongs in a report."""
+    if output.get("output_type") == "stream":
+        return output.get("name") != "stderr"
+    data = output.get("data")
+    if not data or not set(data) & _SCRIPT_MIMES:
+        return True
+    # A script or widget output: show it only if it carries something besides its
+    # text/plain stand-in (such as "IntSlider(value=5)").
+    return bool(set(data) - _SCRIPT_MIMES - {"text/plain"})
+
+
+def _clean_output(output: NotebookNode) -> NotebookNode:
+    """Drop script payloads and file references from one output."""
+    data = output.get("data")
+    if data is not None:
+        for mime in _SCRIPT_MIMES:
+            data.pop(mime, None)
+    if "metadata" in output:
+        output.metadata.pop("filenames", None)
+    return output
+
+
+def check_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Check notebook parameters and reduce them to data papermill writes as literals.
+
+    papermill writes ``name = <literal>`` into the injected cell. Names go in verbatim, so
+    they must be identifiers; values of types it does not know are quoted without escaping,
+    so they must be plain data.
+
+    Parameters
+    ----------
+    parameters : mapping
+        Parameter name to value.
+
+    Returns
+    -------
+    dict
+        A new dict: ``bool``/``int``/``float``/``str`` subclasses converted to the builtin
+        type, ``os.PathLike`` to ``str``, tuples to lists.
+
+    Raises
+    ------
+    ParameterError
+        When a name is not an identifier or a value is of another type.
+
+    Examples
+    --------
+    >>> check_parameters({"team": "emea", "weeks": (1, 2)})
+    {'team': 'emea', 'weeks': [1, 2]}
+    """
+    if not isinstance(parameters, Mapping):
+        raise ParameterError(f"parameters must be a dict, got {type(parameters).__name__}.")
+    checked = {}
+    for name, value in parameters.items():
+        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+            raise ParameterError(
+                f"parameter name {name!r} is not a Python identifier; "
+                "use letters, digits and underscores, e.g. data_dir."
+            )
+        checked[name] = _plain(value, name)
+    return checked
+
+
+def _plain(value: Any, name: str) -> Any:
+    """Check that ``value`` is data papermill writes as a literal (recursively)."""
+    # Exact builtin types: papermill formats subclasses (enums, numpy scalars) unpredictably.
+    if value is None:
+        return None
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, list | tuple):
+        return [_plain(item, name) for item in value]
+    if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
+        return {key: _plain(item, name) for key, item in value.items()}
+    raise ParameterError(
+        f"parameter {name!r}: a value of type {type(value).__name__} cannot be passed to a "
+        "notebook; pass str, int, float, bool, None, or lists and str-keyed dicts of these."
+    )
+
+
+def _format_literal(path: Path) -> str:
+    """Escape ``{`` and ``}`` so ``str.format`` returns the path unchanged."""
+    return str(path).replace("{", "{{").replace("}", "}}")
+
+
+def _user_cell_number(executed: Path, cell_index: int) -> int:
+    """Map papermill's index of a failing cell to its 1-based position in the source notebook.
+
+    papermill counts cells of the parameterized notebook, which holds an extra cell tagged
+    ``injected-parameters``; the executed file written on failure also holds error markers.
+    """
+    try:
+        cells = nbformat.read(executed, as_version=4).cells
+    except (OSError, ValueError):
+        return cell_index + 1
+    cells = [c for c in cells if _ERROR_MARKER_TAG not in c.get("metadata", {}).get("tags", [])]
+    injected_before = sum(
+        _INJECTED_TAG in c.get("metadata", {}).get("tags", []) for c in cells[:cell_index]
+    )
+    return max(cell_index - injected_before, 0) + 1
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder.
+
+    The temporary file is flushed to disk and moved over ``path`` with ``os.replace``, so
+    readers see the old file or the new one, never a half-written one.
+
+    Parameters
+    ----------
+    path : Path
+        Destination; its folder is created if missing.
+    text : str
+        Content.
+
+    Raises
+    ------
+    RenderError
+        When the file cannot be written (the old file, if any, is left as it was).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise RenderError(f"{path}: cannot write: {err}") from err
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException as err:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise RenderError(f"{path}: cannot write: {err}") from err
+        raise
