@@ -1,0 +1,246 @@
+"""The index page of a report folder: every report by quarter and team, and what failed.
+
+The page is one self-contained HTML file (inline CSS, no script, no external resource) with
+links relative to the folder, so it keeps working when the folder is copied or served
+elsewhere. Layout of the folder::
+
+    out_dir/index.html
+    out_dir/<quarter>/<team>.html
+    out_dir/<quarter>/_failed/<team>.ipynb   (and <team>.log, the kernel's stderr)
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from .render import write_text_atomically
+
+if TYPE_CHECKING:
+    from .runner import ReportOutcome
+
+INDEX_NAME = "index.html"
+COMPANY_TEAM = "all"
+"""Team id of the company roll-up, listed first within a quarter."""
+
+_QUARTER_DIR = re.compile(r"[0-9]{4}Q[1-4]")
+_TEAM_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1f2328; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #d0d7de; }
+p.summary { color: #57606a; margin-top: 0; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 0.35rem 0.6rem; border-bottom: 1px solid #eaeef2;
+         vertical-align: top; }
+th { font-weight: 600; color: #57606a; }
+.ok { color: #1a7f37; }
+.earlier { color: #57606a; }
+.failed { color: #cf222e; font-weight: 600; }
+.error { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+         font-size: 0.85rem; white-space: pre-wrap; word-break: break-word; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+"""
+
+
+@dataclass
+class _Entry:
+    """One row of the index."""
+
+    quarter: str
+    team: str
+    status: str  # "ok", "earlier" or "failed"
+    report: str | None = None  # relative href of the HTML report on disk
+    failed_notebook: str | None = None  # relative href of the kept failed notebook
+    failed_log: str | None = None  # relative href of the kept kernel stderr
+    error: str | None = None
+    cell: int | None = None
+    seconds: float | None = None
+
+
+def team_label(team: str) -> str:
+    """Name a team as the index and report titles show it.
+
+    Parameters
+    ----------
+    team : str
+        Team id, or ``"all"`` for the company roll-up.
+
+    Returns
+    -------
+    str
+        ``"All teams (company)"`` for ``"all"``, else the id itself.
+
+    Examples
+    --------
+    >>> team_label("all"), team_label("emea-ent")
+    ('All teams (company)', 'emea-ent')
+    """
+    return "All teams (company)" if team == COMPANY_TEAM else team
+
+
+def write_index(out_dir: Path, outcomes: list[ReportOutcome]) -> Path:
+    """Write ``out_dir/index.html`` listing every report in the folder.
+
+    Reports rendered by earlier runs that are still on disk (``out_dir/<quarter>/<team>.html``)
+    are listed too; for a report in ``outcomes`` the newest run's status wins. A failed
+    report shows its error message, the failing cell, a link to the kept failed notebook and,
+    when one exists, a link to the previous good report left in place. Every string is
+    HTML-escaped; every link is relative to ``out_dir``. The file is written atomically.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The report folder.
+    outcomes : list of ReportOutcome
+        Outcomes of the run that just finished (may be empty).
+
+    Returns
+    -------
+    Path
+        Path of the index file.
+
+    Raises
+    ------
+    RenderError
+        When the index cannot be written.
+    """
+    out_dir = Path(out_dir)
+    entries = _entries_on_disk(out_dir)
+    root = out_dir.resolve()
+    for outcome in outcomes:
+        previous = entries.get((outcome.quarter, outcome.team))
+        report = _relative_href(root, outcome.html_path) if outcome.ok else None
+        entries[(outcome.quarter, outcome.team)] = _Entry(
+            quarter=outcome.quarter,
+            team=outcome.team,
+            status="ok" if outcome.ok else "failed",
+            report=report or (previous.report if previous else None),
+            failed_notebook=_relative_href(root, outcome.failed_notebook),
+            failed_log=_relative_href(
+                root,
+                outcome.failed_notebook.with_suffix(".log") if outcome.failed_notebook else None,
+            ),
+            error=outcome.error,
+            cell=outcome.cell,
+            seconds=outcome.seconds,
+        )
+    path = out_dir / INDEX_NAME
+    write_text_atomically(path, _page(list(entries.values()), n_run=len(outcomes)))
+    return path
+
+
+def _entries_on_disk(out_dir: Path) -> dict[tuple[str, str], _Entry]:
+    """Reports already in the folder, keyed by (quarter, team)."""
+    entries = {}
+    if not out_dir.is_dir():
+        return entries
+    for report in out_dir.glob("*/*.html"):
+        quarter, team = report.parent.name, report.stem
+        if _QUARTER_DIR.fullmatch(quarter) and _TEAM_STEM.fullmatch(team) and ".." not in team:
+            entries[(quarter, team)] = _Entry(
+                quarter, team, "earlier", report=_href(f"{quarter}/{team}.html")
+            )
+    return entries
+
+
+def _relative_href(root: Path, target: Path | None) -> str | None:
+    """Href of ``target`` relative to ``root``, or ``None`` when missing or outside it."""
+    if target is None:
+        return None
+    target = Path(target).resolve()
+    if not target.is_file() or not target.is_relative_to(root):
+        return None
+    return _href(target.relative_to(root).as_posix())
+
+
+def _href(relative: str) -> str:
+    """Percent-encode a relative POSIX path for use in ``href``."""
+    return quote(relative, safe="/")
+
+
+def _sort_key(entry: _Entry) -> tuple:
+    """Newest quarter first; within a quarter the company roll-up first, then by team."""
+    return (
+        -int(entry.quarter[:4]),
+        -int(entry.quarter[5:]),
+        entry.team != COMPANY_TEAM,
+        entry.team,
+    )
+
+
+def _page(entries: list[_Entry], *, n_run: int) -> str:
+    """The whole HTML document."""
+    e = html.escape
+    failed = sum(entry.status == "failed" for entry in entries)
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    summary = (
+        f"{len(entries)} report(s) in this folder; {n_run} rendered in the last run, "
+        f"{failed} failed. Generated {generated}."
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>Quarterly reports</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        "<h1>Quarterly reports</h1>",
+        f'<p class="summary">{e(summary)}</p>',
+    ]
+    if not entries:
+        parts.append("<p>No reports yet.</p>")
+    quarter = None
+    for entry in sorted(entries, key=_sort_key):
+        if entry.quarter != quarter:
+            if quarter is not None:
+                parts.append("</tbody></table>")
+            quarter = entry.quarter
+            parts += [
+                f'<h2 id="q-{e(quarter)}">{e(quarter)}</h2>',
+                "<table><thead><tr><th>Team</th><th>Status</th><th>Details</th>"
+                '<th class="num">Seconds</th></tr></thead><tbody>',
+            ]
+        parts.append(_row(entry))
+    if quarter is not None:
+        parts.append("</tbody></table>")
+    parts += ["</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+def _row(entry: _Entry) -> str:
+    """One table row, every string escaped."""
+    e = html.escape
+    label = e(team_label(entry.team))
+    team = f'<a href="{e(entry.report)}">{label}</a>' if entry.report else label
+    if entry.status == "failed":
+        status = '<span class="failed">failed</span>'
+        error = entry.error or "unknown error"
+        if entry.cell is not None and not error.startswith(f"cell {entry.cell}"):
+            error = f"cell {entry.cell}: {error}"
+        lines = [f'<span class="error">{e(error)}</span>']
+        if entry.failed_notebook:
+            lines.append(f'<a href="{e(entry.failed_notebook)}">failed notebook</a>')
+        if entry.failed_log:
+            lines.append(f'<a href="{e(entry.failed_log)}">kernel log</a>')
+        if entry.report:
+            lines.append(f'<a href="{e(entry.report)}">previous report kept</a>')
+        detail = "<br>".join(lines)
+    elif entry.status == "ok":
+        status, detail = '<span class="ok">rendered</span>', ""
+    else:
+        status, detail = '<span class="earlier">from an earlier run</span>', ""
+    seconds = f"{entry.seconds:.1f}" if entry.seconds is not None else ""
+    return (
+        f'<tr><td>{team}</td><td>{status}</td><td>{detail}</td><td class="num">{seconds}</td></tr>'
+    )
