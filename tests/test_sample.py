@@ -1,0 +1,415 @@
+"""Tests of the sample-data generator: shape, integrity, determinism and the planted effects.
+
+Every expectation is computed here from the written CSV files with plain pandas, never by
+calling the generator's own helpers again.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.config import load_config
+from helpers.errors import ParameterError
+from helpers.sample import (
+    LOW_QUALITY_CHANNEL,
+    SLOW_TEAM,
+    SPEND_SPIKE,
+    TEAMS,
+    generate_sample,
+)
+
+SEED = 7  # the seed of the bundled sample
+LEADS = 3_000  # small enough for a fast test, large enough for the planted effects
+
+COLUMNS = {
+    "teams": ["team", "name", "region", "segment"],
+    "leads": [
+        "lead_id",
+        "created_at",
+        "team",
+        "channel",
+        "source_type",
+        "campaign_id",
+        "score",
+        "industry",
+        "company_size",
+        "country",
+    ],
+    "lead_events": ["lead_id", "event", "at", "actor", "reason"],
+    "opportunities": [
+        "opportunity_id",
+        "team",
+        "created_at",
+        "status",
+        "amount",
+        "closed_at",
+        "lead_id",
+        "account_id",
+        "source_type",
+        "lost_reason",
+    ],
+    "spend": ["month", "team", "channel", "category", "amount"],
+    "revenue": ["month", "account_id", "team", "recurring_revenue"],
+    "touches": ["lead_id", "at", "campaign_id", "channel"],
+    "targets": ["team", "quarter", "metric", "target"],
+    "feedback": ["lead_id", "at", "rating", "reason", "comment"],
+}
+TIMESTAMPS = {
+    "leads": ["created_at"],
+    "lead_events": ["at"],
+    "opportunities": ["created_at", "closed_at"],
+    "touches": ["at"],
+    "feedback": ["at"],
+}
+ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
+
+
+def read(directory: Path, table: str) -> pd.DataFrame:
+    """One table as text, empty cells as ``""`` (``NA`` is a region, not a missing value)."""
+    return pd.read_csv(directory / f"{table}.csv", dtype=str, keep_default_na=False)
+
+
+def when(column: pd.Series) -> pd.Series:
+    return pd.to_datetime(column.replace("", None), format="%Y-%m-%dT%H:%M:%S")
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    out = tmp_path_factory.mktemp("sample")
+    return out, generate_sample(out, leads=LEADS, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def tables(sample: tuple[Path, dict[str, int]]) -> dict[str, pd.DataFrame]:
+    directory, _ = sample
+    return {name: read(directory, name) for name in COLUMNS}
+
+
+@pytest.fixture(scope="module")
+def stages(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """First time of each event per lead, with the lead's team and channel."""
+    events = tables["lead_events"].assign(at=lambda e: when(e["at"]))
+    first = events.groupby(["lead_id", "event"])["at"].min().unstack()
+    leads = tables["leads"].set_index("lead_id")[["team", "channel", "source_type"]]
+    return leads.join(first)
+
+
+# --- shape ----------------------------------------------------------------------------------------
+def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    generate_sample(a, leads=1_000, seed=3)
+    generate_sample(b, leads=1_000, seed=3)
+    generate_sample(c, leads=1_000, seed=4)
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert (a / "leads.csv").read_bytes() != (c / "leads.csv").read_bytes()
+
+
+def test_every_table_and_column_is_written(sample, tables) -> None:
+    directory, rows = sample
+    written = sorted(p.name for p in directory.iterdir())
+    assert written == sorted([f"{t}.csv" for t in COLUMNS] + ["workbook.toml"])  # no temp files
+    for name, columns in COLUMNS.items():
+        assert list(tables[name].columns) == columns, name
+        assert rows[name] == len(tables[name]) > 0, name
+    assert len(tables["leads"]) == LEADS
+
+
+def test_teams_are_the_six_pods(tables) -> None:
+    teams = tables["teams"]
+    assert list(teams["team"]) == [t["team"] for t in TEAMS]
+    assert set(teams["team"]) == {
+        "emea-ent",
+        "emea-smb",
+        "na-ent",
+        "na-smb",
+        "apac-mm",
+        "latam-smb",
+    }
+    assert set(teams["region"]) == {"EMEA", "NA", "APAC", "LATAM"}
+    assert set(teams["segment"]) == {"enterprise", "smb", "mid-market"}
+    assert teams["name"].str.len().gt(3).all()
+
+
+def test_workbook_toml(sample) -> None:
+    directory, _ = sample
+    settings = tomllib.loads((directory / "workbook.toml").read_text("utf-8"))
+    assert settings["as_of"] == "2026-10-01"
+    assert settings["currency"] == "EUR" and settings["timezone"] == "Europe/Berlin"
+    config = load_config(directory)
+    assert config.sla_hours == 24 and config.sla_for("paid_search") == 8
+    assert config.business_hours.days == ("Mon", "Tue", "Wed", "Thu", "Fri")
+    assert str(config.business_hours.start) == "09:00:00"
+
+
+def test_values_are_well_formed(tables) -> None:
+    leads = tables["leads"]
+    assert leads["lead_id"].is_unique and leads["lead_id"].str.match(r"^L\d{7}$").all()
+    for name, columns in TIMESTAMPS.items():
+        for column in columns:
+            values = tables[name][column]
+            assert values[values != ""].str.match(ISO).all(), (name, column)
+    assert leads["created_at"].ne("").all()
+    score = leads["score"].astype(float)
+    assert score.between(0, 100).all() and (score.round(1) == score).all()
+    assert set(leads["source_type"]) == {"marketing", "sales", "partner"}
+    assert set(leads.loc[leads["channel"] == "outbound", "source_type"]) == {"sales"}
+    assert set(leads.loc[leads["channel"] == "referral", "source_type"]) == {"partner"}
+    assert (leads["campaign_id"] == "").any() and (leads["campaign_id"] != "").any()
+    events = tables["lead_events"]
+    assert set(events["event"]) == {"mql", "first_touch", "accepted", "rejected", "recycled", "sql"}
+    assert events["actor"].str.match(r"^(sdr_\d+|ae_\d+|marketing_automation)$").all()
+    ratings = tables["feedback"]["rating"].astype(int)
+    assert ratings.between(1, 5).all()
+    assert tables["spend"]["month"].str.match(r"^\d{4}-\d{2}$").all()
+    assert tables["revenue"]["month"].str.match(r"^\d{4}-\d{2}$").all()
+    assert tables["targets"]["quarter"].str.match(r"^\d{4}Q[1-4]$").all()
+
+
+def test_reason_only_on_rejected_and_recycled(tables) -> None:
+    events = tables["lead_events"]
+    needs = events["event"].isin(["rejected", "recycled"])
+    assert events.loc[needs, "reason"].ne("").all()
+    assert events.loc[~needs, "reason"].eq("").all()
+
+
+def test_amounts_are_non_negative(tables) -> None:
+    for name, column in (
+        ("opportunities", "amount"),
+        ("spend", "amount"),
+        ("revenue", "recurring_revenue"),
+    ):
+        values = tables[name][column].astype(float)
+        assert values.ge(0).all() and values.notna().all(), name
+    opps = tables["opportunities"]
+    cents = opps["amount"].astype(float) * 100
+    assert np.allclose(cents, cents.round())
+
+
+# --- integrity --------------------------------------------------------------------------------
+def test_references_resolve(tables) -> None:
+    lead_ids = set(tables["leads"]["lead_id"])
+    team_ids = set(tables["teams"]["team"])
+    for name in ("lead_events", "touches", "feedback"):
+        assert set(tables[name]["lead_id"]) <= lead_ids, name
+    opps = tables["opportunities"]
+    assert set(opps.loc[opps["lead_id"] != "", "lead_id"]) <= lead_ids
+    for name in ("leads", "opportunities", "spend", "revenue"):
+        assert set(tables[name]["team"]) <= team_ids, name
+    assert set(tables["targets"]["team"]) <= team_ids | {"*"}
+    won = opps.loc[opps["status"] == "won"]
+    assert set(tables["revenue"]["account_id"]) <= set(won["account_id"])
+    assert opps["opportunity_id"].is_unique and opps["account_id"].is_unique
+
+
+def test_events_are_in_order_per_lead(tables) -> None:
+    leads = tables["leads"].set_index("lead_id")
+    events = tables["lead_events"].assign(at=lambda e: when(e["at"]))
+    events["created_at"] = when(events["lead_id"].map(leads["created_at"]))
+    assert (events["at"] >= events["created_at"]).all()
+    # The file lists each lead's events in time order.
+    assert events.groupby("lead_id")["at"].apply(lambda s: s.is_monotonic_increasing).all()
+    # Count, per event row, how many of each event came before it for the same lead.
+    dummies = pd.get_dummies(events["event"]).astype(int)
+    before = dummies.groupby(events["lead_id"]).cumsum() - dummies
+    kind = events["event"]
+    outbound = events["lead_id"].map(leads["source_type"]).eq("sales")
+    touch = kind == "first_touch"
+    assert (
+        before.loc[touch & ~outbound, "mql"] > before.loc[touch & ~outbound, "first_touch"]
+    ).all()
+    decided = before["accepted"] + before["rejected"]
+    decision = kind.isin(["accepted", "rejected"])
+    assert (before.loc[decision, "first_touch"] > decided[decision]).all()
+    assert (before.loc[kind == "sql", "accepted"] >= 1).all()
+    assert (
+        before.loc[kind == "recycled", "rejected"] > before.loc[kind == "recycled", "recycled"]
+    ).all()
+    again = (kind == "mql") & (before["mql"] >= 1)
+    assert again.any(), "some recycled leads come back as MQL"
+    assert (before.loc[again, "recycled"] >= before.loc[again, "mql"]).all()
+    assert not (kind == "mql")[outbound].any(), "outbound leads skip mql"
+    assert events.loc[(kind == "sql")].groupby("lead_id").size().max() == 1
+
+
+def test_nothing_after_the_as_of_date(sample, tables) -> None:
+    directory, _ = sample
+    as_of = pd.Timestamp(tomllib.loads((directory / "workbook.toml").read_text())["as_of"])
+    for name, columns in TIMESTAMPS.items():
+        for column in columns:
+            assert (when(tables[name][column]).dropna() < as_of).all(), (name, column)
+    last_month = (as_of - pd.Timedelta(days=1)).strftime("%Y-%m")
+    assert tables["revenue"]["month"].max() == last_month
+    assert tables["spend"]["month"].max() == last_month
+    created = when(tables["leads"]["created_at"])
+    assert created.min() >= pd.Timestamp("2024-04-01")  # ten quarters ending 2026Q3
+
+
+def test_opportunities_follow_their_lead(tables, stages) -> None:
+    opps = tables["opportunities"]
+    created, closed = when(opps["created_at"]), when(opps["closed_at"])
+    is_open = opps["status"] == "open"
+    assert closed[is_open].isna().all() and closed[~is_open].notna().all()
+    assert (closed[~is_open] >= created[~is_open]).all()
+    assert opps.loc[opps["status"] == "lost", "lost_reason"].ne("").all()
+    assert opps.loc[opps["status"] != "lost", "lost_reason"].eq("").all()
+    with_lead = opps[opps["lead_id"] != ""]
+    sql = with_lead["lead_id"].map(stages["sql"])
+    assert sql.notna().all() and (created[with_lead.index] >= sql).all()
+    lead_source = with_lead["lead_id"].map(stages["source_type"])
+    assert (with_lead["source_type"] == lead_source).all()
+    assert set(opps.loc[opps["lead_id"] == "", "source_type"]) == {"sales"}
+    assert is_open.any() and (opps["status"] == "won").any()
+
+
+def test_touches_come_before_the_mql(tables, stages) -> None:
+    touches = tables["touches"].assign(at=lambda t: when(t["at"]))
+    lead = stages.loc[touches["lead_id"]]
+    assert set(lead["source_type"]) == {"marketing"}
+    created = when(tables["leads"].set_index("lead_id")["created_at"])
+    assert (touches["at"].to_numpy() >= created[touches["lead_id"]].to_numpy()).all()
+    last_mql = tables["lead_events"].query("event == 'mql'").groupby("lead_id")["at"].max()
+    limit = when(touches["lead_id"].map(last_mql))
+    assert (touches["at"][limit.notna()] <= limit[limit.notna()]).all()
+    counts = touches.groupby("lead_id").size()
+    assert counts.min() >= 1 and counts.max() <= 6  # 1-5, plus one after a recycle
+    marketing = tables["leads"].query("source_type == 'marketing'")["lead_id"]
+    assert set(counts.index) == set(marketing)
+    firsts = touches.groupby("lead_id").head(1).set_index("lead_id")
+    own = firsts["campaign_id"] == tables["leads"].set_index("lead_id")["campaign_id"][firsts.index]
+    assert own.mean() > 0.7
+
+
+def test_feedback_follows_a_decision(tables, stages) -> None:
+    feedback = tables["feedback"].assign(at=lambda f: when(f["at"]))
+    lead = stages.loc[feedback["lead_id"]]
+    decided = lead[["accepted", "rejected"]].min(axis=1)
+    assert decided.notna().all()
+    assert (feedback["at"].to_numpy() >= lead["first_touch"].to_numpy()).all()
+    assert feedback["comment"].str.contains(",").any()
+    assert feedback["comment"].str.contains('"').any()
+
+
+def test_targets_cover_every_team_and_quarter(tables) -> None:
+    targets = tables["targets"]
+    metrics = {
+        "mqls",
+        "sla_compliance",
+        "mql_acceptance",
+        "mql_to_sql",
+        "pipeline_created",
+        "won_revenue",
+        "cac",
+    }
+    teams = targets[targets["team"] != "*"]
+    per_cell = teams.groupby(["team", "quarter"])["metric"].apply(set)
+    assert (per_cell.apply(lambda s: s == metrics)).all()
+    assert set(teams["quarter"]) >= {f"{y}Q{q}" for y in (2025,) for q in (1, 2, 3, 4)}
+    everyone = targets[targets["team"] == "*"]
+    assert len(everyone) > 0 and "sla_compliance" in set(everyone["metric"])
+    value = targets["target"].astype(float)
+    shares = targets["metric"].isin(["sla_compliance", "mql_acceptance", "mql_to_sql"])
+    assert value[shares].between(0, 1).all() and value.ge(0).all()
+
+
+# --- planted effects ----------------------------------------------------------------------------
+def test_slow_team_answers_late_and_converts_less(stages) -> None:
+    mqls = stages[stages["mql"].notna()]
+    wall_hours = (mqls["first_touch"] - mqls["mql"]).dt.total_seconds() / 3600
+    median = wall_hours.groupby(mqls["team"]).median()
+    others = median.drop(SLOW_TEAM)
+    assert median[SLOW_TEAM] > 3 * others.max()
+    untouched = mqls["first_touch"].isna().groupby(mqls["team"]).mean()
+    assert untouched[SLOW_TEAM] > untouched.drop(SLOW_TEAM).max()
+    to_sql = mqls["sql"].notna().groupby(mqls["team"]).mean()
+    assert to_sql[SLOW_TEAM] < to_sql.drop(SLOW_TEAM).mean() - 0.08
+
+
+def test_low_quality_channel_is_largest_and_worst(tables, stages) -> None:
+    leads = tables["leads"]
+    volume = leads["channel"].value_counts()
+    assert volume.idxmax() == LOW_QUALITY_CHANNEL
+    assert (
+        leads["score"].astype(float).groupby(leads["channel"]).mean().idxmin()
+        == LOW_QUALITY_CHANNEL
+    )
+    events = tables["lead_events"]
+    decided = events[events["event"].isin(["accepted", "rejected"])]
+    channel = decided["lead_id"].map(stages["channel"])
+    rejection = decided["event"].eq("rejected").groupby(channel).mean()
+    assert rejection.idxmax() == LOW_QUALITY_CHANNEL
+    reasons = decided.loc[
+        (channel == LOW_QUALITY_CHANNEL) & (decided["event"] == "rejected"), "reason"
+    ]
+    assert reasons.isin(["no budget", "student or job seeker", "wrong persona"]).mean() > 0.5
+    mqls = stages[stages["mql"].notna()]
+    to_sql = mqls["sql"].notna().groupby(mqls["channel"]).mean()
+    assert to_sql.idxmin() == LOW_QUALITY_CHANNEL
+
+
+def test_events_spend_spikes_without_more_leads(tables) -> None:
+    quarter, channel = SPEND_SPIKE
+    spend = tables["spend"]
+    spend = spend[spend["channel"] == channel]
+    by_quarter = (
+        spend["amount"]
+        .astype(float)
+        .groupby(pd.PeriodIndex(spend["month"], freq="M").asfreq("Q").astype(str))
+        .sum()
+    )
+    assert by_quarter[quarter] >= 2.5 * by_quarter.drop(quarter).mean()
+    leads = tables["leads"]
+    leads = leads[leads["channel"] == channel]
+    per_quarter = when(leads["created_at"]).dt.to_period("Q").astype(str).value_counts()
+    assert per_quarter[quarter] < 1.6 * per_quarter.drop(quarter).mean()
+
+
+def test_leads_follow_the_working_week(tables) -> None:
+    created = when(tables["leads"]["created_at"])
+    assert (created.dt.day_of_week < 5).mean() > 0.85
+    assert created.dt.hour.between(8, 18).mean() > 0.7
+
+
+# --- parameters -----------------------------------------------------------------------------------
+def test_other_period_and_size(tmp_path: Path) -> None:
+    rows = generate_sample(tmp_path, leads=500, seed=1, end_quarter="2025Q1", quarters=4)
+    leads = read(tmp_path, "leads")
+    assert rows["leads"] == len(leads) == 500
+    created = when(leads["created_at"])
+    assert created.min() >= pd.Timestamp("2024-04-01") and created.max() < pd.Timestamp(
+        "2025-04-01"
+    )
+    assert 'as_of = "2025-04-01"' in (tmp_path / "workbook.toml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"leads": 0}, "leads"),
+        ({"quarters": -1}, "quarters"),
+        ({"end_quarter": "2026-09"}, "2026-09"),
+    ],
+    ids=["no-leads", "negative-quarters", "bad-quarter"],
+)
+def test_bad_parameters_are_refused(tmp_path: Path, kwargs: dict, match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        generate_sample(tmp_path / "out", **kwargs)
+    assert not (tmp_path / "out").exists()
+
+
+def test_bundled_sample_is_reproducible(tmp_path: Path) -> None:
+    bundled = Path(__file__).resolve().parents[1] / "data" / "sample"
+    if not (bundled / "leads.csv").exists():
+        pytest.skip("data/sample has not been generated")
+    settings = tomllib.loads((bundled / "workbook.toml").read_text("utf-8"))
+    assert settings["as_of"] == "2026-10-01"
+    generate_sample(tmp_path)
+    for path in sorted(tmp_path.iterdir()):
+        assert path.read_bytes() == (bundled / path.name).read_bytes(), path.name
