@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,16 +62,61 @@ class SourceFile:
         return Problem(self.name, column, message, fix, tuple(rows), count, unit=self.unit, **kw)
 
 
-def _record_start_lines(path: Path) -> np.ndarray:
-    # Only called on the error path: a quoted comment may span lines, so count them properly.
-    starts = []
+def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """``(first line, fields)`` of each record, skipping blank lines as pandas does."""
+    # A quoted comment may span lines, so count them with the csv module, not by newlines.
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
         reader = csv.reader(handle)
         previous = 0
-        for _ in reader:
-            starts.append(previous + 1)
+        for row in reader:
+            if len(row) > 1 or (row and row[0].strip()):
+                yield previous + 1, row
             previous = reader.line_num
+
+
+def _record_start_lines(path: Path) -> np.ndarray:
+    # Only called on the error path.
+    starts = [start for start, _ in _records(path)]
     return np.array(starts[1:], dtype="int64")  # drop the header
+
+
+def _malformed_csv(path: Path, err: Exception | None) -> Problem:
+    # pandas counts neither blank lines nor the newlines inside quoted fields: recount.
+    fix = "check quoting: a field holding a comma or newline must be in double quotes"
+    records = list(_records(path))
+    if "EOF inside string" in str(err) and records:
+        line = records[-1][0]
+        return Problem(path.name, None, "has a double quote that is never closed", fix, (line,), 1)
+    width = len(records[0][1]) if records else 0
+    long = [start for start, row in records[1:] if len(row) > width]
+    if long:
+        return Problem(
+            path.name,
+            None,
+            f"has {len(long)} row(s) with more fields than the {width} columns of the header",
+            f"name every column in the header, and {fix}",
+            tuple(long[:MAX_ROWS_SHOWN]),
+            len(long),
+        )
+    return Problem(path.name, None, f"is not a well-formed CSV file ({str(err).strip()})", fix)
+
+
+def _duplicate_header(path: Path) -> Problem | None:
+    # pandas renames a repeated column to "name.1", which would silently drop its values.
+    with closing(_records(path)) as records:
+        first = next(records, None)
+    names = [name.strip() for name in first[1]] if first else []
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if not repeated:
+        return None
+    return Problem(
+        path.name,
+        ", ".join(repeated),
+        "the header names the column(s) more than once",
+        "keep one column per name: rename or delete the repeated one",
+        (first[0],),
+        1,
+    )
 
 
 def find_table_file(directory: Path, table: Table) -> Path | None:
@@ -125,14 +172,7 @@ def read_source(path: Path, table: Table) -> tuple[SourceFile | None, list[Probl
             Problem(name, None, "is not UTF-8 text", "save the file as UTF-8 (CSV UTF-8)")
         ]
     except pd.errors.ParserError as err:
-        return None, [
-            Problem(
-                name,
-                None,
-                f"is not a well-formed CSV file ({err})",
-                "check quoting: a field holding a comma or newline must be in double quotes",
-            )
-        ]
+        return None, [_malformed_csv(path, err)]
     except pd.errors.EmptyDataError:
         return None, [
             Problem(name, None, "the file is empty", "write a header line and one row per record")
@@ -151,6 +191,12 @@ def read_source(path: Path, table: Table) -> tuple[SourceFile | None, list[Probl
                         "`workbook import`, which reads other separators",
                     )
                 ]
+    if not isinstance(raw.index, pd.RangeIndex):
+        # Every row is wider than the header: pandas silently took the first column as index.
+        return None, [_malformed_csv(path, None)]
+    repeated = _duplicate_header(path)
+    if repeated is not None:
+        return None, [repeated]
     raw.columns = [str(c).strip() for c in header]
     raw = raw.apply(lambda col: col.str.strip())
     return SourceFile(table, path, raw), []

@@ -68,13 +68,19 @@ def check_columns(source: SourceFile, typed: pd.DataFrame) -> list[Problem]:
     cases = cases[cases["index"].notna()]
     for (column, check), group in cases.groupby(["column", "check"], sort=False):
         what, fix = _describe_check(str(check), table, str(column))
-        examples = group["failure_case"].dropna().astype(str).unique()[:3]
+        positions = group["index"].astype("int64").to_numpy()
+        # Quote the cells as written in the file ('-500', not the parsed -500.0).
+        received = (
+            source.raw[column].iloc[positions]
+            if column in source.raw
+            else group["failure_case"].dropna()
+        )
+        examples = received.astype(str).unique()[:3]
         got = (
             f" (got {', '.join(repr(e) for e in examples)})"
             if len(examples) and "null" not in str(check)
             else ""
         )
-        positions = group["index"].astype("int64").to_numpy()
         problems.append(source.problem(str(column), f"{what}{got}", fix, positions))
     return problems
 
@@ -148,6 +154,14 @@ def _check_event_order(
 ) -> list[Problem]:
     problems = []
     severity = "error" if config.out_of_order == "error" else "warning"
+    # The fix names the setting that changes the outcome: "flag" when it is an error, and
+    # "error" when it is already only flagged.
+    setting = (
+        'or set validation.out_of_order = "flag" in workbook.toml to keep them as flagged anomalies'
+        if severity == "error"
+        else '(kept as a flagged anomaly; set validation.out_of_order = "error" in '
+        "workbook.toml to reject them)"
+    )
     created = events["lead_id"].map(leads.set_index("lead_id")["created_at"])
     early = (events["at"] < created).to_numpy()
     if early.any():
@@ -155,8 +169,7 @@ def _check_event_order(
             source.problem(
                 "at",
                 f"{early.sum()} event(s) happen before their lead was created",
-                "check the event and lead timestamps (time zone?) or set validation.out_of_order = "
-                '"flag" to report them as anomalies',
+                f"check the event and lead timestamps (time zone?) {setting}",
                 np.flatnonzero(early),
                 severity=severity,
             )
@@ -177,8 +190,7 @@ def _check_event_order(
             source.problem(
                 "at",
                 f"{len(wrong)} lead(s) have '{after}' before their first '{before}'",
-                'correct the timestamps, or set validation.out_of_order = "flag" in workbook.toml '
-                "to keep them as flagged anomalies",
+                f"correct the timestamps {setting}",
                 rows,
                 severity=severity,
             )
