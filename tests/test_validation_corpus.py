@@ -151,7 +151,7 @@ REJECTED = [
         replace("leads.csv", "L3,2026-07-02T10:00:00", "L3,2026-13-45"),
         (
             "leads.csv, column 'created_at': 1 value(s) are not ISO 8601 timestamps",
-            "e.g. '2026-13-45' (lines 4)",
+            "e.g. '2026-13-45' (line 4)",
             "Fix: write timestamps like 2026-07-01T09:30:00",
         ),
         cli=True,
@@ -170,7 +170,7 @@ REJECTED = [
         replace("lead_events.csv", "L3,mql", "L9,mql"),
         (
             "lead_events.csv, column 'lead_id': 1 value(s) do not exist in leads.csv "
-            "(e.g. 'L9') (lines 9)",
+            "(e.g. 'L9') (line 9)",
             "Fix: add them to leads.csv or correct the values",
         ),
     ),
@@ -179,7 +179,7 @@ REJECTED = [
         replace("leads.csv", "2026-08-03T09:00:00,south", "2026-08-03T09:00:00,west"),
         (
             "leads.csv, column 'team': 1 value(s) do not exist in teams.csv (e.g. 'west') "
-            "(lines 7)",
+            "(line 7)",
             "Fix: add them to teams.csv or correct the values",
         ),
     ),
@@ -187,7 +187,7 @@ REJECTED = [
         "negative-amount",
         replace("opportunities.csv", "lost,500,", "lost,-500,"),
         (
-            "opportunities.csv, column 'amount': has values below 0 (got '-500') (lines 3)",
+            "opportunities.csv, column 'amount': has values below 0 (got '-500') (line 3)",
             "Fix: amounts and counts cannot be negative",
         ),
     ),
@@ -195,9 +195,9 @@ REJECTED = [
         "sql-before-mql-as-error",
         both(SQL_BEFORE_MQL, add_to_config('[validation]\nout_of_order = "error"\n')),
         (
-            "lead_events.csv, column 'at': 1 lead(s) have 'sql' before their first 'mql' (lines 5)",
+            "lead_events.csv, column 'at': 1 lead(s) have 'sql' before their first 'mql' (line 5)",
             "lead_events.csv, column 'at': 1 lead(s) have 'sql' before their first 'accepted' "
-            "(lines 5)",
+            "(line 5)",
             'Fix: correct the timestamps or set validation.out_of_order = "flag"',
         ),
         n_errors=2,  # L1's sql is before both its mql and its acceptance
@@ -208,7 +208,7 @@ REJECTED = [
         replace("lead_events.csv", "sdr_2,no budget", "sdr_2,"),
         (
             "lead_events.csv, column 'reason': 1 rejected or recycled event(s) have no reason "
-            "(lines 8)",
+            "(line 8)",
             "Fix: give every rejected and recycled event a reason",
         ),
     ),
@@ -217,7 +217,7 @@ REJECTED = [
         replace("lead_events.csv", "L3,mql", "L3,marketing_qualified"),
         (
             "lead_events.csv, column 'event': unknown event name(s) 'marketing_qualified' "
-            "(lines 9)",
+            "(line 9)",
             "map your names in workbook.toml under [events]",
         ),
     ),
@@ -258,7 +258,7 @@ REJECTED = [
         replace("opportunities.csv", "lost,500,", "pending,500,"),
         (
             "opportunities.csv, column 'status': has values outside open, won, lost "
-            "(got 'pending') (lines 3)",
+            "(got 'pending') (line 3)",
             "Fix: use only open, won, lost",
         ),
     ),
@@ -267,7 +267,7 @@ REJECTED = [
         replace("opportunities.csv", "won,1000,2026-08-03T10:00:00", "won,1000,"),
         (
             "opportunities.csv, column 'closed_at': 1 won or lost opportunities have no close "
-            "date (lines 2)",
+            "date (line 2)",
             "Fix: add a closed_at timestamp to every won and lost opportunity",
         ),
     ),
@@ -278,7 +278,7 @@ REJECTED = [
         ),
         (
             "opportunities.csv, column 'closed_at': 1 opportunities close before they were "
-            "created (lines 4)",
+            "created (line 4)",
             "Fix: correct created_at or closed_at",
         ),
     ),
@@ -292,7 +292,7 @@ REJECTED = [
         ),
         (
             "targets.csv, column 'quarter': 1 value(s) are not well formed, e.g. '2026Q5' "
-            "(lines 3)",
+            "(line 3)",
             "Fix: write values like 2026Q3",
         ),
     ),
@@ -304,7 +304,7 @@ REJECTED = [
         ),
         (
             "targets.csv, column 'team': 1 value(s) do not exist in teams.csv (e.g. 'west') "
-            "(lines 3)",
+            "(line 3)",
         ),
     ),
     Case(
@@ -316,7 +316,7 @@ REJECTED = [
             "2026-7,north,paid_search,marketing,100\n",
         ),
         (
-            "spend.csv, column 'month': 1 value(s) are not well formed, e.g. '2026-7' (lines 3)",
+            "spend.csv, column 'month': 1 value(s) are not well formed, e.g. '2026-7' (line 3)",
             "Fix: write values like 2026-07",
         ),
     ),
@@ -328,7 +328,7 @@ REJECTED = [
             "L2,2026-07-03T12:00:00,7,no budget,keen\n",
         ),
         (
-            "feedback.csv, column 'rating': has values above 5 (got '7') (lines 3)",
+            "feedback.csv, column 'rating': has values above 5 (got '7') (line 3)",
             "Fix: use values up to 5",
         ),
     ),
@@ -340,20 +340,20 @@ REJECTED = [
             "L2,2026-07-03T12:00:00,7,no budget,keen\n",
         ),
         # The L2 row is on line 4, not 3: the quoted comment of L1 spans lines 2-3.
-        ("feedback.csv, column 'rating': has values above 5 (got '7') (lines 4)",),
+        ("feedback.csv, column 'rating': has values above 5 (got '7') (line 4)",),
         cli=True,
     ),
     Case(
         "blank-lines-before-bad-row",
         replace("leads.csv", "L3,2026-07-02T10:00:00", "\n\nL3,2026-99-02T10:00:00"),
         # L3 moves from line 4 to line 6: blank lines are skipped but still counted.
-        ("leads.csv, column 'created_at'", "e.g. '2026-99-02T10:00:00' (lines 6)"),
+        ("leads.csv, column 'created_at'", "e.g. '2026-99-02T10:00:00' (line 6)"),
     ),
     Case(
         "row-with-extra-field",
         replace("leads.csv", "C3,70,software", "C3,70,soft,ware"),
         (
-            "leads.csv: has 1 row(s) with more fields than the 8 columns of the header (lines 4)",
+            "leads.csv: has 1 row(s) with more fields than the 8 columns of the header (line 4)",
             "must be in double quotes",
         ),
     ),
@@ -365,7 +365,7 @@ REJECTED = [
             "L2,2026-07-03T12:00:00,2,no budget,keen,again\n",
         ),
         # pandas alone would say "line 3"; the user sees the row on line 4.
-        ("feedback.csv: has 1 row(s) with more fields than the 5 columns of the header (lines 4)",),
+        ("feedback.csv: has 1 row(s) with more fields than the 5 columns of the header (line 4)",),
     ),
     Case(
         "header-one-name-short",
@@ -382,13 +382,13 @@ REJECTED = [
         replace(
             "leads.csv", "L3,2026-07-02T10:00:00,north,webinar", 'L3,2026-07-02T10:00:00,north,"web'
         ),
-        ("leads.csv: has a double quote that is never closed (lines 4)",),
+        ("leads.csv: has a double quote that is never closed (line 4)",),
     ),
     Case(
         "repeated-column-name",
         replace("leads.csv", ",industry\n", ",team\n"),
         (
-            "leads.csv, column 'team': the header names the column(s) more than once (lines 1)",
+            "leads.csv, column 'team': the header names the column(s) more than once (line 1)",
             "Fix: keep one column per name",
         ),
     ),
@@ -400,12 +400,12 @@ REJECTED = [
     Case(
         "empty-required-cell",
         replace("leads.csv", "2026-08-03T09:00:00,south", "2026-08-03T09:00:00,"),
-        ("leads.csv, column 'team': has empty cells (lines 7)", "Fix: fill in 'team' on every row"),
+        ("leads.csv, column 'team': has empty cells (line 7)", "Fix: fill in 'team' on every row"),
     ),
     Case(
         "score-not-a-number",
         replace("leads.csv", "C2,40,", "C2,forty,"),
-        ("leads.csv, column 'score': 1 value(s) are not numbers, e.g. 'forty' (lines 3)",),
+        ("leads.csv, column 'score': 1 value(s) are not numbers, e.g. 'forty' (line 3)",),
     ),
 ]
 
@@ -474,7 +474,7 @@ def test_out_of_order_events_are_flagged_by_default(tmp_path):
     warnings = [str(p) for p in dataset.anomalies if p.severity == "warning"]
     assert len(warnings) == 2
     assert warnings[0].startswith(
-        "lead_events.csv, column 'at': 1 lead(s) have 'sql' before their first 'mql' (lines 5)"
+        "lead_events.csv, column 'at': 1 lead(s) have 'sql' before their first 'mql' (line 5)"
     )
     # Already flagged: the fix points to the setting that would reject it, not to "flag".
     assert 'set validation.out_of_order = "error"' in warnings[0]
@@ -484,7 +484,7 @@ def test_out_of_order_events_are_flagged_by_default(tmp_path):
     assert "flagged anomalies (2):" in result.stdout
     assert (
         "  - lead_events.csv, column 'at': 1 lead(s) have 'sql' before their first 'mql' "
-        "(lines 5)" in result.stdout
+        "(line 5)" in result.stdout
     )
 
 

@@ -69,7 +69,8 @@ class Problem:
             more = (
                 f" and {self.n_rows - len(self.rows)} more" if self.n_rows > len(self.rows) else ""
             )
-            text += f" ({self.unit}s {shown}{more})"
+            unit = self.unit if self.n_rows == 1 else f"{self.unit}s"
+            text += f" ({unit} {shown}{more})"
         return f"{text}. Fix: {self.fix}"
 
 
