@@ -169,7 +169,8 @@ def test_untouched_by_age_at_quarter_end(tiny):
     t = _tables(tiny, "north")
     table = untouched_by_age(t["lead_events"], tiny.config, Q3_END)
     assert table["mqls"].tolist() == [0, 0, 0, 0, 1]  # only L3, waiting since July
-    # On Fri 3 Jul 09:00, L3 has waited 7 h (Thu 10-17) and L2 is still untouched: 14 h (Wed 11-17, Thu).
+    # On Fri 3 Jul 09:00, L3 has waited 7 h (Thu 10-17);
+    # L2 is still untouched: 14 h (Wed 11-17, Thu).
     early = untouched_by_age(t["lead_events"], tiny.config, pd.Timestamp("2026-07-03 09:00"))
     assert early["mqls"].tolist() == [1, 1, 0, 0, 0]
 

@@ -178,8 +178,7 @@ REJECTED = [
         "unknown-team-in-leads",
         replace("leads.csv", "2026-08-03T09:00:00,south", "2026-08-03T09:00:00,west"),
         (
-            "leads.csv, column 'team': 1 value(s) do not exist in teams.csv (e.g. 'west') "
-            "(line 7)",
+            "leads.csv, column 'team': 1 value(s) do not exist in teams.csv (e.g. 'west') (line 7)",
             "Fix: add them to teams.csv or correct the values",
         ),
     ),
@@ -216,8 +215,7 @@ REJECTED = [
         "unknown-event-name",
         replace("lead_events.csv", "L3,mql", "L3,marketing_qualified"),
         (
-            "lead_events.csv, column 'event': unknown event name(s) 'marketing_qualified' "
-            "(line 9)",
+            "lead_events.csv, column 'event': unknown event name(s) 'marketing_qualified' (line 9)",
             "map your names in workbook.toml under [events]",
         ),
     ),
@@ -291,8 +289,7 @@ REJECTED = [
             "north,2026Q5,mql_acceptance,0.6\n",
         ),
         (
-            "targets.csv, column 'quarter': 1 value(s) are not well formed, e.g. '2026Q5' "
-            "(line 3)",
+            "targets.csv, column 'quarter': 1 value(s) are not well formed, e.g. '2026Q5' (line 3)",
             "Fix: write values like 2026Q3",
         ),
     ),

@@ -27,7 +27,8 @@ def dataset_summary(dataset: Dataset) -> str:
             )
     lines += [
         "",
-        f"leads created:  {leads['created_at'].min():%Y-%m-%d} to {leads['created_at'].max():%Y-%m-%d}",
+        f"leads created:  {leads['created_at'].min():%Y-%m-%d} to "
+        f"{leads['created_at'].max():%Y-%m-%d}",
         f"as of:          {dataset.as_of:%Y-%m-%d}",
         f"teams ({len(dataset.teams)}):      {', '.join(dataset.teams)}",
         f"quarters ({len(quarters)}):  {quarters[0]} to {quarters[-1]}"
