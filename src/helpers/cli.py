@@ -79,6 +79,37 @@ def sample(out_dir: Path, leads: int | None, seed: int) -> None:
 
 
 @main.command()
+@click.option("--team", default="all", show_default=True, help="Team id, or 'all' for the company.")
+@click.option("--quarter", default=None, help="Fiscal quarter (default: latest complete).")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA,
+    show_default=True,
+    help="Data directory.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format (JSON schema: alignment-workbook/metrics/v1).",
+)
+def metrics(team: str, quarter: str | None, data_dir: Path, fmt: str) -> None:
+    """Print every shared KPI of a team and quarter with counts, interval, target and status."""
+    from .metrics_export import kpis_csv, kpis_json, kpis_text
+    from .workbook import Workbook
+
+    workbook = Workbook.load(data_dir)
+    chosen = quarter or str(workbook.dataset.latest_complete_quarter)
+    view = workbook.view(team, chosen)
+    render = {"table": kpis_text, "json": kpis_json, "csv": kpis_csv}[fmt]
+    click.echo(render(view), nl=fmt != "csv")
+
+
+@main.command()
 @click.option(
     "--quarter", default=None, help="Fiscal quarter, e.g. 2026Q3 (default: latest complete)."
 )
