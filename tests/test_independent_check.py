@@ -30,3 +30,22 @@ def test_stage_volumes_match_for_every_team_and_quarter(both):
             assert got == {stage: int(want.get(stage, 0)) for stage in STAGES}, (team, quarter)
             checked += 1
     assert checked == 7 * 10
+
+
+def test_win_rate_and_pipeline_created_match_for_every_team_and_quarter(both):
+    from helpers.metrics.pipeline import pipeline_created, win_rate
+
+    workbook, expected = both
+    for team in [*workbook.dataset.teams, "all"]:
+        for quarter in workbook.dataset.quarters:
+            view = workbook.view(team, quarter)
+            opps = view.tables["opportunities"]
+            want = expected[(team, str(quarter))]
+            rate = win_rate(opps, view.start, view.end)
+            assert rate.numerator == want.get("won", 0), (team, quarter)
+            assert rate.denominator == want.get("won", 0) + want.get("lost", 0), (team, quarter)
+            created = pipeline_created(opps, view.start, view.end).set_index("source_type")
+            for source in ("marketing", "sales", "partner"):
+                assert created.loc[source, "amount"] == pytest.approx(
+                    want.get(f"pipeline_{source}", 0.0), abs=0.01
+                ), (team, quarter, source)
