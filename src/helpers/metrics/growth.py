@@ -1,0 +1,160 @@
+"""Growth and retention: bookings and their growth, logo retention, gross and net revenue retention.
+
+Retention compares two months of the ``revenue`` table (monthly recurring revenue, MRR, per
+account): the **opening month** is the month before the window (for 2026Q3, June 2026: the
+MRR the quarter started with) and the **closing month** is the window's last month (September
+2026). Consecutive quarters therefore chain: one quarter's closing month is the next one's
+opening month. An account's MRR in a month is the sum of its rows for that month; an account
+without a row has 0. Only accounts with MRR > 0 in the opening month (the *starting
+accounts*) count: accounts won during the window are excluded, so expansion shows in net
+retention and new business does not.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..stats import Rate
+from .pipeline import won_revenue
+
+
+def bookings(opportunities: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """Bookings = sum of the amounts of opportunities won and closed in ``[start, end)``.
+
+    A missing amount counts as 0 (as in :func:`helpers.metrics.pipeline.won_revenue`, whose
+    total this is); 0 when nothing was won.
+    """
+    table = won_revenue(opportunities, start, end).set_index("source_type")
+    return float(table.loc["total", "amount"])
+
+
+def growth(current: float, previous: float) -> float:
+    """Growth = (current − previous) / previous; NaN if previous is 0 or NaN (or current NaN).
+
+    Examples
+    --------
+    >>> growth(150.0, 100.0)
+    0.5
+    """
+    if math.isnan(current) or math.isnan(previous) or previous == 0:
+        return math.nan
+    return (current - previous) / previous
+
+
+def _months_between(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def bookings_growth(
+    opportunities: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> dict[str, float]:
+    """Bookings of the window with quarter-on-quarter and year-on-year growth.
+
+    ``qoq = growth(bookings, bookings of the previous window)`` where the previous window is
+    ``[start, end)`` moved back by its own length in months (3 for a quarter);
+    ``yoy = growth(bookings, bookings of the window moved back 12 months)``. The window must
+    start and end on the first day of a month.
+
+    Returns
+    -------
+    dict
+        ``bookings``, ``previous_bookings``, ``year_ago_bookings``, ``qoq``, ``yoy`` (NaN when
+        the earlier bookings are 0).
+    """
+    length = pd.DateOffset(months=_months_between(start, end))
+    year = pd.DateOffset(months=12)
+    current = bookings(opportunities, start, end)
+    previous = bookings(opportunities, start - length, end - length)
+    year_ago = bookings(opportunities, start - year, end - year)
+    return {
+        "bookings": current,
+        "previous_bookings": previous,
+        "year_ago_bookings": year_ago,
+        "qoq": growth(current, previous),
+        "yoy": growth(current, year_ago),
+    }
+
+
+def retention_months(start: pd.Timestamp, end: pd.Timestamp) -> tuple[str, str]:
+    """Opening and closing months (``YYYY-MM``) used for retention over ``[start, end)``.
+
+    The opening month is the month before ``start``; the closing month is the month before
+    ``end``, i.e. the window's last month.
+
+    Examples
+    --------
+    >>> retention_months(pd.Timestamp("2026-07-01"), pd.Timestamp("2026-10-01"))
+    ('2026-06', '2026-09')
+    """
+    month = pd.DateOffset(months=1)
+    return (start - month).strftime("%Y-%m"), (end - month).strftime("%Y-%m")
+
+
+def _mrr(revenue: pd.DataFrame, month: str) -> pd.Series:
+    rows = revenue[(revenue["month"] == month).fillna(False).to_numpy(dtype=bool)]
+    amount = pd.Series(rows["recurring_revenue"].astype("float64").fillna(0.0).to_numpy())
+    return amount.groupby(rows["account_id"].astype("object").to_numpy()).sum()
+
+
+def _opening_closing(
+    revenue: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[pd.Series, pd.Series]:
+    """Opening MRR of the starting accounts and their closing MRR (0 when none), aligned."""
+    opening_month, closing_month = retention_months(start, end)
+    opening = _mrr(revenue, opening_month)
+    opening = opening[opening > 0]
+    closing = _mrr(revenue, closing_month).reindex(opening.index, fill_value=0.0)
+    return opening, closing
+
+
+def logo_retention(revenue: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> Rate:
+    """Logo retention = starting accounts still paying in the closing month / starting accounts.
+
+    Starting accounts have MRR > 0 in the opening month (the month before ``start``); an
+    account is retained if its MRR in the closing month (the month before ``end``) is > 0.
+    ``n/a`` (denominator 0) when no account paid in the opening month.
+    """
+    opening, closing = _opening_closing(revenue, start, end)
+    return Rate(int((closing > 0).sum()), len(opening))
+
+
+def revenue_retention(
+    revenue: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> dict[str, float | int | str]:
+    """Gross and net revenue retention of the accounts paying when ``[start, end)`` began.
+
+    With ``s`` the opening-month MRR and ``e`` the closing-month MRR of each starting account
+    (months as in :func:`retention_months`):
+
+    ``gross revenue retention = Σ min(e, s) / Σ s`` (churn and contraction only, at most 1);
+    ``net revenue retention = Σ e / Σ s`` (expansion counts; new accounts do not).
+
+    Returns
+    -------
+    dict
+        ``opening_month``, ``closing_month``, ``starting_accounts``, ``opening_mrr`` (Σ s),
+        ``closing_mrr`` (Σ e), ``churned_mrr`` (Σ s of accounts with e = 0),
+        ``contraction_mrr`` (Σ s − e of the others where e < s), ``expansion_mrr``
+        (Σ e − s where e > s), ``gross_revenue_retention`` and ``net_revenue_retention``
+        (NaN when Σ s is 0). ``opening − churned − contraction + expansion = closing``.
+    """
+    opening_month, closing_month = retention_months(start, end)
+    opening, closing = _opening_closing(revenue, start, end)
+    churned = closing <= 0
+    total = float(opening.sum())
+    retained = float(pd.concat([opening, closing], axis=1).min(axis=1).clip(lower=0).sum())
+    closing_total = float(closing.sum())
+    return {
+        "opening_month": opening_month,
+        "closing_month": closing_month,
+        "starting_accounts": len(opening),
+        "opening_mrr": total,
+        "closing_mrr": closing_total,
+        "churned_mrr": float(opening[churned].sum()),
+        "contraction_mrr": float((opening - closing)[~churned & (closing < opening)].sum()),
+        "expansion_mrr": float((closing - opening)[closing > opening].sum()),
+        "gross_revenue_retention": retained / total if total > 0 else math.nan,
+        "net_revenue_retention": closing_total / total if total > 0 else math.nan,
+    }
