@@ -1,0 +1,428 @@
+"""Goals: actual vs target with RAG status, the alignment index and the reverse waterfall.
+
+SPEC section 3 ("Goals"). Every function is pure: numbers and tables in, a table or a small
+result object out.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+
+DIRECTIONS = ("higher", "lower")
+STATUSES = ("green", "amber", "red", "none")
+ALL_TEAMS_TARGET = "*"
+
+# Alignment-index components (the keys of ``[alignment_weights]`` in workbook.toml).
+COMPONENTS = (
+    "sla_compliance",
+    "mql_acceptance",
+    "feedback_coverage",
+    "mql_to_sql",
+    "marketing_pipeline_share",
+)
+COMPONENT_LABELS = {
+    "sla_compliance": "SLA compliance",
+    "mql_acceptance": "MQL acceptance",
+    "feedback_coverage": "Feedback coverage",
+    "mql_to_sql": "MQL→SQL conversion",
+    "marketing_pipeline_share": "Marketing-sourced pipeline share",
+}
+
+# Reverse waterfall: stages from the revenue end back to the top of the funnel.
+WATERFALL_STAGES = ("won", "opportunity", "sql", "mql", "lead")
+WATERFALL_LABELS = {
+    "won": "Won deals",
+    "opportunity": "Opportunities",
+    "sql": "SQL",
+    "mql": "MQL",
+    "lead": "Leads",
+}
+_CEIL_DECIMALS = 9  # 80 / 0.2 = 400.00000000000006 must need 400, not 401
+
+
+def _missing(value) -> bool:
+    return value is None or bool(np.ndim(value) == 0 and pd.isna(value))
+
+
+def _check_direction(direction: str, metric: str | None = None) -> None:
+    if direction not in DIRECTIONS:
+        where = f" for metric {metric!r}" if metric else ""
+        raise ParameterError(
+            f"direction{where} is {direction!r}; use 'higher' (higher is better) or 'lower' "
+            "(lower is better, e.g. CAC)."
+        )
+
+
+def _check_thresholds(green: float, amber: float) -> None:
+    if amber > green:
+        raise ParameterError(
+            f"RAG thresholds: amber ({amber:g}) is above green ({green:g}); set amber to at most "
+            "green in workbook.toml under [rag]."
+        )
+
+
+def rag_status(
+    actual: float | None,
+    target: float | None,
+    direction: str = "higher",
+    green: float = 1.0,
+    amber: float = 0.9,
+) -> tuple[float, str]:
+    """Attainment of a target and its RAG status.
+
+    attainment = actual / target when higher is better;
+    attainment = target / actual when lower is better (e.g. CAC: half the target cost is an
+    attainment of 2). Status is ``green`` if attainment ≥ ``green``, ``amber`` if ≥ ``amber``,
+    else ``red``.
+
+    Edge cases, where the ratio is undefined:
+
+    - no target (None or NaN), no actual, or a negative target: ``(nan, "none")``;
+    - higher is better, target 0: attainment 1 if actual is 0 (met exactly), +inf if actual
+      is above 0 (green), −inf if below (red);
+    - lower is better, actual 0 or below: +inf (green) for a target above 0, 1 for a target of
+      0 when actual is 0; lower is better with target 0 and actual above 0 gives 0 (red).
+
+    Parameters
+    ----------
+    actual, target : float or None
+        The metric's value and its target.
+    direction : {"higher", "lower"}
+        Which way is better.
+    green, amber : float
+        Attainment thresholds (``Config.rag_green``, ``Config.rag_amber``); amber ≤ green.
+
+    Returns
+    -------
+    tuple of (float, str)
+        Attainment and one of ``"green"``, ``"amber"``, ``"red"``, ``"none"``.
+
+    Raises
+    ------
+    ParameterError
+        For a direction other than ``"higher"``/``"lower"`` or amber above green.
+
+    Examples
+    --------
+    >>> rag_status(95, 100, "higher")
+    (0.95, 'amber')
+    >>> rag_status(400, 500, "lower")  # CAC 400 against a target of 500
+    (1.25, 'green')
+    >>> rag_status(3, None, "higher")
+    (nan, 'none')
+    """
+    _check_direction(direction)
+    _check_thresholds(green, amber)
+    if _missing(actual) or _missing(target) or target < 0:
+        return math.nan, "none"
+    actual, target = float(actual), float(target)
+    if direction == "higher":
+        if target > 0:
+            attainment = actual / target
+        else:
+            attainment = 1.0 if actual == 0 else math.copysign(math.inf, actual)
+    elif actual > 0:
+        attainment = target / actual
+    else:
+        attainment = 1.0 if actual == 0 and target == 0 else math.inf
+    if attainment >= green:
+        status = "green"
+    elif attainment >= amber:
+        status = "amber"
+    else:
+        status = "red"
+    return attainment, status
+
+
+def _targets_for(targets: pd.DataFrame | None, team: str, quarter: str) -> dict[str, float]:
+    if targets is None or targets.empty:
+        return {}
+    rows = targets[targets["quarter"].astype(str) == str(quarter)]
+    chosen: dict[str, float] = {}
+    # "*" first so that the team's own row overrides it; a later row overrides an earlier one.
+    for who in (ALL_TEAMS_TARGET, team):
+        for metric, value in rows.loc[rows["team"] == who, ["metric", "target"]].itertuples(
+            index=False
+        ):
+            chosen[str(metric)] = float(value) if not _missing(value) else math.nan
+    return chosen
+
+
+def actual_vs_target(
+    actuals: Mapping[str, float],
+    targets: pd.DataFrame | None,
+    team: str,
+    quarter: str,
+    directions: Mapping[str, str] | None = None,
+    green: float = 1.0,
+    amber: float = 0.9,
+) -> pd.DataFrame:
+    """KPI table: each metric's actual, target, attainment and RAG status for one team-quarter.
+
+    The target of a metric is the ``targets`` row for ``team`` and ``quarter``, else the row
+    for team ``*`` (all teams); of several rows for the same team, the last one counts.
+    Attainment and status are those of :func:`rag_status`.
+
+    Parameters
+    ----------
+    actuals : dict of float
+        Metric name → actual value (NaN or None when it could not be computed).
+    targets : DataFrame or None
+        Canonical ``targets`` (team, quarter, metric, target); None when absent.
+    team : str
+        Team id (``all`` for the company, which matches only ``*`` rows unless the table has
+        ``all`` rows).
+    quarter : str or Quarter
+        Fiscal quarter as written in ``targets`` (``2026Q3``).
+    directions : dict of str, optional
+        Metric name → ``"higher"`` or ``"lower"``; metrics not named are higher-is-better.
+    green, amber : float
+        RAG thresholds on attainment.
+
+    Returns
+    -------
+    DataFrame
+        Columns metric, actual, target, attainment, rag, direction: one row per metric of
+        ``actuals`` in their order, then metrics that have a target but no actual (actual
+        NaN, rag ``none``) so that no target is silently dropped.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown direction or amber above green.
+    """
+    directions = directions or {}
+    chosen = _targets_for(targets, team, str(quarter))
+    metrics = list(actuals) + [m for m in chosen if m not in actuals]
+    rows = []
+    for metric in metrics:
+        direction = directions.get(metric, "higher")
+        _check_direction(direction, metric)
+        actual = actuals.get(metric)
+        actual = math.nan if _missing(actual) else float(actual)
+        target = chosen.get(metric, math.nan)
+        attainment, status = rag_status(actual, target, direction, green, amber)
+        rows.append((metric, actual, target, attainment, status, direction))
+    columns = ["metric", "actual", "target", "attainment", "rag", "direction"]
+    out = pd.DataFrame(rows, columns=columns)
+    return out.astype({c: "float64" for c in ("actual", "target", "attainment")})
+
+
+@dataclass(frozen=True)
+class AlignmentIndex:
+    """The alignment index with the table that explains it.
+
+    Attributes
+    ----------
+    value : float
+        Index from 0 to 100 (NaN when no weighted component is available).
+    table : DataFrame
+        One row per component: component, label, raw, target, score, weight, contribution
+        (``100 × weight × score``; the contributions sum to ``value``).
+    missing : tuple of str
+        Weighted components that were absent or NaN and were left out.
+    """
+
+    value: float
+    table: pd.DataFrame
+    missing: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        text = "n/a" if math.isnan(self.value) else f"{self.value:.1f}/100"
+        if self.missing:
+            text += f" (without {', '.join(self.missing)})"
+        return f"Alignment index {text}"
+
+    def _repr_html_(self) -> str:
+        value = "n/a" if math.isnan(self.value) else f"{self.value:.1f}"
+        parts = [
+            f"<p><strong>Alignment index: {html.escape(value)}</strong> / 100</p>",
+            self.table.to_html(
+                index=False, escape=True, na_rep="n/a", float_format=lambda x: f"{x:.3g}"
+            ),
+        ]
+        if self.missing:
+            names = ", ".join(html.escape(m) for m in self.missing)
+            parts.append(f"<p>Left out (no data): {names}; weights renormalised.</p>")
+        return "\n".join(parts)
+
+
+def alignment_index(
+    components: Mapping[str, float],
+    weights: Mapping[str, float],
+    targets: Mapping[str, float] | None = None,
+) -> AlignmentIndex:
+    """Alignment index (0–100): a weighted score of shared sales-and-marketing KPIs.
+
+    Each component is a share in [0, 1] (see :data:`COMPONENTS`). Its score is::
+
+        score = min(raw / target, 1)   if the component has a target above 0
+        score = 1                      if its target is 0 or below (nothing to reach)
+        score = raw                    without a target (None or NaN)
+
+    so marketing-sourced pipeline share and MQL→SQL conversion are scored against their
+    targets when given. Weights are normalised to sum to 1 over the weighted components that
+    are available; absent or NaN components are dropped and listed in ``missing``::
+
+        wᵢ = weightᵢ / Σⱼ available weightⱼ,   index = 100 × Σᵢ wᵢ · scoreᵢ
+
+    Components with no weight are shown with weight 0.
+
+    Parameters
+    ----------
+    components : dict of float
+        Component name → raw share in [0, 1] (NaN or None when not computable).
+    weights : dict of float
+        Component name → weight ≥ 0 (``Config.alignment_weights``).
+    targets : dict of float, optional
+        Component name → target share.
+
+    Returns
+    -------
+    AlignmentIndex
+        ``value`` NaN when no weighted component is available or all weights are 0.
+
+    Raises
+    ------
+    ParameterError
+        For a component outside [0, 1] or a negative weight.
+
+    Examples
+    --------
+    >>> ai = alignment_index({"sla_compliance": 0.8, "mql_acceptance": 0.6},
+    ...                      {"sla_compliance": 0.5, "mql_acceptance": 0.5})
+    >>> round(ai.value, 6)
+    70.0
+    """
+    targets = targets or {}
+    for name, weight in weights.items():
+        if _missing(weight) or weight < 0:
+            raise ParameterError(
+                f"alignment weight {name!r} is {weight!r}; use a number >= 0 in workbook.toml "
+                "under [alignment_weights]."
+            )
+    names = list(weights) + [c for c in components if c not in weights]
+    rows = []
+    for name in names:
+        raw = components.get(name)
+        raw = math.nan if _missing(raw) else float(raw)
+        if not math.isnan(raw) and not 0 <= raw <= 1:
+            raise ParameterError(
+                f"alignment component {name!r} is {raw!r}; components are shares from 0 to 1 "
+                "(pass 0.84, not 84)."
+            )
+        target = targets.get(name)
+        target = math.nan if _missing(target) else float(target)
+        if math.isnan(raw):
+            score = math.nan
+        elif math.isnan(target):
+            score = raw
+        elif target <= 0:
+            score = 1.0
+        else:
+            score = min(raw / target, 1.0)
+        rows.append((name, raw, target, score, float(weights.get(name, 0.0))))
+    table = pd.DataFrame(rows, columns=["component", "raw", "target", "score", "configured"])
+    available = table["score"].notna()
+    missing = tuple(table.loc[~available & (table["configured"] > 0), "component"])
+    total = table.loc[available, "configured"].sum()
+    if total > 0:
+        table["weight"] = np.where(available, table["configured"] / total, 0.0)
+        table["contribution"] = 100 * table["weight"] * table["score"]
+        value = float(table["contribution"].sum())
+    else:
+        table["weight"] = np.nan
+        table["contribution"] = np.nan
+        value = math.nan
+    table.insert(1, "label", table["component"].map(COMPONENT_LABELS).fillna(table["component"]))
+    table = table.drop(columns="configured")
+    return AlignmentIndex(value, table, missing)
+
+
+def reverse_waterfall(
+    revenue_target: float,
+    avg_deal_size: float,
+    win_rate: float,
+    sql_to_opp: float,
+    mql_to_sql: float,
+    lead_to_mql: float,
+    current: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Volumes needed at each stage to reach a revenue target at the current rates.
+
+    Working back from revenue, rounding up at every step::
+
+        won         = ⌈revenue_target / avg_deal_size⌉
+        opportunity = ⌈won / win_rate⌉
+        sql         = ⌈opportunity / sql_to_opp⌉
+        mql         = ⌈sql / mql_to_sql⌉
+        lead        = ⌈mql / lead_to_mql⌉
+        gap         = needed − current       (above 0: a shortfall)
+
+    A divisor that is NaN, 0 or negative makes that stage and every stage after it NaN (no
+    number of leads reaches the target at a rate of 0); no exception is raised.
+
+    Parameters
+    ----------
+    revenue_target : float
+        Revenue to win (≥ 0).
+    avg_deal_size : float
+        Average won deal.
+    win_rate, sql_to_opp, mql_to_sql, lead_to_mql : float
+        Conversion rates of the team (a rate above 1 is allowed, e.g. several opportunities
+        per SQL).
+    current : dict of float, optional
+        Current volume per stage, keyed ``won``, ``opportunity``, ``sql``, ``mql``, ``lead``;
+        stages not given have current and gap NaN.
+
+    Returns
+    -------
+    DataFrame
+        Columns stage, label, conversion (the rate from this stage to the one above it:
+        win_rate for opportunity … lead_to_mql for lead; NaN for won), needed, current, gap;
+        rows from won deals to leads.
+
+    Raises
+    ------
+    ParameterError
+        When ``revenue_target`` is negative.
+
+    Examples
+    --------
+    >>> reverse_waterfall(100_000, 10_000, 0.25, 0.5, 0.2, 0.3)["needed"].tolist()
+    [10.0, 40.0, 80.0, 400.0, 1334.0]
+    """
+    if not _missing(revenue_target) and revenue_target < 0:
+        raise ParameterError(f"revenue target is {revenue_target!r}; pass an amount of 0 or more.")
+    current = current or {}
+    divisors = (avg_deal_size, win_rate, sql_to_opp, mql_to_sql, lead_to_mql)
+    needed = []
+    volume = math.nan if _missing(revenue_target) else float(revenue_target)
+    for divisor in divisors:
+        if _missing(divisor) or divisor <= 0 or math.isnan(volume):
+            volume = math.nan
+        else:
+            volume = float(np.ceil(round(volume / float(divisor), _CEIL_DECIMALS)))
+        needed.append(volume)
+    have = [current.get(stage) for stage in WATERFALL_STAGES]
+    have = [math.nan if _missing(v) else float(v) for v in have]
+    out = pd.DataFrame(
+        {
+            "stage": list(WATERFALL_STAGES),
+            "label": [WATERFALL_LABELS[s] for s in WATERFALL_STAGES],
+            "conversion": [math.nan]
+            + [math.nan if _missing(d) else float(d) for d in divisors[1:]],
+            "needed": needed,
+            "current": have,
+        }
+    )
+    out["gap"] = out["needed"] - out["current"]
+    return out
