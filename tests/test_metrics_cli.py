@@ -28,7 +28,13 @@ def test_json_is_stable_and_carries_hand_computed_figures():
     by_metric = {m["metric"]: m for m in doc["metrics"]}
     assert set(by_metric) == {
         "mqls", "sla_compliance", "speed_to_lead_hours", "mql_acceptance", "mql_to_sql",
+        "pipeline_created", "won_revenue", "win_rate", "cac",
     }  # fmt: skip
+    # O1 (won 1000) and O2 (lost 500) are north's; both created and closed in 2026Q3.
+    assert by_metric["pipeline_created"]["value"] == 1500
+    assert by_metric["won_revenue"]["value"] == 1000
+    assert (by_metric["win_rate"]["numerator"], by_metric["win_rate"]["denominator"]) == (1, 2)
+    assert by_metric["cac"]["value"] is None  # the tiny data set has no spend table
     # Hand-computed in test_metrics_funnel.py.
     sla = by_metric["sla_compliance"]
     assert (sla["numerator"], sla["denominator"], sla["value"]) == (2, 4, 0.5)

@@ -29,7 +29,7 @@ def format_value(value: float, kind: str) -> str:
         return f"{value:.1%}"
     if kind == "hours":
         return f"{value:,.1f} h"
-    return f"{value:,.0f}"
+    return f"{value:,.0f}"  # counts and amounts
 
 
 def _format_change(change: float, kind: str, significant: bool, p_value: float) -> str:

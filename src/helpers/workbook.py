@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import ALL_TEAMS, Dataset, load_dataset
-from .metrics import funnel, handoff
+from .metrics import efficiency, funnel, growth, handoff, pipeline
 from .metrics.scope import for_team, within
 from .periods import Quarter
 from .stats import Rate, compare_rates
@@ -30,6 +30,10 @@ KPIS = {
     "speed_to_lead_hours": ("Speed to lead (median business h)", "lower", "hours"),
     "mql_acceptance": ("MQL acceptance", "higher", "rate"),
     "mql_to_sql": ("MQL → SQL", "higher", "rate"),
+    "pipeline_created": ("Pipeline created", "higher", "amount"),
+    "won_revenue": ("Won revenue", "higher", "amount"),
+    "win_rate": ("Win rate", "higher", "rate"),
+    "cac": ("CAC", "lower", "amount"),
 }
 
 
@@ -169,17 +173,101 @@ class TeamQuarter:
         at = min(self.end, self.as_of)
         return handoff.untouched_by_age(events, self.workbook.dataset.config, at)
 
+    # --- pipeline, efficiency, growth --------------------------------------------------------
+    def has(self, table: str) -> bool:
+        """Whether the optional ``table`` was supplied (sections that need it are skipped)."""
+        return self.workbook.dataset.has(table)
+
+    @property
+    def _opps(self) -> pd.DataFrame:
+        return self.tables["opportunities"]
+
+    def pipeline_created(self) -> pd.DataFrame:
+        """Pipeline created by source type (see :func:`pipeline.pipeline_created`)."""
+        return pipeline.pipeline_created(self._opps, self.start, self.end)
+
+    def won_revenue(self) -> pd.DataFrame:
+        """Won revenue by source type (see :func:`pipeline.won_revenue`)."""
+        return pipeline.won_revenue(self._opps, self.start, self.end)
+
+    def win_rate(self) -> Rate:
+        """Won / (won + lost) closed in the quarter."""
+        return pipeline.win_rate(self._opps, self.start, self.end)
+
+    def deal_metrics(self) -> dict[str, float]:
+        """Average deal size, sales cycle (median days), sales velocity (per day), share."""
+        o, a, b = self._opps, self.start, self.end
+        return {
+            "average_deal_size": pipeline.average_deal_size(o, a, b),
+            "sales_cycle_days": pipeline.sales_cycle_days(o, a, b),
+            "sales_velocity_per_day": pipeline.sales_velocity(o, a, b),
+            "marketing_sourced_share": pipeline.marketing_sourced_share(o, a, b),
+        }
+
+    def cost_per_lead(self) -> pd.DataFrame | None:
+        """Cost per lead by channel; ``None`` without a spend table."""
+        if not self.has("spend"):
+            return None
+        return efficiency.cost_per_lead(
+            self.tables["spend"], self.tables["leads"], self.start, self.end
+        )
+
+    def cost_per_mql(self) -> pd.DataFrame | None:
+        """Cost per MQL by channel; ``None`` without a spend table."""
+        if not self.has("spend"):
+            return None
+        t = self.tables
+        return efficiency.cost_per_mql(
+            t["spend"], t["lead_events"], t["leads"], self.start, self.end
+        )
+
+    def cac(self) -> dict | None:
+        """CAC and marketing-only CAC (see :func:`efficiency.cac`); ``None`` without spend."""
+        if not self.has("spend"):
+            return None
+        return efficiency.cac(self.tables["spend"], self._opps, self.start, self.end)
+
+    def marketing_roi(self) -> pd.DataFrame | None:
+        """Marketing ROI by channel; ``None`` without a spend table."""
+        if not self.has("spend"):
+            return None
+        t = self.tables
+        return efficiency.marketing_roi(t["spend"], self._opps, t["leads"], self.start, self.end)
+
+    def bookings_growth(self) -> dict:
+        """Bookings with QoQ and YoY growth (see :func:`growth.bookings_growth`)."""
+        return growth.bookings_growth(self._opps, self.start, self.end)
+
+    def logo_retention(self) -> Rate | None:
+        """Logo retention over the quarter; ``None`` without a revenue table."""
+        if not self.has("revenue"):
+            return None
+        return growth.logo_retention(self.tables["revenue"], self.start, self.end)
+
+    def revenue_retention(self) -> dict | None:
+        """Gross and net revenue retention; ``None`` without a revenue table."""
+        if not self.has("revenue"):
+            return None
+        return growth.revenue_retention(self.tables["revenue"], self.start, self.end)
+
     # --- headline ---------------------------------------------------------------------------
     def kpi_values(self) -> dict[str, Rate | float]:
         """The shared KPIs: a :class:`Rate` for rates, a number otherwise."""
         speed = self.speed_to_lead()
         volumes = self.stage_volumes().set_index("stage")["volume"]
+        created = self.pipeline_created().set_index("source_type")["amount"]
+        won = self.won_revenue().set_index("source_type")["amount"]
+        cac = self.cac()
         return {
             "mqls": float(volumes["mql"]),
             "sla_compliance": speed["sla_compliance"],
             "speed_to_lead_hours": speed["median_hours"],
             "mql_acceptance": self.mql_acceptance(),
             "mql_to_sql": self.mql_to_sql(),
+            "pipeline_created": float(created["total"]),
+            "won_revenue": float(won["total"]),
+            "win_rate": self.win_rate(),
+            "cac": np.nan if cac is None else float(cac["cac"]),
         }
 
     def target(self, metric: str) -> float:
