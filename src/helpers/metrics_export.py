@@ -57,8 +57,15 @@ def kpis_json(view: TeamQuarter) -> str:
         "as_of": dataset.as_of.date().isoformat(),
         "data_fingerprint": dataset.fingerprint(),
         "metrics": kpi_records(view),
+        "alignment_index": _alignment(view),
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _alignment(view: TeamQuarter) -> dict:
+    index = view.alignment_index()
+    components = [{k: _plain(v) for k, v in row.items()} for row in index.table.to_dict("records")]
+    return {"value": _plain(index.value), "missing": list(index.missing), "components": components}
 
 
 def kpis_csv(view: TeamQuarter) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import ALL_TEAMS, Dataset, load_dataset
-from .metrics import efficiency, funnel, growth, handoff, pipeline
+from .metrics import efficiency, funnel, goals, growth, handoff, pipeline, quality
 from .metrics.scope import for_team, within
 from .periods import Quarter
 from .stats import Rate, compare_rates
@@ -249,6 +249,64 @@ class TeamQuarter:
         if not self.has("revenue"):
             return None
         return growth.revenue_retention(self.tables["revenue"], self.start, self.end)
+
+    # --- goals and data quality --------------------------------------------------------------
+    def feedback_coverage(self) -> Rate | None:
+        """MQLs of the quarter with at least one sales feedback row / MQLs of the quarter."""
+        if not self.has("feedback"):
+            return None
+        events = self.tables["lead_events"]
+        mqls = events[(events["event"] == "mql") & within(events["at"], self.start, self.end)]
+        leads = pd.unique(mqls["lead_id"])
+        rated = set(self.tables["feedback"]["lead_id"])
+        return Rate(int(sum(lead in rated for lead in leads)), len(leads))
+
+    def alignment_index(self) -> goals.AlignmentIndex:
+        """Alignment index (0–100) from the shared KPIs, weights from ``workbook.toml``.
+
+        Components: SLA compliance, MQL acceptance, feedback coverage, MQL→SQL and the
+        marketing-sourced share of pipeline created; MQL→SQL and the pipeline share are scored
+        against their targets (metrics ``mql_to_sql`` and ``marketing_pipeline_share``) when
+        the targets table has them. Unavailable components are dropped and the weights
+        renormalised (see :func:`goals.alignment_index`).
+        """
+        coverage = self.feedback_coverage()
+        components = {
+            "sla_compliance": self.speed_to_lead()["sla_compliance"].value,
+            "mql_acceptance": self.mql_acceptance().value,
+            "feedback_coverage": np.nan if coverage is None else coverage.value,
+            "mql_to_sql": self.mql_to_sql().value,
+            "marketing_pipeline_share": self.deal_metrics()["marketing_sourced_share"],
+        }
+        targets = {m: self.target(m) for m in ("mql_to_sql", "marketing_pipeline_share")}
+        weights = self.workbook.dataset.config.alignment_weights
+        return goals.alignment_index(components, weights, targets)
+
+    def reverse_waterfall(self) -> pd.DataFrame:
+        """Leads, MQLs, SQLs, opportunities and won deals needed for the won-revenue target.
+
+        Rates are the quarter's own: win rate, and the strict cohort's lead→MQL and
+        SQL→opportunity conversions with MQL→SQL; current volumes are the period view's.
+        """
+        strict = self.cohort_funnel(strict=True).set_index("stage")["next_rate"]
+        volumes = self.stage_volumes().set_index("stage")["volume"]
+        current = {stage: float(volumes[stage]) for stage in ("lead", "mql", "sql", "won")}
+        current["opportunity"] = float(volumes["opportunity"])
+        return goals.reverse_waterfall(
+            self.target("won_revenue"),
+            self.deal_metrics()["average_deal_size"],
+            self.win_rate().value,
+            float(strict["opportunity"]),
+            self.mql_to_sql().value,
+            float(strict["mql"]),
+            current,
+        )
+
+    def data_quality(self) -> pd.DataFrame:
+        """Data-quality checks of the whole data directory (see :func:`quality.data_quality`)."""
+        dataset = self.workbook.dataset
+        rows = {name: len(frame) for name, frame in dataset.tables.items()}
+        return quality.data_quality(dict(dataset.tables), dataset.anomalies, rows_read=rows)
 
     # --- headline ---------------------------------------------------------------------------
     def kpi_values(self) -> dict[str, Rate | float]:
