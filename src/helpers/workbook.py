@@ -48,6 +48,16 @@ class Workbook:
 
     def __init__(self, dataset: Dataset):
         self.dataset = dataset
+        # Per-team tables and per-(team, quarter) KPI values are reused by every view: a
+        # report's Q−1, Q−4 and 8-quarter trend would otherwise recompute them many times.
+        self._team_tables: dict[str, dict[str, pd.DataFrame]] = {}
+        self._kpi_values: dict[tuple[str, int], dict] = {}
+
+    def tables_for(self, team: str) -> dict[str, pd.DataFrame]:
+        """The canonical tables restricted to ``team`` (cached)."""
+        if team not in self._team_tables:
+            self._team_tables[team] = for_team(dict(self.dataset.tables), team)
+        return self._team_tables[team]
 
     @classmethod
     def load(cls, directory: str | Path) -> Workbook:
@@ -106,7 +116,7 @@ class TeamQuarter:
     @cached_property
     def tables(self) -> dict[str, pd.DataFrame]:
         """The canonical tables restricted to the team."""
-        return for_team(dict(self.workbook.dataset.tables), self.team)
+        return self.workbook.tables_for(self.team)
 
     @cached_property
     def journeys(self) -> pd.DataFrame:
@@ -310,7 +320,14 @@ class TeamQuarter:
 
     # --- headline ---------------------------------------------------------------------------
     def kpi_values(self) -> dict[str, Rate | float]:
-        """The shared KPIs: a :class:`Rate` for rates, a number otherwise."""
+        """The shared KPIs: a :class:`Rate` for rates, a number otherwise (cached)."""
+        key = (self.team, self.quarter.index)
+        cache = self.workbook._kpi_values
+        if key not in cache:
+            cache[key] = self._compute_kpi_values()
+        return cache[key]
+
+    def _compute_kpi_values(self) -> dict[str, Rate | float]:
         speed = self.speed_to_lead()
         volumes = self.stage_volumes().set_index("stage")["volume"]
         created = self.pipeline_created().set_index("source_type")["amount"]
