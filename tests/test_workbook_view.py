@@ -54,3 +54,15 @@ def test_alignment_index_on_sample_ranks_the_slow_team_last():
     values = {t: workbook.view(t, "2026Q3").alignment_index().value for t in workbook.dataset.teams}
     assert min(values, key=values.get) == "na-smb"
     assert all(0 <= v <= 100 and not math.isnan(v) for v in values.values())
+
+
+def test_attribution_without_touches_falls_back_to_lead_channels(north):
+    # No touches table in tiny: O1 (1000, lead L1 paid_search) and O2 (500, L4 outbound).
+    result = north.attribution("u_shaped")
+    amounts = dict(zip(result.table["channel"], result.table["amount"], strict=True))
+    assert amounts == {"paid_search": 1000.0, "outbound": 500.0}
+    assert result.fallback_amount == 1500.0
+    revenue = north.attribution("linear", basis="revenue")
+    assert revenue.attributed_total == 1000.0
+    with pytest.raises(Exception, match="basis 'bookings' is unknown"):
+        north.attribution(basis="bookings")

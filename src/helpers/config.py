@@ -56,6 +56,7 @@ class Config:
     alignment_weights: dict[str, float] = field(default_factory=dict)
     rag_green: float = 1.0
     rag_amber: float = 0.9
+    half_life_days: float = 7.0
 
     def sla_for(self, channel: str) -> float:
         """Business hours allowed from MQL to first touch for ``channel``."""
@@ -182,7 +183,15 @@ def config_from_dict(settings: dict[str, Any], where: str = "workbook.toml") -> 
         alignment_weights=weights,
         rag_green=green,
         rag_amber=amber,
+        half_life_days=_half_life(where, s["attribution"]["half_life_days"]),
     )
+
+
+def _half_life(where: str, value: Any) -> float:
+    days = _number(where, "attribution.half_life_days", value)
+    if days <= 0:
+        raise _fail(where, "attribution.half_life_days", value, "a number of days above 0")
+    return days
 
 
 def load_config(directory: str | Path) -> Config:

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from .dataset import ALL_TEAMS, Dataset, load_dataset
-from .metrics import efficiency, funnel, goals, growth, handoff, pipeline, quality
+from .errors import ParameterError
+from .metrics import attribution, efficiency, funnel, goals, growth, handoff, pipeline, quality
 from .metrics.scope import for_team, within
 from .periods import Quarter
 from .stats import Rate, compare_rates
@@ -259,6 +260,36 @@ class TeamQuarter:
         if not self.has("revenue"):
             return None
         return growth.revenue_retention(self.tables["revenue"], self.start, self.end)
+
+    def attribution(
+        self, model: str = "linear", *, by: str = "channel", basis: str = "pipeline"
+    ) -> attribution.AttributionResult:
+        """Multi-touch attribution of the quarter's pipeline (created) or revenue (won).
+
+        Without a touches table every opportunity falls back to its lead's own channel or
+        campaign, and the result says so (see :func:`attribution.attribute`).
+        """
+        o = self._opps
+        if basis == "pipeline":
+            chosen = o[within(o["created_at"], self.start, self.end)]
+        elif basis == "revenue":
+            chosen = o[(o["status"] == "won") & within(o["closed_at"], self.start, self.end)]
+        else:
+            raise ParameterError(f"basis {basis!r} is unknown; use 'pipeline' or 'revenue'.")
+        touches = self.tables.get("touches")
+        if touches is None:
+            touches = pd.DataFrame(
+                {
+                    "lead_id": [],
+                    "at": pd.Series([], dtype="datetime64[ns]"),
+                    "campaign_id": [],
+                    "channel": [],
+                }
+            )
+        half_life = 7.0
+        return attribution.attribute(
+            chosen, touches, self.tables["leads"], model=model, by=by, half_life_days=half_life
+        )
 
     # --- goals and data quality --------------------------------------------------------------
     def feedback_coverage(self) -> Rate | None:
