@@ -66,3 +66,15 @@ def test_attribution_without_touches_falls_back_to_lead_channels(north):
     assert revenue.attributed_total == 1000.0
     with pytest.raises(Exception, match="basis 'bookings' is unknown"):
         north.attribution(basis="bookings")
+
+
+def test_results_show_as_tables_and_convert_to_frames(north):
+    speed = north.speed_to_lead()
+    frame = speed.to_frame().set_index("figure")
+    assert frame.loc["sla_compliance", "numerator"] == 2
+    assert frame.loc["sla_compliance", "denominator"] == 4
+    assert frame.loc["median_hours", "value"] == 5
+    assert "<table" in speed._repr_html_()
+    rate = north.win_rate().to_frame()
+    assert rate[["numerator", "denominator"]].iloc[0].tolist() == [1, 2]
+    assert "<table" in north.win_rate()._repr_html_()

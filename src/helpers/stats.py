@@ -66,6 +66,13 @@ class Rate:
         """Fewer than 30 observations."""
         return self.denominator < SMALL_SAMPLE
 
+    def to_frame(self) -> pd.DataFrame:
+        """One-row DataFrame: numerator, denominator, rate, ci_low, ci_high, small_sample."""
+        return rate_columns([self.numerator], [self.denominator])
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False, escape=True)
+
     def __str__(self) -> str:
         if not self.denominator:
             return "n/a (0 observations)"

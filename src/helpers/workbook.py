@@ -22,6 +22,7 @@ from .errors import ParameterError
 from .metrics import attribution, efficiency, funnel, goals, growth, handoff, pipeline, quality
 from .metrics.scope import for_team, within
 from .periods import Quarter
+from .results import Figures
 from .stats import Rate, compare_rates
 
 # Shared KPIs of the headline: name -> (label, direction, kind)
@@ -172,7 +173,7 @@ class TeamQuarter:
     # --- hand-off ---------------------------------------------------------------------------
     def speed_to_lead(self) -> dict:
         """Median and P90 response, SLA compliance (see :func:`handoff.speed_to_lead`)."""
-        return handoff.speed_to_lead(self.responses, self.start, self.end)
+        return Figures(handoff.speed_to_lead(self.responses, self.start, self.end))
 
     def quarter_responses(self) -> pd.DataFrame:
         """MQLs of the quarter with their response time and SLA status."""
@@ -208,12 +209,14 @@ class TeamQuarter:
     def deal_metrics(self) -> dict[str, float]:
         """Average deal size, sales cycle (median days), sales velocity (per day), share."""
         o, a, b = self._opps, self.start, self.end
-        return {
-            "average_deal_size": pipeline.average_deal_size(o, a, b),
-            "sales_cycle_days": pipeline.sales_cycle_days(o, a, b),
-            "sales_velocity_per_day": pipeline.sales_velocity(o, a, b),
-            "marketing_sourced_share": pipeline.marketing_sourced_share(o, a, b),
-        }
+        return Figures(
+            {
+                "average_deal_size": pipeline.average_deal_size(o, a, b),
+                "sales_cycle_days": pipeline.sales_cycle_days(o, a, b),
+                "sales_velocity_per_day": pipeline.sales_velocity(o, a, b),
+                "marketing_sourced_share": pipeline.marketing_sourced_share(o, a, b),
+            }
+        )
 
     def cost_per_lead(self) -> pd.DataFrame | None:
         """Cost per lead by channel; ``None`` without a spend table."""
@@ -236,7 +239,7 @@ class TeamQuarter:
         """CAC and marketing-only CAC (see :func:`efficiency.cac`); ``None`` without spend."""
         if not self.has("spend"):
             return None
-        return efficiency.cac(self.tables["spend"], self._opps, self.start, self.end)
+        return Figures(efficiency.cac(self.tables["spend"], self._opps, self.start, self.end))
 
     def marketing_roi(self) -> pd.DataFrame | None:
         """Marketing ROI by channel; ``None`` without a spend table."""
@@ -247,7 +250,7 @@ class TeamQuarter:
 
     def bookings_growth(self) -> dict:
         """Bookings with QoQ and YoY growth (see :func:`growth.bookings_growth`)."""
-        return growth.bookings_growth(self._opps, self.start, self.end)
+        return Figures(growth.bookings_growth(self._opps, self.start, self.end))
 
     def logo_retention(self) -> Rate | None:
         """Logo retention over the quarter; ``None`` without a revenue table."""
@@ -259,7 +262,7 @@ class TeamQuarter:
         """Gross and net revenue retention; ``None`` without a revenue table."""
         if not self.has("revenue"):
             return None
-        return growth.revenue_retention(self.tables["revenue"], self.start, self.end)
+        return Figures(growth.revenue_retention(self.tables["revenue"], self.start, self.end))
 
     def attribution(
         self, model: str = "linear", *, by: str = "channel", basis: str = "pipeline"
