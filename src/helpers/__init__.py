@@ -16,12 +16,20 @@ from .errors import (
     RenderError,
     WorkbookError,
 )
+from .metrics.attribution import MODELS as ATTRIBUTION_MODELS
+from .metrics.attribution import AttributionResult
+from .metrics.goals import AlignmentIndex
 from .periods import Quarter
+from .results import Figures
 from .stats import Change, Rate, compare_rates, wilson_interval
 from .workbook import KPIS, TeamQuarter, Workbook
 
 __all__ = [
     "ALL_TEAMS",
+    "ATTRIBUTION_MODELS",
+    "AlignmentIndex",
+    "AttributionResult",
+    "Figures",
     "KPIS",
     "Change",
     "Config",
