@@ -20,7 +20,7 @@ import pandas as pd
 from .dataset import ALL_TEAMS, Dataset, load_dataset
 from .errors import ParameterError
 from .metrics import attribution, efficiency, funnel, goals, growth, handoff, pipeline, quality
-from .metrics.scope import for_team, within
+from .metrics.scope import for_team, lead_teams, within
 from .periods import Quarter
 from .results import Figures
 from .stats import Rate, compare_rates
@@ -58,13 +58,17 @@ class Workbook:
     def tables_for(self, team: str) -> dict[str, pd.DataFrame]:
         """The canonical tables restricted to ``team`` (cached)."""
         if team not in self._team_tables:
-            self._team_tables[team] = for_team(dict(self.dataset.tables), team)
+            self._team_tables[team] = for_team(dict(self.dataset.tables), team, self._lead_teams)
         return self._team_tables[team]
 
     @classmethod
     def load(cls, directory: str | Path) -> Workbook:
         """Load and validate ``directory`` (raises DataValidationError on bad data)."""
         return cls(load_dataset(directory))
+
+    @cached_property
+    def _lead_teams(self) -> dict[str, pd.Series]:
+        return lead_teams(dict(self.dataset.tables))
 
     @cached_property
     def journeys(self) -> pd.DataFrame:

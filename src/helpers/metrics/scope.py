@@ -7,7 +7,23 @@ import pandas as pd
 ALL_TEAMS = "all"
 
 
-def for_team(tables: dict[str, pd.DataFrame], team: str) -> dict[str, pd.DataFrame]:
+def lead_teams(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
+    """Team of each row of the lead-level tables (events, touches, feedback), by lead_id.
+
+    Computed once per data set so that restricting to a team is an equality test, not a
+    membership test against every lead id of the team.
+    """
+    team_of = tables["leads"].set_index("lead_id")["team"]
+    return {
+        name: frame["lead_id"].map(team_of)
+        for name, frame in tables.items()
+        if "lead_id" in frame.columns and "team" not in frame.columns
+    }
+
+
+def for_team(
+    tables: dict[str, pd.DataFrame], team: str, teams_of_rows: dict[str, pd.Series] | None = None
+) -> dict[str, pd.DataFrame]:
     """The tables restricted to ``team``; ``"all"`` keeps everything.
 
     Lead-level tables (events, touches, feedback) follow their lead's team; opportunities,
@@ -19,6 +35,8 @@ def for_team(tables: dict[str, pd.DataFrame], team: str) -> dict[str, pd.DataFra
         Canonical tables by name (as in ``Dataset.tables``).
     team : str
         Team id or ``"all"``.
+    teams_of_rows : dict of Series, optional
+        Output of :func:`lead_teams`, to reuse across teams.
 
     Returns
     -------
@@ -30,7 +48,7 @@ def for_team(tables: dict[str, pd.DataFrame], team: str) -> dict[str, pd.DataFra
     out = {}
     leads = tables["leads"]
     team_leads = leads[leads["team"] == team]
-    ids = set(team_leads["lead_id"])
+    teams_of_rows = teams_of_rows if teams_of_rows is not None else lead_teams(tables)
     for name, frame in tables.items():
         if name == "leads":
             out[name] = team_leads
@@ -40,8 +58,8 @@ def for_team(tables: dict[str, pd.DataFrame], team: str) -> dict[str, pd.DataFra
             out[name] = frame[frame["team"].isin([team, "*"])]
         elif "team" in frame.columns:
             out[name] = frame[frame["team"] == team]
-        elif "lead_id" in frame.columns:
-            out[name] = frame[frame["lead_id"].isin(ids)]
+        elif name in teams_of_rows:
+            out[name] = frame[(teams_of_rows[name] == team).fillna(False).to_numpy(dtype=bool)]
         else:
             out[name] = frame
     return out
