@@ -13,21 +13,15 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
-from .scope import within
+from .scope import equals, within
 
 MARKETING = "marketing"
 SALES = "sales"
 TOTAL = "total"
 NO_CHANNEL = "(missing)"
 NO_LEAD = "(no lead)"
-
-
-def _is(values: pd.Series, value: str) -> np.ndarray:
-    """Boolean mask of ``values == value`` with missing values as False."""
-    return (values == value).fillna(False).to_numpy(dtype=bool)
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -62,7 +56,7 @@ def spend_in_window(spend: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp)
 
 
 def _marketing_by_channel(spend: pd.DataFrame) -> pd.Series:
-    marketing = spend[_is(spend["category"], MARKETING)]
+    marketing = spend[equals(spend["category"], MARKETING)]
     channel = marketing["channel"].astype("object").fillna(NO_CHANNEL)
     amount = marketing["amount"].astype("float64")
     return amount.groupby(channel.to_numpy()).sum(min_count=1)
@@ -113,7 +107,7 @@ def cost_per_lead(
     chosen = spend_in_window(spend, start, end)
     created = leads[within(leads["created_at"], start, end).to_numpy(dtype=bool)]
     counts = created["channel"].astype("object").fillna(NO_CHANNEL).value_counts()
-    total_spend = _total(chosen.loc[_is(chosen["category"], MARKETING), "amount"])
+    total_spend = _total(chosen.loc[equals(chosen["category"], MARKETING), "amount"])
     return _cost_table(_marketing_by_channel(chosen), counts, total_spend, len(created), "leads")
 
 
@@ -138,16 +132,16 @@ def cost_per_mql(
     """
     chosen = spend_in_window(spend, start, end)
     in_window = within(lead_events["at"], start, end).to_numpy(dtype=bool)
-    mqls = lead_events[_is(lead_events["event"], "mql") & in_window]["lead_id"].unique()
+    mqls = lead_events[equals(lead_events["event"], "mql") & in_window]["lead_id"].unique()
     channel_of = leads.set_index("lead_id")["channel"].astype("object")
     channels = pd.Series(channel_of.reindex(mqls).to_numpy(), dtype="object")
     counts = channels.fillna(NO_CHANNEL).value_counts()
-    total_spend = _total(chosen.loc[_is(chosen["category"], MARKETING), "amount"])
+    total_spend = _total(chosen.loc[equals(chosen["category"], MARKETING), "amount"])
     return _cost_table(_marketing_by_channel(chosen), counts, total_spend, len(mqls), "mqls")
 
 
 def _won_in(opportunities: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    won = _is(opportunities["status"], "won")
+    won = equals(opportunities["status"], "won")
     closed = within(opportunities["closed_at"], start, end).to_numpy(dtype=bool)
     return opportunities[won & closed]
 
@@ -173,13 +167,13 @@ def cac(
         ``cac`` and ``marketing_cac`` (NaN when the spend is unknown or there is no customer).
     """
     chosen = spend_in_window(spend, start, end)
-    marketing_spend = _total(chosen.loc[_is(chosen["category"], MARKETING), "amount"])
-    sales_spend = _total(chosen.loc[_is(chosen["category"], SALES), "amount"])
+    marketing_spend = _total(chosen.loc[equals(chosen["category"], MARKETING), "amount"])
+    sales_spend = _total(chosen.loc[equals(chosen["category"], SALES), "amount"])
     total_spend = float(pd.Series([marketing_spend, sales_spend]).sum(min_count=1))
     won = _won_in(opportunities, start, end)
     customer = won["account_id"].astype("string").fillna(won["opportunity_id"].astype("string"))
     new_customers = int(customer.nunique())
-    marketing_customers = int(customer[_is(won["source_type"], MARKETING)].nunique())
+    marketing_customers = int(customer[equals(won["source_type"], MARKETING)].nunique())
     return {
         "new_customers": new_customers,
         "marketing_new_customers": marketing_customers,
@@ -242,7 +236,7 @@ def marketing_roi(
             "spend": by_channel.reindex(channels).astype("float64"),
         }
     )
-    total_spend = _total(chosen.loc[_is(chosen["category"], MARKETING), "amount"])
+    total_spend = _total(chosen.loc[equals(chosen["category"], MARKETING), "amount"])
     table.loc[TOTAL] = [float(amount.sum()), total_spend]
     positive = table["spend"].where(table["spend"] > 0)
     table["roi"] = (table["won_revenue"] - positive) / positive

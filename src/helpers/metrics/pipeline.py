@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..stats import Rate
-from .scope import within
+from .scope import equals, within
 
 SOURCE_TYPES = ("marketing", "sales", "partner")
 TOTAL = "total"
@@ -22,16 +22,11 @@ UNKNOWN_SOURCE = "(missing)"
 _SECONDS_PER_DAY = 86400.0
 
 
-def _is(values: pd.Series, value: str) -> np.ndarray:
-    """Boolean mask of ``values == value`` with missing values as False."""
-    return (values == value).fillna(False).to_numpy(dtype=bool)
-
-
 def _closed(
     opportunities: pd.DataFrame, status: str, start: pd.Timestamp, end: pd.Timestamp
 ) -> pd.DataFrame:
     """Opportunities with ``status`` whose ``closed_at`` is in ``[start, end)``."""
-    mask = _is(opportunities["status"], status) & within(
+    mask = equals(opportunities["status"], status) & within(
         opportunities["closed_at"], start, end
     ).to_numpy(dtype=bool)
     return opportunities[mask]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 ALL_TEAMS = "all"
@@ -63,6 +64,11 @@ def for_team(
         else:
             out[name] = frame
     return out
+
+
+def equals(values: pd.Series, value: str) -> np.ndarray:
+    """Boolean mask of ``values == value`` with missing values as False."""
+    return (values == value).fillna(False).to_numpy(dtype=bool)
 
 
 def within(timestamps: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
