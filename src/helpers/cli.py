@@ -18,6 +18,17 @@ DEFAULT_OUT = "reports"
 DEFAULT_NOTEBOOK = "notebooks/reports/team_quarterly_report.ipynb"
 
 
+# Shared by every command that reads a data directory.
+data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA,
+    show_default=True,
+    help="Data directory.",
+)
+
+
 class _Group(click.Group):
     """Turns workbook errors into short messages and exit codes."""
 
@@ -81,14 +92,7 @@ def sample(out_dir: Path, leads: int | None, seed: int) -> None:
 @main.command()
 @click.option("--team", default="all", show_default=True, help="Team id, or 'all' for the company.")
 @click.option("--quarter", default=None, help="Fiscal quarter (default: latest complete).")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DATA,
-    show_default=True,
-    help="Data directory.",
-)
+@data_option
 @click.option(
     "--format",
     "fmt",
@@ -119,14 +123,7 @@ def metrics(team: str, quarter: str | None, data_dir: Path, fmt: str) -> None:
     multiple=True,
     help="Team id, or 'all' for the company; repeat for several (default: every team and all).",
 )
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DATA,
-    show_default=True,
-    help="Data directory.",
-)
+@data_option
 @click.option(
     "--out",
     "out_dir",

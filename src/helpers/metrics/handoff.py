@@ -15,6 +15,36 @@ AGE_LABELS = ("0–8 h", "8–24 h", "24–48 h", "48–120 h", "> 120 h")
 _DISPOSITIONS = ("first_touch", "accepted", "rejected", "recycled", "sql")
 
 
+def pair_mqls_with_touches(events: pd.DataFrame) -> pd.DataFrame:
+    """Each MQL event with the first touch that answered it.
+
+    An MQL is answered by the lead's first ``first_touch`` at or after it and before the
+    lead's next MQL (a recycled lead that comes back starts a new clock).
+
+    Returns
+    -------
+    DataFrame
+        One row per MQL event: lead_id, mql_at, next_mql_at, touched_at (NaT if unanswered).
+    """
+    valid = events.dropna(subset=["lead_id", "at"])
+    mqls = valid[valid["event"] == "mql"][["lead_id", "at"]].rename(columns={"at": "mql_at"})
+    mqls = mqls.sort_values(["lead_id", "mql_at"], kind="stable")
+    mqls["next_mql_at"] = mqls.groupby("lead_id")["mql_at"].shift(-1)
+    touches = valid[valid["event"] == "first_touch"][["lead_id", "at"]]
+    touches = touches.rename(columns={"at": "touched_at"}).sort_values("touched_at")
+    paired = pd.merge_asof(
+        mqls.sort_values("mql_at"),
+        touches,
+        left_on="mql_at",
+        right_on="touched_at",
+        by="lead_id",
+        direction="forward",
+    )
+    stale = paired["next_mql_at"].notna() & (paired["touched_at"] >= paired["next_mql_at"])
+    paired.loc[stale, "touched_at"] = pd.NaT
+    return paired
+
+
 def mql_responses(
     leads: pd.DataFrame, events: pd.DataFrame, config: Config, as_of: pd.Timestamp
 ) -> pd.DataFrame:
@@ -40,22 +70,7 @@ def mql_responses(
         MQL to ``as_of`` for untouched MQLs), status: ``in SLA``, ``late``, ``untouched, overdue``
         or ``untouched, within SLA``.
     """
-    known = events[events["at"] < as_of]
-    mqls = known[known["event"] == "mql"][["lead_id", "at"]].rename(columns={"at": "mql_at"})
-    mqls = mqls.sort_values(["lead_id", "mql_at"], kind="stable")
-    mqls["next_mql_at"] = mqls.groupby("lead_id")["mql_at"].shift(-1)
-    touches = known[known["event"] == "first_touch"][["lead_id", "at"]]
-    touches = touches.rename(columns={"at": "touched_at"}).sort_values("touched_at")
-    paired = pd.merge_asof(
-        mqls.sort_values("mql_at"),
-        touches,
-        left_on="mql_at",
-        right_on="touched_at",
-        by="lead_id",
-        direction="forward",
-    )
-    stale = paired["next_mql_at"].notna() & (paired["touched_at"] >= paired["next_mql_at"])
-    paired.loc[stale, "touched_at"] = pd.NaT
+    paired = pair_mqls_with_touches(events[events["at"] < as_of])
     paired["channel"] = paired["lead_id"].map(leads.set_index("lead_id")["channel"])
     hours = config.business_hours
     paired["response_hours"] = business_hours_between(paired["mql_at"], paired["touched_at"], hours)

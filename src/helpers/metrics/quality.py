@@ -39,6 +39,7 @@ import pandas as pd
 
 from ..errors import Problem
 from ..schema import TABLES
+from .handoff import pair_mqls_with_touches
 
 COLUMNS = ("check", "table", "count", "share", "detail")
 
@@ -234,23 +235,10 @@ def _untouched_mqls(tables: Mapping[str, pd.DataFrame]) -> dict:
     events = tables.get("lead_events")
     if events is None:
         return _absent("MQLs never touched", "lead_events", "lead_events")
-    valid = events.dropna(subset=["lead_id", "at"])
-    mqls = valid.loc[valid["event"] == "mql", ["lead_id", "at"]].rename(columns={"at": "mql_at"})
-    if mqls.empty:
+    paired = pair_mqls_with_touches(events)
+    if paired.empty:
         return _row("MQLs never touched", "lead_events", 0, 0, "0 of 0 MQL events")
-    mqls = mqls.sort_values(["lead_id", "mql_at"], kind="stable")
-    mqls["next_mql_at"] = mqls.groupby("lead_id")["mql_at"].shift(-1)
-    touches = valid.loc[valid["event"] == "first_touch", ["lead_id", "at"]]
-    touches = touches.rename(columns={"at": "touched_at"}).sort_values("touched_at")
-    paired = pd.merge_asof(
-        mqls.sort_values("mql_at"),
-        touches,
-        left_on="mql_at",
-        right_on="touched_at",
-        by="lead_id",
-        direction="forward",
-    )
-    answered = paired["touched_at"].notna() & ~(paired["touched_at"] >= paired["next_mql_at"])
+    answered = paired["touched_at"].notna()
     n = int((~answered).sum())
     detail = (
         f"{n} of {len(paired)} MQL events have no first_touch at or after them "
