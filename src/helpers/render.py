@@ -22,6 +22,7 @@ from nbformat import NotebookNode
 from papermill.exceptions import PapermillException, PapermillExecutionError
 
 from .errors import ParameterError, RenderError
+from .report_outputs import PRIVATE_MIMES
 
 TEMPLATE_NAME = "offline"
 """Name of the nbconvert template shipped in ``helpers/templates/``."""
@@ -29,7 +30,11 @@ TEMPLATE_NAME = "offline"
 _ERROR_MARKER_TAG = "papermill-error-cell-tag"
 _INJECTED_TAG = "injected-parameters"
 _KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
-_SCRIPT_MIMES = frozenset({"application/javascript", "application/vnd.jupyter.widget-view+json"})
+# Scripts and widget views cannot run in an offline page; private MIME types carry data for
+# the runner (see report_outputs), not for the reader.
+_DROPPED_MIMES = frozenset(
+    {"application/javascript", "application/vnd.jupyter.widget-view+json", *PRIVATE_MIMES}
+)
 
 
 def execute_notebook(
@@ -207,18 +212,18 @@ def _shown(output: NotebookNode) -> bool:
     if output.get("output_type") == "stream":
         return output.get("name") != "stderr"
     data = output.get("data")
-    if not data or not set(data) & _SCRIPT_MIMES:
+    if not data or not set(data) & _DROPPED_MIMES:
         return True
-    # A script or widget output: show it only if it carries something besides its
+    # A script, widget or private output: show it only if it carries something besides its
     # text/plain stand-in (such as "IntSlider(value=5)").
-    return bool(set(data) - _SCRIPT_MIMES - {"text/plain"})
+    return bool(set(data) - _DROPPED_MIMES - {"text/plain"})
 
 
 def _clean_output(output: NotebookNode) -> NotebookNode:
-    """Drop script payloads and file references from one output."""
+    """Drop script payloads, private data and file references from one output."""
     data = output.get("data")
     if data is not None:
-        for mime in _SCRIPT_MIMES:
+        for mime in _DROPPED_MIMES:
             data.pop(mime, None)
     if "metadata" in output:
         output.metadata.pop("filenames", None)
