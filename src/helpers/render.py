@@ -22,6 +22,7 @@ from nbformat import NotebookNode
 from papermill.exceptions import PapermillException, PapermillExecutionError
 
 from .errors import ParameterError, RenderError
+from .kernels import ENGINE_NAME, ReusableKernel
 from .report_outputs import PRIVATE_MIMES
 
 TEMPLATE_NAME = "offline"
@@ -44,6 +45,7 @@ def execute_notebook(
     *,
     cwd: Path | None = None,
     kernel_name: str = "python3",
+    kernel: ReusableKernel | None = None,
 ) -> None:
     """Execute ``notebook`` with ``parameters`` and write the executed copy to ``output_ipynb``.
 
@@ -62,9 +64,12 @@ def execute_notebook(
     output_ipynb : Path
         Where the executed notebook is written, also when a cell fails.
     cwd : Path, optional
-        Working directory of the kernel; default the current directory.
+        Working directory of a new kernel; default the current directory. Not used with
+        ``kernel``, which has its own.
     kernel_name : str
         Jupyter kernel to run.
+    kernel : ReusableKernel, optional
+        A running kernel to execute on (reset first) instead of starting a new one.
 
     Raises
     ------
@@ -83,7 +88,15 @@ def execute_notebook(
     """
     data = check_parameters(parameters)
     output_ipynb = Path(output_ipynb).resolve()
+    if kernel is not None:
+        # papermill would chdir this whole process for cwd; the kernel already has its own.
+        engine = {"engine_name": ENGINE_NAME, "kernel": kernel}
+        cwd = None
+    else:
+        engine = {}
     try:
+        if kernel is not None:
+            kernel.reset()
         papermill.execute_notebook(
             # papermill runs str.format(**parameters) on both paths; double the braces so a
             # path is only ever a path.
@@ -95,6 +108,7 @@ def execute_notebook(
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
+            **engine,
         )
     except PapermillExecutionError as err:
         cell = _user_cell_number(output_ipynb, err.cell_index)

@@ -30,7 +30,7 @@ SUMMARY_MIME = "application/vnd.alignment-workbook.summary+json"
 PRIVATE_MIMES = frozenset({TABLE_MIME, SUMMARY_MIME})
 """MIME types that carry data for the runner; stripped before the HTML is made."""
 
-_TABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,40}")
+_TABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,30}")
 RAG_LEVELS = ("green", "amber", "red", "none")
 
 
@@ -49,8 +49,8 @@ def show_table(
     frame : DataFrame
         The table as shown (or the data behind a custom ``html`` rendering).
     name : str
-        File-name stem of the export: lower-case letters, digits and ``_``, at most 41
-        characters (also an Excel sheet name), unique within the report.
+        File-name stem of the export: lower-case letters, digits and ``_``, at most 31
+        characters (an Excel sheet name has at most 31), unique within the report.
     html : str, optional
         HTML to show instead of :func:`report_html.table_html` of ``frame`` (e.g. KPI tiles).
     percent, decimals
@@ -65,7 +65,7 @@ def show_table(
 
     if not _TABLE_NAME.fullmatch(name):
         raise ValueError(
-            f"table name {name!r}: use lower-case letters, digits and '_', at most 41 "
+            f"table name {name!r}: use lower-case letters, digits and '_', at most 31 "
             "characters, starting with a letter or digit (e.g. 'pipeline_by_source')."
         )
     shown = html if html is not None else table_html(frame, percent=percent, decimals=decimals)

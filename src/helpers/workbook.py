@@ -39,6 +39,19 @@ KPIS = {
 }
 
 
+_LOADED: dict[tuple, Workbook] = {}
+"""Workbooks kept by ``Workbook.load(..., reuse=True)``, keyed by their directory's state."""
+
+
+def _directory_state(directory: Path) -> tuple:
+    """The resolved directory with the name, size and modification time of each file."""
+    directory = directory.resolve()
+    if not directory.is_dir():
+        return (str(directory),)
+    files = sorted(p for p in directory.iterdir() if p.is_file())
+    return (str(directory), *((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+
+
 class Workbook:
     """A validated data directory with cached per-lead tables.
 
@@ -62,9 +75,25 @@ class Workbook:
         return self._team_tables[team]
 
     @classmethod
-    def load(cls, directory: str | Path) -> Workbook:
-        """Load and validate ``directory`` (raises DataValidationError on bad data)."""
-        return cls(load_dataset(directory))
+    def load(cls, directory: str | Path, *, reuse: bool = False) -> Workbook:
+        """Load and validate ``directory`` (raises DataValidationError on bad data).
+
+        Parameters
+        ----------
+        directory : str or Path
+            Data directory.
+        reuse : bool
+            Return the workbook this process loaded before from the same directory, with
+            its caches, if no file in it changed since (same names, sizes and modification
+            times). The batch runner's kernels render many reports from one load this way.
+        """
+        if not reuse:
+            return cls(load_dataset(directory))
+        key = _directory_state(Path(directory))
+        if key not in _LOADED:
+            _LOADED.clear()  # keep one data set in memory, not every one ever loaded
+            _LOADED[key] = cls(load_dataset(directory))
+        return _LOADED[key]
 
     @cached_property
     def _lead_teams(self) -> dict[str, pd.Series]:
