@@ -281,6 +281,17 @@ class TeamQuarter:
         t = self.tables
         return efficiency.marketing_roi(t["spend"], self._opps, t["leads"], self.start, self.end)
 
+    def channel_efficiency(self) -> pd.DataFrame | None:
+        """Spend, CPL, cost per MQL and ROI by channel in one table; ``None`` without spend.
+
+        See :func:`efficiency.by_channel`.
+        """
+        if not self.has("spend"):
+            return None
+        return efficiency.by_channel(
+            self.cost_per_lead(), self.cost_per_mql(), self.marketing_roi()
+        )
+
     def bookings_growth(self) -> dict:
         """Bookings with QoQ and YoY growth (see :func:`growth.bookings_growth`)."""
         return Figures(growth.bookings_growth(self._opps, self.start, self.end))
@@ -337,6 +348,25 @@ class TeamQuarter:
         leads = pd.unique(mqls["lead_id"])
         rated = set(self.tables["feedback"]["lead_id"])
         return Rate(int(sum(lead in rated for lead in leads)), len(leads))
+
+    def feedback_summary(self) -> dict | None:
+        """Mean rating, coverage and low ratings of the quarter's MQLs; ``None`` without feedback.
+
+        See :func:`handoff.feedback_summary`.
+        """
+        if not self.has("feedback"):
+            return None
+        t = self.tables
+        return Figures(
+            handoff.feedback_summary(t["feedback"], t["lead_events"], self.start, self.end)
+        )
+
+    def feedback_reasons(self) -> pd.DataFrame | None:
+        """Pareto of sales feedback reasons on the quarter's MQLs; ``None`` without feedback."""
+        if not self.has("feedback"):
+            return None
+        t = self.tables
+        return handoff.feedback_reasons(t["feedback"], t["lead_events"], self.start, self.end)
 
     def alignment_index(self) -> goals.AlignmentIndex:
         """Alignment index (0–100) from the shared KPIs, weights from ``workbook.toml``.

@@ -241,3 +241,50 @@ def marketing_roi(
     positive = table["spend"].where(table["spend"] > 0)
     table["roi"] = (table["won_revenue"] - positive) / positive
     return table.rename_axis("channel").reset_index()
+
+
+def by_channel(
+    cost_per_lead_table: pd.DataFrame,
+    cost_per_mql_table: pd.DataFrame,
+    roi_table: pd.DataFrame,
+) -> pd.DataFrame:
+    """Cost per lead, cost per MQL and marketing ROI side by side, one row per channel.
+
+    The three tables share the channel's marketing spend of the window, so ``spend`` is the
+    first of their ``spend`` values that is known. A channel missing from a table had no lead,
+    MQL or marketing-sourced won revenue there: its ``leads``, ``mqls`` or ``won_revenue`` is
+    0 and its ratio stays as computed (NaN when missing).
+
+    Parameters
+    ----------
+    cost_per_lead_table, cost_per_mql_table, roi_table : DataFrame
+        Outputs of :func:`cost_per_lead`, :func:`cost_per_mql` and :func:`marketing_roi` for
+        the same spend and window.
+
+    Returns
+    -------
+    DataFrame
+        Columns channel, spend, leads, cost_per_lead, mqls, cost_per_mql, won_revenue, roi;
+        named channels sorted, then ``(missing)`` and ``(no lead)`` if present, then
+        ``total``.
+    """
+    tables = [t.set_index("channel") for t in (cost_per_lead_table, cost_per_mql_table, roi_table)]
+    channels = set().union(*(t.index for t in tables))
+    special = [c for c in (NO_CHANNEL, NO_LEAD) if c in channels]
+    named = sorted(channels - {TOTAL, *special})
+    order = [*named, *special, *([TOTAL] if TOTAL in channels else [])]
+    lead, mql, roi = (t.reindex(order) for t in tables)
+    spend = lead["spend"].combine_first(mql["spend"]).combine_first(roi["spend"])
+    out = pd.DataFrame(
+        {
+            "spend": spend.astype("float64"),
+            "leads": lead["leads"].fillna(0).astype("int64"),
+            "cost_per_lead": lead["cost_per_lead"].astype("float64"),
+            "mqls": mql["mqls"].fillna(0).astype("int64"),
+            "cost_per_mql": mql["cost_per_mql"].astype("float64"),
+            "won_revenue": roi["won_revenue"].fillna(0.0).astype("float64"),
+            "roi": roi["roi"].astype("float64"),
+        },
+        index=pd.Index(order, name="channel"),
+    )
+    return out.reset_index()

@@ -155,3 +155,90 @@ def untouched_by_age(events: pd.DataFrame, config: Config, at: pd.Timestamp) -> 
     bands = pd.cut(age, AGE_BANDS, labels=list(AGE_LABELS), right=False, include_lowest=True)
     counts = bands.value_counts().reindex(list(AGE_LABELS), fill_value=0)
     return pd.DataFrame({"age_band": list(AGE_LABELS), "mqls": counts.to_numpy().astype("int64")})
+
+
+def _quarter_mqls(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    """Distinct lead ids with an ``mql`` event in ``[start, end)``."""
+    mqls = events[
+        (events["event"] == "mql").to_numpy(dtype=bool) & within(events["at"], start, end)
+    ]
+    return pd.unique(mqls["lead_id"].dropna())
+
+
+def feedback_summary(
+    feedback: pd.DataFrame, events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> dict:
+    """Lead-quality feedback from sales on the MQLs of ``[start, end)``.
+
+    The MQLs are the distinct leads with an ``mql`` event in the window; their feedback is
+    every ``feedback`` row on those leads, whenever it was given (so the population is that of
+    feedback coverage)::
+
+        feedback coverage = MQLs with at least one feedback row / MQLs
+        mean rating       = mean of the ratings (1–5) of those rows
+        low ratings       = rows rated 1 or 2 / rows
+
+    Parameters
+    ----------
+    feedback : DataFrame
+        Canonical ``feedback`` (lead_id, at, rating, reason, comment).
+    events : DataFrame
+        Canonical ``lead_events``.
+    start, end : Timestamp
+        The window ``[start, end)``.
+
+    Returns
+    -------
+    dict
+        ``mqls`` (int), ``coverage`` (:class:`Rate`), ``ratings`` (number of feedback rows),
+        ``mean_rating`` (NaN without a rating) and ``low_ratings`` (:class:`Rate`).
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({"lead_id": ["A", "B"], "event": ["mql", "mql"],
+    ...                        "at": pd.to_datetime(["2026-07-01", "2026-07-02"])})
+    >>> feedback = pd.DataFrame({"lead_id": ["A", "A"], "rating": [2, 5],
+    ...                          "reason": ["no budget", "good fit"]})
+    >>> s = feedback_summary(feedback, events, pd.Timestamp("2026-07-01"),
+    ...                      pd.Timestamp("2026-10-01"))
+    >>> str(s["coverage"]), s["mean_rating"]
+    ('50.0% (1/2, 95% CI 9.5%–90.5%) (small sample)', 3.5)
+    """
+    leads = _quarter_mqls(events, start, end)
+    rows = feedback[feedback["lead_id"].isin(leads).to_numpy(dtype=bool)]
+    ratings = rows["rating"].astype("float64").dropna()
+    return {
+        "mqls": len(leads),
+        "coverage": Rate(int(rows["lead_id"].nunique()), len(leads)),
+        "ratings": len(rows),
+        "mean_rating": float(ratings.mean()) if len(ratings) else np.nan,
+        "low_ratings": Rate(int((ratings <= 2).sum()), len(ratings)),
+    }
+
+
+def feedback_reasons(
+    feedback: pd.DataFrame, events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """Pareto of the reasons sales gave in feedback on the MQLs of ``[start, end)``.
+
+    Rows as in :func:`feedback_summary`; a missing reason counts as ``(no reason)``.
+    ``share = count / rows``; ``mean_rating`` is the mean rating of the reason's rows.
+
+    Returns
+    -------
+    DataFrame
+        Columns reason, count, share, cumulative_share, mean_rating; most frequent first
+        (ties by name). Empty (with these columns) when there is no feedback row.
+    """
+    leads = _quarter_mqls(events, start, end)
+    rows = feedback[feedback["lead_id"].isin(leads).to_numpy(dtype=bool)]
+    reason = rows["reason"].astype("object").fillna("(no reason)").to_numpy()
+    grouped = rows["rating"].astype("float64").groupby(reason)
+    table = pd.DataFrame({"count": grouped.size(), "mean_rating": grouped.mean()})
+    table = table.rename_axis("reason").reset_index()
+    table = table.sort_values(["count", "reason"], ascending=[False, True], ignore_index=True)
+    table["count"] = table["count"].astype("int64")
+    total = int(table["count"].sum())
+    table["share"] = table["count"] / total if total else np.nan
+    table["cumulative_share"] = table["share"].cumsum()
+    return table[["reason", "count", "share", "cumulative_share", "mean_rating"]]
