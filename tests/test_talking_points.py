@@ -1,0 +1,327 @@
+"""Talking-point rules on small literal inputs; every expected sentence written out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from conftest import TINY
+
+from helpers import AlignmentIndex, Rate, Workbook
+from helpers.errors import ParameterError
+from helpers.talking_points import (
+    alignment_points,
+    feedback_points,
+    figure,
+    kpi_change_points,
+    pipeline_share_points,
+    rejection_points,
+    talking_points,
+    target_points,
+    untouched_points,
+)
+
+NAN = math.nan
+
+
+def _kpi(**row):
+    base = {
+        "metric": "x",
+        "label": "X",
+        "direction": "higher",
+        "kind": "rate",
+        "value": NAN,
+        "previous": NAN,
+        "change_previous": NAN,
+        "p_previous": NAN,
+        "significant_previous": False,
+        "year": NAN,
+        "change_year": NAN,
+        "p_year": NAN,
+        "significant_year": False,
+        "target": NAN,
+        "attainment": NAN,
+        "rag": "none",
+    }
+    return base | row
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        (0.84, "rate", "84.0 %"),
+        (0.6121, "rate", "61.2 %"),
+        (48.0, "hours", "48.0 h"),
+        (1234567.4, "amount", "EUR 1,234,567"),
+        (212.0, "count", "212"),
+        (NAN, "rate", "n/a"),
+    ],
+    ids=["rate", "rate-rounding", "hours", "amount", "count", "nan"],
+)
+def test_figure(value, kind, expected):
+    assert figure(value, kind, "EUR") == expected
+
+
+# --- significant and large changes -----------------------------------------------------------
+
+
+def test_significant_rate_change_vs_previous_quarter_fires():
+    kpis = pd.DataFrame(
+        [
+            _kpi(
+                label="SLA compliance",
+                value=0.612,
+                previous=0.84,
+                p_previous=0.003,
+                significant_previous=True,
+                year=0.62,
+                p_year=0.8,
+            )
+        ]
+    )
+    assert kpi_change_points(kpis, previous_label="2026Q2", year_label="2025Q3") == [
+        "SLA compliance fell from 84.0 % in 2026Q2 to 61.2 % (significant, p=0.003)."
+    ]
+
+
+def test_significant_change_vs_year_ago_with_tiny_p_value_fires():
+    kpis = pd.DataFrame(
+        [_kpi(label="Win rate", value=0.4, year=0.25, p_year=0.0004, significant_year=True)]
+    )
+    assert kpi_change_points(kpis) == [
+        "Win rate rose from 25.0 % in Q−4 to 40.0 % (significant, p<0.001)."
+    ]
+
+
+def test_rate_change_that_is_not_significant_does_not_fire():
+    kpis = pd.DataFrame(
+        [_kpi(label="SLA compliance", value=0.5, previous=0.9, p_previous=0.07, year=NAN)]
+    )
+    assert kpi_change_points(kpis) == []
+
+
+def test_large_amount_and_hours_changes_fire_with_direction():
+    kpis = pd.DataFrame(
+        [
+            _kpi(label="Won revenue", kind="amount", value=600.0, previous=1000.0, year=550.0),
+            _kpi(
+                label="Speed to lead",
+                kind="hours",
+                direction="lower",
+                value=6.0,
+                previous=4.0,
+                year=6.0,
+            ),
+        ]
+    )
+    # Won revenue: (600 − 1000) / 1000 = −40 %; vs year ago +9.1 %: below the 20 % threshold.
+    # Speed: (6 − 4) / 4 = +50 %, worse because lower is better; unchanged vs year ago.
+    assert kpi_change_points(kpis, currency="EUR") == [
+        "Won revenue fell 40.0 % against Q−1, from EUR 1,000 to EUR 600 (worse: higher is better).",
+        "Speed to lead rose 50.0 % against Q−1, from 4.0 h to 6.0 h (worse: lower is better).",
+    ]
+
+
+def test_small_change_or_zero_base_does_not_fire():
+    kpis = pd.DataFrame(
+        [
+            _kpi(label="MQLs", kind="count", value=110.0, previous=100.0),  # +10 %
+            _kpi(label="Pipeline", kind="amount", value=500.0, previous=0.0),  # no base
+        ]
+    )
+    assert kpi_change_points(kpis) == []
+
+
+# --- targets -------------------------------------------------------------------------------
+
+
+def test_red_and_amber_against_target_fire_red_first():
+    kpis = pd.DataFrame(
+        [
+            _kpi(
+                label="CAC",
+                kind="amount",
+                direction="lower",
+                value=5000.0,
+                target=4600.0,
+                attainment=0.92,
+                rag="amber",
+            ),
+            _kpi(label="SLA compliance", value=0.5, target=0.85, attainment=0.5 / 0.85, rag="red"),
+            _kpi(label="Win rate", value=0.4, target=0.3, attainment=4 / 3, rag="green"),
+        ]
+    )
+    assert target_points(kpis, currency="EUR") == [
+        "Red against target: SLA compliance 50.0 % vs a target of 85.0 % (attainment 59 %).",
+        "Amber against target: CAC EUR 5,000 vs a target of EUR 4,600 "
+        "(attainment 92 %; lower is better).",
+    ]
+
+
+def test_green_or_no_target_does_not_fire():
+    kpis = pd.DataFrame(
+        [
+            _kpi(label="Win rate", value=0.4, target=0.3, attainment=4 / 3, rag="green"),
+            _kpi(label="MQLs", kind="count", value=10.0),
+        ]
+    )
+    assert target_points(kpis) == []
+
+
+# --- untouched MQLs ------------------------------------------------------------------------
+
+WAITING = pd.DataFrame(
+    {"age_band": ["0–8 h", "8–24 h", "24–48 h", "48–120 h", "> 120 h"], "mqls": [5, 4, 3, 200, 12]}
+)
+
+
+def test_untouched_mqls_fire_with_both_counts():
+    assert untouched_points(WAITING, 63) == [
+        "212 MQLs still waited for a first touch at quarter end after more than 48 business "
+        "hours; 63 MQLs of the quarter passed the SLA without a touch."
+    ]
+
+
+def test_untouched_threshold_and_singular():
+    waiting = WAITING.assign(mqls=[5, 4, 3, 0, 1])
+    assert untouched_points(waiting, 0, over_hours=120) == [
+        "1 MQL still waited for a first touch at quarter end after more than 120 business hours."
+    ]
+
+
+def test_untouched_mqls_do_not_fire_when_none_waited_long():
+    waiting = WAITING.assign(mqls=[5, 4, 3, 0, 0])
+    assert untouched_points(waiting, 0) == []
+    assert untouched_points(waiting) == []
+
+
+def test_untouched_threshold_must_be_a_band_boundary():
+    with pytest.raises(ParameterError, match="over_hours is 30"):
+        untouched_points(WAITING, over_hours=30)
+
+
+# --- rejection reasons ---------------------------------------------------------------------
+
+
+def test_top_rejection_reason_fires_when_it_dominates():
+    reasons = pd.DataFrame({"reason": ["no budget", "wrong persona"], "count": [9, 3]})
+    # 9 of 12 rejections = 75.0 %
+    assert rejection_points(reasons) == [
+        "“no budget” was the top rejection reason: 9 of 12 rejected MQLs (75.0 %); agree "
+        "with marketing how to screen it out."
+    ]
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [[2, 1], [3, 3, 3, 3, 3]],  # too few rejections (3 < 5); top share 20 % < 25 %
+    ids=["few", "spread"],
+)
+def test_top_rejection_reason_does_not_fire(counts):
+    reasons = pd.DataFrame({"reason": [f"r{i}" for i in range(len(counts))], "count": counts})
+    assert rejection_points(reasons) == []
+    assert rejection_points(reasons.iloc[:0]) == []
+
+
+# --- marketing-sourced pipeline ------------------------------------------------------------
+
+PIPELINE = pd.DataFrame(
+    {"source_type": ["marketing", "sales", "partner", "total"], "amount": [600.0, 300, 100, 1000]}
+)
+
+
+def test_pipeline_share_against_target():
+    assert pipeline_share_points(PIPELINE, 0.7, currency="EUR") == [
+        "Marketing sourced 60.0 % of the pipeline created (EUR 600 of EUR 1,000), below its "
+        "target of 70.0 %."
+    ]
+    assert pipeline_share_points(PIPELINE, 0.6) == [
+        "Marketing sourced 60.0 % of the pipeline created (600 of 1,000), at or above its "
+        "target of 60.0 %."
+    ]
+    assert pipeline_share_points(PIPELINE) == [
+        "Marketing sourced 60.0 % of the pipeline created (600 of 1,000)."
+    ]
+
+
+def test_pipeline_share_without_pipeline_does_not_fire():
+    assert pipeline_share_points(PIPELINE.assign(amount=0.0), 0.5) == []
+
+
+# --- alignment index -----------------------------------------------------------------------
+
+
+def _index(value, scores, weights):
+    table = pd.DataFrame(
+        {
+            "component": ["sla_compliance", "mql_acceptance"],
+            "label": ["SLA compliance", "MQL acceptance"],
+            "score": scores,
+            "weight": weights,
+        }
+    )
+    return AlignmentIndex(value, table)
+
+
+def test_alignment_index_names_the_component_that_loses_most():
+    # SLA: 100 × 0.5 × (1 − 0.8) = 10 points; acceptance: 100 × 0.5 × (1 − 0.4) = 30 points.
+    index = _index(60.0, [0.8, 0.4], [0.5, 0.5])
+    assert alignment_points(index) == [
+        "The alignment index is 60.0/100; MQL acceptance costs it the most: a score of "
+        "40.0 % at a weight of 50.0 % loses 30.0 points."
+    ]
+
+
+def test_alignment_index_perfect_or_nan_does_not_fire():
+    assert alignment_points(_index(100.0, [1.0, 1.0], [0.5, 0.5])) == []
+    assert alignment_points(_index(NAN, [NAN, NAN], [NAN, NAN])) == []
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+
+def test_thin_feedback_fires():
+    summary = {"coverage": Rate(30, 120), "mean_rating": 3.75, "ratings": 32}
+    assert feedback_points(summary) == [
+        "Sales gave feedback on 25.0 % of the MQLs (30 of 120), mean rating 3.8 of 5 over "
+        "32 ratings."
+    ]
+
+
+def test_poor_rating_fires_even_with_good_coverage():
+    summary = {"coverage": Rate(90, 100), "mean_rating": 2.5, "ratings": 95}
+    assert feedback_points(summary) == [
+        "Sales gave feedback on 90.0 % of the MQLs (90 of 100), mean rating 2.5 of 5 over "
+        "95 ratings."
+    ]
+
+
+def test_good_feedback_or_no_table_does_not_fire():
+    assert feedback_points({"coverage": Rate(60, 100), "mean_rating": 3.5, "ratings": 70}) == []
+    assert feedback_points(None) == []
+
+
+# --- the adapter on the hand-computed fixture --------------------------------------------------
+
+
+def test_talking_points_on_tiny_north():
+    # north 2026Q3 vs 2026Q2 (tests/test_comparison.py): MQLs 1 → 4 (+300 %), speed to lead
+    # 1 h → 5 h (+400 %, worse); L3 waits untouched from Thu 2 Jul 10:00 to quarter end (far
+    # more than 120 business hours) and passed its 8 h SLA; 1 rejection only; marketing
+    # pipeline 1000 of 1500. Alignment components (tests/test_workbook_view.py): SLA 0.5 at
+    # weight 0.25/0.85 loses 100 × 0.2941 × 0.5 = 14.7 points, the most.
+    view = Workbook.load(TINY).view("north", "2026Q3")
+    assert talking_points(view) == [
+        "The alignment index is 56.9/100; SLA compliance costs it the most: a score of 50.0 % "
+        "at a weight of 29.4 % loses 14.7 points.",
+        "MQLs rose 300.0 % against 2026Q2, from 1 to 4 (better: higher is better).",
+        "Speed to lead (median business h) rose 400.0 % against 2026Q2, from 1.0 h to 5.0 h "
+        "(worse: lower is better).",
+        "1 MQL still waited for a first touch at quarter end after more than 48 business "
+        "hours; 1 MQL of the quarter passed the SLA without a touch.",
+        "Marketing sourced 66.7 % of the pipeline created (EUR 1,000 of EUR 1,500).",
+    ]
