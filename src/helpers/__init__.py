@@ -1,41 +1,57 @@
 """Alignment Workbook helpers: data loading and validation, metrics, statistics, plots, reports.
 
-Nothing happens at import time; import what you need::
+Nothing happens at import time, and nothing heavy is imported until it is used: the names
+below load their module on first access, so ``workbook reports`` with nothing to render does
+not pay for pandas, papermill and nbformat. Import what you need::
 
     from helpers import Workbook
     view = Workbook.load("data/sample").view("emea-ent", "2026Q3")
 """
 
-from .config import Config, load_config
-from .dataset import ALL_TEAMS, Dataset, load_dataset
-from .errors import (
-    ConfigError,
-    DataValidationError,
-    ParameterError,
-    Problem,
-    RenderError,
-    WorkbookError,
-)
-from .metrics.attribution import MODELS as ATTRIBUTION_MODELS
-from .metrics.attribution import AttributionResult
-from .metrics.goals import AlignmentIndex
-from .periods import Quarter
-from .results import Figures
-from .stats import Change, Rate, compare_rates, wilson_interval
-from .workbook import KPIS, TeamQuarter, Workbook
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Public name -> (module, attribute).
+_EXPORTS = {
+    "ALL_TEAMS": ("dataset", "ALL_TEAMS"),
+    "ATTRIBUTION_MODELS": ("metrics.attribution", "MODELS"),
+    "AlignmentIndex": ("metrics.goals", "AlignmentIndex"),
+    "AttributionResult": ("metrics.attribution", "AttributionResult"),
+    "Change": ("stats", "Change"),
+    "Config": ("config", "Config"),
+    "ConfigError": ("errors", "ConfigError"),
+    "DataValidationError": ("errors", "DataValidationError"),
+    "Dataset": ("dataset", "Dataset"),
+    "Figures": ("results", "Figures"),
+    "KPIS": ("workbook", "KPIS"),
+    "ParameterError": ("errors", "ParameterError"),
+    "Problem": ("errors", "Problem"),
+    "Quarter": ("periods", "Quarter"),
+    "Rate": ("stats", "Rate"),
+    "RenderError": ("errors", "RenderError"),
+    "TeamQuarter": ("workbook", "TeamQuarter"),
+    "Workbook": ("workbook", "Workbook"),
+    "WorkbookError": ("errors", "WorkbookError"),
+    "compare_rates": ("stats", "compare_rates"),
+    "load_config": ("config", "load_config"),
+    "load_dataset": ("dataset", "load_dataset"),
+    "wilson_interval": ("stats", "wilson_interval"),
+}
 
 __all__ = [
     "ALL_TEAMS",
     "ATTRIBUTION_MODELS",
     "AlignmentIndex",
     "AttributionResult",
-    "Figures",
-    "KPIS",
     "Change",
     "Config",
     "ConfigError",
     "DataValidationError",
     "Dataset",
+    "Figures",
+    "KPIS",
     "ParameterError",
     "Problem",
     "Quarter",
@@ -49,3 +65,36 @@ __all__ = [
     "load_dataset",
     "wilson_interval",
 ]
+
+if TYPE_CHECKING:
+    from .config import Config, load_config
+    from .dataset import ALL_TEAMS, Dataset, load_dataset
+    from .errors import (
+        ConfigError,
+        DataValidationError,
+        ParameterError,
+        Problem,
+        RenderError,
+        WorkbookError,
+    )
+    from .metrics.attribution import MODELS as ATTRIBUTION_MODELS
+    from .metrics.attribution import AttributionResult
+    from .metrics.goals import AlignmentIndex
+    from .periods import Quarter
+    from .results import Figures
+    from .stats import Change, Rate, compare_rates, wilson_interval
+    from .workbook import KPIS, TeamQuarter, Workbook
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name's module on first access (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+    module, attribute = _EXPORTS[name]
+    value = getattr(importlib.import_module(f".{module}", __name__), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -115,7 +115,10 @@ def metrics(team: str, quarter: str | None, data_dir: Path, fmt: str) -> None:
 
 @main.command()
 @click.option(
-    "--quarter", default=None, help="Fiscal quarter, e.g. 2026Q3 (default: latest complete)."
+    "--quarter",
+    "quarters",
+    multiple=True,
+    help="Fiscal quarter, e.g. 2026Q3; repeat for several (default: latest complete).",
 )
 @click.option(
     "--team",
@@ -136,7 +139,7 @@ def metrics(team: str, quarter: str | None, data_dir: Path, fmt: str) -> None:
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Reports rendered at once (default: one per core).",
+    help="Reports rendered at once, one kernel each (default: one per core).",
 )
 @click.option(
     "--notebook",
@@ -145,20 +148,45 @@ def metrics(team: str, quarter: str | None, data_dir: Path, fmt: str) -> None:
     show_default=True,
     help="Report notebook.",
 )
-def reports(quarter, teams, data_dir, out_dir, jobs, notebook) -> None:
-    """Render the HTML report of every team (and the company) for a quarter."""
-    from .dataset import ALL_TEAMS, load_dataset
-    from .runner import render_reports
+@click.option("--force", is_flag=True, help="Re-render reports that are up to date too.")
+@click.option(
+    "--export",
+    type=click.Choice(["csv", "xlsx"]),
+    default=None,
+    help="Also write every table of each report beside it: CSV files or one Excel workbook.",
+)
+def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export) -> None:
+    """Render the HTML report of every team (and the company) for a quarter.
 
-    dataset = load_dataset(data_dir)
-    chosen = dataset.quarter(quarter) if quarter else dataset.latest_complete_quarter
-    names = [dataset.check_team(t) for t in teams] or [*dataset.teams, ALL_TEAMS]
-    outcomes = render_reports(notebook, data_dir, out_dir, str(chosen), names, jobs=jobs)
+    Reports whose inputs (notebook, data, parameters, helpers code) did not change since
+    their last good render are skipped; OUT/manifest.json records what was rendered from what.
+    """
+    from .manifest import ALL_TEAMS, Manifest, catalogue_for
+    from .runner import check_quarter, render_reports
+
+    # Quarters are checked for form first (the data cannot say what "2026Q5" means); teams
+    # against the data, which names the teams there are. render_reports checks both again.
+    quarters = [check_quarter(q) for q in quarters]
+    catalogue = catalogue_for(data_dir, Manifest.read(out_dir))
+    chosen = [catalogue.check_quarter(q) for q in quarters] or [catalogue.check_quarter(None)]
+    names = [catalogue.check_team(t) for t in teams] or [*catalogue.teams, ALL_TEAMS]
+    outcomes = render_reports(
+        notebook,
+        data_dir,
+        out_dir,
+        chosen,
+        names,
+        jobs=jobs,
+        force=force,
+        export=export,
+        catalogue=catalogue,
+    )
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
         click.echo(f"failed: {outcome.quarter} {outcome.team}: {outcome.error}", err=True)
-    rendered = len(outcomes) - len(failed)
-    click.echo(f"{rendered} report(s) rendered, {len(failed)} failed")
+    skipped = sum(o.skipped for o in outcomes)
+    rendered = len(outcomes) - len(failed) - skipped
+    click.echo(f"{rendered} report(s) rendered, {skipped} up to date, {len(failed)} failed")
     click.echo(str(Path(out_dir) / "index.html"))
     if failed:
         sys.exit(1)

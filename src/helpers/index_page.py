@@ -5,8 +5,13 @@ links relative to the folder, so it keeps working when the folder is copied or s
 elsewhere. Layout of the folder::
 
     out_dir/index.html
+    out_dir/manifest.json                    (what was rendered from what; see manifest)
     out_dir/<quarter>/<team>.html
+    out_dir/<quarter>/<team>.tables/ or .xlsx (exports, when asked for)
     out_dir/<quarter>/_failed/<team>.ipynb   (and <team>.log, the kernel's stderr)
+
+Each report's row shows its alignment index and how many headline KPIs are green, amber and
+red against target, as the report published them (``report_outputs.publish_summary``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from .render import write_text_atomically
+from .atomic import write_text_atomically
 
 if TYPE_CHECKING:
     from .runner import ReportOutcome
@@ -47,7 +52,16 @@ th { font-weight: 600; color: #57606a; }
 .error { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
          font-size: 0.85rem; white-space: pre-wrap; word-break: break-word; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.rag { display: inline-block; min-width: 1.6em; padding: 0 0.3em; margin-right: 0.2em;
+       border-radius: 3px; color: #fff; text-align: center; font-size: 0.85rem; }
+.rag-green { background: #009E73; } .rag-amber { background: #E69F00; color: #000; }
+.rag-red { background: #D55E00; } .rag-none { background: #999999; }
 """
+_STATUS_TEXT = {
+    "ok": ("ok", "rendered"),
+    "current": ("ok", "up to date"),
+    "earlier": ("earlier", "from an earlier run"),
+}
 
 
 @dataclass
@@ -56,13 +70,16 @@ class _Entry:
 
     quarter: str
     team: str
-    status: str  # "ok", "earlier" or "failed"
+    status: str  # "ok" (rendered now), "current" (up to date), "earlier" or "failed"
     report: str | None = None  # relative href of the HTML report on disk
     failed_notebook: str | None = None  # relative href of the kept failed notebook
     failed_log: str | None = None  # relative href of the kept kernel stderr
     error: str | None = None
     cell: int | None = None
     seconds: float | None = None
+    summary: dict | None = None  # alignment index and RAG counts the report published
+    rendered_at: str | None = None
+    export: str | None = None  # relative href of the exported tables
 
 
 def team_label(team: str) -> str:
@@ -86,14 +103,17 @@ def team_label(team: str) -> str:
     return "All teams (company)" if team == COMPANY_TEAM else team
 
 
-def write_index(out_dir: Path, outcomes: list[ReportOutcome]) -> Path:
+def write_index(
+    out_dir: Path, outcomes: list[ReportOutcome], records: dict[str, dict] | None = None
+) -> Path:
     """Write ``out_dir/index.html`` listing every report in the folder.
 
-    Reports rendered by earlier runs that are still on disk (``out_dir/<quarter>/<team>.html``)
-    are listed too; for a report in ``outcomes`` the newest run's status wins. A failed
-    report shows its error message, the failing cell, a link to the kept failed notebook and,
-    when one exists, a link to the previous good report left in place. Every string is
-    HTML-escaped; every link is relative to ``out_dir``. The file is written atomically.
+    Rows come from, later ones winning: the reports on disk (``<quarter>/<team>.html``), the
+    manifest ``records`` (status, alignment index, RAG counts, time of rendering, error) and
+    this run's ``outcomes``. A failed report shows its error message, the failing cell, a
+    link to the kept failed notebook and, when one exists, a link to the previous good
+    report left in place. Every string is HTML-escaped; every link is relative to
+    ``out_dir``. The file is written atomically.
 
     Parameters
     ----------
@@ -101,6 +121,8 @@ def write_index(out_dir: Path, outcomes: list[ReportOutcome]) -> Path:
         The report folder.
     outcomes : list of ReportOutcome
         Outcomes of the run that just finished (may be empty).
+    records : dict, optional
+        Manifest records, ``"<quarter>/<team>"`` to record (see ``manifest``).
 
     Returns
     -------
@@ -115,13 +137,21 @@ def write_index(out_dir: Path, outcomes: list[ReportOutcome]) -> Path:
     out_dir = Path(out_dir)
     entries = _entries_on_disk(out_dir)
     root = out_dir.resolve()
+    for record in (records or {}).values():
+        entry = _entry_of_record(root, record)
+        if entry is not None:
+            entries[(entry.quarter, entry.team)] = entry
     for outcome in outcomes:
         previous = entries.get((outcome.quarter, outcome.team))
         report = _relative_href(root, outcome.html_path) if outcome.ok else None
+        if outcome.ok:
+            status = "current" if outcome.skipped else "ok"
+        else:
+            status = "failed"
         entries[(outcome.quarter, outcome.team)] = _Entry(
             quarter=outcome.quarter,
             team=outcome.team,
-            status="ok" if outcome.ok else "failed",
+            status=status,
             report=report or (previous.report if previous else None),
             failed_notebook=_relative_href(root, outcome.failed_notebook),
             failed_log=_relative_href(
@@ -130,11 +160,41 @@ def write_index(out_dir: Path, outcomes: list[ReportOutcome]) -> Path:
             ),
             error=outcome.error,
             cell=outcome.cell,
-            seconds=outcome.seconds,
+            seconds=None if outcome.skipped else outcome.seconds,
+            summary=outcome.summary or (previous.summary if previous else None),
+            rendered_at=previous.rendered_at if previous else None,
+            export=_relative_href(root, outcome.export, directories=True),
         )
     path = out_dir / INDEX_NAME
-    write_text_atomically(path, _page(list(entries.values()), n_run=len(outcomes)))
+    n_run = sum(not getattr(outcome, "skipped", False) for outcome in outcomes)
+    write_text_atomically(path, _page(list(entries.values()), n_run=n_run))
     return path
+
+
+def _entry_of_record(root: Path, record: dict) -> _Entry | None:
+    """The index row of a manifest record, or ``None`` when it names no safe report."""
+    quarter, team = str(record.get("quarter", "")), str(record.get("team", ""))
+    if not (_QUARTER_DIR.fullmatch(quarter) and _TEAM_STEM.fullmatch(team) and ".." not in team):
+        return None
+    failed = record.get("status") == "failed"
+    notebook = record.get("failed_notebook")
+    return _Entry(
+        quarter=quarter,
+        team=team,
+        status="failed" if failed else "earlier",
+        report=_relative_href(root, root / f"{quarter}/{team}.html"),
+        failed_notebook=_relative_href(root, root / notebook) if notebook else None,
+        failed_log=_relative_href(root, (root / notebook).with_suffix(".log"))
+        if notebook
+        else None,
+        error=record.get("error") if failed else None,
+        cell=record.get("cell") if failed else None,
+        summary=record.get("summary") if isinstance(record.get("summary"), dict) else None,
+        rendered_at=record.get("rendered_at"),
+        export=_relative_href(root, root / record["export"], directories=True)
+        if record.get("export")
+        else None,
+    )
 
 
 def _entries_on_disk(out_dir: Path) -> dict[tuple[str, str], _Entry]:
@@ -151,12 +211,13 @@ def _entries_on_disk(out_dir: Path) -> dict[tuple[str, str], _Entry]:
     return entries
 
 
-def _relative_href(root: Path, target: Path | None) -> str | None:
+def _relative_href(root: Path, target: Path | None, *, directories: bool = False) -> str | None:
     """Href of ``target`` relative to ``root``, or ``None`` when missing or outside it."""
     if target is None:
         return None
     target = Path(target).resolve()
-    if not target.is_file() or not target.is_relative_to(root):
+    exists = target.is_file() or (directories and target.is_dir())
+    if not exists or not target.is_relative_to(root):
         return None
     return _href(target.relative_to(root).as_posix())
 
@@ -183,7 +244,8 @@ def _page(entries: list[_Entry], *, n_run: int) -> str:
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     summary = (
         f"{len(entries)} report(s) in this folder; {n_run} rendered in the last run, "
-        f"{failed} failed. Generated {generated}."
+        f"{failed} failed. Alignment index 0–100 (higher is better); RAG counts the headline "
+        f"KPIs green, amber and red against target. Generated {generated}."
     )
     parts = [
         "<!DOCTYPE html>",
@@ -208,7 +270,9 @@ def _page(entries: list[_Entry], *, n_run: int) -> str:
             quarter = entry.quarter
             parts += [
                 f'<h2 id="q-{e(quarter)}">{e(quarter)}</h2>',
-                "<table><thead><tr><th>Team</th><th>Status</th><th>Details</th>"
+                "<table><thead><tr><th>Team</th>"
+                '<th class="num">Alignment index</th><th>KPIs vs target (RAG)</th>'
+                "<th>Status</th><th>Details</th>"
                 '<th class="num">Seconds</th></tr></thead><tbody>',
             ]
         parts.append(_row(entry))
@@ -236,11 +300,31 @@ def _row(entry: _Entry) -> str:
         if entry.report:
             lines.append(f'<a href="{e(entry.report)}">previous report kept</a>')
         detail = "<br>".join(lines)
-    elif entry.status == "ok":
-        status, detail = '<span class="ok">rendered</span>', ""
     else:
-        status, detail = '<span class="earlier">from an earlier run</span>', ""
+        css, text = _STATUS_TEXT[entry.status]
+        status = f'<span class="{css}">{e(text)}</span>'
+        if entry.rendered_at:
+            status += f"<br><small>{e(str(entry.rendered_at))}</small>"
+        detail = f'<a href="{e(entry.export)}">exported tables</a>' if entry.export else ""
     seconds = f"{entry.seconds:.1f}" if entry.seconds is not None else ""
+    index, rag = _summary_cells(entry.summary)
     return (
-        f'<tr><td>{team}</td><td>{status}</td><td>{detail}</td><td class="num">{seconds}</td></tr>'
+        f'<tr><td>{team}</td><td class="num">{index}</td><td>{rag}</td>'
+        f'<td>{status}</td><td>{detail}</td><td class="num">{seconds}</td></tr>'
     )
+
+
+def _summary_cells(summary: dict | None) -> tuple[str, str]:
+    """Alignment index and RAG badges of a report's summary, escaped; blank when unknown."""
+    if not isinstance(summary, dict):
+        return "", ""
+    value = summary.get("alignment_index")
+    index = f"{value:.1f}" if isinstance(value, int | float) else "n/a"
+    counts = summary.get("rag") if isinstance(summary.get("rag"), dict) else {}
+    badges = []
+    for level in ("green", "amber", "red", "none"):
+        n = counts.get(level)
+        if isinstance(n, int) and n > 0:
+            title = "no target" if level == "none" else level
+            badges.append(f'<span class="rag rag-{level}" title="{title}">{n}</span>')
+    return html.escape(index), "".join(badges)

@@ -8,22 +8,27 @@ as ``data:`` URIs, and a template (``helpers/templates/offline``) that extends n
 from __future__ import annotations
 
 import copy
-import keyword
-import os
-import tempfile
-from collections.abc import Mapping
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import papermill
 from nbformat import NotebookNode
 from papermill.exceptions import PapermillException, PapermillExecutionError
 
-from .errors import ParameterError, RenderError
+from .atomic import write_text_atomically
+from .errors import RenderError
 from .kernels import ENGINE_NAME, ReusableKernel
+from .parameters import check_parameters
 from .report_outputs import PRIVATE_MIMES
+
+__all__ = [
+    "check_parameters",
+    "clean_notebook",
+    "execute_notebook",
+    "notebook_to_html",
+    "write_text_atomically",
+]
 
 TEMPLATE_NAME = "offline"
 """Name of the nbconvert template shipped in ``helpers/templates/``."""
@@ -46,6 +51,7 @@ def execute_notebook(
     cwd: Path | None = None,
     kernel_name: str = "python3",
     kernel: ReusableKernel | None = None,
+    execution_timeout: int | None = None,
 ) -> None:
     """Execute ``notebook`` with ``parameters`` and write the executed copy to ``output_ipynb``.
 
@@ -70,6 +76,8 @@ def execute_notebook(
         Jupyter kernel to run.
     kernel : ReusableKernel, optional
         A running kernel to execute on (reset first) instead of starting a new one.
+    execution_timeout : int, optional
+        Seconds a cell may run before it is interrupted and the notebook fails; default none.
 
     Raises
     ------
@@ -108,6 +116,7 @@ def execute_notebook(
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
+            execution_timeout=execution_timeout,
             **engine,
         )
     except PapermillExecutionError as err:
@@ -244,67 +253,6 @@ def _clean_output(output: NotebookNode) -> NotebookNode:
     return output
 
 
-def check_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """Check notebook parameters and reduce them to data papermill writes as literals.
-
-    papermill writes ``name = <literal>`` into the injected cell. Names go in verbatim, so
-    they must be identifiers; values of types it does not know are quoted without escaping,
-    so they must be plain data.
-
-    Parameters
-    ----------
-    parameters : mapping
-        Parameter name to value.
-
-    Returns
-    -------
-    dict
-        A new dict: ``bool``/``int``/``float``/``str`` subclasses converted to the builtin
-        type, ``os.PathLike`` to ``str``, tuples to lists.
-
-    Raises
-    ------
-    ParameterError
-        When a name is not an identifier or a value is of another type.
-
-    Examples
-    --------
-    >>> check_parameters({"team": "emea", "weeks": (1, 2)})
-    {'team': 'emea', 'weeks': [1, 2]}
-    """
-    if not isinstance(parameters, Mapping):
-        raise ParameterError(f"parameters must be a dict, got {type(parameters).__name__}.")
-    checked = {}
-    for name, value in parameters.items():
-        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-            raise ParameterError(
-                f"parameter name {name!r} is not a Python identifier; "
-                "use letters, digits and underscores, e.g. data_dir."
-            )
-        checked[name] = _plain(value, name)
-    return checked
-
-
-def _plain(value: Any, name: str) -> Any:
-    """Check that ``value`` is data papermill writes as a literal (recursively)."""
-    # Exact builtin types: papermill formats subclasses (enums, numpy scalars) unpredictably.
-    if value is None:
-        return None
-    for kind in (bool, int, float, str):
-        if isinstance(value, kind):
-            return kind(value)
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, list | tuple):
-        return [_plain(item, name) for item in value]
-    if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
-        return {key: _plain(item, name) for key, item in value.items()}
-    raise ParameterError(
-        f"parameter {name!r}: a value of type {type(value).__name__} cannot be passed to a "
-        "notebook; pass str, int, float, bool, None, or lists and str-keyed dicts of these."
-    )
-
-
 def _format_literal(path: Path) -> str:
     """Escape ``{`` and ``}`` so ``str.format`` returns the path unchanged."""
     return str(path).replace("{", "{{").replace("}", "}}")
@@ -325,40 +273,3 @@ def _user_cell_number(executed: Path, cell_index: int) -> int:
         _INJECTED_TAG in c.get("metadata", {}).get("tags", []) for c in cells[:cell_index]
     )
     return max(cell_index - injected_before, 0) + 1
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder.
-
-    The temporary file is flushed to disk and moved over ``path`` with ``os.replace``, so
-    readers see the old file or the new one, never a half-written one.
-
-    Parameters
-    ----------
-    path : Path
-        Destination; its folder is created if missing.
-    text : str
-        Content.
-
-    Raises
-    ------
-    RenderError
-        When the file cannot be written (the old file, if any, is left as it was).
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:
-        raise RenderError(f"{path}: cannot write: {err}") from err
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as err:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            raise RenderError(f"{path}: cannot write: {err}") from err
-        raise

@@ -1,37 +1,64 @@
-"""Render the report grid: one notebook, many teams, in parallel, failures isolated.
+"""Render the report grid: one notebook, many teams and quarters, in parallel, incrementally.
 
-For each team the notebook is executed by papermill in a worker process and converted to
-``out_dir/<quarter>/<team>.html``; then ``out_dir/index.html`` lists the folder. A report that
-fails leaves the previous good HTML in place and keeps its executed notebook in
-``out_dir/<quarter>/_failed/<team>.ipynb`` (and its kernel's stderr in ``<team>.log``).
+Each report is the notebook executed by papermill with ``team``, ``quarter`` and ``data_dir``
+and converted to ``out_dir/<quarter>/<team>.html``; ``out_dir/index.html`` lists the folder
+and ``out_dir/manifest.json`` records what was rendered from what (see ``manifest``).
+
+Speed: a few worker threads each own one :class:`~helpers.kernels.ReusableKernel` and render
+report after report on it, so kernel start-up, imports and the data load are paid once per
+worker, not once per report. The kernels are separate processes: they run in parallel.
+A report whose inputs did not change since its last good render is skipped (``force``
+re-renders).
+
+Safety: a report that fails leaves the previous good HTML in place and keeps its executed
+notebook in ``out_dir/<quarter>/_failed/<team>.ipynb`` (and its kernel's stderr in
+``<team>.log``); the manifest is rewritten after every report, so a run killed half-way is
+completed by the next one.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import queue
 import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from .errors import ParameterError, RenderError, WorkbookError
 from .index_page import team_label, write_index
-from .render import check_parameters, execute_notebook, notebook_to_html
+from .manifest import (
+    DataCatalogue,
+    Manifest,
+    code_digest,
+    data_digest,
+    file_digest,
+    inputs_digest,
+    now_utc,
+)
+from .parameters import check_parameters
+
+if TYPE_CHECKING:
+    from .kernels import ReusableKernel
 
 KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-"""Environment the kernels inherit from the worker processes.
+"""Environment added for the kernels.
 
 A headless matplotlib backend, set explicitly so a user's ``MPLBACKEND`` or ``matplotlibrc``
 cannot make a kernel open a GUI window. The inline backend renders with Agg and also shows
 figures as PNG outputs; plain ``Agg`` would not, and the reports would lose their charts.
 """
+
+EXECUTION_TIMEOUT = 900
+"""Seconds one cell may run before its report is failed (a hung cell must not hang the grid)."""
 
 FAILED_DIR = "_failed"
 MAX_NAME_LENGTH = 100
@@ -39,11 +66,12 @@ MAX_NAME_LENGTH = 100
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _QUARTER = re.compile(r"[0-9]{4}Q[1-4]")
 _RESERVED_PARAMETERS = ("team", "quarter", "data_dir")
+_FIRST = "all"  # the company roll-up is the longest report: start it first
 
 
 @dataclass(frozen=True)
 class ReportJob:
-    """One report to render; picklable, sent to a worker process.
+    """One report to render.
 
     Parameters
     ----------
@@ -57,10 +85,10 @@ class ReportJob:
         Notebook parameters, ``team``, ``quarter`` and ``data_dir`` included.
     failed_notebook : Path
         Where the executed notebook is kept if the report fails.
-    cwd : Path
-        Working directory of the kernel (the notebook's folder).
-    kernel_name : str
-        Jupyter kernel to run.
+    export : str or None
+        ``"csv"`` or ``"xlsx"`` to write the report's tables beside it.
+    inputs : dict
+        Fingerprints of everything the report is rendered from (for the manifest).
     """
 
     team: str
@@ -69,8 +97,13 @@ class ReportJob:
     notebook: Path
     parameters: dict = field(default_factory=dict)
     failed_notebook: Path | None = None
-    cwd: Path | None = None
-    kernel_name: str = "python3"
+    export: str | None = None
+    inputs: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Manifest key: ``"<quarter>/<team>"``."""
+        return f"{self.quarter}/{self.team}"
 
 
 @dataclass(frozen=True)
@@ -82,9 +115,9 @@ class ReportOutcome:
     team, quarter : str
         The report.
     ok : bool
-        Whether the HTML was written.
+        Whether the report is in place and current (rendered now or skipped as up to date).
     html_path : Path or None
-        The new report; ``None`` on failure (a previous report, if any, is untouched).
+        The report; ``None`` on failure (a previous report, if any, is untouched).
     error : str or None
         One-line reason of a failure, e.g. ``"cell 4: ValueError: boom for bad"``.
     cell : int or None
@@ -92,7 +125,13 @@ class ReportOutcome:
     failed_notebook : Path or None
         Kept executed notebook of a failure, when execution got far enough to write one.
     seconds : float
-        Wall time spent on this report.
+        Wall time spent on this report (0 when skipped).
+    skipped : bool
+        Up to date: its inputs did not change since its last good render.
+    summary : dict or None
+        What the report published for the index (alignment index, RAG counts).
+    export : Path or None
+        The folder of CSV files or the Excel file written beside the report.
     """
 
     team: str
@@ -103,6 +142,9 @@ class ReportOutcome:
     cell: int | None
     failed_notebook: Path | None
     seconds: float
+    skipped: bool = False
+    summary: dict | None = None
+    export: Path | None = None
 
 
 def check_team(team: object) -> str:
@@ -179,22 +221,27 @@ def render_reports(
     notebook: Path,
     data_dir: Path,
     out_dir: Path,
-    quarter: str,
+    quarter: str | Sequence[str],
     teams: list[str],
     *,
     jobs: int | None = None,
     show_progress: bool = True,
     extra_parameters: dict | None = None,
+    force: bool = False,
+    export: str | None = None,
+    catalogue: DataCatalogue | None = None,
 ) -> list[ReportOutcome]:
-    """Render ``notebook`` for every team of one quarter, in parallel, then the index.
+    """Render ``notebook`` for every team of one or more quarters, in parallel, then the index.
 
-    Each team's notebook runs with ``{"team": team, "quarter": quarter, "data_dir": <data_dir
-    resolved>}`` plus ``extra_parameters``, in a kernel whose working directory is the
-    notebook's folder, and becomes ``out_dir/<quarter>/<team>.html``. One failing report does
-    not stop the others: its previous HTML stays untouched, its executed notebook is kept as
-    ``out_dir/<quarter>/_failed/<team>.ipynb`` and the stderr of its kernel, if any, as
-    ``_failed/<team>.log`` (both removed again once the team succeeds).
-    Finally ``out_dir/index.html`` is rewritten.
+    Each report runs with ``{"team": team, "quarter": quarter, "data_dir": <data_dir
+    resolved>}`` plus ``extra_parameters``, on a kernel whose working directory is the
+    notebook's folder, and becomes ``out_dir/<quarter>/<team>.html``. A report whose inputs
+    (notebook, data files, parameters, helpers code, export format) are unchanged since its
+    last good render, with its HTML still in place, is skipped unless ``force``. One failing
+    report does not stop the others: its previous HTML stays untouched, its executed notebook
+    is kept as ``out_dir/<quarter>/_failed/<team>.ipynb`` and the stderr of its kernel, if
+    any, as ``_failed/<team>.log`` (both removed again once the team succeeds).
+    ``out_dir/manifest.json`` is rewritten after each report; ``out_dir/index.html`` at the end.
 
     Parameters
     ----------
@@ -204,30 +251,39 @@ def render_reports(
         Data folder, passed to the notebook as an absolute path.
     out_dir : Path
         Report folder (created if missing).
-    quarter : str
-        Quarter such as ``"2026Q3"``.
+    quarter : str or sequence of str
+        Quarter(s) such as ``"2026Q3"``.
     teams : list of str
         Team ids (``"all"`` for the company roll-up); duplicates are rendered once.
     jobs : int, optional
-        Worker processes; default ``os.cpu_count()``, never more than there are reports.
+        Kernels working at once; default ``os.cpu_count()``, never more than there are
+        reports to render.
     show_progress : bool
         Show a progress bar on stderr counting finished reports.
     extra_parameters : dict, optional
         More notebook parameters (plain data; not ``team``, ``quarter`` or ``data_dir``).
+    force : bool
+        Render every report, also those that are up to date.
+    export : {"csv", "xlsx"}, optional
+        Also write every table of each report beside it (see ``exports``).
+    catalogue : DataCatalogue, optional
+        Teams and quarters of the data the names were checked against; kept in the
+        manifest so a re-run can check them without loading the data.
 
     Returns
     -------
     list of ReportOutcome
-        One per team, sorted by quarter and team. Failures are outcomes, not exceptions.
+        One per report, sorted by quarter and team; skipped ones have ``skipped=True``.
+        Failures are outcomes, not exceptions.
 
     Raises
     ------
     ParameterError
         Before anything is written: a team or quarter that is not a safe file name, teams
-        that differ only in case, no team, ``jobs`` < 1, an unusable extra parameter or a
-        missing notebook.
+        that differ only in case, no team, ``jobs`` < 1, an unusable extra parameter, an
+        unknown export format or a missing notebook or data folder.
     RenderError
-        When the index cannot be written.
+        When the manifest or the index cannot be written.
 
     Examples
     --------
@@ -235,9 +291,9 @@ def render_reports(
     ...     Path("notebooks/reports/team_quarterly_report.ipynb"), Path("data/sample"),
     ...     Path("reports"), "2026Q3", ["emea-ent", "all"], jobs=2)
     """
-    quarter = check_quarter(quarter)
+    quarters = _checked_quarters(quarter)
     teams = _checked_teams(teams)
-    workers = _checked_jobs(jobs, len(teams))
+    _checked_jobs(jobs, 1)
     extra = check_parameters(extra_parameters or {})
     clashing = sorted(set(extra) & set(_RESERVED_PARAMETERS))
     if clashing:
@@ -245,67 +301,178 @@ def render_reports(
             f"extra_parameters may not set {', '.join(clashing)}; "
             "pass them as the quarter, teams and data_dir arguments."
         )
+    if export not in (None, "csv", "xlsx"):
+        raise ParameterError(f"export format {export!r} is not known; use csv or xlsx.")
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
         raise ParameterError(f"notebook {notebook.name!r} not found in {notebook.parent}.")
     data_dir = Path(data_dir).resolve()
+    if not data_dir.is_dir():
+        raise ParameterError(f"data folder {data_dir.name!r} not found in {data_dir.parent}.")
     out_dir = Path(out_dir)
-    quarter_dir = out_dir / quarter
 
+    shared_inputs = {
+        "notebook": file_digest(notebook),
+        "data": catalogue.digest if catalogue is not None else data_digest(data_dir),
+        "code": code_digest(),
+        "export": export,
+    }
     report_jobs = [
-        ReportJob(
-            team=team,
-            quarter=quarter,
-            html_path=quarter_dir / f"{team}.html",
-            notebook=notebook,
-            parameters={"team": team, "quarter": quarter, "data_dir": str(data_dir), **extra},
-            failed_notebook=quarter_dir / FAILED_DIR / f"{team}.ipynb",
-            cwd=notebook.parent,
-        )
-        for team in teams
+        _job(notebook, data_dir, out_dir, q, team, extra, export, shared_inputs)
+        for q in quarters
+        for team in sorted(teams, key=lambda t: (t != _FIRST, teams.index(t)))
     ]
-    quarter_dir.mkdir(parents=True, exist_ok=True)
-    outcomes = _run_all(report_jobs, workers, show_progress=show_progress)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = Manifest.read(out_dir)
+    if catalogue is not None:
+        manifest.catalogue = catalogue
+    skipped, to_render = [], []
+    for job in report_jobs:
+        current = manifest.is_current(job.key, inputs_digest(job.inputs), job.html_path)
+        (to_render if force or not current else skipped).append(job)
+    for q in quarters:
+        _remove_stale_temporaries(out_dir / q)
+
+    outcomes = [_skipped_outcome(job, manifest) for job in skipped]
+    if to_render:
+        workers = _checked_jobs(jobs, len(to_render))
+        for outcome, job in _run_all(to_render, workers, show_progress=show_progress):
+            manifest.reports[job.key] = _record(job, outcome, out_dir, manifest)
+            manifest.write()
+            outcomes.append(outcome)
+    else:
+        manifest.write()
     outcomes.sort(key=lambda outcome: (outcome.quarter, outcome.team))
-    write_index(out_dir, outcomes)
+    write_index(out_dir, outcomes, manifest.reports)
     return outcomes
 
 
-def run_job(job: ReportJob, *, kernel_log: Path | None = None) -> ReportOutcome:
+def _job(notebook, data_dir, out_dir, quarter, team, extra, export, shared_inputs) -> ReportJob:
+    parameters = {"team": team, "quarter": quarter, "data_dir": str(data_dir), **extra}
+    # The data folder enters the fingerprint by content, not by where it lies.
+    recorded = {**parameters, "data_dir": data_dir.name}
+    return ReportJob(
+        team=team,
+        quarter=quarter,
+        html_path=out_dir / quarter / f"{team}.html",
+        notebook=notebook,
+        parameters=parameters,
+        failed_notebook=out_dir / quarter / FAILED_DIR / f"{team}.ipynb",
+        export=export,
+        inputs={**shared_inputs, "notebook_name": notebook.name, "parameters": recorded},
+    )
+
+
+def _skipped_outcome(job: ReportJob, manifest: Manifest) -> ReportOutcome:
+    record = manifest.reports[job.key]
+    export = record.get("export")
+    return ReportOutcome(
+        team=job.team,
+        quarter=job.quarter,
+        ok=True,
+        html_path=job.html_path,
+        error=None,
+        cell=None,
+        failed_notebook=None,
+        seconds=0.0,
+        skipped=True,
+        summary=record.get("summary"),
+        export=job.html_path.parent / Path(export).name if export else None,
+    )
+
+
+def _record(job: ReportJob, outcome: ReportOutcome, out_dir: Path, manifest: Manifest) -> dict:
+    """The manifest record of a report just rendered (or failed)."""
+
+    def relative(path: Path | None) -> str | None:
+        return Path(path).relative_to(out_dir).as_posix() if path else None
+
+    record = {
+        "team": job.team,
+        "quarter": job.quarter,
+        "status": "ok" if outcome.ok else "failed",
+        "attempted_at": now_utc(),
+        "seconds": round(outcome.seconds, 2),
+        "inputs": job.inputs,
+        "inputs_digest": inputs_digest(job.inputs),
+    }
+    if outcome.ok:
+        record.update(
+            html=relative(job.html_path),
+            html_bytes=job.html_path.stat().st_size,
+            rendered_at=record["attempted_at"],
+            summary=outcome.summary,
+            export=relative(outcome.export),
+        )
+        return record
+    previous = manifest.reports.get(job.key, {})
+    record.update(
+        error=outcome.error,
+        cell=outcome.cell,
+        failed_notebook=relative(outcome.failed_notebook),
+        # what is still on disk from the last good render
+        html=previous.get("html") if job.html_path.exists() else None,
+        rendered_at=previous.get("rendered_at"),
+        summary=previous.get("summary"),
+    )
+    return record
+
+
+def run_job(
+    job: ReportJob, *, kernel: ReusableKernel | None = None, kernel_log: Path | None = None
+) -> ReportOutcome:
     """Render one report; never raises for a failing notebook.
 
-    The executed notebook goes to a temporary folder; on success the HTML replaces
-    ``job.html_path`` atomically and a stale failed notebook is removed; on failure the
-    executed notebook (if any) is copied to ``job.failed_notebook`` and the HTML is left alone.
+    The executed notebook goes to a temporary folder; on success the exports (if asked for)
+    and then the HTML replace their predecessors atomically and a stale failed notebook is
+    removed; on failure the executed notebook (if any) is copied to ``job.failed_notebook``
+    and the HTML is left alone.
 
     Parameters
     ----------
     job : ReportJob
         The report.
+    kernel : ReusableKernel, optional
+        Kernel to execute on; default a new kernel for this report alone.
     kernel_log : Path, optional
-        File that collected the stderr of this job (kernel warnings, crashes); kept next to
-        the failed notebook as ``<team>.log`` when the report fails and is not empty.
+        File that collected the stderr of this job's kernel (warnings, crashes); kept next
+        to the failed notebook as ``<team>.log`` when the report fails and it is not empty.
 
     Returns
     -------
     ReportOutcome
         The outcome, ``ok=False`` with the reason on failure.
     """
+    import nbformat
+
+    from .exports import write_exports
+    from .render import execute_notebook, notebook_to_html
+    from .report_outputs import summary_in, tables_in
+
     start = time.perf_counter()
     failed_log = job.failed_notebook.with_suffix(".log") if job.failed_notebook else None
+    log_start = kernel_log.stat().st_size if kernel_log and kernel_log.is_file() else 0
+    export = None
     with tempfile.TemporaryDirectory(prefix="workbook-report-") as tmp:
         executed = Path(tmp) / f"{job.team}.ipynb"
         try:
             execute_notebook(
-                job.notebook, job.parameters, executed, cwd=job.cwd, kernel_name=job.kernel_name
+                job.notebook,
+                job.parameters,
+                executed,
+                cwd=job.notebook.parent,
+                kernel=kernel,
+                execution_timeout=EXECUTION_TIMEOUT,
             )
-            notebook_to_html(
-                executed, job.html_path, title=f"{team_label(job.team)} — {job.quarter}"
-            )
+            nb = nbformat.read(executed, as_version=4)
+            summary = summary_in(nb)
+            if job.export:
+                export = write_exports(tables_in(nb), job.html_path, job.export)
+            notebook_to_html(nb, job.html_path, title=f"{team_label(job.team)} — {job.quarter}")
         except Exception as err:  # isolate the failure: any error is this report's outcome
             kept = _keep_copy(executed, job.failed_notebook)
-            if kernel_log is not None and kernel_log.is_file() and kernel_log.stat().st_size:
-                _keep_copy(kernel_log, failed_log)
+            if kernel_log is not None:
+                _keep_log(kernel_log, log_start, failed_log)
             return ReportOutcome(
                 team=job.team,
                 quarter=job.quarter,
@@ -328,88 +495,117 @@ def run_job(job: ReportJob, *, kernel_log: Path | None = None) -> ReportOutcome:
         cell=None,
         failed_notebook=None,
         seconds=time.perf_counter() - start,
+        summary=summary,
+        export=export,
     )
 
 
-def _run_job_in_worker(job: ReportJob) -> ReportOutcome:
-    """Run one job in a worker process with its stderr (and its kernel's) sent to a log.
+def _run_all(report_jobs: list[ReportJob], workers: int, *, show_progress: bool):
+    """Render the jobs on ``workers`` threads, one reusable kernel each; yield as they finish.
 
-    Kernels write warnings to the stderr they inherit; left alone they would scribble over
-    the progress bar. The log is kept only when the report fails.
+    Yields
+    ------
+    (ReportOutcome, ReportJob)
+        In order of completion.
     """
-    with tempfile.TemporaryDirectory(prefix="workbook-log-") as tmp:
-        log = Path(tmp) / "stderr.log"
-        sys.stderr.flush()
-        saved = os.dup(2)
-        try:
-            with open(log, "wb") as handle:
-                os.dup2(handle.fileno(), 2)
-            return run_job(job, kernel_log=log)
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
-def _run_all(
-    report_jobs: list[ReportJob], workers: int, *, show_progress: bool
-) -> list[ReportOutcome]:
-    """Run the jobs on a process pool, one outcome per job."""
-    outcomes: list[ReportOutcome] = []
-    failed = 0
-    # spawn: workers start clean (no inherited threads, cwd or state of the caller)
-    context = multiprocessing.get_context("spawn")
-    with tqdm(
-        total=len(report_jobs),
-        desc="reports",
-        unit="report",
-        file=sys.stderr,
-        disable=not show_progress,
-    ) as bar:
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(KERNEL_ENV,),
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for job in report_jobs:
+        todo.put(job)
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+    threads = [
+        threading.Thread(
+            target=_work, args=(todo, done, stop, report_jobs[0].notebook.parent), daemon=True
         )
-        try:
-            futures: dict[Future, ReportJob] = {
-                pool.submit(_run_job_in_worker, job): job for job in report_jobs
-            }
-            for future in as_completed(futures):
-                outcome = _outcome_of(future, futures[future])
-                outcomes.append(outcome)
+        for _ in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    failed = 0
+    try:
+        with tqdm(
+            total=len(report_jobs),
+            desc="reports",
+            unit="report",
+            file=sys.stderr,
+            disable=not show_progress,
+        ) as bar:
+            for _ in report_jobs:
+                outcome, job = done.get()
                 failed += not outcome.ok
                 bar.update(1)
                 if failed:
                     bar.set_postfix_str(f"{failed} failed")
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
-    return outcomes
+                yield outcome, job
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
 
 
-def _outcome_of(future: Future, job: ReportJob) -> ReportOutcome:
-    """The outcome of a finished future, also when its worker process died."""
+def _work(todo: queue.SimpleQueue, done: queue.SimpleQueue, stop: threading.Event, cwd: Path):
+    """One worker thread: take jobs until none is left, on one kernel started on first use."""
+    from .kernels import ReusableKernel
+
+    kernel = None
+    with tempfile.TemporaryDirectory(prefix="workbook-kernel-") as tmp:
+        log = Path(tmp) / "stderr.log"
+        with open(log, "ab", buffering=0) as log_handle:
+            try:
+                while not stop.is_set():
+                    try:
+                        job = todo.get_nowait()
+                    except queue.Empty:
+                        break
+                    try:
+                        if kernel is None:
+                            kernel = ReusableKernel(
+                                "python3", cwd, stderr=log_handle, env=KERNEL_ENV
+                            )
+                        outcome = run_job(job, kernel=kernel, kernel_log=log)
+                    except Exception as err:  # the kernel would not start: this job failed
+                        outcome = _failure(job, f"kernel failed to start: {_one_line(err)}")
+                    done.put((outcome, job))
+            finally:
+                if kernel is not None:
+                    kernel.close()
+
+
+def _failure(job: ReportJob, error: str) -> ReportOutcome:
+    return ReportOutcome(
+        team=job.team,
+        quarter=job.quarter,
+        ok=False,
+        html_path=None,
+        error=error,
+        cell=None,
+        failed_notebook=None,
+        seconds=0.0,
+    )
+
+
+def _keep_log(log: Path, start: int, destination: Path | None) -> None:
+    """Keep what the kernel wrote to stderr during this report, if anything."""
     try:
-        return future.result()
-    except Exception as err:  # BrokenProcessPool and the like: this report failed
-        return ReportOutcome(
-            team=job.team,
-            quarter=job.quarter,
-            ok=False,
-            html_path=None,
-            error=f"worker process failed: {_one_line(err)}",
-            cell=None,
-            failed_notebook=None,
-            seconds=0.0,
-        )
+        with open(log, "rb") as handle:
+            handle.seek(start)
+            text = handle.read()
+    except OSError:
+        return
+    if text.strip() and destination is not None:
+        with tempfile.NamedTemporaryFile(delete=False) as part:
+            part.write(text)
+        try:
+            _keep_copy(Path(part.name), destination)
+        finally:
+            Path(part.name).unlink(missing_ok=True)
 
 
-def _init_worker(env: dict[str, str]) -> None:
-    """Set the environment the kernels of this worker inherit."""
-    os.environ.update(env)
+def _remove_stale_temporaries(quarter_dir: Path) -> None:
+    """Delete temporary files a killed run left behind (``.<name>.<random>.tmp``)."""
+    if quarter_dir.is_dir():
+        for leftover in quarter_dir.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
 
 
 def _keep_copy(source: Path, destination: Path | None) -> Path | None:
@@ -456,6 +652,14 @@ def _checked_teams(teams: list[str]) -> list[str]:
                 "other's report on some file systems; keep one."
             )
     return unique
+
+
+def _checked_quarters(quarter: str | Sequence[str]) -> list[str]:
+    """Check one quarter or several; keep their order, drop duplicates."""
+    chosen = [quarter] if isinstance(quarter, str) else list(quarter)
+    if not chosen:
+        raise ParameterError("no quarter given; pass one such as 2026Q3.")
+    return list(dict.fromkeys(check_quarter(q) for q in chosen))
 
 
 def _checked_jobs(jobs: int | None, n_reports: int) -> int:

@@ -1,0 +1,46 @@
+"""Write a file so that readers see the old content or the new, never half of it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import RenderError
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder.
+
+    The temporary file is flushed to disk and moved over ``path`` with ``os.replace``, so
+    readers see the old file or the new one, never a half-written one.
+
+    Parameters
+    ----------
+    path : Path
+        Destination; its folder is created if missing.
+    text : str
+        Content.
+
+    Raises
+    ------
+    RenderError
+        When the file cannot be written (the old file, if any, is left as it was).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise RenderError(f"{path}: cannot write: {err}") from err
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException as err:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise RenderError(f"{path}: cannot write: {err}") from err
+        raise
