@@ -260,3 +260,39 @@ def test_a_killed_run_is_completed_by_the_next(tmp_path):
     assert "1 report(s) rendered, 1 up to date, 0 failed" in finish.stdout
     assert "report of south" in (out_dir / "2026Q3" / "south.html").read_text()
     assert not list((out_dir / "2026Q3").glob(".*"))  # no temporary file left behind
+
+
+def test_cli_failure_keeps_previous_report_and_exits_non_zero(tmp_path):
+    notebook = _notebook(
+        tmp_path / "fails_for_south.ipynb",
+        "import os\n"
+        "if team == 'south' and os.environ.get('BREAK_SOUTH'):\n"
+        "    raise ValueError('no pipeline for ' + team)\n"
+        "print('report of', team)",
+    )
+    out_dir = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "helpers.cli", "reports", "--data", str(TINY_DATA),
+        "--out", str(out_dir), "--notebook", str(notebook), "--quarter", "2026Q3",
+    ]  # fmt: skip
+    good = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert good.returncode == 0, good.stderr
+    previous = (out_dir / "2026Q3" / "south.html").read_bytes()
+
+    env = {**os.environ, "BREAK_SOUTH": "1"}
+    bad = subprocess.run(
+        [*command, "--force"], capture_output=True, text=True, timeout=300, env=env
+    )
+
+    assert bad.returncode == 1
+    assert "Traceback" not in bad.stderr
+    assert "failed: 2026Q3 south: cell 3: ValueError: no pipeline for south" in bad.stderr
+    assert "2 report(s) rendered, 0 up to date, 1 failed" in bad.stdout
+    assert (out_dir / "2026Q3" / "south.html").read_bytes() == previous
+    assert (out_dir / "2026Q3" / "_failed" / "south.ipynb").is_file()
+    index = (out_dir / "index.html").read_text(encoding="utf-8")
+    assert "cell 3: ValueError: no pipeline for south" in index
+    assert 'href="2026Q3/_failed/south.ipynb"' in index
+    assert "previous report kept" in index
+    record = json.loads((out_dir / "manifest.json").read_text())["reports"]["2026Q3/south"]
+    assert (record["status"], record["html"]) == ("failed", "2026Q3/south.html")
