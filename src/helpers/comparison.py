@@ -212,6 +212,21 @@ def compare_teams(workbook: Workbook, quarter: str | Quarter) -> pd.DataFrame:
     return rank_kpis(kpi_long(values, key="team"), key="team")
 
 
+def team_comparison(
+    workbook: Workbook, quarter: str | Quarter
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The company roll-up's comparison: ranked KPIs in long form and the team ranking.
+
+    Returns
+    -------
+    tuple of DataFrame
+        :func:`compare_teams` and its :func:`team_ranking` with the teams' display names.
+    """
+    long = compare_teams(workbook, quarter)
+    names = {team: workbook.dataset.team_name(team) for team in workbook.dataset.teams}
+    return long, team_ranking(long, names)
+
+
 def kpi_trend(view: TeamQuarter, quarters: int = 8) -> pd.DataFrame:
     """Every shared KPI of ``view``'s team over the last ``quarters`` quarters in the data.
 

@@ -136,3 +136,157 @@ def conversion_table(strict: pd.DataFrame, any_stage: pd.DataFrame) -> str:
     )
     rows.iloc[0, 3:6] = ""
     return table_html(rows)
+
+
+def bullet_list(items) -> str:
+    """An escaped bulleted list (e.g. talking points)."""
+    rows = "".join(f"<li>{html.escape(str(item))}</li>" for item in items)
+    return f'<ul class="aw-points">{rows}</ul>'
+
+
+def figure_text(value, kind: str, currency: str = "") -> str:
+    """A figure for a summary table.
+
+    Kinds: ``rate`` (42.0%), ``growth`` (+5.3%), ``amount`` (EUR 1,234), ``count`` (1,234),
+    ``hours`` (12.5 h), ``days`` (41.8 days), ``rating`` (3.8 / 5), ``text`` (as is). A
+    :class:`~helpers.stats.Rate` shows its value; NaN or None shows ``n/a``.
+    """
+    value = getattr(value, "value", value)
+    if kind == "text":
+        return "n/a" if value is None else str(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if kind == "growth":
+        return f"{value:+.1%}"
+    if kind == "amount":
+        return f"{currency} {value:,.0f}".strip()
+    if kind == "days":
+        return f"{value:,.1f} days"
+    if kind == "rating":
+        return f"{value:.2f} / 5"
+    return format_value(value, kind)
+
+
+def figure_table(rows, currency: str = "") -> pd.DataFrame:
+    """Named figures as a table of display strings: figure, value, detail.
+
+    Parameters
+    ----------
+    rows : iterable of (str, value, str)
+        Label, value (a number, a :class:`~helpers.stats.Rate`, None) and kind (see
+        :func:`figure_text`). A rate's detail is its count pair and 95 % interval, with the
+        small-sample flag.
+    currency : str
+        Written before amounts.
+
+    Returns
+    -------
+    DataFrame
+        Columns figure, value, detail (strings).
+    """
+    out = []
+    for label, value, kind in rows:
+        detail = ""
+        if hasattr(value, "interval") and getattr(value, "denominator", 0):
+            low, high = value.interval
+            detail = f"{value.numerator:,}/{value.denominator:,}, 95% CI {low:.1%}–{high:.1%}"
+            if value.small_sample:
+                detail += " ⚠ small sample (n < 30)"
+        out.append((str(label), figure_text(value, kind, currency), detail))
+    return pd.DataFrame(out, columns=["figure", "value", "detail"])
+
+
+def alignment_index_html(index) -> str:
+    """The alignment index as a headline number with its components, weights and scores.
+
+    Parameters
+    ----------
+    index : AlignmentIndex
+        :meth:`TeamQuarter.alignment_index`.
+    """
+    value = "n/a" if math.isnan(index.value) else f"{index.value:.1f}"
+    table = index.table.copy()
+    shown = pd.DataFrame(
+        {
+            "component": table["label"],
+            "actual": table["raw"],
+            "target": table["target"],
+            "score": table["score"],
+            "weight": table["weight"],
+            "points": table["contribution"],
+        }
+    )
+    parts = [
+        _TILE_CSS,
+        '<div class="aw-tiles"><div class="aw-tile" style="--rag:#0072B2">'
+        '<div class="aw-label">Alignment index</div>'
+        f'<div class="aw-value">{html.escape(value)} / 100</div>'
+        '<div class="aw-sub">weighted score of the shared KPIs</div></div></div>',
+        table_html(shown, percent=("actual", "target", "score", "weight")),
+    ]
+    if index.missing:
+        names = ", ".join(str(n) for n in index.missing)
+        parts.append(note(f"Left out (no data): {names}; the other weights were renormalised."))
+    return "\n".join(parts)
+
+
+def kpi_matrix(long: pd.DataFrame, *, row: str, rank: bool = False) -> pd.DataFrame:
+    """Long-form KPIs as a table of display strings: one row per ``row`` value, one column per KPI.
+
+    Parameters
+    ----------
+    long : DataFrame
+        :func:`helpers.comparison.kpi_long` (``row``, label, kind, value; ``rank`` if asked).
+    row : str
+        Column whose values become the rows (``team``, ``quarter``), in order of appearance.
+    rank : bool
+        Append each value's rank, ``(#2)``.
+
+    Returns
+    -------
+    DataFrame
+        Column ``row`` then one column per KPI label, in order of appearance.
+    """
+    labels = list(dict.fromkeys(long["label"]))
+    keys = list(dict.fromkeys(long[row]))
+    cells = {key: {} for key in keys}
+    for record in long.to_dict("records"):
+        text = format_value(record["value"], record["kind"])
+        if rank and not pd.isna(record.get("rank")):
+            text += f" (#{int(record['rank'])})"
+        cells[record[row]][record["label"]] = text
+    out = pd.DataFrame([{row: key, **cells[key]} for key in keys], columns=[row, *labels])
+    return out.fillna("n/a")
+
+
+def ranking_table(ranking: pd.DataFrame, long: pd.DataFrame, *, key: str = "team") -> str:
+    """HTML of :func:`helpers.comparison.team_ranking`: rank, team, mean rank, each KPI (#rank).
+
+    Parameters
+    ----------
+    ranking : DataFrame
+        :func:`helpers.comparison.team_ranking` (rank, ``key``, name, mean_rank).
+    long : DataFrame
+        The ranked long form it came from (:func:`helpers.comparison.compare_teams`).
+    """
+    cells = kpi_matrix(long, row=key, rank=True).set_index(key)
+    head = pd.DataFrame(
+        {
+            "rank": ranking["rank"].map(lambda r: "" if pd.isna(r) else f"{int(r)}"),
+            "team": ranking["name"],
+            "mean rank": ranking["mean_rank"].map(lambda r: "n/a" if pd.isna(r) else f"{r:.2f}"),
+        }
+    )
+    body = cells.reindex(ranking[key]).reset_index(drop=True)
+    return table_html(pd.concat([head, body], axis=1))
+
+
+def optional_tables_note(missing) -> str:
+    """One line naming the optional tables absent from the data (or saying none is)."""
+    missing = list(missing)
+    if not missing:
+        return note("Every optional table is in this data; no section was skipped.")
+    return note(
+        f"Optional tables not in this data: {', '.join(map(str, missing))}; the sections "
+        "that need them say so in one line."
+    )

@@ -308,14 +308,8 @@ class TeamQuarter:
             return None
         return Figures(growth.revenue_retention(self.tables["revenue"], self.start, self.end))
 
-    def attribution(
-        self, model: str = "linear", *, by: str = "channel", basis: str = "pipeline"
-    ) -> attribution.AttributionResult:
-        """Multi-touch attribution of the quarter's pipeline (created) or revenue (won).
-
-        Without a touches table every opportunity falls back to its lead's own channel or
-        campaign, and the result says so (see :func:`attribution.attribute`).
-        """
+    def _attribution_inputs(self, basis: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The opportunities a basis attributes, and the touches (empty without the table)."""
         o = self._opps
         if basis == "pipeline":
             chosen = o[within(o["created_at"], self.start, self.end)]
@@ -333,9 +327,42 @@ class TeamQuarter:
                     "channel": [],
                 }
             )
-        half_life = 7.0
+        return chosen, touches
+
+    def attribution(
+        self, model: str = "linear", *, by: str = "channel", basis: str = "pipeline"
+    ) -> attribution.AttributionResult:
+        """Multi-touch attribution of the quarter's pipeline (created) or revenue (won).
+
+        Without a touches table every opportunity falls back to its lead's own channel or
+        campaign, and the result says so (see :func:`attribution.attribute`). The time-decay
+        half-life is ``[attribution] half_life_days`` of workbook.toml.
+        """
+        chosen, touches = self._attribution_inputs(basis)
         return attribution.attribute(
-            chosen, touches, self.tables["leads"], model=model, by=by, half_life_days=half_life
+            chosen,
+            touches,
+            self.tables["leads"],
+            model=model,
+            by=by,
+            half_life_days=self.workbook.dataset.config.half_life_days,
+        )
+
+    def attribution_models(self, *, by: str = "channel", basis: str = "pipeline") -> pd.DataFrame:
+        """Attributed amount of every model side by side (see :func:`attribution.attribute_all`).
+
+        Returns
+        -------
+        DataFrame
+            Index ``by``; one amount column per model of :data:`attribution.MODELS`.
+        """
+        chosen, touches = self._attribution_inputs(basis)
+        return attribution.attribute_all(
+            chosen,
+            touches,
+            self.tables["leads"],
+            by=by,
+            half_life_days=self.workbook.dataset.config.half_life_days,
         )
 
     # --- goals and data quality --------------------------------------------------------------

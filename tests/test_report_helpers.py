@@ -1,0 +1,241 @@
+"""Report building blocks: HTML pieces (escaped), seaborn-shaped plot helpers, view additions.
+
+Plot tests inspect the artists, not pixels.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TINY
+
+from helpers import AlignmentIndex, Rate, Workbook, plots
+from helpers import report_html as rh
+from helpers.comparison import kpi_long, rank_kpis, team_ranking
+
+SPEC = {
+    "mqls": ("MQLs", "higher", "count"),
+    "win_rate": ("Win rate", "higher", "rate"),
+}
+EVIL = "<script>alert('x')</script>"
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+
+def test_bullet_list_escapes_every_item():
+    html = rh.bullet_list(["a < b", EVIL])
+    assert html == (
+        '<ul class="aw-points"><li>a &lt; b</li>'
+        "<li>&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;</li></ul>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        (0.25, "rate", "25.0%"),
+        (Rate(1, 4), "rate", "25.0%"),
+        (-0.4019, "growth", "-40.2%"),
+        (0.053, "growth", "+5.3%"),
+        (1234.5, "amount", "EUR 1,234"),
+        (41.75, "days", "41.8 days"),
+        (3.98, "rating", "3.98 / 5"),
+        (12, "count", "12"),
+        (math.nan, "amount", "n/a"),
+        (None, "rate", "n/a"),
+        ("2026-06", "text", "2026-06"),
+    ],
+    ids=[
+        "rate",
+        "Rate",
+        "growth-",
+        "growth+",
+        "amount",
+        "days",
+        "rating",
+        "count",
+        "nan",
+        "none",
+        "text",
+    ],
+)
+def test_figure_text(value, kind, expected):
+    assert rh.figure_text(value, kind, "EUR") == expected
+
+
+def test_figure_table_gives_rates_their_counts_and_interval():
+    table = rh.figure_table(
+        [("Win rate", Rate(8, 10), "rate"), ("Deal", 1000.0, "amount"), ("Cycle", None, "days")],
+        "EUR",
+    )
+    expected = pd.DataFrame(
+        {
+            "figure": ["Win rate", "Deal", "Cycle"],
+            "value": ["80.0%", "EUR 1,000", "n/a"],
+            # Wilson 8/10: 49.0 %–94.3 % (stats.wilson_interval docstring).
+            "detail": ["8/10, 95% CI 49.0%–94.3% ⚠ small sample (n < 30)", "", ""],
+        }
+    )
+    pd.testing.assert_frame_equal(table, expected)
+
+
+def test_kpi_matrix_and_ranking_table_format_by_kind_and_escape_names():
+    values = {"a": {"mqls": 10.0, "win_rate": Rate(1, 2)}, "b": {"mqls": 30.0}}
+    long = rank_kpis(kpi_long(values, kpis=SPEC))
+    matrix = rh.kpi_matrix(long, row="team", rank=True)
+    expected = pd.DataFrame(
+        {"team": ["a", "b"], "MQLs": ["10 (#2)", "30 (#1)"], "Win rate": ["50.0% (#1)", "n/a"]}
+    )
+    pd.testing.assert_frame_equal(matrix, expected)
+    ranking = team_ranking(long, {"a": EVIL, "b": "B & co"})
+    html = rh.ranking_table(ranking, long)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "B &amp; co" in html
+    # b: rank 1 on MQLs only (mean 1); a: (2 + 1) / 2 = 1.5.
+    assert html.index("B &amp; co") < html.index("&lt;script&gt;")
+    assert "1.50" in html
+
+
+def test_alignment_index_html_shows_value_components_and_missing():
+    table = pd.DataFrame(
+        {
+            "component": ["sla_compliance"],
+            "label": ["SLA <compliance>"],
+            "raw": [0.5],
+            "target": [np.nan],
+            "score": [0.5],
+            "weight": [1.0],
+            "contribution": [50.0],
+        }
+    )
+    html = rh.alignment_index_html(AlignmentIndex(50.0, table, ("feedback_coverage",)))
+    assert "50.0 / 100" in html
+    assert "SLA &lt;compliance&gt;" in html
+    assert "Left out (no data): feedback_coverage" in html
+    assert "n/a / 100" in rh.alignment_index_html(AlignmentIndex(math.nan, table))
+
+
+def test_optional_tables_note():
+    assert "Optional tables not in this data: spend, revenue;" in rh.optional_tables_note(
+        ["spend", "revenue"]
+    )
+    assert "Every optional table is in this data" in rh.optional_tables_note([])
+
+
+# --- plots ---------------------------------------------------------------------------------
+
+LONG = pd.DataFrame(
+    {
+        "team": ["a", "b", "a", "b"],
+        "label": ["Win rate", "Win rate", "MQLs", "MQLs"],
+        "kind": ["rate", "rate", "count", "count"],
+        "value": [0.5, 0.25, 10.0, np.nan],
+        "ci_low": [0.2, 0.1, np.nan, np.nan],
+        "ci_high": [0.8, 0.5, np.nan, np.nan],
+    }
+)
+
+
+def test_kpi_bars_draws_one_bar_per_team_with_intervals_for_rates():
+    ax = plots.kpi_bars(LONG[LONG["label"] == "Win rate"], order=["b", "a"])
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == [0.25, 0.5]  # in the order asked for
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "a"]
+    assert len(ax.lines) + len(ax.collections) > 0  # the error bars
+    assert [t.get_text() for t in ax.texts] == [" 25%", " 50%"]
+    assert ax.get_xlabel() == "Rate"
+
+
+def test_kpi_bars_shows_missing_values_as_na():
+    ax = plots.kpi_bars(LONG[LONG["label"] == "MQLs"])
+    assert [t.get_text() for t in ax.texts] == [" 10", " n/a"]
+    assert ax.get_xlabel() == "Count"
+
+
+def test_kpi_line_and_panels():
+    trend = pd.DataFrame(
+        {
+            "quarter": ["2026Q1", "2026Q2", "2026Q3"] * 2,
+            "label": ["Win rate"] * 3 + ["Pipeline"] * 3,
+            "kind": ["rate"] * 3 + ["amount"] * 3,
+            "value": [0.2, 0.3, 0.25, 1e6, 2e6, 1.5e6],
+            "ci_low": [0.1, 0.2, 0.15] + [np.nan] * 3,
+            "ci_high": [0.3, 0.4, 0.35] + [np.nan] * 3,
+        }
+    )
+    axes = plots.kpi_panels(trend, draw=plots.kpi_line, col_wrap=3)
+    assert [ax.get_title() for ax in axes] == ["Win rate", "Pipeline"]
+    assert len(axes[0].figure.axes) == 2  # the unused third cell is removed
+    line = axes[1].lines[0]
+    assert list(line.get_ydata()) == [1e6, 2e6, 1.5e6]
+    assert [t.get_text() for t in axes[1].get_xticklabels()] == ["2026Q1", "2026Q2", "2026Q3"]
+    assert axes[0].collections  # the interval band
+    assert axes[0].get_ylim() == (0, 1.02)
+
+
+def test_value_bars_leave_out_total_and_nan_and_mark_zero_for_negatives():
+    data = pd.DataFrame(
+        {"channel": ["email", "events", "outbound", "total"], "roi": [2.0, -1.0, np.nan, 1.0]}
+    )
+    fig, ax = plt.subplots()
+    plots.value_bars(data, x="roi", y="channel", kind="rate", ax=ax)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["email", "events"]
+    assert [p.get_width() for p in ax.patches] == [2.0, -1.0]
+    assert ax.get_xlim()[0] < 0
+    assert any(line.get_xdata()[0] == 0 for line in ax.lines)  # the zero line
+
+
+def test_attribution_bars_one_bar_per_channel_and_model():
+    wide = pd.DataFrame(
+        {"first_touch": [3.0, 1.0, 0.5], "linear": [2.0, 2.0, 0.5]},
+        index=pd.Index(["paid_search", "email", "events"], name="channel"),
+    )
+    ax = plots.attribution_bars(wide, top=2)
+    heights = sorted(p.get_width() for p in ax.patches if p.get_width() > 0)
+    assert heights == [1.0, 2.0, 2.0, 3.0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["first_touch", "linear"]
+
+
+# --- view additions ------------------------------------------------------------------------
+
+
+def test_attribution_models_and_channel_efficiency_on_tiny():
+    view = Workbook.load(TINY).view("north", "2026Q3")
+    wide = view.attribution_models()
+    # No touches: O1 (1000, L1 paid_search) and O2 (500, L4 outbound) fall back to their lead.
+    assert wide.index.tolist() == ["paid_search", "outbound"]
+    assert (wide["linear"] == [1000.0, 500.0]).all() and (
+        wide["time_decay"] == wide["linear"]
+    ).all()
+    assert view.attribution_models(basis="revenue").sum().tolist() == [1000.0] * 6
+    assert view.channel_efficiency() is None
+
+
+def test_time_decay_half_life_comes_from_workbook_toml(tmp_path):
+    # L1 has two touches before O1 (created 6 Jul 10:00): paid_social 29 Jun 10:00 and
+    # paid_search 6 Jul 10:00, 7 days apart. Weight 2^(−7/half-life) for the older one:
+    # half-life 3.5 → 0.25 : 1 → 200 and 800 of O1's 1000; half-life 7 → 1/3 and 2/3.
+    data = tmp_path / "tiny"
+    shutil.copytree(TINY, data)
+    (data / "touches.csv").write_text(
+        "lead_id,at,campaign_id,channel\n"
+        "L1,2026-06-29T10:00:00,C9,paid_social\n"
+        "L1,2026-07-06T10:00:00,C1,paid_search\n"
+    )
+    view = Workbook.load(data).view("north", "2026Q3")
+    amounts = view.attribution_models()["time_decay"]
+    assert amounts["paid_social"] == pytest.approx(1000 / 3)
+    with (data / "workbook.toml").open("a") as toml:
+        toml.write("\n[attribution]\nhalf_life_days = 3.5\n")
+    view = Workbook.load(data).view("north", "2026Q3")
+    amounts = view.attribution_models()["time_decay"]
+    assert amounts["paid_social"] == pytest.approx(200.0)
+    assert amounts["paid_search"] == pytest.approx(800.0)
+    assert view.attribution("time_decay").table.set_index("channel")["amount"][
+        "paid_social"
+    ] == pytest.approx(200.0)
