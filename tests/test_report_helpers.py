@@ -113,10 +113,22 @@ def test_alignment_index_html_shows_value_components_and_missing():
             "contribution": [50.0],
         }
     )
-    html = rh.alignment_index_html(AlignmentIndex(50.0, table, ("feedback_coverage",)))
+    missing = pd.DataFrame(
+        {
+            "component": ["feedback_coverage"],
+            "label": ["Feedback coverage"],
+            "raw": [np.nan],
+            "target": [np.nan],
+            "score": [np.nan],
+            "weight": [0.0],
+            "contribution": [0.0],
+        }
+    )
+    both = pd.concat([table, missing], ignore_index=True)
+    html = rh.alignment_index_html(AlignmentIndex(50.0, both, ("feedback_coverage",)))
     assert "50.0 / 100" in html
     assert "SLA &lt;compliance&gt;" in html
-    assert "Left out (no data): feedback_coverage" in html
+    assert "Left out (no data): Feedback coverage; the other weights" in html
     assert "n/a / 100" in rh.alignment_index_html(AlignmentIndex(math.nan, table))
 
 

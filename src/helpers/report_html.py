@@ -225,7 +225,8 @@ def alignment_index_html(index) -> str:
         table_html(shown, percent=("actual", "target", "score", "weight")),
     ]
     if index.missing:
-        names = ", ".join(str(n) for n in index.missing)
+        labels = dict(zip(table["component"], table["label"], strict=True))
+        names = ", ".join(str(labels.get(n, n)) for n in index.missing)
         parts.append(note(f"Left out (no data): {names}; the other weights were renormalised."))
     return "\n".join(parts)
 
