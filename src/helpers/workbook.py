@@ -100,6 +100,13 @@ class Workbook:
         return lead_teams(dict(self.dataset.tables))
 
     @cached_property
+    def data_quality(self) -> pd.DataFrame:
+        """Data-quality checks of the whole directory, the same for every view (cached)."""
+        dataset = self.dataset
+        rows = {name: len(frame) for name, frame in dataset.tables.items()}
+        return quality.data_quality(dict(dataset.tables), dataset.anomalies, rows_read=rows)
+
+    @cached_property
     def journeys(self) -> pd.DataFrame:
         """First time each lead reached each stage (see :func:`funnel.lead_journeys`)."""
         d = self.dataset
@@ -438,9 +445,7 @@ class TeamQuarter:
 
     def data_quality(self) -> pd.DataFrame:
         """Data-quality checks of the whole data directory (see :func:`quality.data_quality`)."""
-        dataset = self.workbook.dataset
-        rows = {name: len(frame) for name, frame in dataset.tables.items()}
-        return quality.data_quality(dict(dataset.tables), dataset.anomalies, rows_read=rows)
+        return self.workbook.data_quality.copy()
 
     # --- headline ---------------------------------------------------------------------------
     def kpi_values(self) -> dict[str, Rate | float]:
