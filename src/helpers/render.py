@@ -14,11 +14,13 @@ from pathlib import Path
 import nbformat
 import papermill
 from nbformat import NotebookNode
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillException, PapermillExecutionError
 
 from .atomic import write_text_atomically
 from .errors import RenderError
-from .kernels import ENGINE_NAME, ReusableKernel
+from .kernels import ReusableKernel
 from .parameters import check_parameters
 from .report_outputs import PRIVATE_MIMES
 
@@ -29,6 +31,9 @@ __all__ = [
     "notebook_to_html",
     "write_text_atomically",
 ]
+
+ENGINE_NAME = "workbook-reused-kernel"
+"""papermill engine that executes on a given :class:`~helpers.kernels.ReusableKernel`."""
 
 TEMPLATE_NAME = "offline"
 """Name of the nbconvert template shipped in ``helpers/templates/``."""
@@ -97,6 +102,8 @@ def execute_notebook(
     data = check_parameters(parameters)
     output_ipynb = Path(output_ipynb).resolve()
     if kernel is not None:
+        if ENGINE_NAME not in papermill_engines._engines:
+            papermill_engines.register(ENGINE_NAME, ReusedKernelEngine)
         # papermill would chdir this whole process for cwd; the kernel already has its own.
         engine = {"engine_name": ENGINE_NAME, "kernel": kernel}
         cwd = None
@@ -136,6 +143,37 @@ def execute_notebook(
             f"{Path(notebook).name}: could not execute: {type(err).__name__}: {message}",
             notebook=str(output_ipynb) if output_ipynb.exists() else None,
         ) from err
+
+
+class ReusedKernelEngine(NBClientEngine):
+    """papermill engine that runs the notebook on a given, already running kernel."""
+
+    @classmethod
+    def execute_managed_notebook(
+        cls,
+        nb_man,
+        kernel_name,
+        log_output=False,
+        stdout_file=None,
+        stderr_file=None,
+        start_timeout=60,
+        execution_timeout=None,
+        **kwargs,
+    ):
+        """Execute ``nb_man``'s notebook on ``kwargs["kernel"]`` (a ReusableKernel)."""
+        kernel: ReusableKernel = kwargs.pop("kernel")
+        client = PapermillNotebookClient(
+            nb_man,
+            km=kernel.km,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+        )
+        client.kc = kernel.kc  # a client given its kernel neither starts nor stops one
+        return client.execute()
 
 
 def notebook_to_html(

@@ -57,6 +57,17 @@ cannot make a kernel open a GUI window. The inline backend renders with Agg and 
 figures as PNG outputs; plain ``Agg`` would not, and the reports would lose their charts.
 """
 
+WARM_UP = """\
+import os
+import matplotlib.pyplot
+from helpers.workbook import Workbook
+Workbook.load(os.environ["WORKBOOK_DATA_DIR"], reuse=True)
+"""
+"""Sent to each kernel as it starts: imports and the data load happen while this process is
+still importing papermill and nbconvert. The data folder arrives as an environment variable,
+never as code. A report loads the data with ``Workbook.load(data_dir, reuse=True)`` and gets
+this copy; an error here is ignored (the report meets it again and reports it)."""
+
 EXECUTION_TIMEOUT = 900
 """Seconds one cell may run before its report is failed (a hung cell must not hang the grid)."""
 
@@ -514,9 +525,7 @@ def _run_all(report_jobs: list[ReportJob], workers: int, *, show_progress: bool)
     done: queue.SimpleQueue = queue.SimpleQueue()
     stop = threading.Event()
     threads = [
-        threading.Thread(
-            target=_work, args=(todo, done, stop, report_jobs[0].notebook.parent), daemon=True
-        )
+        threading.Thread(target=_work, args=(todo, done, stop, report_jobs[0]), daemon=True)
         for _ in range(workers)
     ]
     for thread in threads:
@@ -543,10 +552,13 @@ def _run_all(report_jobs: list[ReportJob], workers: int, *, show_progress: bool)
             thread.join(timeout=60)
 
 
-def _work(todo: queue.SimpleQueue, done: queue.SimpleQueue, stop: threading.Event, cwd: Path):
+def _work(
+    todo: queue.SimpleQueue, done: queue.SimpleQueue, stop: threading.Event, first: ReportJob
+):
     """One worker thread: take jobs until none is left, on one kernel started on first use."""
     from .kernels import ReusableKernel
 
+    env = {**KERNEL_ENV, "WORKBOOK_DATA_DIR": str(first.parameters["data_dir"])}
     kernel = None
     with tempfile.TemporaryDirectory(prefix="workbook-kernel-") as tmp:
         log = Path(tmp) / "stderr.log"
@@ -560,7 +572,11 @@ def _work(todo: queue.SimpleQueue, done: queue.SimpleQueue, stop: threading.Even
                     try:
                         if kernel is None:
                             kernel = ReusableKernel(
-                                "python3", cwd, stderr=log_handle, env=KERNEL_ENV
+                                "python3",
+                                first.notebook.parent,
+                                stderr=log_handle,
+                                env=env,
+                                warm_up=WARM_UP,
                             )
                         outcome = run_job(job, kernel=kernel, kernel_log=log)
                     except Exception as err:  # the kernel would not start: this job failed
