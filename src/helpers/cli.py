@@ -6,6 +6,7 @@ traceback is shown only with ``--debug``.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -161,26 +162,41 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export) -
     Reports whose inputs (notebook, data, parameters, helpers code) did not change since
     their last good render are skipped; OUT/manifest.json records what was rendered from what.
     """
-    from .manifest import ALL_TEAMS, Manifest, catalogue_for
-    from .runner import check_quarter, render_reports
+    from .dataset import load_dataset
+    from .manifest import ALL_TEAMS, DataCatalogue, Manifest, data_digest
+    from .runner import KernelPool, check_quarter, render_reports
 
     # Quarters are checked for form first (the data cannot say what "2026Q5" means); teams
     # against the data, which names the teams there are. render_reports checks both again.
     quarters = [check_quarter(q) for q in quarters]
-    catalogue = catalogue_for(data_dir, Manifest.read(out_dir))
-    chosen = [catalogue.check_quarter(q) for q in quarters] or [catalogue.check_quarter(None)]
-    names = [catalogue.check_team(t) for t in teams] or [*catalogue.teams, ALL_TEAMS]
-    outcomes = render_reports(
-        notebook,
-        data_dir,
-        out_dir,
-        chosen,
-        names,
-        jobs=jobs,
-        force=force,
-        export=export,
-        catalogue=catalogue,
-    )
+    catalogue, pool = _known_catalogue(data_dir, Manifest.read(out_dir)), None
+    try:
+        if catalogue is None:
+            # The data must be loaded to check the names: start the kernels first, so they
+            # import and load while this process does.
+            size = jobs or os.cpu_count() or 1
+            if teams:
+                size = min(size, len(set(teams)) * max(len(set(quarters)), 1))
+            if Path(data_dir).is_dir():
+                pool = KernelPool(size, notebook.parent, data_dir)
+            catalogue = DataCatalogue.of(load_dataset(data_dir), data_digest(data_dir))
+        chosen = [catalogue.check_quarter(q) for q in quarters] or [catalogue.check_quarter(None)]
+        names = [catalogue.check_team(t) for t in teams] or [*catalogue.teams, ALL_TEAMS]
+        outcomes = render_reports(
+            notebook,
+            data_dir,
+            out_dir,
+            chosen,
+            names,
+            jobs=jobs,
+            force=force,
+            export=export,
+            catalogue=catalogue,
+            pool=pool,
+        )
+    finally:
+        if pool is not None:
+            pool.close()
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
         click.echo(f"failed: {outcome.quarter} {outcome.team}: {outcome.error}", err=True)
@@ -190,6 +206,16 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export) -
     click.echo(str(Path(out_dir) / "index.html"))
     if failed:
         sys.exit(1)
+
+
+def _known_catalogue(data_dir: Path, manifest):
+    """Teams and quarters the manifest recorded for these very data files, else ``None``."""
+    from .manifest import data_digest
+
+    known = manifest.catalogue
+    if known is None or not Path(data_dir).is_dir() or known.digest != data_digest(data_dir):
+        return None
+    return known
 
 
 if __name__ == "__main__":

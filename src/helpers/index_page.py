@@ -160,7 +160,9 @@ def write_index(
             ),
             error=outcome.error,
             cell=outcome.cell,
-            seconds=None if outcome.skipped else outcome.seconds,
+            seconds=(previous.seconds if previous else None)
+            if outcome.skipped
+            else outcome.seconds,
             summary=outcome.summary or (previous.summary if previous else None),
             rendered_at=previous.rendered_at if previous else None,
             export=_relative_href(root, outcome.export, directories=True),
@@ -191,6 +193,7 @@ def _entry_of_record(root: Path, record: dict) -> _Entry | None:
         cell=record.get("cell") if failed else None,
         summary=record.get("summary") if isinstance(record.get("summary"), dict) else None,
         rendered_at=record.get("rendered_at"),
+        seconds=record.get("seconds") if isinstance(record.get("seconds"), int | float) else None,
         export=_relative_href(root, root / record["export"], directories=True)
         if record.get("export")
         else None,

@@ -140,22 +140,6 @@ class DataCatalogue:
         return quarter
 
 
-def catalogue_for(data_dir: Path, manifest: Manifest) -> DataCatalogue:
-    """Teams and quarters of ``data_dir``: from ``manifest`` if its data are unchanged.
-
-    Otherwise the data are loaded and validated, which raises ``DataValidationError`` with
-    every problem found.
-    """
-    from .dataset import load_dataset
-
-    if not Path(data_dir).is_dir():
-        load_dataset(data_dir)  # raises the clear "no such data directory" error
-    digest = data_digest(data_dir)
-    if manifest.catalogue is not None and manifest.catalogue.digest == digest:
-        return manifest.catalogue
-    return DataCatalogue.of(load_dataset(data_dir), digest)
-
-
 @dataclass
 class Manifest:
     """The records of one report folder (see the module docstring).

@@ -241,6 +241,7 @@ def render_reports(
     force: bool = False,
     export: str | None = None,
     catalogue: DataCatalogue | None = None,
+    pool: KernelPool | None = None,
 ) -> list[ReportOutcome]:
     """Render ``notebook`` for every team of one or more quarters, in parallel, then the index.
 
@@ -280,6 +281,9 @@ def render_reports(
     catalogue : DataCatalogue, optional
         Teams and quarters of the data the names were checked against; kept in the
         manifest so a re-run can check them without loading the data.
+    pool : KernelPool, optional
+        Kernels already started (and warming up) for this notebook folder and data folder;
+        the caller closes it. Default: a pool of ``jobs`` kernels for this call.
 
     Returns
     -------
@@ -346,11 +350,17 @@ def render_reports(
 
     outcomes = [_skipped_outcome(job, manifest) for job in skipped]
     if to_render:
-        workers = _checked_jobs(jobs, len(to_render))
-        for outcome, job in _run_all(to_render, workers, show_progress=show_progress):
-            manifest.reports[job.key] = _record(job, outcome, out_dir, manifest)
-            manifest.write()
-            outcomes.append(outcome)
+        own_pool = pool is None or pool.cwd != notebook.parent or pool.data_dir != data_dir
+        if own_pool:
+            pool = KernelPool(_checked_jobs(jobs, len(to_render)), notebook.parent, data_dir)
+        try:
+            for outcome, job in pool.run(to_render, show_progress=show_progress):
+                manifest.reports[job.key] = _record(job, outcome, out_dir, manifest)
+                manifest.write()
+                outcomes.append(outcome)
+        finally:
+            if own_pool:
+                pool.close()
     else:
         manifest.write()
     outcomes.sort(key=lambda outcome: (outcome.quarter, outcome.team))
@@ -511,27 +521,38 @@ def run_job(
     )
 
 
-def _run_all(report_jobs: list[ReportJob], workers: int, *, show_progress: bool):
-    """Render the jobs on ``workers`` threads, one reusable kernel each; yield as they finish.
+class KernelPool:
+    """Worker threads, each owning one kernel, started before there is work for them.
 
-    Yields
-    ------
-    (ReportOutcome, ReportJob)
-        In order of completion.
+    Each thread starts its kernel (and its warm-up) at once, then renders the jobs handed to
+    :meth:`run` one after another. Starting a pool before a slow step of the caller (loading
+    the data to check the parameters) lets the kernels warm up meanwhile.
+
+    Parameters
+    ----------
+    size : int
+        Number of threads and kernels.
+    cwd : Path
+        Working directory of the kernels (the notebook's folder).
+    data_dir : Path
+        Data folder the warm-up loads (``WORKBOOK_DATA_DIR`` of the kernels).
     """
-    todo: queue.SimpleQueue = queue.SimpleQueue()
-    for job in report_jobs:
-        todo.put(job)
-    done: queue.SimpleQueue = queue.SimpleQueue()
-    stop = threading.Event()
-    threads = [
-        threading.Thread(target=_work, args=(todo, done, stop, report_jobs[0]), daemon=True)
-        for _ in range(workers)
-    ]
-    for thread in threads:
-        thread.start()
-    failed = 0
-    try:
+
+    def __init__(self, size: int, cwd: Path, data_dir: Path):
+        self.size = size
+        self.cwd = Path(cwd).resolve()
+        self.data_dir = Path(data_dir).resolve()
+        self._todo: queue.SimpleQueue = queue.SimpleQueue()
+        self._done: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._work, daemon=True) for _ in range(size)]
+        for thread in self._threads:
+            thread.start()
+
+    def run(self, report_jobs: list[ReportJob], *, show_progress: bool):
+        """Render the jobs; yield ``(ReportOutcome, ReportJob)`` in order of completion."""
+        for job in report_jobs:
+            self._todo.put(job)
+        failed = 0
         with tqdm(
             total=len(report_jobs),
             desc="reports",
@@ -540,51 +561,51 @@ def _run_all(report_jobs: list[ReportJob], workers: int, *, show_progress: bool)
             disable=not show_progress,
         ) as bar:
             for _ in report_jobs:
-                outcome, job = done.get()
+                outcome, job = self._done.get()
                 failed += not outcome.ok
                 bar.update(1)
                 if failed:
                     bar.set_postfix_str(f"{failed} failed")
                 yield outcome, job
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=60)
 
+    def close(self) -> None:
+        """Let every thread finish its job, shut its kernel down and end."""
+        for _ in self._threads:
+            self._todo.put(None)
+        for thread in self._threads:
+            thread.join(timeout=120)
 
-def _work(
-    todo: queue.SimpleQueue, done: queue.SimpleQueue, stop: threading.Event, first: ReportJob
-):
-    """One worker thread: take jobs until none is left, on one kernel started on first use."""
-    from .kernels import ReusableKernel
+    def __enter__(self) -> KernelPool:
+        return self
 
-    env = {**KERNEL_ENV, "WORKBOOK_DATA_DIR": str(first.parameters["data_dir"])}
-    kernel = None
-    with tempfile.TemporaryDirectory(prefix="workbook-kernel-") as tmp:
-        log = Path(tmp) / "stderr.log"
-        with open(log, "ab", buffering=0) as log_handle:
-            try:
-                while not stop.is_set():
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _work(self) -> None:
+        """One thread: start a kernel, then render jobs until told to stop."""
+        from .kernels import ReusableKernel
+
+        env = {**KERNEL_ENV, "WORKBOOK_DATA_DIR": str(self.data_dir)}
+        kernel, start_error = None, None
+        with tempfile.TemporaryDirectory(prefix="workbook-kernel-") as tmp:
+            log = Path(tmp) / "stderr.log"
+            with open(log, "ab", buffering=0) as log_handle:
+                try:
                     try:
-                        job = todo.get_nowait()
-                    except queue.Empty:
-                        break
-                    try:
+                        kernel = ReusableKernel(
+                            "python3", self.cwd, stderr=log_handle, env=env, warm_up=WARM_UP
+                        )
+                    except Exception as err:  # every job of this thread fails with the reason
+                        start_error = f"kernel failed to start: {_one_line(err)}"
+                    while (job := self._todo.get()) is not None:
                         if kernel is None:
-                            kernel = ReusableKernel(
-                                "python3",
-                                first.notebook.parent,
-                                stderr=log_handle,
-                                env=env,
-                                warm_up=WARM_UP,
-                            )
-                        outcome = run_job(job, kernel=kernel, kernel_log=log)
-                    except Exception as err:  # the kernel would not start: this job failed
-                        outcome = _failure(job, f"kernel failed to start: {_one_line(err)}")
-                    done.put((outcome, job))
-            finally:
-                if kernel is not None:
-                    kernel.close()
+                            outcome = _failure(job, start_error)
+                        else:
+                            outcome = run_job(job, kernel=kernel, kernel_log=log)
+                        self._done.put((outcome, job))
+                finally:
+                    if kernel is not None:
+                        kernel.close()
 
 
 def _failure(job: ReportJob, error: str) -> ReportOutcome:
