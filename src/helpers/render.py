@@ -57,7 +57,7 @@ def execute_notebook(
     kernel_name: str = "python3",
     kernel: ReusableKernel | None = None,
     execution_timeout: int | None = None,
-) -> None:
+) -> NotebookNode:
     """Execute ``notebook`` with ``parameters`` and write the executed copy to ``output_ipynb``.
 
     Parameters are passed to papermill as data: papermill writes each one into an injected
@@ -83,6 +83,11 @@ def execute_notebook(
         A running kernel to execute on (reset first) instead of starting a new one.
     execution_timeout : int, optional
         Seconds a cell may run before it is interrupted and the notebook fails; default none.
+
+    Returns
+    -------
+    NotebookNode
+        The executed notebook (also written to ``output_ipynb``).
 
     Raises
     ------
@@ -112,7 +117,7 @@ def execute_notebook(
     try:
         if kernel is not None:
             kernel.reset()
-        papermill.execute_notebook(
+        return papermill.execute_notebook(
             # papermill runs str.format(**parameters) on both paths; double the braces so a
             # path is only ever a path.
             _format_literal(Path(notebook).resolve()),

@@ -464,8 +464,6 @@ def run_job(
     ReportOutcome
         The outcome, ``ok=False`` with the reason on failure.
     """
-    import nbformat
-
     from .exports import write_exports
     from .render import execute_notebook, notebook_to_html
     from .report_outputs import summary_in, tables_in
@@ -477,7 +475,7 @@ def run_job(
     with tempfile.TemporaryDirectory(prefix="workbook-report-") as tmp:
         executed = Path(tmp) / f"{job.team}.ipynb"
         try:
-            execute_notebook(
+            nb = execute_notebook(
                 job.notebook,
                 job.parameters,
                 executed,
@@ -485,7 +483,6 @@ def run_job(
                 kernel=kernel,
                 execution_timeout=EXECUTION_TIMEOUT,
             )
-            nb = nbformat.read(executed, as_version=4)
             summary = summary_in(nb)
             if job.export:
                 export = write_exports(tables_in(nb), job.html_path, job.export)
