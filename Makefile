@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 QUARTER ?=
 JOBS ?=
+EXPORT ?=
+FORCE ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install reports test lint format lab sample clean
@@ -21,8 +23,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the project with its dev tools
 
-reports: $(STAMP) ## Render the HTML reports for the bundled sample into reports/
-	$(BIN)/workbook reports $(if $(QUARTER),--quarter $(QUARTER)) $(if $(JOBS),--jobs $(JOBS))
+reports: $(STAMP) ## Render the sample's HTML reports into reports/ (QUARTER=, JOBS=, EXPORT=csv|xlsx, FORCE=1)
+	$(BIN)/workbook reports $(if $(QUARTER),--quarter $(QUARTER)) $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(EXPORT),--export $(EXPORT)) $(if $(FORCE),--force)
 
 test: $(STAMP) ## Run the whole test suite, lint included
 	$(BIN)/ruff check .
