@@ -9,18 +9,10 @@ import sys
 import papermill as pm
 import pytest
 from conftest import PROJECT, TINY
+from notebook_checks import notebook_errors
 
 NOTEBOOKS = sorted((PROJECT / "notebooks").rglob("*.ipynb"))
 REPORT = PROJECT / "notebooks" / "reports" / "team_quarterly_report.ipynb"
-
-
-def _errors(nb: dict) -> list[str]:
-    return [
-        f"{o.get('ename')}: {o.get('evalue')}"
-        for cell in nb["cells"]
-        for o in cell.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -38,7 +30,7 @@ def test_notebook_runs_on_its_defaults(path, tmp_path):
     out = tmp_path / path.name
     pm.execute_notebook(str(path), str(out), cwd=str(path.parent), progress_bar=False)
     nb = json.loads(out.read_text())
-    assert _errors(nb) == []
+    assert notebook_errors(nb) == []
     images = [
         o for c in nb["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})
     ]
@@ -59,7 +51,7 @@ def test_report_notebook_on_hand_computed_data(team, tmp_path):
         for c in nb["cells"]
         for o in c.get("outputs", [])
     )
-    assert _errors(nb) == []
+    assert notebook_errors(nb) == []
     if team == "north":
         # Hand-computed in test_metrics_funnel.py: SLA 2 of 4, acceptance 2 of 3, MQL→SQL 2 of 4.
         assert "North Pod: 2026Q3" in html

@@ -13,6 +13,7 @@ import nbformat
 import papermill as pm
 import pytest
 from conftest import PROJECT, TINY
+from notebook_checks import notebook_errors
 
 from helpers.report_outputs import SUMMARY_MIME, TABLE_MIME, summary_in, tables_in
 from helpers.schema import OPTIONAL_TABLES
@@ -62,15 +63,6 @@ def _execute(tmp_path, **parameters) -> nbformat.NotebookNode:
     return nbformat.read(out, as_version=4)
 
 
-def _errors(nb: dict) -> list[str]:
-    return [
-        f"{o.get('ename')}: {o.get('evalue')}"
-        for cell in nb["cells"]
-        for o in cell.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-
-
 def _html(nb: dict) -> str:
     return "".join(
         "".join(o.get("data", {}).get("text/html", ""))
@@ -107,7 +99,7 @@ def test_committed_report_has_every_section_in_order():
 @pytest.mark.parametrize("team", ["north", "all"])
 def test_report_without_optional_tables_says_so_in_one_line(team, bare_data, tmp_path):
     nb = _execute(tmp_path, team=team, quarter="2026Q3", data_dir=str(bare_data.resolve()))
-    assert _errors(nb) == []
+    assert notebook_errors(nb) == []
     assert _headings(nb) == HEADINGS
     html = _html(nb)
     for note in ABSENT_NOTES:
@@ -161,7 +153,7 @@ def test_report_without_optional_tables_says_so_in_one_line(team, bare_data, tmp
 @pytest.mark.slow
 def test_report_on_the_sample_fills_every_section(tmp_path):
     nb = _execute(tmp_path, team="na-smb", quarter="2026Q3", data_dir=str(SAMPLE.resolve()))
-    assert _errors(nb) == []
+    assert notebook_errors(nb) == []
     html = _html(nb)
     assert "Not in this data" not in html
     assert "Every optional table is in this data" in html

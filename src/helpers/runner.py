@@ -148,14 +148,19 @@ class ReportOutcome:
     team: str
     quarter: str
     ok: bool
-    html_path: Path | None
-    error: str | None
-    cell: int | None
-    failed_notebook: Path | None
-    seconds: float
+    html_path: Path | None = None
+    error: str | None = None
+    cell: int | None = None
+    failed_notebook: Path | None = None
+    seconds: float = 0.0
     skipped: bool = False
     summary: dict | None = None
     export: Path | None = None
+
+    @classmethod
+    def of(cls, job: ReportJob, **fields) -> ReportOutcome:
+        """The outcome of ``job``; ``fields`` as above (``ok`` and what applies)."""
+        return cls(team=job.team, quarter=job.quarter, **fields)
 
 
 def check_team(team: object) -> str:
@@ -387,15 +392,10 @@ def _job(notebook, data_dir, out_dir, quarter, team, extra, export, shared_input
 def _skipped_outcome(job: ReportJob, manifest: Manifest) -> ReportOutcome:
     record = manifest.reports[job.key]
     export = record.get("export")
-    return ReportOutcome(
-        team=job.team,
-        quarter=job.quarter,
+    return ReportOutcome.of(
+        job,
         ok=True,
         html_path=job.html_path,
-        error=None,
-        cell=None,
-        failed_notebook=None,
-        seconds=0.0,
         skipped=True,
         summary=record.get("summary"),
         export=job.html_path.parent / Path(export).name if export else None,
@@ -491,11 +491,9 @@ def run_job(
             kept = _keep_copy(executed, job.failed_notebook)
             if kernel_log is not None:
                 _keep_log(kernel_log, log_start, failed_log)
-            return ReportOutcome(
-                team=job.team,
-                quarter=job.quarter,
+            return ReportOutcome.of(
+                job,
                 ok=False,
-                html_path=None,
                 error=_one_line(err),
                 cell=err.cell if isinstance(err, RenderError) else None,
                 failed_notebook=kept,
@@ -504,14 +502,10 @@ def run_job(
     for stale in (job.failed_notebook, failed_log):
         if stale is not None:
             stale.unlink(missing_ok=True)
-    return ReportOutcome(
-        team=job.team,
-        quarter=job.quarter,
+    return ReportOutcome.of(
+        job,
         ok=True,
         html_path=job.html_path,
-        error=None,
-        cell=None,
-        failed_notebook=None,
         seconds=time.perf_counter() - start,
         summary=summary,
         export=export,
@@ -596,26 +590,13 @@ class KernelPool:
                         start_error = f"kernel failed to start: {_one_line(err)}"
                     while (job := self._todo.get()) is not None:
                         if kernel is None:
-                            outcome = _failure(job, start_error)
+                            outcome = ReportOutcome.of(job, ok=False, error=start_error)
                         else:
                             outcome = run_job(job, kernel=kernel, kernel_log=log)
                         self._done.put((outcome, job))
                 finally:
                     if kernel is not None:
                         kernel.close()
-
-
-def _failure(job: ReportJob, error: str) -> ReportOutcome:
-    return ReportOutcome(
-        team=job.team,
-        quarter=job.quarter,
-        ok=False,
-        html_path=None,
-        error=error,
-        cell=None,
-        failed_notebook=None,
-        seconds=0.0,
-    )
 
 
 def _keep_log(log: Path, start: int, destination: Path | None) -> None:
