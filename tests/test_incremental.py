@@ -63,6 +63,14 @@ def _render(notebook, data_dir, out_dir, teams, **kwargs):
     )
 
 
+def _cli_reports(notebook: Path, out_dir: Path, *options: str) -> list[str]:
+    """``workbook reports`` of 2026Q3 on the tiny data set, as a command line."""
+    return [
+        sys.executable, "-m", "helpers.cli", "reports", "--data", str(TINY_DATA),
+        "--out", str(out_dir), "--notebook", str(notebook), "--quarter", "2026Q3", *options,
+    ]  # fmt: skip
+
+
 def _pid(html_path: Path) -> str:
     return re.search(r"kernel pid (\d+)", html_path.read_text(encoding="utf-8")).group(1)
 
@@ -233,11 +241,7 @@ def test_a_killed_run_is_completed_by_the_next(tmp_path):
         "print('report of', team)",
     )
     out_dir = tmp_path / "out"
-    command = [
-        sys.executable, "-m", "helpers.cli", "reports", "--data", str(TINY_DATA),
-        "--out", str(out_dir), "--notebook", str(notebook), "--quarter", "2026Q3",
-        "--team", "north", "--team", "south", "--jobs", "1",
-    ]  # fmt: skip
+    command = _cli_reports(notebook, out_dir, "--team", "north", "--team", "south", "--jobs", "1")
     slow_south = {**os.environ, "SLOW_TEAM": "south"}  # the kernels inherit it
     run = subprocess.Popen(
         command, start_new_session=True, stderr=subprocess.DEVNULL, env=slow_south
@@ -271,10 +275,7 @@ def test_cli_failure_keeps_previous_report_and_exits_non_zero(tmp_path):
         "print('report of', team)",
     )
     out_dir = tmp_path / "out"
-    command = [
-        sys.executable, "-m", "helpers.cli", "reports", "--data", str(TINY_DATA),
-        "--out", str(out_dir), "--notebook", str(notebook), "--quarter", "2026Q3",
-    ]  # fmt: skip
+    command = _cli_reports(notebook, out_dir)
     good = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert good.returncode == 0, good.stderr
     previous = (out_dir / "2026Q3" / "south.html").read_bytes()
