@@ -313,7 +313,7 @@ def render_reports(
     """
     quarters = _checked_quarters(quarter)
     teams = _checked_teams(teams)
-    _checked_jobs(jobs, 1)
+    _checked_jobs(jobs, 1)  # refused now, before anything is written
     extra = check_parameters(extra_parameters or {})
     clashing = sorted(set(extra) & set(_RESERVED_PARAMETERS))
     if clashing:
