@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from helpers.answer_store import AnswerStore, store_path
+from helpers.answer_store import AnswerStore, _switch_to_wal, store_path
 from helpers.errors import ParameterError, WorkbookError
 
 SESSION = "2026-07-01 Lisbon"
@@ -167,6 +167,62 @@ def test_wal_full_sync_busy_timeout_and_schema_version(store: AnswerStore):
     raw.close()
     assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+
+
+class _LockedAtFirst:
+    """A connection stand-in whose first ``locked`` calls fail the way SQLite's do."""
+
+    def __init__(self, locked: int, message: str = "database is locked") -> None:
+        self.calls, self.locked, self.message = 0, locked, message
+
+    def execute(self, sql: str):
+        self.calls += 1
+        if self.calls <= self.locked:
+            raise sqlite3.OperationalError(self.message)
+        return sqlite3.connect(":memory:").execute("SELECT 'wal'")
+
+
+def test_switch_to_wal_retries_while_another_opener_holds_the_lock():
+    db = _LockedAtFirst(locked=3)
+    assert _switch_to_wal(db) == "wal"
+    assert db.calls == 4
+
+
+def test_switch_to_wal_gives_up_after_the_timeout_and_passes_other_errors():
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _switch_to_wal(_LockedAtFirst(locked=10**6), timeout_s=0.05)
+    db = _LockedAtFirst(locked=1, message="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        _switch_to_wal(db)
+    assert db.calls == 1
+
+
+OPENER = """
+import sys
+from helpers.answer_store import AnswerStore
+sys.stdin.readline()
+AnswerStore(sys.argv[1]).close()
+"""
+
+
+def test_thirty_processes_opening_a_new_store_at_once_all_succeed(tmp_path: Path):
+    # CI once saw "database is locked" from openers racing to convert a new file to WAL.
+    for trial in range(3):
+        path = tmp_path / f"trial{trial}.sqlite"
+        openers = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPENER, str(path)],
+                stdin=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(N_WRITERS)
+        ]
+        errors = [opener.communicate("go\n", timeout=60)[1] for opener in openers]
+        assert [opener.returncode for opener in openers] == [0] * N_WRITERS, errors
+        raw = sqlite3.connect(path)
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        raw.close()
 
 
 def test_newer_schema_is_refused(tmp_path: Path):

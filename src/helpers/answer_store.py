@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,6 +107,28 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def _switch_to_wal(db: Any, *, timeout_s: float = BUSY_TIMEOUT_S) -> str:
+    """Put the database file in WAL mode (a no-op once it is) and return the mode it is in.
+
+    The journal mode is stored in the file, so only the first opener converts it. Converting
+    needs an exclusive lock, and when two openers both hold a shared lock and both want it,
+    SQLite answers "database is locked" at once instead of calling the busy handler (waiting
+    could deadlock). So openers racing on a new file retry here, for as long as the busy
+    timeout would have waited.
+    """
+    deadline = time.monotonic() + timeout_s
+    pause = 0.005
+    while True:
+        try:
+            return db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        except sqlite3.OperationalError as err:
+            locked = "locked" in str(err) or "busy" in str(err)
+            if not locked or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+
+
 def _require_text(value: object, what: str, fix: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ParameterError(f"{what} must be a non-empty text, got {value!r}. Fix: {fix}")
@@ -155,9 +178,7 @@ class AnswerStore:
 
     def _configure(self) -> None:
         db = self._db
-        # The journal mode is stored in the file: only the first opener converts it, and the
-        # busy timeout covers openers racing to do so.
-        mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        mode = _switch_to_wal(db)
         if str(mode).lower() != "wal":
             raise WorkbookError(
                 f"{self.path}: SQLite would not switch to WAL journal mode (got {mode!r}). "
