@@ -39,7 +39,7 @@ def test_store_path_is_workshop_sqlite_in_the_data_dir(tmp_path: Path):
 
 def test_latest_answer_counts_and_history_keeps_both(store: AnswerStore):
     ana = store.join(SESSION, "Ana", "sales")
-    ben = store.join(SESSION, "Ben", "marketing")
+    ben = store.join(SESSION, "Ben", "marketing", team="north")
     first = store.record(SESSION, ana, "handoff", "q1", "fit")
     store.record(SESSION, ben, "handoff", "q1", 3)
     changed = store.record(SESSION, ana, "handoff", "q1", ["fit", "intent"])
@@ -54,6 +54,7 @@ def test_latest_answer_counts_and_history_keeps_both(store: AnswerStore):
             "participant_id": [ana, ben, ben],
             "name": ["Ana", "Ben", "Ben"],
             "role": ["sales", "marketing", "marketing"],
+            "team": ["", "north", "north"],
             "answer": [["fit", "intent"], 3, 24.5],
         }
     )
@@ -90,7 +91,7 @@ def test_rejoining_returns_the_same_id(store: AnswerStore):
 
 
 def test_participants_table(store: AnswerStore):
-    ana = store.join(SESSION, "Ana", "sales")
+    ana = store.join(SESSION, "Ana", "sales", team="south")
     ben = store.join(SESSION, "Ben", "marketing")
     frame = store.participants(SESSION).drop(columns=["joined_at"])
     expected = pd.DataFrame(
@@ -99,6 +100,7 @@ def test_participants_table(store: AnswerStore):
             "participant_id": [ana, ben],
             "name": ["Ana", "Ben"],
             "role": ["sales", "marketing"],
+            "team": ["south", ""],
         }
     )
     assert_frame_equal(frame, expected)
@@ -127,6 +129,56 @@ def test_rejoining_with_the_other_role_is_refused(store: AnswerStore):
     store.join(SESSION, "Ana", "sales")
     with pytest.raises(ParameterError, match=r"'Ana' already joined .* as sales, not marketing"):
         store.join(SESSION, "Ana", "marketing")
+
+
+def test_rejoining_in_another_team_is_refused(store: AnswerStore):
+    store.join(SESSION, "Ana", "sales", team="north")
+    with pytest.raises(ParameterError, match=r"as sales in team north, not sales in team south"):
+        store.join(SESSION, "Ana", "sales", team="south")
+
+
+def test_version_1_store_gains_the_team_column_and_keeps_its_rows(tmp_path: Path):
+    path = store_path(tmp_path)
+    raw = sqlite3.connect(path)
+    raw.executescript(
+        """
+        CREATE TABLE participants (session TEXT NOT NULL, participant_id TEXT NOT NULL,
+            name TEXT NOT NULL, role TEXT NOT NULL, joined_at TEXT NOT NULL,
+            PRIMARY KEY (session, participant_id), UNIQUE (session, name));
+        CREATE TABLE answers (id INTEGER PRIMARY KEY, session TEXT NOT NULL,
+            participant_id TEXT NOT NULL, role TEXT NOT NULL, exercise TEXT NOT NULL,
+            item TEXT NOT NULL, answer TEXT NOT NULL, answered_at TEXT NOT NULL);
+        INSERT INTO participants VALUES ('s', 'p1', 'Ana', 'sales', '2026-01-01T00:00:00+00:00');
+        INSERT INTO answers VALUES (1, 's', 'p1', 'sales', 'ex', 'q', '"yes"',
+            '2026-01-01T00:00:01+00:00');
+        PRAGMA user_version=1;
+        """
+    )
+    raw.close()
+    with AnswerStore(path) as store:
+        latest = store.latest("s")
+        assert latest[["name", "role", "team", "answer"]].values.tolist() == [
+            ["Ana", "sales", "", "yes"]
+        ]
+        assert store.join("s", "Ana", "sales") == "p1"
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+    raw.close()
+
+
+def test_store_files_are_not_data(tmp_path: Path):
+    from helpers.answer_store import is_store_file
+    from helpers.manifest import data_digest
+
+    (tmp_path / "leads.csv").write_text("lead_id\nL1\n")
+    before = data_digest(tmp_path)
+    with AnswerStore(store_path(tmp_path)) as store:
+        store.record(SESSION, store.join(SESSION, "Ana", "sales"), "ex", "q", 1)
+        names = sorted(p.name for p in tmp_path.iterdir() if is_store_file(p))
+        assert names == ["workshop.sqlite", "workshop.sqlite-shm", "workshop.sqlite-wal"]
+        assert data_digest(tmp_path) == before
+    assert not is_store_file(tmp_path / "leads.csv")
+    assert not is_store_file(tmp_path / "workshop.sqlite.bak")
 
 
 def test_record_refuses_unknown_participant_and_unstorable_answer(store: AnswerStore):
@@ -163,7 +215,7 @@ def test_wal_full_sync_busy_timeout_and_schema_version(store: AnswerStore):
     # journal_mode and user_version live in the file: read them over a fresh connection.
     raw = sqlite3.connect(store.path)
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
     raw.close()
     assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
@@ -229,9 +281,9 @@ def test_newer_schema_is_refused(tmp_path: Path):
     path = store_path(tmp_path)
     AnswerStore(path).close()
     raw = sqlite3.connect(path)
-    raw.execute("PRAGMA user_version=2")
+    raw.execute("PRAGMA user_version=3")
     raw.close()
-    with pytest.raises(WorkbookError, match=r"schema version 2 is newer than this code knows"):
+    with pytest.raises(WorkbookError, match=r"schema version 3 is newer than this code knows"):
         AnswerStore(path)
 
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FILE_NAME = "workshop.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0
 ROLES = ("sales", "marketing")
 
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS participants (
     name           TEXT NOT NULL,
     role           TEXT NOT NULL CHECK (role IN ('sales', 'marketing')),
     joined_at      TEXT NOT NULL,
+    team           TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (session, participant_id),
     UNIQUE (session, name)
 );
@@ -80,11 +81,26 @@ _LATEST_COLUMNS = [
     "participant_id",
     "name",
     "role",
+    "team",
     "answer",
     "answered_at",
 ]
 _HISTORY_COLUMNS = ["id", *_LATEST_COLUMNS]
-_PARTICIPANT_COLUMNS = ["session", "participant_id", "name", "role", "joined_at"]
+_PARTICIPANT_COLUMNS = ["session", "participant_id", "name", "role", "team", "joined_at"]
+
+
+def is_store_file(path: Path) -> bool:
+    """Whether ``path`` is the answer store or one of SQLite's companion files (-wal, -shm).
+
+    The store lives beside the data but is not data: fingerprints of the data directory
+    leave it out, so an answer given in a workshop does not make every report stale.
+    """
+    return Path(path).name in {
+        FILE_NAME,
+        f"{FILE_NAME}-wal",
+        f"{FILE_NAME}-shm",
+        f"{FILE_NAME}-journal",
+    }
 
 
 def store_path(data_dir: Path) -> Path:
@@ -193,6 +209,9 @@ class AnswerStore:
                     f"{self.path}: answer store schema version {version} is newer than this "
                     f"code knows ({SCHEMA_VERSION}). Fix: update the workbook package."
                 )
+            if version == 1:
+                # Version 2 adds the participant's team (a workshop may hold several pods).
+                cur.execute("ALTER TABLE participants ADD COLUMN team TEXT NOT NULL DEFAULT ''")
             if version < SCHEMA_VERSION:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
@@ -217,7 +236,7 @@ class AnswerStore:
 
     # --- writing ------------------------------------------------------------------------
 
-    def join(self, session: str, name: str, role: str) -> str:
+    def join(self, session: str, name: str, role: str, team: str = "") -> str:
         """Add a participant to a session, or find them again.
 
         Parameters
@@ -229,6 +248,9 @@ class AnswerStore:
             name returns the same id, so a restarted kernel picks up where it left off.
         role : str
             ``"sales"`` or ``"marketing"``.
+        team : str, optional
+            The participant's team (go-to-market pod) when the session holds several; the
+            session summary is rendered per team.
 
         Returns
         -------
@@ -239,7 +261,7 @@ class AnswerStore:
         ------
         ParameterError
             When session or name is empty, role is not one of :data:`ROLES`, or the name has
-            already joined the session with the other role.
+            already joined the session with the other role or another team.
         """
         _require_text(session, "Session", "give the workshop session a name.")
         name = _require_text(name, "Participant name", "type your name.").strip()
@@ -250,22 +272,25 @@ class AnswerStore:
             )
         with self._write() as cur:
             row = cur.execute(
-                "SELECT participant_id, role FROM participants WHERE session = ? AND name = ?",
+                "SELECT participant_id, role, team FROM participants "
+                "WHERE session = ? AND name = ?",
                 (session, name),
             ).fetchone()
             if row is not None:
-                participant_id, joined_role = row
-                if joined_role != role:
+                participant_id, joined_role, joined_team = row
+                if (joined_role, joined_team) != (role, team):
+                    was = joined_role + (f" in team {joined_team}" if joined_team else "")
+                    now = role + (f" in team {team}" if team else "")
                     raise ParameterError(
-                        f"{name!r} already joined session {session!r} as {joined_role}, "
-                        f"not {role}. Fix: join as {joined_role}, or under another name."
+                        f"{name!r} already joined session {session!r} as {was}, "
+                        f"not {now}. Fix: join as {was}, or under another name."
                     )
                 return participant_id
             participant_id = uuid.uuid4().hex
             cur.execute(
-                "INSERT INTO participants (session, participant_id, name, role, joined_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (session, participant_id, name, role, _now()),
+                "INSERT INTO participants (session, participant_id, name, role, team, joined_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (session, participant_id, name, role, str(team), _now()),
             )
         return participant_id
 
@@ -339,11 +364,11 @@ class AnswerStore:
         -------
         pandas.DataFrame
             One row per (participant, exercise, item) answered, columns ``session, exercise,
-            item, participant_id, name, role, answer, answered_at``; ``answer`` holds the
+            item, participant_id, name, role, team, answer, answered_at``; ``answer`` holds the
             decoded value. Sorted by exercise, item and name.
         """
         sql = (
-            "SELECT a.session, a.exercise, a.item, a.participant_id, p.name, a.role, "
+            "SELECT a.session, a.exercise, a.item, a.participant_id, p.name, a.role, p.team, "
             "a.answer, a.answered_at FROM latest_answers AS a JOIN participants AS p "
             "ON p.session = a.session AND p.participant_id = a.participant_id "
             "WHERE a.session = ?"
@@ -369,11 +394,11 @@ class AnswerStore:
         -------
         pandas.DataFrame
             One row per answer event, columns ``id, session, exercise, item, participant_id,
-            name, role, answer, answered_at``, sorted by ``id``.
+            name, role, team, answer, answered_at``, sorted by ``id``.
         """
         sql = (
             "SELECT a.id, a.session, a.exercise, a.item, a.participant_id, p.name, a.role, "
-            "a.answer, a.answered_at FROM answers AS a JOIN participants AS p "
+            "p.team, a.answer, a.answered_at FROM answers AS a JOIN participants AS p "
             "ON p.session = a.session AND p.participant_id = a.participant_id "
             "WHERE a.session = ?"
         )
@@ -390,10 +415,10 @@ class AnswerStore:
         Returns
         -------
         pandas.DataFrame
-            Columns ``session, participant_id, name, role, joined_at``, in joining order.
+            Columns ``session, participant_id, name, role, team, joined_at``, in joining order.
         """
         return self._frame(
-            "SELECT session, participant_id, name, role, joined_at FROM participants "
+            "SELECT session, participant_id, name, role, team, joined_at FROM participants "
             "WHERE session = ? ORDER BY joined_at, name",
             (session,),
             _PARTICIPANT_COLUMNS,

@@ -23,6 +23,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .answer_store import is_store_file
 from .atomic import write_text_atomically
 from .errors import ParameterError
 
@@ -47,12 +48,15 @@ def file_digest(path: Path) -> str:
 def data_digest(data_dir: Path) -> str:
     """SHA-256 over the names and bytes of every data file of ``data_dir``, in hex.
 
-    Hidden files and notes (``*.md``, ``*.txt``) are left out; a change to any other file,
-    even one byte, changes the digest; touching a file without changing it does not.
+    Hidden files, notes (``*.md``, ``*.txt``) and the workshop answer store are left out; a
+    change to any other file, even one byte, changes the digest; touching a file without
+    changing it does not.
     """
     digest = hashlib.sha256()
     for path in sorted(Path(data_dir).iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.suffix in _IGNORED_SUFFIXES:
+            continue
+        if is_store_file(path):  # workshop answers, not report input
             continue
         digest.update(path.name.encode() + b"\0" + file_digest(path).encode())
     return digest.hexdigest()

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .answer_store import is_store_file
 from .dataset import ALL_TEAMS, Dataset, load_dataset
 from .errors import ParameterError
 from .metrics import attribution, efficiency, funnel, goals, growth, handoff, pipeline, quality
@@ -48,7 +49,9 @@ def _directory_state(directory: Path) -> tuple:
     directory = directory.resolve()
     if not directory.is_dir():
         return (str(directory),)
-    files = sorted(p for p in directory.iterdir() if p.is_file())
+    # The workshop answer store changes with every answer and is not data: left out, so a
+    # workshop kernel keeps its loaded data while answers arrive.
+    files = sorted(p for p in directory.iterdir() if p.is_file() and not is_store_file(p))
     return (str(directory), *((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
 
 
