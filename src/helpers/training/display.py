@@ -1,0 +1,115 @@
+"""Widgets with a static fallback: the same notebook is an app in a workshop and a page in a report.
+
+A widget's output carries two representations: the live widget (JupyterLab and Voila draw it)
+and an HTML snapshot of the answers so far (tables and charts). A notebook executed by
+papermill and converted by nbconvert has no widget state to draw, so the report shows the
+snapshot: never a "Loading widget…" placeholder. :func:`helpers.render.clean_notebook` drops
+the widget view and keeps the snapshot.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+
+from ..report_html import table_html
+
+Part = Any  # str (plain text, escaped), Html, DataFrame, matplotlib Figure, or None (skipped)
+
+
+class Html(str):
+    """Markup built by this package from escaped pieces; shown as is."""
+
+
+def figure_html(figure, *, alt: str = "") -> str:
+    """A matplotlib figure as an embedded PNG ``<img>`` (no file, nothing fetched); closes it."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight", dpi=96)
+    plt.close(figure)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+
+
+def part_html(part: Part) -> str:
+    """One piece of a static page as HTML; text is escaped, tables and figures are embedded."""
+    if part is None:
+        return ""
+    if isinstance(part, Html):
+        return str(part)
+    if isinstance(part, str):
+        return f"<p>{html.escape(part)}</p>"
+    if isinstance(part, pd.DataFrame):
+        return table_html(part)
+    if hasattr(part, "savefig"):
+        return figure_html(part, alt=_figure_title(part))
+    raise TypeError(f"cannot show a {type(part).__name__} on a static page")
+
+
+def static_html(parts: Iterable[Part]) -> str:
+    """Several pieces (see :func:`part_html`) as one HTML block."""
+    return "".join(part_html(part) for part in parts)
+
+
+def _figure_title(figure) -> str:
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    return titles[0] if titles else "chart"
+
+
+def show(widget, fallback: Iterable[Part] | str) -> None:
+    """Display ``widget``, with ``fallback`` as the static snapshot for pages without widgets."""
+    from IPython.display import display
+
+    bundle = dict(widget._repr_mimebundle_())
+    bundle["text/html"] = fallback if isinstance(fallback, str) else static_html(fallback)
+    display(bundle, raw=True)
+
+
+def show_parts(parts: Iterable[Part]) -> None:
+    """Display pieces in the current output area (inside an Output widget, or a cell)."""
+    from IPython.display import HTML, display
+
+    for part in parts:
+        if part is None:
+            continue
+        display(HTML(part_html(part)))
+
+
+class LivePanel:
+    """An output area that redraws from the answers in the store whenever asked.
+
+    Parameters
+    ----------
+    render : callable
+        Returns the pieces to show (see :func:`part_html`), computed from the store's current
+        answers. Called once for the static snapshot, and again on every :meth:`refresh`.
+    """
+
+    def __init__(self, render: Callable[[], Iterable[Part]]) -> None:
+        import ipywidgets as widgets
+
+        self.render = render
+        self.output = widgets.Output()
+
+    def refresh(self) -> None:
+        """Redraw from the current answers (figures are replaced, not stacked)."""
+        parts = list(self.render())
+        self.output.clear_output(wait=True)
+        with self.output:
+            show_parts(parts)
+
+    def display(self) -> None:
+        """Show the panel: live in a frontend, a snapshot of the answers so far on a page."""
+        parts = list(self.render())
+        html_now = static_html(parts)
+        with self.output:
+            from IPython.display import HTML, display
+
+            display(HTML(html_now))
+        show(self.output, html_now)
