@@ -1,4 +1,4 @@
-"""The ``workbook`` command line: validate data, make sample data, render reports.
+"""The ``workbook`` command line: validate data, sample data, reports, workshops.
 
 Errors the workbook raises on purpose are printed as a few lines and exit non-zero; a
 traceback is shown only with ``--debug``.
@@ -207,6 +207,74 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export) -
     click.echo(str(Path(out_dir) / "index.html"))
     if failed:
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--session",
+    default=None,
+    help="Workshop session name (default: 'workshop YYYY-MM-DD', today).",
+)
+@click.option(
+    "--team",
+    "teams",
+    multiple=True,
+    help="Team taking part; repeat for several (default: every team in the data).",
+)
+@data_option
+@click.option(
+    "--port", type=click.IntRange(1024, 65535), default=8866, show_default=True, help="Port."
+)
+@click.option(
+    "--ip",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Keep 127.0.0.1 unless the room's network is trusted.",
+)
+def workshop(session, teams, data_dir, port, ip) -> None:
+    """Serve the training exercises with Voila (no code shown) for one workshop session.
+
+    Prints the addresses participants and the facilitator open, then serves until Ctrl+C.
+    Answers go to DATA/workshop.sqlite as they are given.
+    """
+    from .workshop_server import WorkshopServer
+
+    server = WorkshopServer.prepare(data_dir, session, teams, port=port, ip=ip)
+    click.echo(f"Workshop session: {server.session}")
+    click.echo(f"Answers are stored in: {server.store}")
+    click.echo(f"Participants open:  {server.url(server.first_exercise)}")
+    click.echo(f"Facilitator opens:  {server.url('facilitator_view.ipynb')}")
+    click.echo(f'After the session:  workbook session-report "{server.session}"')
+    click.echo("Press Ctrl+C to stop.", err=True)
+    sys.exit(server.serve())
+
+
+@main.command("session-report")
+@click.argument("session")
+@click.option(
+    "--team",
+    "teams",
+    multiple=True,
+    help="Only this team; repeat for several (default: every team with a participant).",
+)
+@data_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Reports folder; pages go to OUT/workshops/<session>/<team>.html.",
+)
+def session_report(session, teams, data_dir, out_dir) -> None:
+    """Render the summary of workshop SESSION: one HTML page per team, linked from the index."""
+    _skip_iri_grammars()
+    from .session_reports import render_session_report
+
+    pages = render_session_report(session, data_dir, out_dir, teams=list(teams) or None)
+    for page in pages:
+        click.echo(f"{page.team}: {page.participants} participant(s) -> {page.html_path}")
+    click.echo(str(Path(out_dir) / "index.html"))
 
 
 def _skip_iri_grammars() -> None:

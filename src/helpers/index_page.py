@@ -17,6 +17,7 @@ red against target, as the report published them (``report_outputs.publish_summa
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -169,7 +170,8 @@ def write_index(
         )
     path = out_dir / INDEX_NAME
     n_run = sum(not getattr(outcome, "skipped", False) for outcome in outcomes)
-    write_text_atomically(path, _page(list(entries.values()), n_run=n_run))
+    page = _page(list(entries.values()), n_run=n_run, workshops=_workshop_sessions(out_dir))
+    write_text_atomically(path, page)
     return path
 
 
@@ -240,7 +242,7 @@ def _sort_key(entry: _Entry) -> tuple:
     )
 
 
-def _page(entries: list[_Entry], *, n_run: int) -> str:
+def _page(entries: list[_Entry], *, n_run: int, workshops: list[dict] = ()) -> str:
     """The whole HTML document."""
     e = html.escape
     failed = sum(entry.status == "failed" for entry in entries)
@@ -281,8 +283,65 @@ def _page(entries: list[_Entry], *, n_run: int) -> str:
         parts.append(_row(entry))
     if quarter is not None:
         parts.append("</tbody></table>")
+    parts += _workshop_rows(workshops)
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
+
+
+def _workshop_sessions(out_dir: Path) -> list[dict]:
+    """Workshop sessions summarised in ``out_dir/workshops/*/session.json``, newest first.
+
+    Only pages that exist and whose names are safe team ids are listed; a malformed record
+    is skipped (the index must render whatever else is in the folder).
+    """
+    found = []
+    for record_path in sorted(Path(out_dir).glob("workshops/*/session.json")):
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            teams = [
+                t
+                for t in record["teams"]
+                if _TEAM_STEM.fullmatch(str(t["team"]))
+                and ".." not in str(t["team"])
+                and t.get("page") == f"{t['team']}.html"
+                and (record_path.parent / t["page"]).is_file()
+            ]
+            session = str(record["session"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if teams:
+            found.append({"session": session, "folder": record_path.parent.name, "teams": teams})
+    return sorted(
+        found, key=lambda s: max(str(t.get("rendered_at", "")) for t in s["teams"]), reverse=True
+    )
+
+
+def _workshop_rows(workshops: list[dict]) -> list[str]:
+    """The "Workshop sessions" section: one row per session, a link per team page."""
+    if not workshops:
+        return []
+    e = html.escape
+    rows = [
+        '<h2 id="workshops">Workshop sessions</h2>',
+        "<table><thead><tr><th>Session</th><th>Team summaries</th>"
+        '<th class="num">Participants</th><th>Rendered</th></tr></thead><tbody>',
+    ]
+    for session in workshops:
+        folder = session["folder"]
+        links = ", ".join(
+            '<a href="{}">{}</a>'.format(
+                e(_href(f"workshops/{folder}/{t['page']}")), e(str(t["team"]))
+            )
+            for t in session["teams"]
+        )
+        people = sum(int(t.get("participants", 0) or 0) for t in session["teams"])
+        rendered = max(str(t.get("rendered_at", "")) for t in session["teams"])
+        rows.append(
+            f"<tr><td>{e(session['session'])}</td><td>{links}</td>"
+            f'<td class="num">{people}</td><td>{e(rendered.replace("T", " "))}</td></tr>'
+        )
+    rows.append("</tbody></table>")
+    return rows
 
 
 def _row(entry: _Entry) -> str:

@@ -71,16 +71,6 @@ def show(widget, fallback: Iterable[Part] | str) -> None:
     display(bundle, raw=True)
 
 
-def show_parts(parts: Iterable[Part]) -> None:
-    """Display pieces in the current output area (inside an Output widget, or a cell)."""
-    from IPython.display import HTML, display
-
-    for part in parts:
-        if part is None:
-            continue
-        display(HTML(part_html(part)))
-
-
 class LivePanel:
     """An output area that redraws from the answers in the store whenever asked.
 
@@ -98,18 +88,20 @@ class LivePanel:
         self.output = widgets.Output()
 
     def refresh(self) -> None:
-        """Redraw from the current answers (figures are replaced, not stacked)."""
-        parts = list(self.render())
-        self.output.clear_output(wait=True)
-        with self.output:
-            show_parts(parts)
+        """Redraw from the current answers: the old content is replaced, never stacked.
+
+        The output is set as data rather than captured with ``with output:``, so a refresh
+        from a timer thread lands in this panel and not in whatever cell runs at the time.
+        """
+        self.output.outputs = (_html_output(static_html(self.render())),)
 
     def display(self) -> None:
         """Show the panel: live in a frontend, a snapshot of the answers so far on a page."""
-        parts = list(self.render())
-        html_now = static_html(parts)
-        with self.output:
-            from IPython.display import HTML, display
-
-            display(HTML(html_now))
+        html_now = static_html(self.render())
+        self.output.outputs = (_html_output(html_now),)
         show(self.output, html_now)
+
+
+def _html_output(markup: str) -> dict:
+    """One display_data output holding ``markup``."""
+    return {"output_type": "display_data", "data": {"text/html": markup}, "metadata": {}}

@@ -1,0 +1,156 @@
+"""The facilitator's live view of a workshop session, and the per-team session summary.
+
+Both read only the answer store and the data: who joined, how far each participant got, and
+each exercise's :func:`summarise` (agreement figures, charts, open disagreements so far).
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import threading
+from types import ModuleType
+
+import pandas as pd
+
+from ..errors import WorkbookError
+from .display import Html, LivePanel, Part, show
+from .session import Workshop
+from .summary import ExerciseSummary
+
+# Exercise modules in workshop order; each has EXERCISE, TITLE and summarise(workshop, team).
+EXERCISE_MODULES = ("calibration", "what_if", "shared_goals", "quiz", "rejections")
+AUTO_REFRESH_S = 10.0
+
+
+def exercise_modules() -> list[ModuleType]:
+    """The exercise modules, imported on first use."""
+    return [importlib.import_module(f"{__package__}.{name}") for name in EXERCISE_MODULES]
+
+
+def progress(workshop: Workshop, team: str | None = None) -> pd.DataFrame:
+    """Who joined and how many items each has answered per exercise.
+
+    Returns
+    -------
+    DataFrame
+        One row per participant (in joining order): name, role, team, one column per exercise
+        title with the number of items answered, and ``last answer`` (UTC time, empty if none).
+    """
+    people = workshop.participants(team)
+    answers = workshop.store.latest(workshop.session)
+    titles = {m.EXERCISE: m.TITLE for m in exercise_modules()}
+    counts = (
+        answers.groupby(["participant_id", "exercise"]).size().unstack(fill_value=0)
+        if len(answers)
+        else pd.DataFrame()
+    )
+    last = answers.groupby("participant_id")["answered_at"].max() if len(answers) else {}
+    rows = []
+    for person in people.itertuples(index=False):
+        row = {"name": person.name, "role": person.role, "team": person.team}
+        for exercise, title in titles.items():
+            has = person.participant_id in counts.index and exercise in counts.columns
+            row[title] = int(counts.loc[person.participant_id, exercise]) if has else 0
+        stamp = last.get(person.participant_id, "") if len(answers) else ""
+        row["last answer"] = stamp[:19].replace("T", " ") if stamp else ""
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["name", "role", "team", *titles.values(), "last answer"])
+
+
+def summaries(workshop: Workshop, team: str) -> list[ExerciseSummary]:
+    """Every exercise's results so far for one team of the session, in workshop order.
+
+    An exercise whose data the team lacks (e.g. no rejected MQLs) gives a summary that says
+    so instead of stopping the others.
+    """
+    found = []
+    for module in exercise_modules():
+        try:
+            found.append(module.summarise(workshop, team))
+        except WorkbookError as err:
+            found.append(ExerciseSummary(module.EXERCISE, module.TITLE, f"Not available: {err}", 0))
+    return found
+
+
+def open_disagreements(found: list[ExerciseSummary]) -> pd.DataFrame:
+    """The open disagreements of every exercise, as one table (exercise, item, detail)."""
+    frames = [
+        s.disagreements.assign(exercise=s.title)[["exercise", "item", "detail"]]
+        for s in found
+        if len(s.disagreements)
+    ]
+    if not frames:
+        return pd.DataFrame(columns=["exercise", "item", "detail"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def session_parts(workshop: Workshop, team: str) -> list[Part]:
+    """The whole session summary for one team: participants, each exercise, disagreements."""
+    people = workshop.participants(team)
+    roles = people["role"].value_counts()
+    found = summaries(workshop, team)
+    parts: list[Part] = [
+        Html("<h2>Participants</h2>"),
+        Html(
+            f"<p><b>Session:</b> {html.escape(workshop.session)} · <b>Team:</b> "
+            f"{html.escape(team)} · {len(people)} participant(s): "
+            f"{int(roles.get('sales', 0))} sales, {int(roles.get('marketing', 0))} marketing</p>"
+        ),
+        progress(workshop, team)
+        if len(people)
+        else "Nobody from this team has joined the session yet.",
+    ]
+    for summary in found:
+        parts.append(Html(f"<h2>{html.escape(summary.title)}</h2>"))
+        parts.extend(summary.page_parts())
+    parts.append(Html("<h2>Open disagreements for the debrief</h2>"))
+    disagreements = open_disagreements(found)
+    parts.append(disagreements if len(disagreements) else "No open disagreements so far.")
+    return parts
+
+
+class FacilitatorView:
+    """A live view of one session: a team picker, Refresh, and an optional auto-refresh.
+
+    Parameters
+    ----------
+    workshop : Workshop
+        The session to follow (the facilitator does not join it).
+    """
+
+    def __init__(self, workshop: Workshop) -> None:
+        import ipywidgets as widgets
+
+        self.workshop = workshop
+        teams = list(workshop.teams())
+        self.team = widgets.Dropdown(options=teams, value=teams[0], description="Team")
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        self.auto = widgets.Checkbox(value=False, description=f"Every {AUTO_REFRESH_S:.0f} s")
+        self.panel = LivePanel(lambda: session_parts(self.workshop, self.team.value))
+        self.refresh_button.on_click(lambda _: self.panel.refresh())
+        self.team.observe(lambda _: self.panel.refresh(), names="value")
+        self.auto.observe(self._auto_changed, names="value")
+        self._timer: threading.Timer | None = None
+        self.controls = widgets.HBox([self.team, self.refresh_button, self.auto])
+
+    def _auto_changed(self, change) -> None:
+        if change["new"]:
+            self._tick()
+        elif self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _tick(self) -> None:
+        """Refresh, then schedule the next refresh while auto-refresh is on."""
+        if not self.auto.value:
+            return
+        self.panel.refresh()
+        self._timer = threading.Timer(AUTO_REFRESH_S, self._tick)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def display(self) -> None:
+        """Show the controls and the panel (a snapshot of the session on a static page)."""
+        show(self.controls, Html(""))
+        self.panel.display()
