@@ -9,7 +9,7 @@ EXPORT ?=
 FORCE ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports test lint format lab sample clean
+.PHONY: help install reports test lint format lab workshop sample clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,9 @@ format: $(STAMP) ## Format code and notebooks in place
 
 lab: $(STAMP) ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
+
+workshop: $(STAMP) ## Serve the training exercises with Voila on 127.0.0.1 (SESSION=, PORT=)
+	$(BIN)/workbook workshop $(if $(SESSION),--session "$(SESSION)") $(if $(PORT),--port $(PORT))
 
 sample: $(STAMP) ## Regenerate the bundled sample data in data/sample
 	$(BIN)/workbook sample --out data/sample

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import nbformat
 import papermill as pm
 import pytest
 from conftest import PROJECT, TINY
 from notebook_checks import notebook_errors
+
+from helpers.render import notebook_to_html
 
 NOTEBOOKS = sorted((PROJECT / "notebooks").rglob("*.ipynb"))
 REPORT = PROJECT / "notebooks" / "reports" / "team_quarterly_report.ipynb"
@@ -24,17 +29,43 @@ def test_notebook_committed_without_outputs(path):
             assert cell["outputs"] == [] and cell["execution_count"] is None, path
 
 
+@pytest.fixture(scope="module")
+def workshop_data(tmp_path_factory) -> Path:
+    """A copy of the sample for the training notebooks: their answer store is written there."""
+    copy = tmp_path_factory.mktemp("workshop") / "sample"
+    shutil.copytree(PROJECT / "data" / "sample", copy, ignore=shutil.ignore_patterns("*.sqlite*"))
+    return copy
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_on_its_defaults(path, tmp_path):
+def test_notebook_runs_on_its_defaults(path, tmp_path, workshop_data, monkeypatch):
+    # Training notebooks default to $WORKBOOK_DATA_DIR: point it at a copy, so running them
+    # never writes a workshop.sqlite into the bundled sample.
+    monkeypatch.setenv("WORKBOOK_DATA_DIR", str(workshop_data))
     out = tmp_path / path.name
     pm.execute_notebook(str(path), str(out), cwd=str(path.parent), progress_bar=False)
     nb = json.loads(out.read_text())
     assert notebook_errors(nb) == []
+    outputs = [o for c in nb["cells"] for o in c.get("outputs", [])]
     images = [
-        o for c in nb["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})
+        o
+        for o in outputs
+        if "image/png" in o.get("data", {})
+        or "data:image/png;base64," in "".join(o.get("data", {}).get("text/html", ""))
     ]
-    assert images, "a report without charts"
+    assert images, "a page without charts"
+    if path.parent.name == "training":
+        _check_static_page(nb, tmp_path / "page.html")
+
+
+def _check_static_page(nb: dict, html_path: Path) -> None:
+    """A training notebook rendered to HTML reads as a page: no widget left to load."""
+    notebook_to_html(nbformat.from_dict(nb), html_path, title="training")
+    page = html_path.read_text()
+    assert "Loading widget" not in page
+    assert "application/vnd.jupyter.widget" not in page
+    assert "<table" in page and "data:image/png;base64," in page
 
 
 @pytest.mark.slow
