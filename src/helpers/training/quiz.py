@@ -1,0 +1,714 @@
+"""Exercise 4, the metrics quiz: each team answers questions about the other team's metrics.
+
+Sales participants get questions on marketing's metrics (MQLs, cost per lead and per MQL,
+marketing-sourced pipeline share, attribution models, marketing ROI), marketing participants
+on sales' metrics (SLA compliance and speed to lead in business hours, MQL acceptance,
+MQL → SQL, win rate, sales cycle, CAC); a few shared questions go to everyone. The questions
+follow this workbook's own definitions (:mod:`helpers.definitions`) and the defaults of
+``workbook.toml`` (business hours Mon–Fri 09:00–17:00, SLA 24 business hours, RAG bands,
+attribution half-life 7 days), and every explanation ends with the formula the reports print.
+
+The questions are data (:data:`QUESTIONS`, frozen :class:`Question` records); scoring is a pure
+function of the stored answers (:func:`score`, :func:`participant_scores`,
+:func:`question_results`, :func:`most_missed`). The widget (:class:`QuizExercise`) records
+each choice at once and only then shows whether it was right, with the explanation; the
+static page lists the questions without their answers.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ..answer_store import ROLES
+from ..definitions import DEFINITIONS
+from .display import Html, LivePanel, show
+from .summary import ExerciseSummary
+
+EXERCISE = "quiz"
+TITLE = "Metrics quiz"
+AUDIENCES = (*ROLES, "all")  # who is asked a question: sales, marketing, or everyone
+MOST_MISSED = 5  # questions listed as open disagreements
+
+
+@dataclass(frozen=True)
+class Question:
+    """One multiple-choice question.
+
+    Attributes
+    ----------
+    id : str
+        Stable id, the ``item`` of the stored answers.
+    audience : str
+        Who is asked: ``"sales"`` (a question on marketing's metrics), ``"marketing"`` (on
+        sales' metrics) or ``"all"``.
+    owner : str
+        Whose metric it is: ``"marketing"``, ``"sales"`` or ``"shared"``.
+    text : str
+        The question.
+    options : tuple of str
+        The choices, shown in this order; an answer is stored as the chosen text.
+    correct : int
+        Position of the right option in ``options``.
+    explanation : str
+        Why the right option is right (the worked example).
+    metric : str
+        The metric in :data:`helpers.definitions.DEFINITIONS` whose formula the explanation
+        quotes; empty when none applies.
+    """
+
+    id: str
+    audience: str
+    owner: str
+    text: str
+    options: tuple[str, ...]
+    correct: int
+    explanation: str
+    metric: str = ""
+
+    @property
+    def answer(self) -> str:
+        """The right option's text."""
+        return self.options[self.correct]
+
+    @property
+    def formula(self) -> str:
+        """The formula of :attr:`metric` as the reports' definitions appendix prints it."""
+        for definition in DEFINITIONS:
+            if definition.metric == self.metric:
+                return definition.formula
+        return ""
+
+    def full_explanation(self) -> str:
+        """The worked explanation followed by the workbook's definition (plain text)."""
+        if not self.formula:
+            return self.explanation
+        return f"{self.explanation} Definition ({self.metric}): {self.formula}."
+
+
+QUESTIONS: tuple[Question, ...] = (
+    # --- for sales: marketing's metrics --------------------------------------------------
+    Question(
+        "mkt_mql_count",
+        "sales",
+        "marketing",
+        "How does the workbook count the MQLs of a quarter?",
+        (
+            "Every lead created in the quarter",
+            "Every mql event in the quarter, so a lead that re-qualifies counts twice",
+            "Distinct leads with an mql event in the quarter",
+            "Leads whose score is above the MQL threshold at quarter end",
+        ),
+        2,
+        "An MQL is a lead that marketing handed over in the quarter (an mql event); a lead "
+        "that qualifies twice in one quarter is counted once.",
+        "mqls",
+    ),
+    Question(
+        "mkt_cost_per_mql",
+        "sales",
+        "marketing",
+        "Marketing spent 40,000 in a quarter. 800 leads were created and 200 of them became "
+        "MQL. What is the cost per MQL?",
+        ("40", "50", "160", "200"),
+        3,
+        "Cost per MQL = 40,000 / 200 MQLs = 200. (40,000 / 800 leads = 50 is the cost per "
+        "lead, a different metric.)",
+        "cost_per_mql",
+    ),
+    Question(
+        "mkt_cost_per_lead",
+        "sales",
+        "marketing",
+        "Which spend does the cost per lead divide by the leads created in the quarter?",
+        (
+            "Marketing and sales spend of the quarter",
+            "Marketing spend of the quarter's months",
+            "Marketing spend of the campaigns that produced MQLs only",
+            "Sales spend of the quarter",
+        ),
+        1,
+        "Cost per lead counts marketing spend only (by channel); sales cost enters the CAC, "
+        "not the cost per lead.",
+        "cost_per_lead",
+    ),
+    Question(
+        "mkt_pipeline_share",
+        "sales",
+        "marketing",
+        "Pipeline created this quarter: 300,000 from marketing-sourced opportunities, "
+        "500,000 sales-sourced and 200,000 partner-sourced. What is the marketing-sourced "
+        "pipeline share?",
+        ("30 %", "37.5 %", "60 %", "It cannot be computed without won revenue"),
+        0,
+        "Share = 300,000 / (300,000 + 500,000 + 200,000) = 30 %. Partner pipeline counts in "
+        "the denominator: it is part of all pipeline created.",
+        "marketing_pipeline_share",
+    ),
+    Question(
+        "mkt_u_shaped",
+        "sales",
+        "marketing",
+        "A lead had four touches before its 10,000 opportunity was created: webinar, paid "
+        "search, email, event. With U-shaped attribution, how much pipeline does the "
+        "webinar (the first touch) get?",
+        ("2,500", "3,000", "4,000", "10,000"),
+        2,
+        "U-shaped gives 40 % to the first and 40 % to the last touch and spreads 20 % over "
+        "the touches in between: webinar 4,000, paid search 1,000, email 1,000, event "
+        "4,000. (2,500 would be linear, 10,000 first touch.)",
+        "attribution",
+    ),
+    Question(
+        "mkt_time_decay",
+        "sales",
+        "marketing",
+        "With time-decay attribution and the default half-life of 7 days, how much weight "
+        "does a touch 7 days before the latest touch get, compared with the latest touch?",
+        ("None: only the last 7 days count", "Half as much", "A seventh as much", "The same"),
+        1,
+        "The weight is 2^(−days before the latest touch / half-life) = 2^(−7/7) = ½ before "
+        "the weights are normalised; a touch 14 days earlier gets ¼.",
+        "attribution",
+    ),
+    Question(
+        "mkt_roi",
+        "sales",
+        "marketing",
+        "Marketing spent 50,000; marketing-sourced deals won 200,000. What is the marketing ROI?",
+        ("0.25", "1.5", "3.0 (300 %)", "4.0 (400 %)"),
+        2,
+        "ROI = (200,000 − 50,000) / 50,000 = 3.0: the return net of the spend, per unit "
+        "spent. 4.0 is revenue / spend, which forgets to subtract the spend.",
+        "marketing_roi",
+    ),
+    # --- for marketing: sales' metrics ---------------------------------------------------
+    Question(
+        "sales_speed_to_lead",
+        "marketing",
+        "sales",
+        "An MQL arrives on Friday at 16:00; the SDR first touches it on Monday at 10:00. "
+        "With the workbook's default business hours (Mon–Fri, 09:00–17:00, no holiday), "
+        "what is the speed to lead?",
+        ("2 business hours", "18 business hours", "42 hours", "66 hours"),
+        0,
+        "The SLA clock only runs in business hours: Friday 16:00–17:00 is 1 hour, the "
+        "weekend does not count, Monday 09:00–10:00 is 1 hour: 2 business hours, well "
+        "within the default SLA of 24 business hours.",
+        "speed_to_lead_hours",
+    ),
+    Question(
+        "sales_sla_compliance",
+        "marketing",
+        "sales",
+        "The SLA is 24 business hours. Of 100 MQLs, 70 were touched within 24 business "
+        "hours, 10 were touched later, 15 are still untouched after more than 24 business "
+        "hours and 5 arrived a few hours ago and are untouched. What is the SLA compliance?",
+        ("70 %", "73.7 %", "75 %", "87.5 %"),
+        1,
+        "Compliance = touched within the SLA / MQLs whose SLA window has closed = 70 / "
+        "(70 + 10 + 15) = 73.7 %. The 5 fresh MQLs can still be touched in time, so they "
+        "are not counted yet; the 15 untouched ones already missed it.",
+        "sla_compliance",
+    ),
+    Question(
+        "sales_acceptance",
+        "marketing",
+        "sales",
+        "In the quarter sales accepted 120 MQLs, rejected 30, and 50 more MQLs are still "
+        "waiting for a decision. What is the MQL acceptance rate?",
+        ("60 %", "75 %", "80 %", "25 %"),
+        2,
+        "Acceptance = accepted / (accepted + rejected) = 120 / 150 = 80 %. MQLs without a "
+        "decision are not in it (they show up in SLA compliance and untouched MQLs).",
+        "mql_acceptance",
+    ),
+    Question(
+        "sales_mql_to_sql",
+        "marketing",
+        "sales",
+        "400 leads became MQL in Q3 and 60 of them have become SQL so far (some only in "
+        "Q4). 20 other SQLs in Q3 came from Q2 MQLs. What is Q3's MQL → SQL conversion?",
+        ("15 %", "20 %", "5 %", "12 %"),
+        0,
+        "MQL → SQL follows the quarter's MQLs: 60 / 400 = 15 %, wherever in time they "
+        "became SQL (up to the as-of date). SQLs of earlier MQLs belong to their own "
+        "quarter.",
+        "mql_to_sql",
+    ),
+    Question(
+        "sales_win_rate",
+        "marketing",
+        "sales",
+        "In the quarter 20 opportunities were won, 30 were lost and 50 are still open. What "
+        "is the win rate?",
+        ("20 %", "40 %", "60 %", "50 %"),
+        1,
+        "Win rate = won / (won + lost), closed in the quarter = 20 / 50 = 40 %. Open "
+        "opportunities are not decided yet and are left out.",
+        "win_rate",
+    ),
+    Question(
+        "sales_cycle",
+        "marketing",
+        "sales",
+        "What does the workbook report as the sales cycle?",
+        (
+            "Mean days from lead creation to won deal",
+            "Median days from opportunity created to closed, won opportunities of the quarter",
+            "Median days from MQL to SQL",
+            "Median days from created to closed, won and lost opportunities",
+        ),
+        1,
+        "The sales cycle is the median of the days from an opportunity's creation to its "
+        "close, over the opportunities won in the quarter; the median is not pulled by a "
+        "few very long deals.",
+        "sales_cycle_days",
+    ),
+    Question(
+        "sales_cac",
+        "marketing",
+        "sales",
+        "In a quarter marketing spent 80,000 and sales 120,000; 10 new customers were won, 5 "
+        "of them marketing-sourced. What is the CAC?",
+        ("8,000", "12,000", "16,000", "20,000"),
+        3,
+        "CAC = (80,000 + 120,000) / 10 new customers = 20,000. (16,000 = 80,000 / 5 is the "
+        "marketing-only CAC.)",
+        "cac",
+    ),
+    # --- for everyone ---------------------------------------------------------------------
+    Question(
+        "shared_alignment_index",
+        "all",
+        "shared",
+        "Which of these is NOT a component of the alignment index?",
+        ("SLA compliance", "MQL acceptance", "Win rate", "Feedback coverage"),
+        2,
+        "The alignment index weighs shared hand-off KPIs: SLA compliance 25 %, MQL → SQL "
+        "25 %, MQL acceptance 20 %, feedback coverage 15 % and marketing-sourced pipeline "
+        "share 15 % (defaults of workbook.toml). Win rate is a sales outcome, not a "
+        "hand-off measure.",
+        "alignment_index",
+    ),
+    Question(
+        "shared_rag_lower",
+        "all",
+        "shared",
+        "The CAC target is 20,000 and the actual CAC is 22,000. With the default RAG bands "
+        "(green ≥ 1.0, amber ≥ 0.9), what is the status?",
+        ("Green", "Amber", "Red", "Green: CAC above target is good"),
+        1,
+        "Lower CAC is better, so attainment = target / actual = 20,000 / 22,000 = 0.91: "
+        "below 1.0, at least 0.9, so amber.",
+        "rag_status",
+    ),
+)
+
+_BY_ID = {q.id: q for q in QUESTIONS}
+
+
+def question(question_id: str) -> Question:
+    """The question with id ``question_id`` (KeyError names the known ids)."""
+    try:
+        return _BY_ID[question_id]
+    except KeyError:
+        raise KeyError(f"No quiz question {question_id!r}; known: {', '.join(_BY_ID)}.") from None
+
+
+def questions_for(role: str, questions: tuple[Question, ...] = QUESTIONS) -> tuple[Question, ...]:
+    """The questions a participant of ``role`` is asked: the other team's, then the shared ones.
+
+    Parameters
+    ----------
+    role : str
+        ``"sales"`` or ``"marketing"``.
+    questions : tuple of Question
+        The question set (the module's by default).
+
+    Raises
+    ------
+    ValueError
+        If ``role`` is neither sales nor marketing.
+    """
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}; received {role!r}.")
+    return tuple(q for q in questions if q.audience in (role, "all"))
+
+
+def questions_table(questions: tuple[Question, ...] = QUESTIONS) -> pd.DataFrame:
+    """The questions without their answers, for a static page.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``for`` (who is asked), ``question`` and ``options`` (``A) … B) …``).
+    """
+    audience = {"sales": "sales team", "marketing": "marketing team", "all": "everyone"}
+    rows = [
+        {
+            "for": audience.get(q.audience, q.audience),
+            "question": q.text,
+            "options": "  ".join(f"{chr(65 + i)}) {o}" for i, o in enumerate(q.options)),
+        }
+        for q in questions
+    ]
+    return pd.DataFrame(rows, columns=["for", "question", "options"])
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+_SCORED_COLUMNS = ["participant_id", "name", "role", "item", "answer", "correct"]
+
+
+def score(answers: pd.DataFrame, questions: tuple[Question, ...] = QUESTIONS) -> pd.DataFrame:
+    """Mark every answer right or wrong.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        One row per participant × question (the latest answer), with columns
+        ``participant_id``, ``name``, ``role``, ``item`` (question id) and ``answer`` (the
+        chosen option's text), as :meth:`Workshop.answers` returns them. Not modified.
+    questions : tuple of Question
+        The question set.
+
+    Returns
+    -------
+    DataFrame
+        Columns participant_id, name, role, item, answer, correct (bool); answers to ids not in
+        ``questions`` are dropped, an answer that is not one of the options counts as wrong.
+    """
+    by_id = {q.id: q for q in questions}
+    kept = answers[answers["item"].isin(by_id)]
+    result = kept.loc[:, _SCORED_COLUMNS[:-1]].reset_index(drop=True)
+    result["correct"] = pd.Series(
+        [
+            answer == by_id[item].answer
+            for item, answer in zip(kept["item"], kept["answer"], strict=True)
+        ],
+        index=result.index,
+        dtype=bool,
+    )
+    return result
+
+
+def participant_scores(scored: pd.DataFrame) -> pd.DataFrame:
+    """Each participant's score: right answers / answered questions.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        Output of :func:`score`.
+
+    Returns
+    -------
+    DataFrame
+        One row per participant (sorted by role, then name): participant_id, name, role,
+        answered, right (int64) and score (float, right / answered).
+    """
+    columns = ["participant_id", "name", "role", "answered", "right", "score"]
+    if scored.empty:
+        return pd.DataFrame(columns=columns).astype({"answered": "int64", "right": "int64"})
+    grouped = scored.groupby(["participant_id", "name", "role"], as_index=False).agg(
+        answered=("correct", "size"), right=("correct", "sum")
+    )
+    grouped = grouped.astype({"answered": "int64", "right": "int64"})
+    grouped["score"] = grouped["right"] / grouped["answered"]
+    return grouped.sort_values(["role", "name"], ignore_index=True)[columns]
+
+
+def role_scores(scored: pd.DataFrame) -> pd.DataFrame:
+    """Mean participant score per role.
+
+    Returns
+    -------
+    DataFrame
+        One row per role in :data:`ROLES` order (roles nobody answered for are left out):
+        role, participants (int64), mean_score (mean over participants of their
+        :func:`participant_scores` score, so everyone weighs the same however many questions
+        they answered).
+    """
+    people = participant_scores(scored)
+    rows = []
+    for role in ROLES:
+        mine = people[people["role"] == role]
+        if len(mine):
+            rows.append((role, len(mine), float(mine["score"].mean())))
+    result = pd.DataFrame(rows, columns=["role", "participants", "mean_score"])
+    return result.astype({"participants": "int64", "mean_score": "float64"})
+
+
+def question_results(
+    scored: pd.DataFrame, questions: tuple[Question, ...] = QUESTIONS
+) -> pd.DataFrame:
+    """Per question: how many answered and the share right, overall and by role.
+
+    Returns
+    -------
+    DataFrame
+        One row per question that has at least one answer, in question order: item, question,
+        answered (int64), share_right, then ``share_right_<role>`` for each role in
+        :data:`ROLES` (NaN when nobody of that role answered it).
+    """
+    roles = [f"share_right_{r}" for r in ROLES]
+    columns = ["item", "question", "answered", "share_right", *roles]
+    rows = []
+    for q in questions:
+        mine = scored[scored["item"] == q.id]
+        if mine.empty:
+            continue
+        row = {
+            "item": q.id,
+            "question": q.text,
+            "answered": len(mine),
+            "share_right": float(mine["correct"].mean()),
+        }
+        for role in ROLES:
+            by_role = mine.loc[mine["role"] == role, "correct"]
+            row[f"share_right_{role}"] = float(by_role.mean()) if len(by_role) else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns).astype({"answered": "int64"})
+
+
+def most_missed(
+    scored: pd.DataFrame, questions: tuple[Question, ...] = QUESTIONS, *, top: int = MOST_MISSED
+) -> pd.DataFrame:
+    """The questions answered wrong most often, for the debrief ("open disagreements").
+
+    Only questions at least one participant got wrong are listed, lowest share right first
+    (ties: more answers first, then question order). The detail names the share right and the
+    most chosen wrong option, never the right one: the panel is seen by participants who may
+    not have answered yet.
+
+    Returns
+    -------
+    DataFrame
+        At most ``top`` rows: item (the question text) and detail.
+    """
+    results = question_results(scored, questions)
+    results = results[results["share_right"] < 1].copy()
+    results["order"] = range(len(results))
+    results = results.sort_values(
+        ["share_right", "answered", "order"], ascending=[True, False, True]
+    )
+    rows = []
+    for item_id, text, answered, share in results[
+        ["item", "question", "answered", "share_right"]
+    ].itertuples(index=False):
+        mine = scored[(scored["item"] == item_id) & ~scored["correct"]]
+        wrong = mine["answer"].astype(str).value_counts()
+        right = round(share * answered)
+        detail = f"{right} of {answered} right"
+        by_role = [
+            f"{role} {int(g['correct'].sum())}/{len(g)}"
+            for role in ROLES
+            if len(g := scored[(scored["item"] == item_id) & (scored["role"] == role)])
+        ]
+        if by_role:
+            detail += f" ({', '.join(by_role)})"
+        if len(wrong):
+            detail += f"; most chosen wrong answer: {wrong.index[0]!r} ({int(wrong.iloc[0])})"
+        rows.append({"item": text, "detail": detail})
+        if len(rows) == top:
+            break
+    return pd.DataFrame(rows, columns=["item", "detail"])
+
+
+def summarise(workshop, team: str) -> ExerciseSummary:
+    """The quiz results of one team of a session, so far.
+
+    Parameters
+    ----------
+    workshop : Workshop
+        The session.
+    team : str
+        Team whose participants' answers count.
+
+    Returns
+    -------
+    ExerciseSummary
+        Headline (mean score per role), tables (score per role, share right per question and
+        role), the most missed questions as disagreements, and figures
+        ``mean_score_sales``, ``mean_score_marketing`` (NaN without answers), ``participants``
+        and ``answers``.
+    """
+    scored = score(workshop.answers(EXERCISE, team))
+    roles = role_scores(scored)
+    means = dict(zip(roles["role"], roles["mean_score"], strict=True))
+    people = scored["participant_id"].nunique()
+    figures: dict[str, Any] = {f"mean_score_{r}": means.get(r, math.nan) for r in ROLES}
+    figures.update(participants=int(people), answers=len(scored))
+    if scored.empty:
+        return ExerciseSummary(
+            EXERCISE,
+            TITLE,
+            "Nobody has answered the quiz yet.",
+            0,
+            parts=["Results appear here as participants answer."],
+            figures=figures,
+        )
+    said = "; ".join(f"{role} {means[role]:.0%}" for role in ROLES if role in means)
+    headline = f"Mean score by role: {said} ({people} participant{'s' * (people != 1)})."
+    table = question_results(scored).drop(columns="item")
+    shown_roles = roles.rename(columns={"mean_score": "mean score"})
+    parts = [
+        Html("<h4>Mean score by role</h4>"),
+        _percent(shown_roles, "mean score"),
+        Html("<h4>Share right per question, by role</h4>"),
+        _percent(table, *[c for c in table.columns if c.startswith("share_right")]),
+    ]
+    missed = most_missed(scored)
+    if len(missed):
+        parts += [Html("<h4>Most missed questions</h4>"), missed]
+    return ExerciseSummary(
+        EXERCISE, TITLE, headline, int(people), parts=parts, disagreements=missed, figures=figures
+    )
+
+
+def _percent(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``frame`` with ``columns`` written as whole percentages (text), NaN as empty."""
+    shown = frame.copy()
+    for column in columns:
+        shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+    return shown.rename(columns=lambda c: c.replace("share_right_", "right: ").replace("_", " "))
+
+
+# --- the widget ---------------------------------------------------------------------------
+
+
+def _verdict_html(q: Question, chosen: str) -> str:
+    """Right or wrong, the right answer and the explanation (escaped)."""
+    if chosen == q.answer:
+        head = '<b style="color:#1b7f3b">✔ Right.</b>'
+    else:
+        head = (
+            '<b style="color:#b00020">✘ Not quite.</b> The answer is '
+            f"<b>{html.escape(q.answer)}</b>."
+        )
+    return f"<p>{head} {html.escape(q.full_explanation())}</p>"
+
+
+class QuizExercise:
+    """The quiz as widgets: one block per question, shown for the participant's role.
+
+    Structure (for browser tests): ``widget`` is a VBox holding ``intro`` (HTML), then one
+    VBox per question in :data:`QUESTIONS` order, ``boxes[id]``, each holding an HTML with the
+    question text, a RadioButtons ``choices[id]`` (options = the option texts, nothing chosen
+    at first) and an HTML ``verdicts[id]`` (empty until answered), then ``score_line``
+    (HTML). Before joining every radio is disabled; on join only the questions of the
+    participant's role (:func:`questions_for`) stay visible and become enabled.
+
+    Choosing an option records it at once (``workshop.record("quiz", id, option text)``),
+    then shows whether it was right and the explanation. With ``lock_answered`` (default) a
+    question cannot be changed once answered, so the explanation does not let anyone fix
+    their score; earlier answers come back (locked) after a kernel restart.
+
+    Parameters
+    ----------
+    workshop : Workshop
+        The session.
+    lock_answered : bool
+        Disable a question once it is answered (default True).
+    """
+
+    def __init__(self, workshop, *, lock_answered: bool = True) -> None:
+        import ipywidgets as widgets
+
+        self.workshop = workshop
+        self.lock_answered = lock_answered
+        self.questions = QUESTIONS
+        self.intro = widgets.HTML("<p><i>Join above to get your questions.</i></p>")
+        self.choices: dict[str, Any] = {}
+        self.verdicts: dict[str, Any] = {}
+        self.boxes: dict[str, Any] = {}
+        self._filling = False
+        self._panels: list[LivePanel] = []
+        for number, q in enumerate(self.questions, start=1):
+            radio = widgets.RadioButtons(
+                options=list(q.options),
+                value=None,
+                disabled=True,
+                layout=widgets.Layout(width="auto"),
+            )
+            radio.observe(lambda change, qid=q.id: self._chosen(qid, change), names="value")
+            verdict = widgets.HTML()
+            self.choices[q.id], self.verdicts[q.id] = radio, verdict
+            self.boxes[q.id] = widgets.VBox(
+                [widgets.HTML(f"<p><b>{number}.</b> {html.escape(q.text)}</p>"), radio, verdict]
+            )
+        self.score_line = widgets.HTML()
+        self.widget = widgets.VBox(
+            [self.intro, *(self.boxes[q.id] for q in self.questions), self.score_line]
+        )
+        workshop.on_join(self._joined)
+
+    def _joined(self, participant) -> None:
+        mine = {q.id for q in questions_for(participant.role, self.questions)}
+        earlier = self.workshop.my_answers(EXERCISE)
+        self._filling = True
+        try:
+            for q in self.questions:
+                radio = self.choices[q.id]
+                self.boxes[q.id].layout.display = "" if q.id in mine else "none"
+                chosen = earlier.get(q.id)
+                if q.id in mine and chosen in q.options:
+                    radio.value = chosen
+                    self.verdicts[q.id].value = _verdict_html(q, chosen)
+                    radio.disabled = self.lock_answered
+                else:
+                    radio.disabled = q.id not in mine
+        finally:
+            self._filling = False
+        other = "marketing" if participant.role == "sales" else "sales"
+        self.intro.value = (
+            f"<p>{len(mine)} questions on <b>{other}</b>'s metrics (and a few shared ones), "
+            "as this workbook defines them. Pick one answer per question; it is saved at once "
+            "and then explained.</p>"
+        )
+        self._update_score()
+
+    def _chosen(self, question_id: str, change: dict) -> None:
+        if self._filling or change["new"] is None or self.workshop.participant is None:
+            return
+        q = question(question_id)
+        self.workshop.record(EXERCISE, question_id, change["new"])
+        self.verdicts[question_id].value = _verdict_html(q, change["new"])
+        if self.lock_answered:
+            self.choices[question_id].disabled = True
+        self._update_score()
+        for panel in self._panels:
+            panel.refresh()
+
+    def _update_score(self) -> None:
+        participant = self.workshop.participant
+        if participant is None:
+            return
+        mine = questions_for(participant.role, self.questions)
+        answered = [(q, self.choices[q.id].value) for q in mine if self.choices[q.id].value]
+        right = sum(chosen == q.answer for q, chosen in answered)
+        self.score_line.value = (
+            f"<p><b>Your score:</b> {right} of {len(answered)} answered right "
+            f"({len(mine)} questions).</p>"
+        )
+
+    def display(self) -> None:
+        """Show the quiz; on a static page, the questions without their answers."""
+        fallback = [
+            Html(
+                "<p>Questions of the quiz (answers are shown to participants after they "
+                "answer):</p>"
+            ),
+            questions_table(self.questions),
+        ]
+        show(self.widget, fallback)
+
+    def results_panel(self) -> LivePanel:
+        """The session's results for the participant's team; redrawn after each own answer."""
+        panel = LivePanel(lambda: summarise(self.workshop, self.workshop.team()).page_parts())
+        self._panels.append(panel)
+        return panel

@@ -1,0 +1,577 @@
+"""Exercise 5, the rejection-reason review: sort real rejected MQLs into a shared taxonomy.
+
+Every participant of a team sees the same sample of the team's rejected MQLs (the lead, who
+rejected it, the reason recorded in the CRM, and sales' feedback comment when there is one)
+and puts each into one category of a shared reason taxonomy (:data:`TAXONOMY`). The results:
+agreement in the room and within and across roles (Fleiss' and Cohen's kappa from
+:mod:`helpers.agreement`), the resulting taxonomy (the majority category of each lead and the
+number of leads per category), how the CRM's recorded reasons map onto it, and the leads the
+room disagreed on most, for the debrief.
+
+Computations are pure functions (:func:`rejected_sample`, :func:`resulting_taxonomy`,
+:func:`category_counts`, :func:`crm_mapping`, :func:`room_agreement`, :func:`disputed_leads`);
+:class:`RejectionReviewExercise` is the widget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import math
+from typing import Any
+
+import pandas as pd
+
+from ..agreement import agreement_by_group, most_disputed
+from ..answer_store import ROLES
+from .display import Html, LivePanel, show
+from .summary import ExerciseSummary
+
+EXERCISE = "rejections"
+TITLE = "Rejection-reason review"
+SAMPLE_SIZE = 10
+DISPUTED = 5  # leads listed as open disagreements
+
+# The shared taxonomy: stored key → label shown. Answers are stored as keys.
+TAXONOMY: dict[str, str] = {
+    "fit": "Not our ideal customer (fit)",
+    "budget_timing": "No budget or timing",
+    "contact_data": "Bad or missing contact data",
+    "existing": "Already in sales' pipeline / existing customer",
+    "duplicate": "Duplicate",
+    "not_a_buyer": "Student, job seeker or vendor",
+    "other": "Other",
+}
+TIE = "No majority (tie)"  # the category of a lead whose top categories tie
+
+# Lead columns never shown on a card: ids and bookkeeping, not attributes of the lead.
+_HIDDEN_LEAD_COLUMNS = ("lead_id", "team", "campaign_id")
+
+
+def label(key: Any) -> str:
+    """The taxonomy label of a stored answer (an unknown key is shown as it is)."""
+    return TAXONOMY.get(key, str(key))
+
+
+def _order_key(team: str, session: str, lead_id: str) -> str:
+    """A stable pseudo-random order per (team, session): the same on every machine and run."""
+    return hashlib.sha256(f"{team}\x1f{session}\x1f{lead_id}".encode()).hexdigest()
+
+
+def rejected_sample(workbook, team: str, session: str, size: int = SAMPLE_SIZE) -> pd.DataFrame:
+    """The rejected MQLs of ``team`` that the participants of ``session`` sort.
+
+    A rejected MQL is a lead of the team with a ``rejected`` event that gives a reason, at or
+    after an ``mql`` event of the same lead (a lead rejected several times appears once, with
+    its latest rejection). The sample is deterministic per (team, session) and spread over the
+    recorded reasons: the reasons take turns, most frequent first, and within a reason the
+    leads come in an order drawn from a hash of (team, session, lead id). The rows are then
+    shown in hash order, so the reasons are mixed.
+
+    Parameters
+    ----------
+    workbook : Workbook
+        The data (:meth:`Workshop.workbook`).
+    team : str
+        Team id.
+    session : str
+        Workshop session name (another session gets another sample).
+    size : int
+        At most this many leads (fewer when the team has fewer rejected MQLs).
+
+    Returns
+    -------
+    DataFrame
+        One row per lead: item (the lead id, the stored item), rejected_at (date text),
+        rejected_by, crm_reason, then the lead's attribute columns (channel, source_type,
+        score, industry … as the data has them; empty values as ``""``), and
+        sales_feedback (latest feedback rating, reason and comment, when the data has a
+        feedback table). Empty (same columns) when the team has no rejected MQL.
+    """
+    tables = workbook.tables_for(team)
+    events, leads = tables["lead_events"], tables["leads"]
+    rejected = events[(events["event"] == "rejected") & events["reason"].notna()]
+    rejected = rejected[rejected["reason"].astype(str).str.strip() != ""]
+    first_mql = events[events["event"] == "mql"].groupby("lead_id")["at"].min()
+    mql_at = rejected["lead_id"].map(first_mql)
+    rejected = rejected[mql_at.notna() & (mql_at <= rejected["at"])]
+    latest = rejected.sort_values(["lead_id", "at"]).drop_duplicates("lead_id", keep="last")
+    attributes = [c for c in leads.columns if c not in _HIDDEN_LEAD_COLUMNS]
+    columns = ["item", "rejected_at", "rejected_by", "crm_reason", *attributes]
+    if "feedback" in tables:
+        columns.append("sales_feedback")
+    if latest.empty:
+        return pd.DataFrame(columns=columns, dtype=object)
+
+    latest = latest.assign(
+        _key=[_order_key(team, session, str(lead)) for lead in latest["lead_id"]],
+        _reason=latest["reason"].astype(str),
+    )
+    frequency = latest["_reason"].value_counts()
+    reasons = sorted(frequency.index, key=lambda r: (-frequency[r], r))
+    queues = {r: latest[latest["_reason"] == r].sort_values("_key") for r in reasons}
+    picked = []
+    for turn in range(max(len(q) for q in queues.values())):
+        for reason in reasons:
+            if turn < len(queues[reason]) and len(picked) < size:
+                picked.append(queues[reason].iloc[turn])
+    chosen = pd.DataFrame(picked).sort_values("_key")
+
+    by_lead = leads.drop_duplicates("lead_id").set_index("lead_id")
+    rows = []
+    for event in chosen.itertuples(index=False):
+        lead = by_lead.loc[event.lead_id] if event.lead_id in by_lead.index else None
+        row = {
+            "item": str(event.lead_id),
+            "rejected_at": pd.Timestamp(event.at).strftime("%Y-%m-%d"),
+            "rejected_by": "" if pd.isna(event.actor) else str(event.actor),
+            "crm_reason": str(event.reason),
+        }
+        for column in attributes:
+            value = None if lead is None else lead[column]
+            row[column] = _text(value)
+        rows.append(row)
+    result = pd.DataFrame(rows, columns=columns[: len(columns) - ("feedback" in tables)])
+    if "feedback" in tables:
+        result["sales_feedback"] = result["item"].map(_feedback_text(tables["feedback"]))
+        result["sales_feedback"] = result["sales_feedback"].fillna("")
+    return result.reset_index(drop=True)
+
+
+def _text(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _feedback_text(feedback: pd.DataFrame) -> pd.Series:
+    """Lead id → its latest feedback as ``rating 2/5, duplicate: "comment"``."""
+    if feedback.empty:
+        return pd.Series(dtype=object)
+    latest = feedback.sort_values(["lead_id", "at"]).drop_duplicates("lead_id", keep="last")
+    texts = []
+    for rating, reason, comment in latest[["rating", "reason", "comment"]].itertuples(index=False):
+        text = "" if pd.isna(rating) else f"rating {_text(rating)}/5"
+        if not pd.isna(reason) and str(reason):
+            text += f", {reason}" if text else str(reason)
+        if not pd.isna(comment) and str(comment).strip():
+            text += f': "{comment}"' if text else f'"{comment}"'
+        texts.append(text)
+    return pd.Series(texts, index=latest["lead_id"].astype(str).to_numpy(), dtype=object)
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+def _ratings(answers: pd.DataFrame) -> pd.DataFrame:
+    """Answers with a category (missing answers dropped), one row per participant × item."""
+    kept = answers[answers["answer"].notna()]
+    return kept.loc[:, ["item", "participant_id", "answer"]].reset_index(drop=True)
+
+
+def resulting_taxonomy(answers: pd.DataFrame) -> pd.DataFrame:
+    """The category the room gives each lead: the majority of the participants' answers.
+
+    Ties: when two or more categories share the most votes, the lead gets no majority; its
+    category is :data:`TIE` ("No majority (tie)") and ``tied`` names the categories that tie.
+    Such a lead goes to the debrief rather than into a category by an arbitrary rule.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        One row per participant × lead, with columns ``item``, ``participant_id`` and
+        ``answer`` (a :data:`TAXONOMY` key; an unknown key is kept as its own category).
+        Not modified.
+
+    Returns
+    -------
+    DataFrame
+        One row per item with at least one answer, sorted by item: item, ratings (int64),
+        category (majority label, or :data:`TIE`), votes (int64, votes for the top
+        category), agreement (votes / ratings) and tied (labels joined by " / ", ``""`` when
+        there is a majority).
+
+    Examples
+    --------
+    >>> answers = pd.DataFrame({"item": ["L1", "L1", "L1"], "participant_id": ["a", "b", "c"],
+    ...                         "answer": ["fit", "fit", "other"]})
+    >>> resulting_taxonomy(answers)[["item", "category", "votes"]].to_dict("records")
+    [{'item': 'L1', 'category': 'Not our ideal customer (fit)', 'votes': 2}]
+    """
+    columns = ["item", "ratings", "category", "votes", "agreement", "tied"]
+    data = _ratings(answers)
+    rows = []
+    for item, group in data.groupby("item", sort=True):
+        counts = group["answer"].value_counts()
+        top = counts[counts == counts.max()]
+        labels = sorted(label(k) for k in top.index)
+        rows.append(
+            {
+                "item": item,
+                "ratings": len(group),
+                "category": labels[0] if len(labels) == 1 else TIE,
+                "votes": int(counts.max()),
+                "agreement": int(counts.max()) / len(group),
+                "tied": "" if len(labels) == 1 else " / ".join(labels),
+            }
+        )
+    result = pd.DataFrame(rows, columns=columns)
+    return result.astype({"ratings": "int64", "votes": "int64", "agreement": "float64"})
+
+
+def category_counts(taxonomy: pd.DataFrame) -> pd.DataFrame:
+    """Leads per category of the resulting taxonomy.
+
+    Parameters
+    ----------
+    taxonomy : DataFrame
+        Output of :func:`resulting_taxonomy`.
+
+    Returns
+    -------
+    DataFrame
+        category, leads (int64), share (of the leads with answers): every :data:`TAXONOMY`
+        category in its order (0 when no lead landed there), then :data:`TIE` and any unknown
+        category when present.
+    """
+    counts = taxonomy["category"].value_counts()
+    names = list(TAXONOMY.values())
+    extra = sorted(c for c in counts.index if c not in names and c != TIE)
+    names += extra + ([TIE] if TIE in counts.index else [])
+    total = len(taxonomy)
+    rows = [(c, int(counts.get(c, 0))) for c in names]
+    result = pd.DataFrame(rows, columns=["category", "leads"]).astype({"leads": "int64"})
+    result["share"] = result["leads"] / total if total else math.nan
+    return result
+
+
+def crm_mapping(answers: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
+    """How each reason recorded in the CRM maps onto the shared taxonomy.
+
+    All ratings of the leads with one CRM reason are pooled: the category chosen most often
+    is where the room maps that reason (ties: the tied labels joined by " / ").
+
+    Parameters
+    ----------
+    answers : DataFrame
+        As for :func:`resulting_taxonomy`.
+    sample : DataFrame
+        Output of :func:`rejected_sample` (columns item and crm_reason).
+
+    Returns
+    -------
+    DataFrame
+        One row per CRM reason with answers, sorted by reason: crm_reason, leads (int64),
+        ratings (int64), mapped_to, share (of the reason's ratings in the top category) and
+        all_answers (every category with its count, most frequent first).
+    """
+    columns = ["crm_reason", "leads", "ratings", "mapped_to", "share", "all_answers"]
+    data = _ratings(answers).merge(sample[["item", "crm_reason"]], on="item", how="inner")
+    rows = []
+    for reason, group in data.groupby("crm_reason", sort=True):
+        counts = group["answer"].map(label).value_counts()
+        counts = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+        top = sorted(counts[counts == counts.max()].index)
+        rows.append(
+            {
+                "crm_reason": reason,
+                "leads": group["item"].nunique(),
+                "ratings": len(group),
+                "mapped_to": " / ".join(top),
+                "share": int(counts.max()) / len(group),
+                "all_answers": ", ".join(f"{c} {n}" for c, n in counts.items()),
+            }
+        )
+    result = pd.DataFrame(rows, columns=columns)
+    return result.astype({"leads": "int64", "ratings": "int64", "share": "float64"})
+
+
+def room_agreement(answers: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
+    """Agreement on the categories: per role, the whole room, and sales × marketing.
+
+    Fleiss' kappa within each role and for the room (on the leads every rater of the group
+    sorted), and the mean pairwise Cohen's kappa across the roles
+    (:func:`helpers.agreement.agreement_by_group`). With fewer than two raters, or no lead
+    sorted by all of a group's raters yet, kappa is NaN and the interpretation says why.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        As for :func:`resulting_taxonomy`.
+    roles : dict
+        participant_id → role.
+
+    Returns
+    -------
+    DataFrame
+        group, statistic, n_raters, n_items, kappa, interpretation (as
+        :func:`~helpers.agreement.agreement_by_group`).
+    """
+    columns = ["group", "statistic", "n_raters", "n_items", "kappa", "interpretation"]
+    data = _ratings(answers)
+    raters = data["participant_id"].nunique()
+    if raters < 2:
+        row = ("all", "fleiss_kappa", raters, data["item"].nunique(), math.nan)
+        return pd.DataFrame([(*row, "needs two participants")], columns=columns)
+    try:
+        return agreement_by_group(data, roles, rater="participant_id")
+    except ValueError:
+        # Raters who have not sorted any lead in common yet (a room still under way).
+        row = ("all", "fleiss_kappa", raters, 0, math.nan)
+        return pd.DataFrame([(*row, "no lead sorted by everyone yet")], columns=columns)
+
+
+def disputed_leads(
+    answers: pd.DataFrame, sample: pd.DataFrame, *, top: int = DISPUTED
+) -> pd.DataFrame:
+    """The leads the room disagreed on most (at least two ratings, not unanimous).
+
+    Ranked by Fleiss' per-item agreement ``P_i`` ascending (:func:`helpers.agreement.
+    most_disputed`: the share of pairs of raters who chose the same category), ties by lead.
+
+    Returns
+    -------
+    DataFrame
+        At most ``top`` rows: item (the lead id) and detail (CRM reason and the votes per
+        category, most first).
+    """
+    data = _ratings(answers)
+    if data.empty:
+        return pd.DataFrame(columns=["item", "detail"])
+    table = most_disputed(data, top=max(len(data), 1))
+    table = table[table["agreement"] < 1].head(top)
+    reasons = dict(zip(sample["item"], sample["crm_reason"], strict=True))
+    categories = [c for c in table.columns if c not in ("n_ratings", "agreement", "majority")]
+    rows = []
+    for item, row in table.iterrows():
+        votes = sorted(((int(row[c]), label(c)) for c in categories if row[c]), reverse=True)
+        detail = f"CRM reason {reasons.get(item, '?')!r}; votes: " + ", ".join(
+            f"{name} {n}" for n, name in votes
+        )
+        rows.append({"item": str(item), "detail": detail})
+    return pd.DataFrame(rows, columns=["item", "detail"])
+
+
+def _kappa(table: pd.DataFrame, group: str) -> float:
+    hit = table.loc[table["group"] == group, "kappa"]
+    return float(hit.iloc[0]) if len(hit) else math.nan
+
+
+def summarise(workshop, team: str) -> ExerciseSummary:
+    """The rejection review of one team of a session, so far.
+
+    Returns
+    -------
+    ExerciseSummary
+        Headline (room kappa and the leading category), agreement table, resulting taxonomy
+        (per lead and per category), CRM-reason mapping, the most disputed leads as
+        disagreements; figures ``fleiss_kappa`` (room), ``fleiss_kappa_sales``,
+        ``fleiss_kappa_marketing``, ``cross_role_kappa`` (NaN when not computable),
+        ``leads`` (in the sample), ``sorted_leads`` and ``participants``.
+    """
+    sample = rejected_sample(workshop.workbook(), team, workshop.session)
+    answers = workshop.answers(EXERCISE, team)
+    answers = answers[answers["item"].isin(set(sample["item"]))]
+    people = int(answers["participant_id"].nunique())
+    figures: dict[str, Any] = {
+        "fleiss_kappa": math.nan,
+        **{f"fleiss_kappa_{r}": math.nan for r in ROLES},
+        "cross_role_kappa": math.nan,
+        "leads": len(sample),
+        "sorted_leads": int(answers["item"].nunique()),
+        "participants": people,
+    }
+    if sample.empty:
+        return ExerciseSummary(
+            EXERCISE,
+            TITLE,
+            f"Team {team} has no rejected MQL with a reason to review.",
+            0,
+            figures=figures,
+        )
+    if answers.empty:
+        return ExerciseSummary(
+            EXERCISE,
+            TITLE,
+            f"Nobody has sorted the {len(sample)} rejected MQLs yet.",
+            0,
+            parts=["Results appear here as participants sort the leads."],
+            figures=figures,
+        )
+    roles = dict(zip(answers["participant_id"], answers["role"], strict=True))
+    agreement = room_agreement(answers, roles)
+    figures["fleiss_kappa"] = _kappa(agreement, "all")
+    for role in ROLES:
+        figures[f"fleiss_kappa_{role}"] = _kappa(agreement, role)
+    figures["cross_role_kappa"] = _kappa(agreement, "×".join(ROLES))
+    if math.isnan(figures["cross_role_kappa"]):
+        figures["cross_role_kappa"] = _kappa(agreement, "×".join(reversed(ROLES)))
+
+    taxonomy = resulting_taxonomy(answers)
+    counts = category_counts(taxonomy)
+    leading = counts[counts["category"] != TIE].sort_values("leads", ascending=False, kind="stable")
+    kappa = figures["fleiss_kappa"]
+    said = "not computable yet" if math.isnan(kappa) else f"{kappa:.2f}"
+    headline = (
+        f"{people} participant{'s' * (people != 1)} sorted {figures['sorted_leads']} of "
+        f"{len(sample)} rejected MQLs; Fleiss' kappa for the room {said}; most leads: "
+        f"{leading['category'].iloc[0]} ({int(leading['leads'].iloc[0])})."
+    )
+    per_lead = taxonomy.merge(sample[["item", "crm_reason"]], on="item", how="left")
+    per_lead = per_lead[["item", "crm_reason", "category", "votes", "ratings", "tied"]]
+    disputed = disputed_leads(answers, sample)
+    parts: list[Any] = [
+        Html("<h4>Agreement (kappa: 1 = perfect, 0 = chance)</h4>"),
+        agreement,
+        Html("<h4>Resulting taxonomy: leads per category</h4>"),
+        _percent(counts, "share"),
+        Html("<h4>Majority category per lead</h4>"),
+        per_lead.rename(columns={"item": "lead", "crm_reason": "CRM reason"}),
+        Html("<h4>How the CRM's reasons map onto the taxonomy</h4>"),
+        _percent(crm_mapping(answers, sample), "share"),
+    ]
+    if len(disputed):
+        parts += [Html("<h4>Leads with most disagreement</h4>"), disputed]
+    return ExerciseSummary(
+        EXERCISE, TITLE, headline, people, parts=parts, disagreements=disputed, figures=figures
+    )
+
+
+def _percent(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    shown = frame.copy()
+    shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+    return shown
+
+
+# --- the widget ---------------------------------------------------------------------------
+
+
+def _card_html(row: dict[str, Any], number: int) -> str:
+    """One lead as a small escaped table."""
+    shown = {k: v for k, v in row.items() if k != "item" and v not in ("", None)}
+    cells = "".join(
+        f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k.replace('_', ' '))}"
+        f"</th><td>{html.escape(str(v))}</td></tr>"
+        for k, v in shown.items()
+    )
+    return f"<p><b>{number}. Lead {html.escape(str(row['item']))}</b></p><table>{cells}</table>"
+
+
+class RejectionReviewExercise:
+    """The review as widgets: one card and one set of category buttons per rejected MQL.
+
+    Structure (for browser tests): ``widget`` is a VBox holding ``intro`` (HTML), ``rows``
+    (a VBox with one VBox per lead: an HTML card with the lead's attributes, CRM reason and
+    sales feedback, then a RadioButtons ``choices[lead_id]`` whose options are the
+    :data:`TAXONOMY` labels, values the keys, nothing chosen at first) and ``progress``
+    (HTML). Everything is disabled until the participant joins; the sample is the one of the
+    participant's team (rebuilt on join when that is another team than the session's first).
+
+    Every choice is recorded at once (``workshop.record("rejections", lead_id, key)``);
+    changing it records again (the store keeps the history, the latest answer counts).
+    Earlier answers are filled in on join.
+
+    Parameters
+    ----------
+    workshop : Workshop
+        The session.
+    size : int
+        Leads in the sample.
+    """
+
+    def __init__(self, workshop, *, size: int = SAMPLE_SIZE) -> None:
+        import ipywidgets as widgets
+
+        self.workshop = workshop
+        self.size = size
+        self.intro = widgets.HTML()
+        self.rows = widgets.VBox()
+        self.progress = widgets.HTML()
+        self.choices: dict[str, Any] = {}
+        self.team = ""
+        self.sample = pd.DataFrame()
+        self._filling = False
+        self._panels: list[LivePanel] = []
+        self.widget = widgets.VBox([self.intro, self.rows, self.progress])
+        self._build(workshop.team())
+        workshop.on_join(self._joined)
+
+    def _build(self, team: str) -> None:
+        import ipywidgets as widgets
+
+        self.team = team
+        self.sample = rejected_sample(
+            self.workshop.workbook(), team, self.workshop.session, self.size
+        )
+        self.choices = {}
+        boxes = []
+        options = [(name, key) for key, name in TAXONOMY.items()]
+        for number, row in enumerate(self.sample.to_dict("records"), start=1):
+            radio = widgets.RadioButtons(
+                options=options, value=None, disabled=True, layout=widgets.Layout(width="auto")
+            )
+            radio.observe(lambda change, item=row["item"]: self._chosen(item, change), "value")
+            self.choices[row["item"]] = radio
+            boxes.append(widgets.VBox([widgets.HTML(_card_html(row, number)), radio]))
+        self.rows.children = boxes
+        self._update_intro()
+
+    def _update_intro(self) -> None:
+        team = html.escape(self.team)
+        if self.sample.empty:
+            self.intro.value = f"<p>Team {team} has no rejected MQL with a reason to review.</p>"
+            return
+        self.intro.value = (
+            f"<p>{len(self.sample)} MQLs that sales rejected (team {team}). Put each into the "
+            "category of the shared taxonomy that fits best; the CRM reason is what was "
+            "recorded, not necessarily the right category."
+            + ("" if self.workshop.participant else " <i>Join above to start.</i>")
+            + "</p>"
+        )
+
+    def _joined(self, participant) -> None:
+        if participant.team and participant.team != self.team:
+            self._build(participant.team)
+        self._update_intro()
+        earlier = self.workshop.my_answers(EXERCISE)
+        self._filling = True
+        try:
+            for item, radio in self.choices.items():
+                if earlier.get(item) in TAXONOMY:
+                    radio.value = earlier[item]
+                radio.disabled = False
+        finally:
+            self._filling = False
+        self._update_progress()
+
+    def _chosen(self, item: str, change: dict) -> None:
+        if self._filling or change["new"] is None or self.workshop.participant is None:
+            return
+        self.workshop.record(EXERCISE, item, change["new"])
+        self._update_progress()
+        for panel in self._panels:
+            panel.refresh()
+
+    def _update_progress(self) -> None:
+        done = sum(radio.value is not None for radio in self.choices.values())
+        self.progress.value = f"<p><b>Sorted:</b> {done} of {len(self.choices)} leads.</p>"
+
+    def display(self) -> None:
+        """Show the review; on a static page, the leads to sort and the categories."""
+        fallback: list[Any] = [
+            Html(f"<p>Rejected MQLs to sort (team {html.escape(self.team)}):</p>"),
+            self.sample.rename(columns={"item": "lead"}) if len(self.sample) else None,
+            Html("<p>Categories of the shared taxonomy:</p>"),
+            pd.DataFrame({"category": list(TAXONOMY.values())}),
+        ]
+        show(self.widget, fallback)
+
+    def results_panel(self) -> LivePanel:
+        """The team's results so far; redrawn after each own answer."""
+        panel = LivePanel(lambda: summarise(self.workshop, self.team).page_parts())
+        self._panels.append(panel)
+        return panel
