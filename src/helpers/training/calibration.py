@@ -43,6 +43,7 @@ __all__ = [
     "item_id",
     "lead_sample",
     "model_threshold",
+    "mql_curve",
     "parse_item",
     "share_plot",
     "summarise",
@@ -338,6 +339,37 @@ def _score_text(value: float) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.0f}"
 
 
+def mql_curve(workbook, team: str, bands: int = 20) -> pd.DataFrame:
+    """How often the team's scored leads became MQLs, per score band (the model at work).
+
+    Returns
+    -------
+    DataFrame
+        One row per non-empty band of equal width over the score range: ``score`` (band
+        middle), ``leads`` and ``share_mql`` (share of them with an ``mql`` event).
+    """
+    leads = _scored_leads(workbook, team)
+    if leads.empty:
+        return pd.DataFrame(columns=["score", "leads", "share_mql"])
+    events = workbook.dataset.tables["lead_events"]
+    mql = leads["lead_id"].isin(set(events.loc[events["event"] == "mql", "lead_id"]))
+    scores = leads["score"].to_numpy(dtype="float64")
+    edges = np.linspace(scores.min(), scores.max(), bands + 1)
+    if edges[0] == edges[-1]:
+        edges = np.array([edges[0] - 0.5, edges[0] + 0.5])
+    band = np.clip(np.searchsorted(edges, scores, side="right") - 1, 0, len(edges) - 2)
+    frame = pd.DataFrame({"band": band, "mql": mql.to_numpy()})
+    grouped = frame.groupby("band")["mql"].agg(["size", "mean"])
+    middle = (edges[:-1] + edges[1:]) / 2
+    return pd.DataFrame(
+        {
+            "score": middle[grouped.index.to_numpy()],
+            "leads": grouped["size"].to_numpy(dtype="int64"),
+            "share_mql": grouped["mean"].to_numpy(dtype="float64"),
+        }
+    )
+
+
 def share_plot(
     data: pd.DataFrame,
     *,
@@ -346,6 +378,7 @@ def share_plot(
     hue: str | None = "role",
     room: float = math.nan,
     model: float = math.nan,
+    reference: pd.DataFrame | None = None,
     ax=None,
 ):
     """Share of raters saying yes per lead, against the lead score, with thresholds marked.
@@ -358,6 +391,9 @@ def share_plot(
         Columns; ``hue=None`` draws one colour.
     room, model : float
         The room's implied threshold (solid line) and the model's (dashed); NaN draws none.
+    reference : DataFrame, optional
+        The data's own curve (:func:`mql_curve`: ``score``, ``share_mql``), drawn as a grey
+        line: how often leads of each score really became MQLs.
     ax : Axes, optional
         Axes to draw on; ``plt.gca()`` by default.
 
@@ -371,6 +407,14 @@ def share_plot(
     from ..plots import PALETTE
 
     ax = ax if ax is not None else plt.gca()
+    if reference is not None and len(reference):
+        ax.plot(
+            reference["score"],
+            reference["share_mql"],
+            color="0.6",
+            linewidth=1.5,
+            label="team's leads that became MQLs",
+        )
     if len(data):
         sns.scatterplot(data=data, x=x, y=y, hue=hue, s=70, alpha=0.85, ax=ax)
     if not math.isnan(room):
@@ -412,8 +456,6 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
         (implied by the "MQL?" answers) and ``model_threshold``. ``disagreements`` lists the
         most disputed lead × question items (at most 5, only those with a split vote).
     """
-    import matplotlib.pyplot as plt
-
     workbook = workshop.workbook()
     answers = _answers(workshop, team)
     sample = lead_sample(workbook, team, workshop.session, size)
@@ -423,6 +465,7 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
     answers["score"] = answers["lead_id"].map(score_of).astype("float64")
     answers["yes"] = answers["answer"] == "yes"
     model = model_threshold(workbook, team)
+    curve = mql_curve(workbook, team)
     people = int(answers["participant_id"].nunique())
     figures: dict[str, Any] = {"participants": people, "model_threshold": model}
     for q in QUESTIONS:
@@ -440,7 +483,13 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
                 f"{_score_text(model)}; let the room rate the leads first."
             ),
             participants=0,
-            parts=["The results appear here as participants rate the leads."],
+            parts=[
+                "The results appear here as participants rate the leads. Meanwhile, how the "
+                "scoring model decides for this team:",
+                _chart(
+                    pd.DataFrame(columns=["score", "share_yes", "role"]), math.nan, model, curve
+                ),
+            ],
             figures=figures,
         )
 
@@ -553,9 +602,7 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
         .agg(score=("score", "first"), share_yes=("yes", "mean"))
         .sort_values(["role", "score"])
     )
-    figure, ax = plt.subplots(figsize=(7.5, 3.8))
-    share_plot(share, room=figures["room_threshold"], model=model, ax=ax)
-    ax.set_title("Share saying 'MQL' by lead score")
+    figure = _chart(share, figures["room_threshold"], model, curve)
 
     room_k = figures["fleiss_mql"]
     if people == 1:
@@ -597,6 +644,16 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
         disagreements=disagreements,
         figures=figures,
     )
+
+
+def _chart(share: pd.DataFrame, room: float, model: float, curve: pd.DataFrame):
+    """The thresholds chart as a figure (closed when it is turned into HTML)."""
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(7.5, 3.8))
+    share_plot(share, room=room, model=model, reference=curve, ax=ax)
+    ax.set_title("Share saying 'MQL' by lead score")
+    return figure
 
 
 # --- the widgets -----------------------------------------------------------------------------
