@@ -416,7 +416,8 @@ def share_plot(
             label="team's leads that became MQLs",
         )
     if len(data):
-        sns.scatterplot(data=data, x=x, y=y, hue=hue, s=70, alpha=0.85, ax=ax)
+        order = [r for r in ("sales", "marketing") if hue and r in set(data[hue])] or None
+        sns.scatterplot(data=data, x=x, y=y, hue=hue, hue_order=order, s=70, alpha=0.85, ax=ax)
     if not math.isnan(room):
         ax.axvline(room, color=PALETTE[3], linewidth=2, label=f"room's threshold ({room:.0f})")
     if not math.isnan(model):
