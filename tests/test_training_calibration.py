@@ -307,3 +307,16 @@ def test_lead_sample_small_team_and_bad_size(tiny_copy):
     assert dict(zip(sample["lead_id"], sample["score"], strict=True)) == TINY_SCORES
     with pytest.raises(WorkbookError, match="size must be"):
         cal.lead_sample(tiny, "north", SESSION, size=0)
+
+
+def test_mql_curve_and_empty_chart(tiny_copy):
+    tiny = Workbook.load(tiny_copy)
+    # Four bands over 40–80 (width 10): 40 → band 1, 60 → band 3, 70 and 80 → band 4 (the
+    # top edge belongs to the last band); all four leads became MQLs.
+    curve = cal.mql_curve(tiny, "north", bands=4)
+    assert list(curve["score"]) == [45.0, 65.0, 75.0]
+    assert list(curve["leads"]) == [1, 1, 2]
+    assert list(curve["share_mql"]) == [1.0, 1.0, 1.0]
+    # Before anyone answers, the page still carries a chart: how the model decides.
+    parts = cal.summarise(Workshop(tiny_copy, SESSION), "north").parts
+    assert any(hasattr(p, "savefig") for p in parts)
