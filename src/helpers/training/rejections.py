@@ -92,9 +92,10 @@ def rejected_sample(workbook, team: str, session: str, size: int = SAMPLE_SIZE) 
     events, leads = tables["lead_events"], tables["leads"]
     rejected = events[(events["event"] == "rejected") & events["reason"].notna()]
     rejected = rejected[rejected["reason"].astype(str).str.strip() != ""]
-    first_mql = events[events["event"] == "mql"].groupby("lead_id")["at"].min()
-    mql_at = rejected["lead_id"].map(first_mql)
-    rejected = rejected[mql_at.notna() & (mql_at <= rejected["at"])]
+    mqls = events[events["event"] == "mql"][["lead_id", "at"]]
+    first_mql = mqls.groupby("lead_id", as_index=False)["at"].min()
+    rejected = rejected.merge(first_mql, on="lead_id", how="inner", suffixes=("", "_mql"))
+    rejected = rejected[rejected["at_mql"] <= rejected["at"]]
     latest = rejected.sort_values(["lead_id", "at"]).drop_duplicates("lead_id", keep="last")
     attributes = [c for c in leads.columns if c not in _HIDDEN_LEAD_COLUMNS]
     columns = ["item", "rejected_at", "rejected_by", "crm_reason", *attributes]
