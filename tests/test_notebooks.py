@@ -45,7 +45,8 @@ def test_notebook_runs_on_its_defaults(path, tmp_path, workshop_data, monkeypatc
     monkeypatch.setenv("WORKBOOK_DATA_DIR", str(workshop_data))
     out = tmp_path / path.name
     pm.execute_notebook(str(path), str(out), cwd=str(path.parent), progress_bar=False)
-    nb = json.loads(out.read_text())
+    text = out.read_text()
+    nb = json.loads(text)
     assert notebook_errors(nb) == []
     outputs = [o for c in nb["cells"] for o in c.get("outputs", [])]
     images = [
@@ -56,12 +57,12 @@ def test_notebook_runs_on_its_defaults(path, tmp_path, workshop_data, monkeypatc
     ]
     assert images, "a page without charts"
     if path.parent.name == "training":
-        _check_static_page(nb, tmp_path / "page.html")
+        _check_static_page(text, tmp_path / "page.html")
 
 
-def _check_static_page(nb: dict, html_path: Path) -> None:
+def _check_static_page(text: str, html_path: Path) -> None:
     """A training notebook rendered to HTML reads as a page: no widget left to load."""
-    notebook_to_html(nbformat.from_dict(nb), html_path, title="training")
+    notebook_to_html(nbformat.reads(text, as_version=4), html_path, title="training")
     page = html_path.read_text()
     assert "Loading widget" not in page
     assert "application/vnd.jupyter.widget" not in page
