@@ -363,3 +363,25 @@ def test_hostile_strings_are_escaped_in_the_summary(data_dir):
     page = static_html(summary.page_parts())
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_team_figures_on_the_tiny_data():
+    from helpers.workbook import Workbook
+
+    figures = quiz.team_figures(Workbook.load(TINY, reuse=True), "north").set_index("metric")
+    # Tiny north, 2026Q3 (hand-computed data set): SLA 2 of 4, acceptance 2 of 3 (L2
+    # rejected; L1, L5 accepted), MQL → SQL 2 of 4, win rate 1 of 2.
+    assert (figures["quarter"] == "2026Q3").all()
+    pairs = figures[["numerator", "denominator"]].apply(tuple, axis=1).to_dict()
+    assert pairs == {
+        "sla_compliance": (2, 4),
+        "mql_acceptance": (2, 3),
+        "mql_to_sql": (2, 4),
+        "win_rate": (1, 2),
+    }
+    assert (
+        quiz.team_figures_chart(figures.reset_index(), "north")
+        .axes[0]
+        .get_title()
+        .startswith("Team north, 2026Q3")
+    )

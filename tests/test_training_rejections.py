@@ -334,3 +334,18 @@ def test_hostile_strings_are_escaped(data_dir, monkeypatch):
     for html_text in (page, static_html(calls[0]), card):
         assert "<script>" not in html_text
         assert "&lt;script&gt;" in html_text
+
+
+def test_crm_reasons_pareto_on_the_tiny_data():
+    workbook = Workbook.load(TINY, reuse=True)
+    reasons = rej.crm_reasons(workbook, "north")
+    # L2 "no budget" and L5 "not ready": one each, ties by reason.
+    expected = pd.DataFrame({"crm_reason": ["no budget", "not ready"], "rejected_mqls": [1, 1]})
+    assert_frame_equal(reasons, expected.astype({"rejected_mqls": "int64"}))
+
+
+def test_sample_reasons_follow_the_pareto(sample_workbook):
+    reasons = rej.crm_reasons(sample_workbook, "emea-ent")
+    assert reasons["rejected_mqls"].is_monotonic_decreasing
+    sample = rej.rejected_sample(sample_workbook, "emea-ent", "practice", size=len(reasons))
+    assert sorted(sample["crm_reason"]) == sorted(reasons["crm_reason"])  # one of each reason

@@ -519,6 +519,93 @@ def most_missed(
     return pd.DataFrame(rows, columns=["item", "detail"])
 
 
+TEAM_RATES = ("sla_compliance", "mql_acceptance", "mql_to_sql", "win_rate")
+
+
+def team_figures(workbook, team: str) -> pd.DataFrame:
+    """The team's own values of the shared rates the quiz asks about, latest complete quarter.
+
+    Parameters
+    ----------
+    workbook : Workbook
+        The data.
+    team : str
+        Team id.
+
+    Returns
+    -------
+    DataFrame
+        One row per metric of :data:`TEAM_RATES`: quarter, metric, label, numerator,
+        denominator (int64) and value (NaN when the denominator is 0). Empty when the data has
+        no complete quarter.
+    """
+    from ..errors import WorkbookError
+    from ..workbook import KPIS
+
+    columns = ["quarter", "metric", "label", "numerator", "denominator", "value"]
+    try:
+        quarter = workbook.dataset.latest_complete_quarter
+        values = workbook.view(team, quarter).kpi_values()
+    except WorkbookError:
+        return pd.DataFrame(columns=columns)
+    rows = [
+        (str(quarter), m, KPIS[m][0], values[m].numerator, values[m].denominator, values[m].value)
+        for m in TEAM_RATES
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype({"numerator": "int64", "denominator": "int64", "value": "float64"})
+
+
+def team_figures_chart(figures: pd.DataFrame, team: str):
+    """Horizontal bars of :func:`team_figures`, each labelled with its count pair."""
+    import matplotlib.pyplot as plt
+
+    from ..plots import PALETTE
+
+    figure, ax = plt.subplots(figsize=(6.5, 0.5 + 0.45 * max(len(figures), 1)))
+    values = figures["value"].fillna(0).to_numpy()
+    ax.barh(figures["label"], values, color=PALETTE[0])
+    for i, (value, num, den) in enumerate(
+        zip(figures["value"], figures["numerator"], figures["denominator"], strict=True)
+    ):
+        text = "n/a" if pd.isna(value) else f"{value:.0%} ({num:,} of {den:,})"
+        ax.text(0 if pd.isna(value) else value, i, f" {text}", va="center", fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.25)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    quarter = figures["quarter"].iloc[0] if len(figures) else ""
+    ax.set_title(f"Team {team}, {quarter}: the real rates behind the questions", fontsize=10)
+    return figure
+
+
+def score_chart(scored: pd.DataFrame, questions: tuple[Question, ...] = QUESTIONS):
+    """Share right per answered question, one bar per role (horizontal, question ids)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from ..plots import PALETTE
+
+    results = question_results(scored, questions)
+    data = results.melt(
+        id_vars="item", value_vars=[f"share_right_{r}" for r in ROLES], value_name="share"
+    ).dropna(subset=["share"])
+    data["role"] = data["variable"].str.removeprefix("share_right_")
+    figure, ax = plt.subplots(figsize=(6.5, 0.6 + 0.35 * max(len(results), 1)))
+    sns.barplot(
+        data=data,
+        x="share",
+        y="item",
+        hue="role",
+        hue_order=[r for r in ROLES if r in set(data["role"])],
+        palette=[PALETTE[0], PALETTE[1]][: data["role"].nunique()],
+        ax=ax,
+    )
+    ax.set(xlim=(0, 1), xlabel="share right", ylabel="")
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_title("Share right per question, by role", fontsize=10)
+    return figure
+
+
 def summarise(workshop, team: str) -> ExerciseSummary:
     """The quiz results of one team of a session, so far.
 
@@ -538,6 +625,14 @@ def summarise(workshop, team: str) -> ExerciseSummary:
         and ``answers``.
     """
     scored = score(workshop.answers(EXERCISE, team))
+    real = team_figures(workshop.workbook(), team)
+    real_parts: list[Any] = []
+    if len(real):
+        real_parts = [
+            Html("<h4>Your team's real figures</h4>"),
+            "After the quiz: the same definitions applied to the team's latest complete quarter.",
+            team_figures_chart(real, team),
+        ]
     roles = role_scores(scored)
     means = dict(zip(roles["role"], roles["mean_score"], strict=True))
     people = scored["participant_id"].nunique()
@@ -549,7 +644,7 @@ def summarise(workshop, team: str) -> ExerciseSummary:
             TITLE,
             "Nobody has answered the quiz yet.",
             0,
-            parts=["Results appear here as participants answer."],
+            parts=["Results appear here as participants answer.", *real_parts],
             figures=figures,
         )
     said = "; ".join(f"{role} {means[role]:.0%}" for role in ROLES if role in means)
@@ -561,10 +656,12 @@ def summarise(workshop, team: str) -> ExerciseSummary:
         _percent(shown_roles, "mean score"),
         Html("<h4>Share right per question, by role</h4>"),
         _percent(table, *[c for c in table.columns if c.startswith("share_right")]),
+        score_chart(scored),
     ]
     missed = most_missed(scored)
     if len(missed):
         parts += [Html("<h4>Most missed questions</h4>"), missed]
+    parts += real_parts
     return ExerciseSummary(
         EXERCISE, TITLE, headline, int(people), parts=parts, disagreements=missed, figures=figures
     )

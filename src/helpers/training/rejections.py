@@ -89,14 +89,8 @@ def rejected_sample(workbook, team: str, session: str, size: int = SAMPLE_SIZE) 
         feedback table). Empty (same columns) when the team has no rejected MQL.
     """
     tables = workbook.tables_for(team)
-    events, leads = tables["lead_events"], tables["leads"]
-    rejected = events[(events["event"] == "rejected") & events["reason"].notna()]
-    rejected = rejected[rejected["reason"].astype(str).str.strip() != ""]
-    mqls = events[events["event"] == "mql"][["lead_id", "at"]]
-    first_mql = mqls.groupby("lead_id", as_index=False)["at"].min()
-    rejected = rejected.merge(first_mql, on="lead_id", how="inner", suffixes=("", "_mql"))
-    rejected = rejected[rejected["at_mql"] <= rejected["at"]]
-    latest = rejected.sort_values(["lead_id", "at"]).drop_duplicates("lead_id", keep="last")
+    leads = tables["leads"]
+    latest = _rejected_mqls(tables["lead_events"])
     attributes = [c for c in leads.columns if c not in _HIDDEN_LEAD_COLUMNS]
     columns = ["item", "rejected_at", "rejected_by", "crm_reason", *attributes]
     if "feedback" in tables:
@@ -137,6 +131,45 @@ def rejected_sample(workbook, team: str, session: str, size: int = SAMPLE_SIZE) 
         result["sales_feedback"] = result["item"].map(_feedback_text(tables["feedback"]))
         result["sales_feedback"] = result["sales_feedback"].fillna("")
     return result.reset_index(drop=True)
+
+
+def _rejected_mqls(events: pd.DataFrame) -> pd.DataFrame:
+    """The latest rejection with a reason per lead, for leads rejected at or after an MQL."""
+    rejected = events[(events["event"] == "rejected") & events["reason"].notna()]
+    rejected = rejected[rejected["reason"].astype(str).str.strip() != ""]
+    mqls = events[events["event"] == "mql"][["lead_id", "at"]]
+    first_mql = mqls.groupby("lead_id", as_index=False)["at"].min()
+    rejected = rejected.merge(first_mql, on="lead_id", how="inner", suffixes=("", "_mql"))
+    rejected = rejected[rejected["at_mql"] <= rejected["at"]]
+    return rejected.sort_values(["lead_id", "at"]).drop_duplicates("lead_id", keep="last")
+
+
+def crm_reasons(workbook, team: str) -> pd.DataFrame:
+    """All of the team's rejected MQLs by the reason recorded in the CRM (a Pareto).
+
+    Returns
+    -------
+    DataFrame
+        crm_reason, rejected_mqls (int64), most frequent first (ties by reason); one lead
+        counts once, with its latest rejection, as in :func:`rejected_sample`.
+    """
+    latest = _rejected_mqls(workbook.tables_for(team)["lead_events"])
+    counts = latest["reason"].astype(str).value_counts()
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    frame = pd.DataFrame(rows, columns=["crm_reason", "rejected_mqls"])
+    return frame.astype({"rejected_mqls": "int64"})
+
+
+def _bars(data: pd.DataFrame, *, x: str, y: str, title: str):
+    """A figure of horizontal count bars (:func:`helpers.plots.count_bars`)."""
+    import matplotlib.pyplot as plt
+
+    from ..plots import count_bars
+
+    figure, ax = plt.subplots(figsize=(6.5, 0.6 + 0.35 * max(len(data), 1)))
+    count_bars(data, x=x, y=y, ax=ax)
+    ax.set_title(title, fontsize=10)
+    return figure
 
 
 def _text(value: Any) -> str:
@@ -374,7 +407,19 @@ def summarise(workshop, team: str) -> ExerciseSummary:
         ``fleiss_kappa_marketing``, ``cross_role_kappa`` (NaN when not computable),
         ``leads`` (in the sample), ``sorted_leads`` and ``participants``.
     """
-    sample = rejected_sample(workshop.workbook(), team, workshop.session)
+    workbook = workshop.workbook()
+    sample = rejected_sample(workbook, team, workshop.session)
+    reasons = crm_reasons(workbook, team)
+    context: list[Any] = []
+    if len(reasons):
+        context = [
+            _bars(
+                reasons,
+                x="rejected_mqls",
+                y="crm_reason",
+                title=f"Team {team}: all rejected MQLs by the reason recorded in the CRM",
+            )
+        ]
     answers = workshop.answers(EXERCISE, team)
     answers = answers[answers["item"].isin(set(sample["item"]))]
     people = int(answers["participant_id"].nunique())
@@ -400,7 +445,7 @@ def summarise(workshop, team: str) -> ExerciseSummary:
             TITLE,
             f"Nobody has sorted the {len(sample)} rejected MQLs yet.",
             0,
-            parts=["Results appear here as participants sort the leads."],
+            parts=["Results appear here as participants sort the leads.", *context],
             figures=figures,
         )
     roles = dict(zip(answers["participant_id"], answers["role"], strict=True))
@@ -430,6 +475,7 @@ def summarise(workshop, team: str) -> ExerciseSummary:
         agreement,
         Html("<h4>Resulting taxonomy: leads per category</h4>"),
         _percent(counts, "share"),
+        _bars(counts, x="leads", y="category", title="Leads per category (majority of the room)"),
         Html("<h4>Majority category per lead</h4>"),
         per_lead.rename(columns={"item": "lead", "crm_reason": "CRM reason"}),
         Html("<h4>How the CRM's reasons map onto the taxonomy</h4>"),
@@ -437,6 +483,7 @@ def summarise(workshop, team: str) -> ExerciseSummary:
     ]
     if len(disputed):
         parts += [Html("<h4>Leads with most disagreement</h4>"), disputed]
+    parts += context
     return ExerciseSummary(
         EXERCISE, TITLE, headline, people, parts=parts, disagreements=disputed, figures=figures
     )
