@@ -329,3 +329,33 @@ def test_hostile_names_are_escaped(data):
     assert "<script>" not in html_page and "<img src=x" not in html_page
     assert "&lt;script&gt;" in html_page
     assert summary.figures["agreed_targets"] is not None  # same prefilled values agreed
+
+
+def test_ambition_is_positive_when_a_target_asks_for_better():
+    from helpers.training.shared_goals import ambition, ambition_chart
+
+    base = pd.DataFrame(
+        {
+            "metric": ["mqls", "cac", "win_rate"],
+            "label": ["MQLs", "CAC", "Win rate"],
+            "direction": ["higher", "lower", "higher"],
+            "baseline": [100.0, 1000.0, 0.0],
+            "current_target": [110.0, 900.0, 0.3],
+        }
+    )
+    summary = pd.DataFrame(
+        {"metric": ["mqls"], "role": ["sales"], "median": [95.0]},
+    )
+    table = ambition(base, summary, {"cac": 1100.0})
+    # 110/100 − 1 = +10 %; CAC 900 vs 1000 is 10 % lower, which is better: +10; a sales
+    # median of 95 asks 5 % less: −5; a CAC proposal of 1100 is 10 % worse: −10. The win
+    # rate has a zero baseline, so no ratio.
+    got = sorted(zip(table["KPI"], table["series"], table["ambition"].round(6), strict=True))
+    assert got == [
+        ("CAC", "current target", 10.0),
+        ("CAC", "team proposal", -10.0),
+        ("MQLs", "current target", 10.0),
+        ("MQLs", "sales (median)", -5.0),
+    ]
+    assert ambition_chart(table).axes[0].get_title().startswith("How far each target")
+    assert ambition_chart(table.iloc[0:0]) is None

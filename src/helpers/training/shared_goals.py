@@ -417,6 +417,66 @@ def goals_table(
     return pd.DataFrame(rows)
 
 
+def ambition(
+    baseline: pd.DataFrame, summary: pd.DataFrame, proposal: dict[str, float]
+) -> pd.DataFrame:
+    """How far each target reaches beyond the baseline, in percent, better-is-positive.
+
+    ``(target / baseline − 1) × 100``, with the sign flipped for lower-is-better KPIs (a CAC
+    target 10 % under the baseline is +10), so every bar to the right asks for more.
+
+    Returns
+    -------
+    DataFrame
+        Columns KPI, series (``current target``, ``sales (median)``, ``marketing (median)``,
+        ``team proposal``) and ambition; only finite values with a non-zero baseline.
+    """
+    medians = {
+        (m, r): v
+        for m, r, v in zip(summary["metric"], summary["role"], summary["median"], strict=True)
+    }
+    rows = []
+    for row in baseline.itertuples(index=False):
+        series = {
+            "current target": row.current_target,
+            "sales (median)": medians.get((row.metric, "sales"), np.nan),
+            "marketing (median)": medians.get((row.metric, "marketing"), np.nan),
+            "team proposal": proposal.get(row.metric, np.nan),
+        }
+        for name, value in series.items():
+            if not (np.isfinite(value) and np.isfinite(row.baseline) and row.baseline != 0):
+                continue
+            change = (value / row.baseline - 1.0) * 100.0
+            rows.append(
+                {
+                    "KPI": row.label,
+                    "series": name,
+                    "ambition": -change if row.direction == "lower" else change,
+                }
+            )
+    return pd.DataFrame(rows, columns=["KPI", "series", "ambition"])
+
+
+def ambition_chart(table: pd.DataFrame):
+    """Bars of :func:`ambition` per KPI and series; None when there is nothing to draw."""
+    if table.empty:
+        return None
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    kpis = table["KPI"].nunique()
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * kpis * table["series"].nunique() / 2 + 1.5))
+    sns.barplot(
+        data=table, x="ambition", y="KPI", hue="series", palette="colorblind", ax=ax, orient="h"
+    )
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_title("How far each target reaches beyond the baseline")
+    ax.set_xlabel("Ambition vs baseline (%; right = better than the baseline)")
+    ax.set_ylabel("")
+    ax.legend(title="", loc="best", fontsize="small")
+    return fig
+
+
 def _proposal_table(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -466,9 +526,11 @@ def summarise(workshop, team: str) -> ExerciseSummary:
         )
     else:
         headline = f"No target proposals yet for {team} in {quarter}."
+    base = goal_baseline(view)
     parts: list[Part] = [
         Html(f"<h4>Targets for {html.escape(quarter)} (team {html.escape(team)})</h4>"),
-        goals_table(goal_baseline(view), summary, proposal, agreed),
+        goals_table(base, summary, proposal, agreed),
+        ambition_chart(ambition(base, summary, proposal)),
     ]
     if len(summary):
         parts += [Html("<h4>Proposals by role</h4>"), _proposal_table(summary)]
