@@ -30,6 +30,18 @@ data_option = click.option(
 )
 
 
+def out_option(help_text: str):
+    """The ``--out`` option of the commands that write into the reports folder."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path),
+        default=DEFAULT_OUT,
+        show_default=True,
+        help=help_text,
+    )
+
+
 class _Group(click.Group):
     """Turns workbook errors into short messages and exit codes."""
 
@@ -128,14 +140,7 @@ def metrics(team: str, quarter: str | None, data_dir: Path, fmt: str) -> None:
     help="Team id, or 'all' for the company; repeat for several (default: every team and all).",
 )
 @data_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Output folder.",
-)
+@out_option("Output folder.")
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
@@ -258,14 +263,7 @@ def workshop(session, teams, data_dir, port, ip) -> None:
     help="Only this team; repeat for several (default: every team with a participant).",
 )
 @data_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Reports folder; pages go to OUT/workshops/<session>/<team>.html.",
-)
+@out_option("Reports folder; pages go to OUT/workshops/<session>/<team>.html.")
 def session_report(session, teams, data_dir, out_dir) -> None:
     """Render the summary of workshop SESSION: one HTML page per team, linked from the index."""
     _skip_iri_grammars()

@@ -30,7 +30,7 @@ from ..atomic import write_text_atomically
 from ..errors import ParameterError
 from ..workbook import KPIS
 from .display import Html, LivePanel, Part, show, static_html
-from .summary import ExerciseSummary
+from .summary import ExerciseSummary, roles_apart
 
 EXERCISE = "shared_goals"
 TITLE = "Shared goals for next quarter"
@@ -149,11 +149,13 @@ def role_disagreements(summary: pd.DataFrame) -> pd.DataFrame:
         if not {"sales", "marketing"} <= set(by_role.index):
             continue
         sales, marketing = float(by_role["sales"]), float(by_role["marketing"])
-        if KPIS[metric][2] == "rate":
-            apart = abs(sales - marketing) > RATE_TOLERANCE
-        else:
-            scale = max(abs(sales), abs(marketing))
-            apart = scale > 0 and abs(sales - marketing) / scale > RELATIVE_TOLERANCE
+        apart = roles_apart(
+            sales,
+            marketing,
+            is_rate=KPIS[metric][2] == "rate",
+            rate_tolerance=RATE_TOLERANCE,
+            relative_tolerance=RELATIVE_TOLERANCE,
+        )
         if apart:
             rows.append(
                 {

@@ -46,3 +46,22 @@ class ExerciseSummary:
     def page_parts(self) -> list[Part]:
         """Headline, then the parts: what a page shows for this exercise."""
         return [Html(f"<p><b>{html.escape(self.headline)}</b></p>"), *self.parts]
+
+
+def roles_apart(
+    sales: float,
+    marketing: float,
+    *,
+    is_rate: bool,
+    rate_tolerance: float,
+    relative_tolerance: float,
+) -> bool:
+    """Whether the sales and marketing figures differ enough to discuss.
+
+    Rates differ when more than ``rate_tolerance`` apart (0.02 = 2 points); other figures
+    when more than ``relative_tolerance`` of the larger one (0.05 = 5 %).
+    """
+    if is_rate:
+        return abs(sales - marketing) > rate_tolerance
+    scale = max(abs(sales), abs(marketing))
+    return scale > 0 and abs(sales - marketing) / scale > relative_tolerance

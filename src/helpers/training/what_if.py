@@ -36,7 +36,7 @@ from ..errors import ParameterError
 from ..metrics import goals
 from ..stats import Rate
 from .display import Html, LivePanel, Part, show, static_html
-from .summary import ExerciseSummary
+from .summary import ExerciseSummary, roles_apart
 
 EXERCISE = "what_if"
 TITLE = "SLA and funnel what-if"
@@ -503,11 +503,13 @@ def lever_disagreements(medians: pd.DataFrame) -> pd.DataFrame:
             sales, marketing = by_role.loc["sales", name], by_role.loc["marketing", name]
             if np.isnan(sales) or np.isnan(marketing):
                 continue
-            if name in RATE_LEVERS:
-                apart = abs(sales - marketing) > RATE_TOLERANCE
-            else:
-                scale = max(abs(sales), abs(marketing))
-                apart = scale > 0 and abs(sales - marketing) / scale > RELATIVE_TOLERANCE
+            apart = roles_apart(
+                sales,
+                marketing,
+                is_rate=name in RATE_LEVERS,
+                rate_tolerance=RATE_TOLERANCE,
+                relative_tolerance=RELATIVE_TOLERANCE,
+            )
             if apart:
                 rows.append(
                     {
