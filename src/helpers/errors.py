@@ -91,6 +91,15 @@ class DataValidationError(WorkbookError):
         return "\n".join([head, *(f"- {p}" for p in errors)])
 
 
+class MappingError(WorkbookError):
+    """A mapping file for ``workbook import`` is unreadable or asks for something impossible.
+
+    The message names the mapping file and the key, and says how to fix it.
+    """
+
+    exit_code = 2
+
+
 class RenderError(WorkbookError):
     """A report failed to render; carries the failing cell and the kept notebook."""
 

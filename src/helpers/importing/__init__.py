@@ -1,0 +1,1 @@
+"""``workbook import``: CRM export files + a mapping file -> a canonical data directory."""
