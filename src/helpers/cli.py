@@ -74,6 +74,35 @@ def validate(directory: Path) -> None:
     click.echo(dataset_summary(dataset))
 
 
+@main.command("import")
+@click.option(
+    "--mapping",
+    "mapping_name",
+    required=True,
+    help="Preset name (hubspot, salesforce) or path of a mapping file (.toml).",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace OUT when an earlier `workbook import` made it."
+)
+@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
+def import_command(mapping_name: str, force: bool, src: Path, out: Path) -> None:
+    """Turn the CRM export files in SRC into the data directory OUT, guided by a mapping.
+
+    Writes the canonical tables, workbook.toml and import_log.md (what was read, kept,
+    dropped and why), validates the result and only then puts it in place: a failed import
+    writes nothing. See data/README.md for the mapping format.
+    """
+    from .importing.importer import LOG_NAME, import_exports
+    from .importing.mapping import load_mapping
+
+    report = import_exports(load_mapping(mapping_name), src, out, force=force)
+    for line in report.summary_lines():
+        click.echo(line)
+    click.echo(f"log: {out / LOG_NAME}")
+    click.echo(f"written to {out}")
+
+
 @main.command()
 @click.option(
     "--out",
