@@ -200,16 +200,30 @@ def team_standing(ranking: pd.DataFrame, team: str, *, key: str = "team") -> str
     )
 
 
+def measurable_kpis(view: TeamQuarter) -> KpiSpec:
+    """The shared KPIs whose stages the data set records (see ``TeamQuarter.untracked_kpis``).
+
+    A KPI whose stages the data set never records is NaN in every team and quarter; the
+    comparisons leave it out (the report says so in one line) instead of drawing n/a panels.
+    """
+    unmeasured = view.untracked_kpis()
+    return {metric: spec for metric, spec in _kpis(None).items() if metric not in unmeasured}
+
+
 def compare_teams(workbook: Workbook, quarter: str | Quarter) -> pd.DataFrame:
     """Every team's shared KPIs in ``quarter``, ranked (see :func:`rank_kpis`).
+
+    KPIs the data set cannot measure are left out (see :func:`measurable_kpis`).
 
     Returns
     -------
     DataFrame
         Long form of :func:`kpi_long` with ``team`` and ``rank``; teams in teams.csv order.
     """
-    values = {team: workbook.view(team, quarter).kpi_values() for team in workbook.dataset.teams}
-    return rank_kpis(kpi_long(values, key="team"), key="team")
+    views = {team: workbook.view(team, quarter) for team in workbook.dataset.teams}
+    values = {team: view.kpi_values() for team, view in views.items()}
+    kpis = measurable_kpis(workbook.view(workbook.dataset.teams[0], quarter))
+    return rank_kpis(kpi_long(values, key="team", kpis=kpis), key="team")
 
 
 def team_comparison(
@@ -234,7 +248,8 @@ def kpi_trend(view: TeamQuarter, quarters: int = 8) -> pd.DataFrame:
     -------
     DataFrame
         Long form of :func:`kpi_long` keyed by ``quarter`` (text such as ``2026Q3``), oldest
-        first; quarters before the data starts are left out.
+        first; quarters before the data starts and KPIs the data set cannot measure (see
+        :func:`measurable_kpis`) are left out.
     """
     known = set(view.workbook.dataset.quarters)
     values = {}
@@ -242,4 +257,4 @@ def kpi_trend(view: TeamQuarter, quarters: int = 8) -> pd.DataFrame:
         if view.quarter.shift(-k) in known:
             earlier = view.shift(-k)
             values[str(earlier.quarter)] = earlier.kpi_values()
-    return kpi_long(values, key="quarter")
+    return kpi_long(values, key="quarter", kpis=measurable_kpis(view))

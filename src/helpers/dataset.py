@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pandas as pd
 from .config import Config, load_config
 from .errors import DataValidationError, ParameterError, Problem
 from .loading import SourceFile, find_table_file, parse_column, read_source
+from .metrics import coverage
 from .periods import Quarter, quarter_index
 from .schema import TABLES
 from .validation import check_columns, check_events, check_opportunities, check_references
@@ -24,7 +26,10 @@ class Dataset:
     """A validated data directory: typed tables, settings and what was found on the way.
 
     Timestamps are naive wall-clock times in ``config.timezone``. Optional tables that are
-    absent are listed in ``missing_tables``; ``anomalies`` holds flagged (non-fatal) findings.
+    absent are listed in ``missing_tables``; optional columns absent from a file are present
+    and empty, so ``has_values`` tells whether the data supplied them. ``anomalies`` holds
+    flagged (non-fatal) findings. ``tracked_events`` and ``tracked_outcomes`` say which funnel
+    stages the data set records at all (see :mod:`helpers.metrics.coverage`).
     """
 
     directory: Path
@@ -42,6 +47,34 @@ class Dataset:
         if name not in self.tables:
             raise KeyError(f"table '{name}' is not in {self.directory.name} (add {name}.csv)")
         return self.tables[name]
+
+    def has_values(self, table: str, column: str) -> bool:
+        """Whether ``table`` was supplied with at least one value in ``column`` (e.g. a score)."""
+        frame = self.tables.get(table)
+        return frame is not None and column in frame and bool(frame[column].notna().any())
+
+    @cached_property
+    def tracked_events(self) -> tuple[str, ...]:
+        """Canonical events that occur at least once anywhere in lead_events (after mapping).
+
+        A stage outside it is *not in this data*: its figures are n/a, not 0.
+        """
+        return coverage.tracked_events(self.tables["lead_events"])
+
+    @cached_property
+    def tracked_outcomes(self) -> tuple[str, ...]:
+        """Closed statuses (``won``, ``lost``) that occur at least once in opportunities."""
+        return coverage.tracked_outcomes(self.tables["opportunities"])
+
+    @property
+    def tracked(self) -> tuple[str, ...]:
+        """Tracked events and outcomes together (what :func:`coverage.not_in_data` reads)."""
+        return self.tracked_events + self.tracked_outcomes
+
+    @property
+    def tracked_stages(self) -> tuple[str, ...]:
+        """Funnel stages the data set records (see :func:`coverage.tracked_stages`)."""
+        return coverage.tracked_stages(self.tracked_events, self.tracked_outcomes)
 
     @property
     def missing_tables(self) -> tuple[str, ...]:
@@ -164,6 +197,11 @@ def _typed_table(source: SourceFile, config: Config) -> tuple[pd.DataFrame, list
                     source.raw[name].where(source.raw[name] != ""), dtype="string"
                 )
     frame = pd.DataFrame(typed, index=source.raw.index)
+    for column in table.columns:
+        # Optional columns the file leaves out are empty, so no metric trips on a missing
+        # reason or score; Dataset.has_values tells them apart from supplied ones.
+        if column.name not in frame:
+            frame[column.name] = _empty_column(column.kind, frame.index)
     if table.name == "lead_events" and config.event_map:
         frame["event"] = frame["event"].replace(config.event_map)
     if not problems:
@@ -171,6 +209,17 @@ def _typed_table(source: SourceFile, config: Config) -> tuple[pd.DataFrame, list
     if table.required and len(frame) == 0:
         problems.append(source.problem(None, "has a header but no rows", "add at least one row"))
     return frame, problems
+
+
+def _empty_column(kind: str, index: pd.Index) -> pd.Series:
+    """An all-missing column of the dtype ``parse_column`` gives a column of ``kind``."""
+    if kind == "datetime":
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if kind == "float":
+        return pd.Series(float("nan"), index=index, dtype="float64")
+    if kind == "int":
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    return pd.Series(pd.NA, index=index, dtype="string")
 
 
 def load_dataset(directory: str | Path) -> Dataset:

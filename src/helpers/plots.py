@@ -103,10 +103,15 @@ def rate_trend(
     ax: Axes | None = None,
     **kwargs,
 ) -> Axes:
-    """Rates over quarters, one line per KPI, with the 95 % interval as a shaded band."""
+    """Rates over quarters, one line per KPI, with the 95 % interval as a shaded band.
+
+    A quarter without a value (an empty quarter: 0 of 0) breaks the line instead of being
+    bridged, so the chart never suggests a rate where there was none.
+    """
     ax = ax if ax is not None else plt.gca()
-    sns.lineplot(data=data, x=x, y=y, hue=hue, marker="o", ax=ax, **kwargs)
-    for colour, (_, group) in zip(PALETTE, data.groupby(hue, sort=False), strict=False):
+    for colour, (label, group) in zip(PALETTE, data.groupby(hue, sort=False), strict=False):
+        values = group[y].astype("float64")
+        ax.plot(group[x], values, marker="o", color=colour, label=label, **kwargs)
         ax.fill_between(group[x], group["ci_low"], group["ci_high"], color=colour, alpha=0.15)
     ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     ax.set(xlabel="Fiscal quarter", ylabel="Rate", ylim=(0, 1.05))
@@ -124,6 +129,36 @@ def count_bars(
         ax.text(value, i, f" {int(value):,}", va="center", fontsize=9)
     ax.set(xlabel=xlabel, ylabel="")
     return ax
+
+
+def reason_panels(tables: dict[str, pd.DataFrame], *, top: int = 8) -> np.ndarray:
+    """Side-by-side Paretos of reasons (rejected, recycled): one panel per table given.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        Panel title → reason table (reason, count, ...), most frequent first; an empty table
+        gives an empty panel titled ``"<title>: none"``. Leave out a table the data set does
+        not track instead of passing it empty.
+    top : int
+        Reasons shown per panel.
+
+    Returns
+    -------
+    ndarray of Axes
+        One per panel.
+    """
+    fig, axes = plt.subplots(
+        1, len(tables), figsize=(6 * len(tables), 4), layout="constrained", squeeze=False
+    )
+    for ax, (title, table) in zip(axes[0], tables.items(), strict=True):
+        if table.empty:
+            ax.set_axis_off()
+            ax.set_title(f"{title}: none")
+        else:
+            count_bars(table.head(top), x="count", y="reason", xlabel="MQLs", ax=ax)
+            ax.set_title(title)
+    return axes[0]
 
 
 _KIND_LABELS = {
@@ -247,6 +282,8 @@ def kpi_line(
 ) -> Axes:
     """One KPI over quarters: a line with markers, and the 95 % interval band for rates.
 
+    A quarter without a value breaks the line (it is not bridged).
+
     Parameters
     ----------
     data : DataFrame
@@ -261,9 +298,7 @@ def kpi_line(
     kind = kind if kind is not None else str(data["kind"].iloc[0]) if "kind" in data else "count"
     positions = np.arange(len(data))
     values = data[y].astype("float64").to_numpy()
-    sns.lineplot(
-        x=positions, y=values, marker="o", color=kwargs.pop("color", PALETTE[0]), ax=ax, **kwargs
-    )
+    ax.plot(positions, values, marker="o", color=kwargs.pop("color", PALETTE[0]), **kwargs)
     if kind == "rate" and low in data and high in data:
         ax.fill_between(
             positions,

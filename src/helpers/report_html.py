@@ -52,16 +52,24 @@ def kpi_tiles(kpis: pd.DataFrame) -> str:
     """HTML tiles for the headline KPIs (rows of :meth:`TeamQuarter.kpis`).
 
     Each tile shows the value, its RAG colour against the target, the change against Q−1 and
-    Q−4 with significance, the count pair and the small-sample flag.
+    Q−4 with significance, the count pair and the small-sample flag. A KPI the data set cannot
+    measure (a ``note`` such as "not in this data: no first_touch events") shows n/a and the
+    note instead of its changes.
     """
     tiles = []
     for row in kpis.to_dict("records"):
         kind = row["kind"]
-        sub = [
-            f"vs {label}: "
-            + _format_change(row[f"change_{key}"], kind, row[f"significant_{key}"], row[f"p_{key}"])
-            for key, label in (("previous", "Q−1"), ("year", "Q−4"))
-        ]
+        why = str(row.get("note") or "")
+        if why:
+            sub = [why[:1].upper() + why[1:]]
+        else:
+            sub = [
+                f"vs {label}: "
+                + _format_change(
+                    row[f"change_{key}"], kind, row[f"significant_{key}"], row[f"p_{key}"]
+                )
+                for key, label in (("previous", "Q−1"), ("year", "Q−4"))
+            ]
         if not math.isnan(row["target"]):
             sub.append(f"target {format_value(row['target'], kind)} · {row['rag'].upper()}")
         else:
@@ -226,7 +234,7 @@ def alignment_index_html(index) -> str:
     ]
     if index.missing:
         labels = dict(zip(table["component"], table["label"], strict=True))
-        names = ", ".join(str(labels.get(n, n)) for n in index.missing)
+        names = index.left_out(labels)
         parts.append(note(f"Left out (no data): {names}; the other weights were renormalised."))
     return "\n".join(parts)
 
@@ -280,6 +288,23 @@ def ranking_table(ranking: pd.DataFrame, long: pd.DataFrame, *, key: str = "team
     )
     body = cells.reindex(ranking[key]).reset_index(drop=True)
     return table_html(pd.concat([head, body], axis=1))
+
+
+def tracked_events_note(untracked) -> str | None:
+    """One line naming the lifecycle events the data set never records (None when it has all).
+
+    Parameters
+    ----------
+    untracked : iterable of str
+        Canonical events absent from the whole of lead_events.
+    """
+    untracked = list(untracked)
+    if not untracked:
+        return None
+    return note(
+        f"Events not in this data: {', '.join(map(str, untracked))}; the funnels skip those "
+        "stages and the sections that need them say so in one line."
+    )
 
 
 def optional_tables_note(missing) -> str:

@@ -12,12 +12,14 @@ currency (``EUR 1,234``), p-values ``p=0.003`` (``p<0.001`` below that).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .config import CANONICAL_EVENTS
 from .errors import ParameterError
+from .metrics.coverage import OUTCOMES, absent_phrase
 from .metrics.goals import AlignmentIndex
 from .metrics.handoff import AGE_BANDS
 from .stats import Rate
@@ -325,11 +327,39 @@ def feedback_points(
     ]
 
 
+def coverage_points(untracked: Sequence[str]) -> list[str]:
+    """Stages the data set never records: named once, so nobody reads their absence as a 0.
+
+    Parameters
+    ----------
+    untracked : sequence of str
+        Canonical events and opportunity outcomes (``won``, ``lost``) the data set lacks.
+
+    Returns
+    -------
+    list of str
+        At most one sentence; none when everything is recorded.
+
+    Examples
+    --------
+    >>> coverage_points(["first_touch"])  # doctest: +ELLIPSIS
+    ['This data has no first_touch events, so the figures that need them are left out...']
+    """
+    if not untracked:
+        return []
+    return [
+        f"This data has {absent_phrase(untracked)}, so the figures that need them are left "
+        "out rather than shown as 0; agree how the CRM export will record those stages."
+    ]
+
+
 def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> list[str]:
     """Every rule of this module on one team and quarter, in review order.
 
     Order: alignment index, KPIs off target, significant changes, untouched MQLs, top
-    rejection reason, lead-quality feedback, marketing-sourced pipeline share.
+    rejection reason, lead-quality feedback, marketing-sourced pipeline share, stages the
+    data set does not record. A rule that needs a stage the data set never records does not
+    fire (no conclusion is drawn from an absent stage).
 
     Parameters
     ----------
@@ -339,8 +369,13 @@ def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> li
         ``view.kpis()`` when the caller has it already.
     """
     kpis = view.kpis() if kpis is None else kpis
-    currency = view.workbook.dataset.config.currency
-    speed = view.speed_to_lead()
+    dataset = view.workbook.dataset
+    currency = dataset.config.currency
+    speed, waiting, rejected = view.speed_to_lead(), view.untouched_by_age(), view.reasons()
+    untracked = [
+        *(e for e in CANONICAL_EVENTS if e not in dataset.tracked_events),
+        *(o for o in OUTCOMES if o not in dataset.tracked_outcomes),
+    ]
     return [
         *alignment_points(view.alignment_index()),
         *target_points(kpis, currency=currency),
@@ -350,10 +385,15 @@ def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> li
             previous_label=str(view.quarter.shift(-1)),
             year_label=str(view.quarter.shift(-4)),
         ),
-        *untouched_points(view.untouched_by_age(), speed["untouched_overdue"]),
-        *rejection_points(view.reasons("rejected")),
+        *(
+            untouched_points(waiting, speed["untouched_overdue"])
+            if waiting is not None and speed is not None
+            else []
+        ),
+        *(rejection_points(rejected) if rejected is not None else []),
         *feedback_points(view.feedback_summary()),
         *pipeline_share_points(
             view.pipeline_created(), view.target("marketing_pipeline_share"), currency=currency
         ),
+        *coverage_points(untracked),
     ]

@@ -18,9 +18,20 @@ import numpy as np
 import pandas as pd
 
 from .answer_store import is_store_file
+from .config import CANONICAL_EVENTS
 from .dataset import ALL_TEAMS, Dataset, load_dataset
 from .errors import ParameterError
-from .metrics import attribution, efficiency, funnel, goals, growth, handoff, pipeline, quality
+from .metrics import (
+    attribution,
+    coverage,
+    efficiency,
+    funnel,
+    goals,
+    growth,
+    handoff,
+    pipeline,
+    quality,
+)
 from .metrics.scope import for_team, lead_teams, within
 from .periods import Quarter
 from .results import Figures
@@ -39,6 +50,15 @@ KPIS = {
     "cac": ("CAC", "lower", "amount"),
 }
 
+
+# Why a component the data set does track has no value in one quarter (a genuine gap).
+_EMPTY_REASONS = {
+    "sla_compliance": "no MQL of {quarter} past its SLA window",
+    "mql_acceptance": "no MQL accepted or rejected in {quarter}",
+    "feedback_coverage": "no MQLs in {quarter}",
+    "mql_to_sql": "no MQLs in {quarter}",
+    "marketing_pipeline_share": "no pipeline created in {quarter}",
+}
 
 _LOADED: dict[tuple, Workbook] = {}
 """Workbooks kept by ``Workbook.load(..., reuse=True)``, keyed by their directory's state."""
@@ -179,12 +199,48 @@ class TeamQuarter:
         """The same team ``quarters`` later (negative: earlier)."""
         return TeamQuarter(self.workbook, self.team, self.quarter.shift(quarters))
 
+    # --- what the data set tracks -------------------------------------------------------------
+    def tracks(self, figure: str) -> bool:
+        """Whether the data set records every stage ``figure`` needs (see :data:`coverage.NEEDS`).
+
+        Decided over the whole data set, not the team or quarter: a tracked stage with nothing
+        in this quarter is a genuine 0, an untracked one is n/a.
+        """
+        return not coverage.missing_for(figure, self.workbook.dataset.tracked)
+
+    def not_in_data(self, *figures: str) -> str | None:
+        """The one line for the figures the data set cannot fill, else None.
+
+        E.g. ``view.not_in_data("speed_to_lead")`` → ``"Not in this data: no first_touch
+        events, so no speed to lead or SLA compliance."`` (see :func:`coverage.not_in_data`).
+        """
+        return coverage.not_in_data(figures, self.workbook.dataset.tracked)
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """Funnel stages the data set records (``Dataset.tracked_stages``)."""
+        return self.workbook.dataset.tracked_stages
+
+    def untracked_events(self) -> tuple[str, ...]:
+        """Canonical lifecycle events that occur nowhere in the data set's lead_events."""
+        tracked = self.workbook.dataset.tracked_events
+        return tuple(e for e in CANONICAL_EVENTS if e not in tracked)
+
+    def untracked_stages(self) -> tuple[str, ...]:
+        """Main-chain stages the data set never records (the funnels skip them)."""
+        return tuple(s for s in funnel.CHAIN if s not in self.stages)
+
     # --- funnel -----------------------------------------------------------------------------
     def stage_volumes(self) -> pd.DataFrame:
         """Period view volumes (see :func:`funnel.stage_volumes`)."""
         t = self.tables
         return funnel.stage_volumes(
-            t["leads"], t["lead_events"], t["opportunities"], self.start, self.end
+            t["leads"],
+            t["lead_events"],
+            t["opportunities"],
+            self.start,
+            self.end,
+            stages=self.stages,
         )
 
     def period_funnel(self) -> pd.DataFrame:
@@ -192,38 +248,66 @@ class TeamQuarter:
         return funnel.period_funnel(self.stage_volumes())
 
     def cohort_funnel(self, *, strict: bool = False) -> pd.DataFrame:
-        """Cohort view with conversion rates (see :func:`funnel.cohort_funnel`)."""
-        return funnel.cohort_funnel(self.journeys, self.start, self.end, self.as_of, strict=strict)
+        """Cohort view with conversion rates (see :func:`funnel.cohort_funnel`).
 
-    def mql_acceptance(self) -> Rate:
-        """Accepted / (accepted + rejected) MQL decisions in the quarter."""
+        Only the stages the data set tracks: an untracked stage is skipped, not a wall of 0.
+        """
+        return funnel.cohort_funnel(
+            self.journeys, self.start, self.end, self.as_of, strict=strict, stages=self.stages
+        )
+
+    def mql_acceptance(self) -> Rate | None:
+        """Accepted / (accepted + rejected) MQL decisions in the quarter.
+
+        ``None`` when the data set has no mql, accepted or rejected events at all.
+        """
+        if not self.tracks("mql_acceptance"):
+            return None
         return funnel.mql_acceptance(self.tables["lead_events"], self.start, self.end)
 
-    def mql_to_sql(self) -> Rate:
-        """MQLs of the quarter that became SQL."""
+    def mql_to_sql(self) -> Rate | None:
+        """MQLs of the quarter that became SQL; ``None`` without mql or sql events in the data."""
+        if not self.tracks("mql_to_sql"):
+            return None
         return funnel.mql_to_sql(
             self.journeys, self.tables["lead_events"], self.start, self.end, self.as_of
         )
 
-    def reasons(self, event: str = "rejected") -> pd.DataFrame:
-        """Pareto of rejection (or ``"recycled"``) reasons in the quarter."""
+    def reasons(self, event: str = "rejected") -> pd.DataFrame | None:
+        """Pareto of rejection (or ``"recycled"``) reasons in the quarter.
+
+        ``None`` when the data set has no ``event`` events at all.
+        """
+        if event not in self.workbook.dataset.tracked_events:
+            return None
         return funnel.reason_pareto(self.tables["lead_events"], event, self.start, self.end)
 
     def stage_velocity(self) -> pd.DataFrame:
-        """Median days between consecutive stages."""
-        return funnel.stage_velocity(self.journeys, self.start, self.end)
+        """Median days between consecutive stages (of those the data set tracks)."""
+        return funnel.stage_velocity(self.journeys, self.start, self.end, stages=self.stages)
 
     # --- hand-off ---------------------------------------------------------------------------
-    def speed_to_lead(self) -> dict:
-        """Median and P90 response, SLA compliance (see :func:`handoff.speed_to_lead`)."""
+    def speed_to_lead(self) -> dict | None:
+        """Median and P90 response, SLA compliance (see :func:`handoff.speed_to_lead`).
+
+        ``None`` when the data set has no mql or first_touch events at all: every MQL would
+        read as untouched and SLA compliance as 0.
+        """
+        if not self.tracks("speed_to_lead"):
+            return None
         return Figures(handoff.speed_to_lead(self.responses, self.start, self.end))
 
     def quarter_responses(self) -> pd.DataFrame:
         """MQLs of the quarter with their response time and SLA status."""
         return self.responses[within(self.responses["mql_at"], self.start, self.end)]
 
-    def untouched_by_age(self) -> pd.DataFrame:
-        """MQLs still waiting for a first touch at quarter end, by age band."""
+    def untouched_by_age(self) -> pd.DataFrame | None:
+        """MQLs still waiting for a first touch at quarter end, by age band.
+
+        ``None`` when the data set has no mql or first_touch events at all.
+        """
+        if not self.tracks("untouched_mqls"):
+            return None
         events = self.tables["lead_events"]
         at = min(self.end, self.as_of)
         return handoff.untouched_by_age(events, self.workbook.dataset.config, at)
@@ -245,18 +329,28 @@ class TeamQuarter:
         """Won revenue by source type (see :func:`pipeline.won_revenue`)."""
         return pipeline.won_revenue(self._opps, self.start, self.end)
 
-    def win_rate(self) -> Rate:
-        """Won / (won + lost) closed in the quarter."""
+    def win_rate(self) -> Rate | None:
+        """Won / (won + lost) closed in the quarter.
+
+        ``None`` when no opportunity in the data set was ever won, or ever lost: a data set
+        of won deals only would show 100 %.
+        """
+        if not self.tracks("win_rate"):
+            return None
         return pipeline.win_rate(self._opps, self.start, self.end)
 
     def deal_metrics(self) -> dict[str, float]:
-        """Average deal size, sales cycle (median days), sales velocity (per day), share."""
+        """Average deal size, sales cycle (median days), sales velocity (per day), share.
+
+        Sales velocity is NaN when the data set tracks no win rate (see :meth:`win_rate`).
+        """
         o, a, b = self._opps, self.start, self.end
+        velocity = pipeline.sales_velocity(o, a, b) if self.tracks("win_rate") else np.nan
         return Figures(
             {
                 "average_deal_size": pipeline.average_deal_size(o, a, b),
                 "sales_cycle_days": pipeline.sales_cycle_days(o, a, b),
-                "sales_velocity_per_day": pipeline.sales_velocity(o, a, b),
+                "sales_velocity_per_day": velocity,
                 "marketing_sourced_share": pipeline.marketing_sourced_share(o, a, b),
             }
         )
@@ -303,8 +397,19 @@ class TeamQuarter:
         )
 
     def bookings_growth(self) -> dict:
-        """Bookings with QoQ and YoY growth (see :func:`growth.bookings_growth`)."""
-        return Figures(growth.bookings_growth(self._opps, self.start, self.end))
+        """Bookings with QoQ and YoY growth (see :func:`growth.bookings_growth`).
+
+        A comparison quarter before the data starts has no bookings (NaN, not 0) and no growth.
+        """
+        figures = dict(growth.bookings_growth(self._opps, self.start, self.end))
+        first = self.workbook.dataset.quarters[0]
+        for shift, amount, change in (
+            (1, "previous_bookings", "qoq"),
+            (4, "year_ago_bookings", "yoy"),
+        ):
+            if self.quarter.shift(-shift).index < first.index:
+                figures[amount] = figures[change] = np.nan
+        return Figures(figures)
 
     def logo_retention(self) -> Rate | None:
         """Logo retention over the quarter; ``None`` without a revenue table."""
@@ -412,19 +517,40 @@ class TeamQuarter:
         marketing-sourced share of pipeline created; MQL→SQL and the pipeline share are scored
         against their targets (metrics ``mql_to_sql`` and ``marketing_pipeline_share``) when
         the targets table has them. Unavailable components are dropped and the weights
-        renormalised (see :func:`goals.alignment_index`).
+        renormalised (see :func:`goals.alignment_index`); a component whose stages the data
+        set does not track is unavailable (never a 0), and ``reasons`` says why each one is.
         """
-        coverage = self.feedback_coverage()
+        speed = self.speed_to_lead()
+        acceptance = self.mql_acceptance()
+        feedback = self.feedback_coverage()
+        conversion = self.mql_to_sql()
         components = {
-            "sla_compliance": self.speed_to_lead()["sla_compliance"].value,
-            "mql_acceptance": self.mql_acceptance().value,
-            "feedback_coverage": np.nan if coverage is None else coverage.value,
-            "mql_to_sql": self.mql_to_sql().value,
+            "sla_compliance": np.nan if speed is None else speed["sla_compliance"].value,
+            "mql_acceptance": np.nan if acceptance is None else acceptance.value,
+            "feedback_coverage": np.nan if feedback is None else feedback.value,
+            "mql_to_sql": np.nan if conversion is None else conversion.value,
             "marketing_pipeline_share": self.deal_metrics()["marketing_sourced_share"],
         }
         targets = {m: self.target(m) for m in ("mql_to_sql", "marketing_pipeline_share")}
         weights = self.workbook.dataset.config.alignment_weights
-        return goals.alignment_index(components, weights, targets)
+        reasons = {
+            name: self._unavailable_reason(name)
+            for name, value in components.items()
+            if value is None or np.isnan(value)
+        }
+        return goals.alignment_index(components, weights, targets, reasons=reasons)
+
+    def _unavailable_reason(self, component: str) -> str:
+        """Why an alignment component or KPI has no value this quarter (short, lower case)."""
+        if component == "feedback_coverage" and not self.has("feedback"):
+            return "not in this data: no feedback table"
+        if component == "cac" and not self.has("spend"):
+            return "not in this data: no spend table"
+        figure = coverage.KPI_FIGURES.get(component, component)
+        if figure in coverage.NEEDS and not self.tracks(figure):
+            missing = coverage.missing_for(figure, self.workbook.dataset.tracked)
+            return f"not in this data: {coverage.absent_phrase(missing)}"
+        return _EMPTY_REASONS.get(component, "no data in {quarter}").format(quarter=self.quarter)
 
     def reverse_waterfall(self) -> pd.DataFrame:
         """Leads, MQLs, SQLs, opportunities and won deals needed for the won-revenue target.
@@ -436,13 +562,15 @@ class TeamQuarter:
         volumes = self.stage_volumes().set_index("stage")["volume"]
         current = {stage: float(volumes[stage]) for stage in ("lead", "mql", "sql", "won")}
         current["opportunity"] = float(volumes["opportunity"])
+        # An untracked rate is NaN, so that stage and the ones after it are NaN too.
+        win, conversion = self.win_rate(), self.mql_to_sql()
         return goals.reverse_waterfall(
             self.target("won_revenue"),
             self.deal_metrics()["average_deal_size"],
-            self.win_rate().value,
-            float(strict["opportunity"]),
-            self.mql_to_sql().value,
-            float(strict["mql"]),
+            np.nan if win is None else win.value,
+            float(strict.get("opportunity", np.nan)),
+            np.nan if conversion is None else conversion.value,
+            float(strict.get("mql", np.nan)),
             current,
         )
 
@@ -460,22 +588,67 @@ class TeamQuarter:
         return cache[key]
 
     def _compute_kpi_values(self) -> dict[str, Rate | float]:
+        # A KPI the data set cannot measure is NaN (n/a), never a Rate of 0 out of n.
         speed = self.speed_to_lead()
         volumes = self.stage_volumes().set_index("stage")["volume"]
         created = self.pipeline_created().set_index("source_type")["amount"]
         won = self.won_revenue().set_index("source_type")["amount"]
         cac = self.cac()
+        acceptance, conversion, win = self.mql_acceptance(), self.mql_to_sql(), self.win_rate()
         return {
             "mqls": float(volumes["mql"]),
-            "sla_compliance": speed["sla_compliance"],
-            "speed_to_lead_hours": speed["median_hours"],
-            "mql_acceptance": self.mql_acceptance(),
-            "mql_to_sql": self.mql_to_sql(),
+            "sla_compliance": np.nan if speed is None else speed["sla_compliance"],
+            "speed_to_lead_hours": np.nan if speed is None else speed["median_hours"],
+            "mql_acceptance": np.nan if acceptance is None else acceptance,
+            "mql_to_sql": np.nan if conversion is None else conversion,
             "pipeline_created": float(created["total"]),
             "won_revenue": float(won["total"]),
-            "win_rate": self.win_rate(),
+            "win_rate": np.nan if win is None else win,
             "cac": np.nan if cac is None else float(cac["cac"]),
         }
+
+    def kpi_notes(self) -> dict[str, str]:
+        """Why a shared KPI cannot be measured at all: ``"not in this data: no …"`` (or absent).
+
+        Only KPIs whose stages or table the data set lacks are named; a KPI that is merely
+        empty this quarter (0 of 0) is not.
+        """
+        notes = {}
+        for metric in KPIS:
+            figure = coverage.KPI_FIGURES.get(metric)
+            untracked = figure is not None and not self.tracks(figure)
+            if untracked or (metric == "cac" and not self.has("spend")):
+                notes[metric] = self._unavailable_reason(metric)
+        return notes
+
+    def untracked_kpis(self) -> tuple[str, ...]:
+        """Shared KPIs whose stages the data set never records (NaN in every quarter).
+
+        The trends and the team comparison leave them out; a KPI that only lacks an optional
+        table (CAC without spend) stays, as n/a, like every other optional-table figure.
+        """
+        return tuple(
+            metric
+            for metric in KPIS
+            if metric in coverage.KPI_FIGURES and not self.tracks(coverage.KPI_FIGURES[metric])
+        )
+
+    def kpis_not_in_data(self, kind: str | None = None) -> str | None:
+        """One line naming the KPIs left out of the trends and comparison, and why (else None).
+
+        See :func:`coverage.left_out_line`; the KPIs are those of :meth:`untracked_kpis`, only
+        those of ``kind`` (e.g. ``"rate"`` for the rate trend) when given.
+        """
+        chosen = [m for m in self.untracked_kpis() if kind is None or KPIS[m][2] == kind]
+        tracked = self.workbook.dataset.tracked
+        missing = [
+            name for m in chosen for name in coverage.missing_for(coverage.KPI_FIGURES[m], tracked)
+        ]
+        return coverage.left_out_line(missing, [], [KPIS[m][0] for m in chosen])
+
+    def skipped_stages_line(self) -> str | None:
+        """The funnel's line for stages the data set never records (see :meth:`stages`)."""
+        return coverage.skipped_stages_line(self.stages)
 
     def target(self, metric: str) -> float:
         """The quarter's target for ``metric`` (team row first, then ``*``); NaN if none."""
@@ -498,7 +671,9 @@ class TeamQuarter:
             One row per KPI: metric, label, direction, kind, value, numerator, denominator,
             ci_low, ci_high, small_sample, previous (Q−1 value), change_previous, p_previous,
             significant_previous, year_ago (Q−4), change_year, p_year, significant_year, target,
-            attainment, rag. Quarters before the data starts give NaN.
+            attainment, rag, note (``"not in this data: …"`` for a KPI the data set cannot
+            measure, see :meth:`kpi_notes`; else empty). Quarters before the data starts give
+            NaN.
         """
         now = self.kpi_values()
         known = set(self.workbook.dataset.quarters)
@@ -508,6 +683,7 @@ class TeamQuarter:
         }
         rows = []
         config = self.workbook.dataset.config
+        notes = self.kpi_notes()
         for metric, (label, direction, kind) in KPIS.items():
             value = now[metric]
             row = {"metric": metric, "label": label, "direction": direction, "kind": kind}
@@ -520,18 +696,23 @@ class TeamQuarter:
             row["target"] = target
             row["attainment"] = attainment
             row["rag"] = _rag(attainment, config.rag_green, config.rag_amber)
+            row["note"] = notes.get(metric, "")
             rows.append(row)
         return pd.DataFrame(rows)
 
     def trend(self, quarters: int = 8) -> pd.DataFrame:
         """The shared rate KPIs over the last ``quarters`` quarters (those in the data).
 
+        Rate KPIs the data set cannot measure at all (see :meth:`untracked_kpis`) are left out.
+
         Returns
         -------
         DataFrame
-            Long form: quarter, metric, label, value, ci_low, ci_high, numerator, denominator.
+            Long form: quarter, metric, label, value, ci_low, ci_high, numerator, denominator
+            (no rows, with these columns, when no rate KPI can be measured).
         """
         known = set(self.workbook.dataset.quarters)
+        unmeasured = self.untracked_kpis()
         rows = []
         for k in range(quarters - 1, -1, -1):
             q = self.quarter.shift(-k)
@@ -539,7 +720,7 @@ class TeamQuarter:
                 continue
             values = self.shift(-k).kpi_values()
             for metric, (label, _, kind) in KPIS.items():
-                if kind == "rate":
+                if kind == "rate" and metric not in unmeasured:
                     rows.append(
                         {
                             "quarter": str(q),
@@ -548,7 +729,8 @@ class TeamQuarter:
                             **_value_columns(values[metric]),
                         }
                     )
-        return pd.DataFrame(rows)
+        columns = ["quarter", "metric", "label", *_value_columns(np.nan)]
+        return pd.DataFrame(rows, columns=columns)
 
 
 def _value_columns(value: Rate | float) -> dict:

@@ -74,6 +74,8 @@ class AttributionResult:
 
     def note(self) -> str:
         """One line on the fallback (and missing amounts), in plain text."""
+        if self.table.empty:  # an empty quarter: nothing to split, say so plainly
+            return f"{self.model}: no opportunities to attribute."
         share = self.fallback_amount / self.attributed_total if self.attributed_total else 0.0
         text = (
             f"{self.model}: {self.fallback_amount:,.2f} of {self.attributed_total:,.2f} "

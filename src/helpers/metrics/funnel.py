@@ -2,9 +2,16 @@
 
 Stages of the main chain, in order: lead → MQL → first touched → accepted (SAL) → SQL →
 opportunity → won. Rejected and recycled are side branches, counted but not chained.
+
+A data set need not record every stage (an export with only MQL and SQL dates has no first
+touch or acceptance at all). The functions take the stages the data set tracks (see
+:mod:`helpers.metrics.coverage`): an untracked stage has no volume (NaN, not 0) and the
+funnels and velocities go straight from the stage before it to the stage after it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
@@ -66,12 +73,19 @@ def lead_journeys(
     return journeys
 
 
+def _chain(stages: Collection[str] | None) -> list[str]:
+    """The main-chain stages among ``stages`` (all of :data:`CHAIN` for None), in order."""
+    return [s for s in CHAIN if stages is None or s in stages]
+
+
 def stage_volumes(
     leads: pd.DataFrame,
     events: pd.DataFrame,
     opportunities: pd.DataFrame,
     start: pd.Timestamp,
     end: pd.Timestamp,
+    *,
+    stages: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Period view: how many leads reached each stage during ``[start, end)``.
 
@@ -80,10 +94,21 @@ def stage_volumes(
     ``opportunity`` counts opportunities created (with or without a lead) and ``won`` those
     won (closed) in the window.
 
+    Parameters
+    ----------
+    leads, events, opportunities : DataFrame
+        Canonical tables.
+    start, end : Timestamp
+        The window ``[start, end)``.
+    stages : collection of str, optional
+        Stages the data set tracks (``Dataset.tracked_stages``); others have volume NaN
+        (not in this data) instead of 0. Default: every stage is tracked.
+
     Returns
     -------
     DataFrame
-        Columns stage, label, volume; rows in the order of :data:`CHAIN` then :data:`SIDE`.
+        Columns stage, label, volume, tracked; rows in the order of :data:`CHAIN` then
+        :data:`SIDE`. ``volume`` is int64 when every stage is tracked, else float64.
     """
     in_window = events[within(events["at"], start, end)]
     distinct = in_window.groupby("event", observed=True)["lead_id"].nunique()
@@ -94,11 +119,14 @@ def stage_volumes(
     won = opportunities["status"] == "won"
     volumes["won"] = int((won & within(opportunities["closed_at"], start, end)).sum())
     order = [*CHAIN, *SIDE]
+    tracked = [stages is None or s in stages for s in order]
+    counts = pd.Series([volumes[s] for s in order], dtype="int64")
     return pd.DataFrame(
         {
             "stage": order,
             "label": [STAGE_LABELS[s] for s in order],
-            "volume": [volumes[s] for s in order],
+            "volume": counts if all(tracked) else counts.where(tracked),
+            "tracked": tracked,
         }
     )
 
@@ -108,7 +136,8 @@ def period_funnel(volumes: pd.DataFrame) -> pd.DataFrame:
 
     The ratio compares different leads (an SQL this quarter may have been an MQL last
     quarter), so it can exceed 1 and carries no confidence interval; use the cohort view
-    for true conversion rates.
+    for true conversion rates. Stages the data set does not track (``tracked`` False in
+    ``volumes``) are left out, so the ratio is to the previous tracked stage.
 
     Returns
     -------
@@ -116,17 +145,21 @@ def period_funnel(volumes: pd.DataFrame) -> pd.DataFrame:
         Columns stage, label, volume, ratio_to_previous (NaN for the first stage or a
         previous volume of 0).
     """
-    chain = volumes.set_index("stage").loc[list(CHAIN)].reset_index()
+    shown = volumes[volumes["tracked"]] if "tracked" in volumes else volumes
+    chain = shown.set_index("stage").loc[_chain(set(shown["stage"]))].reset_index()
+    chain = chain.drop(columns="tracked", errors="ignore")
     previous = chain["volume"].shift(1)
     ratio = chain["volume"] / previous.where(previous > 0)
     return chain.assign(ratio_to_previous=ratio)
 
 
-def _reached(journeys: pd.DataFrame, as_of: pd.Timestamp, strict: bool) -> pd.DataFrame:
+def _reached(
+    journeys: pd.DataFrame, as_of: pd.Timestamp, strict: bool, chain: list[str]
+) -> pd.DataFrame:
     reached = pd.DataFrame(index=journeys.index)
     previous_ok = pd.Series(True, index=journeys.index)
     previous_at = journeys["lead"]
-    for stage in CHAIN:
+    for stage in chain:
         at = journeys[stage]
         ok = at.notna() & (at < as_of)
         if strict:
@@ -145,6 +178,7 @@ def cohort_funnel(
     as_of: pd.Timestamp,
     *,
     strict: bool = False,
+    stages: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Cohort view: leads created in ``[start, end)`` followed to wherever they got by ``as_of``.
 
@@ -156,15 +190,22 @@ def cohort_funnel(
     and then has no interval. In the **strict** funnel a lead counts at a stage only if it
     reached every earlier stage, in order; every ratio is then a proper proportion.
 
+    ``stages`` are the stages the data set tracks (``Dataset.tracked_stages``; default all):
+    the others are left out of the funnel, so a strict lead goes from MQL straight to SQL when
+    the data records neither first touch nor acceptance, instead of every lead stopping at a
+    stage that never exists.
+
     Returns
     -------
     DataFrame
-        Columns stage, label, reached, next-step (``next_*``: numerator, denominator, rate,
-        ci_low, ci_high, small_sample) and cumulative (``cum_*``) rate columns, and
-        ``cohort_age_days`` (days from the cohort's end to ``as_of``).
+        One row per tracked stage of :data:`CHAIN`: columns stage, label, reached, next-step
+        (``next_*``: numerator, denominator, rate, ci_low, ci_high, small_sample) and
+        cumulative (``cum_*``) rate columns, and ``cohort_age_days`` (days from the cohort's
+        end to ``as_of``).
     """
+    chain = _chain(stages)
     cohort = journeys[within(journeys["lead"], start, end)]
-    reached = _reached(cohort, as_of, strict).sum().reindex(list(CHAIN)).astype("int64")
+    reached = _reached(cohort, as_of, strict, chain).sum().reindex(chain).astype("int64")
     counts = reached.to_numpy()
     previous = np.concatenate([[counts[0]], counts[:-1]])
     proper = counts <= previous
@@ -172,7 +213,7 @@ def cohort_funnel(
     nxt.loc[~proper, ["numerator", "rate", "ci_low", "ci_high"]] = np.nan
     nxt.loc[~proper, "rate"] = counts[~proper] / previous[~proper]
     cum = rate_columns(counts, np.full(len(counts), counts[0]))
-    out = pd.DataFrame({"stage": list(CHAIN), "label": [STAGE_LABELS[s] for s in CHAIN]})
+    out = pd.DataFrame({"stage": chain, "label": [STAGE_LABELS[s] for s in chain]})
     out["reached"] = counts
     out = pd.concat([out, nxt.add_prefix("next_"), cum.add_prefix("cum_")], axis=1)
     out["cohort_age_days"] = max((as_of - end).days, 0)
@@ -223,7 +264,9 @@ def reason_pareto(
         Columns reason, count, share, cumulative_share; most frequent first (ties by name).
     """
     chosen = events[(events["event"] == event) & within(events["at"], start, end)]
-    counts = chosen["reason"].fillna("(no reason)").value_counts()
+    # reason is an optional column: without it every row is "(no reason)".
+    reason = chosen.get("reason", pd.Series(pd.NA, index=chosen.index, dtype="string"))
+    counts = reason.fillna("(no reason)").value_counts()
     table = counts.rename_axis("reason").reset_index(name="count")
     table = table.sort_values(["count", "reason"], ascending=[False, True], ignore_index=True)
     total = table["count"].sum()
@@ -232,18 +275,27 @@ def reason_pareto(
     return table
 
 
-def stage_velocity(journeys: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+def stage_velocity(
+    journeys: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    stages: Collection[str] | None = None,
+) -> pd.DataFrame:
     """Median days between consecutive stages, for leads reaching the later stage in the window.
 
     Only pairs in order count (a later stage reached before the earlier one is skipped).
+    Consecutive means consecutive among the ``stages`` the data set tracks (default all): with
+    no first touch or acceptance in the data, MQL → SQL is one step.
 
     Returns
     -------
     DataFrame
         Columns from_stage, to_stage, leads, median_days, p90_days.
     """
+    chain = _chain(stages)
     rows = []
-    for before, after in zip(CHAIN[:-1], CHAIN[1:], strict=True):
+    for before, after in zip(chain[:-1], chain[1:], strict=True):
         pair = journeys[[before, after]].dropna()
         pair = pair[within(pair[after], start, end) & (pair[after] >= pair[before])]
         days = (pair[after] - pair[before]).dt.total_seconds() / 86400

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -229,11 +229,24 @@ class AlignmentIndex:
         (``100 × weight × score``; the contributions sum to ``value``).
     missing : tuple of str
         Weighted components that were absent or NaN and were left out.
+    reasons : dict of str
+        Component → why it has no value (e.g. ``"not in this data: no first_touch events"``),
+        for the components the caller could explain.
     """
 
     value: float
     table: pd.DataFrame
     missing: tuple[str, ...] = ()
+    reasons: Mapping[str, str] = field(default_factory=dict)
+
+    def left_out(self, labels: Mapping[str, str] | None = None) -> str:
+        """The components left out, each with its reason: ``SLA compliance (not in this …)``."""
+        labels = labels or COMPONENT_LABELS
+        return ", ".join(
+            str(labels.get(name, name))
+            + (f" ({self.reasons[name]})" if self.reasons.get(name) else "")
+            for name in self.missing
+        )
 
     def __str__(self) -> str:
         text = "n/a" if math.isnan(self.value) else f"{self.value:.1f}/100"
@@ -250,7 +263,7 @@ class AlignmentIndex:
             ),
         ]
         if self.missing:
-            names = ", ".join(html.escape(m) for m in self.missing)
+            names = html.escape(self.left_out())
             parts.append(f"<p>Left out (no data): {names}; weights renormalised.</p>")
         return "\n".join(parts)
 
@@ -259,6 +272,8 @@ def alignment_index(
     components: Mapping[str, float],
     weights: Mapping[str, float],
     targets: Mapping[str, float] | None = None,
+    *,
+    reasons: Mapping[str, str] | None = None,
 ) -> AlignmentIndex:
     """Alignment index (0–100): a weighted score of shared sales-and-marketing KPIs.
 
@@ -284,6 +299,9 @@ def alignment_index(
         Component name → weight ≥ 0 (``Config.alignment_weights``).
     targets : dict of float, optional
         Component name → target share.
+    reasons : dict of str, optional
+        Component name → why it is NaN (kept for the components left out, see
+        :meth:`AlignmentIndex.left_out`); a NaN component is left out whatever the reason.
 
     Returns
     -------
@@ -344,7 +362,8 @@ def alignment_index(
         value = math.nan
     table.insert(1, "label", table["component"].map(COMPONENT_LABELS).fillna(table["component"]))
     table = table.drop(columns="configured")
-    return AlignmentIndex(value, table, missing)
+    why = {name: str(reasons[name]) for name in missing if reasons and reasons.get(name)}
+    return AlignmentIndex(value, table, missing, why)
 
 
 def reverse_waterfall(

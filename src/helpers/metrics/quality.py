@@ -39,6 +39,7 @@ import pandas as pd
 
 from ..errors import Problem
 from ..schema import TABLES
+from .coverage import tracked_events
 from .handoff import pair_mqls_with_touches
 
 COLUMNS = ("check", "table", "count", "share", "detail")
@@ -217,6 +218,11 @@ def _skipped_stages(tables: Mapping[str, pd.DataFrame]) -> dict:
         reached["opportunity"] = set(opps["lead_id"].dropna())
     else:
         rules = tuple(r for r in rules if r[0] != "opportunity")
+    # A prerequisite the data set never records is not skipped by anyone: it is not in this
+    # data (an export with only MQL and SQL dates would otherwise flag every SQL).
+    tracked = tracked_events(events)
+    untracked = [r for r in rules if r[1] not in tracked]
+    rules = tuple(r for r in rules if r[1] in tracked)
     skipped = pd.Series(False, index=population)
     parts = []
     for later, earlier in rules:
@@ -225,8 +231,10 @@ def _skipped_stages(tables: Mapping[str, pd.DataFrame]) -> dict:
         skipped |= bad
     n = int(skipped.sum())
     detail = f"{n} of {len(population)} leads; " + ", ".join(parts)
-    if len(rules) < len(PREREQUISITES):
+    if not any(r[0] == "opportunity" for r in (*rules, *untracked)):
         detail += " (opportunity without sql not checked: no opportunities with lead_id)"
+    for later, earlier in untracked:
+        detail += f" ({later} without {earlier} not checked: no {earlier} events in this data)"
     ids = population[skipped.to_numpy()]
     return _row("skipped stages", "leads", n, len(population), detail + _examples(ids))
 
@@ -238,6 +246,14 @@ def _untouched_mqls(tables: Mapping[str, pd.DataFrame]) -> dict:
     paired = pair_mqls_with_touches(events)
     if paired.empty:
         return _row("MQLs never touched", "lead_events", 0, 0, "0 of 0 MQL events")
+    if "first_touch" not in tracked_events(events):
+        return _row(
+            "MQLs never touched",
+            "lead_events",
+            pd.NA,
+            0,
+            "not checked: no first_touch events in this data",
+        )
     answered = paired["touched_at"].notna()
     n = int((~answered).sum())
     detail = (
@@ -339,9 +355,11 @@ def data_quality(
           ``sql`` event precedes their first ``mql``, over leads with both;
         - skipped stages = leads that reached a stage without ever reaching its
           prerequisite: accepted without first_touch, sql without accepted, an opportunity
-          without sql (MQL is no prerequisite: outbound leads have none);
+          without sql (MQL is no prerequisite: outbound leads have none); a prerequisite
+          that no event of the data set records is not checked, and ``detail`` says so;
         - MQLs never touched = MQL events with no ``first_touch`` at or after them and before
           the lead's next MQL (the pairing of :func:`helpers.metrics.handoff.mql_responses`);
+          <NA> ("not checked") when the data set has no first_touch event at all;
         - opportunities without amount = amount empty or 0; won without close date = won
           opportunities without ``closed_at``, over won opportunities;
         - leads without channel = empty or blank channel.
