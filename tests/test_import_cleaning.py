@@ -482,3 +482,14 @@ def test_unify_all_empty():
 def test_a_pattern_that_is_not_a_strftime_pattern(contacts):
     with pytest.raises(DataValidationError, match="the date format '%Q' cannot be used"):
         dates(["2026-03-05"], "%Q", contacts)
+
+
+def test_repeated_positions_and_missing_cells(contacts):
+    # Melted event columns can repeat a row position; NaN from a stacked frame is empty.
+    values = pd.Series(["3/15/2026", "", None, "1/2/2026"], index=[1, 1, 0, 2], dtype=object)
+    result, _ = parse_dates(values, "auto", source=contacts, column="c")
+    expected = series(["2026-03-15T00:00:00", "", "", "2026-01-02T00:00:00"], index=[1, 1, 0, 2])
+    assert_series_equal(result, expected)
+    amounts = pd.Series(["$1", None, "2"], index=[0, 0, 1], dtype=object)
+    numbers = parse_numbers(amounts, ".", source=contacts, column="a")
+    assert_series_equal(numbers, series(["1", "", "2"], index=[0, 0, 1]))

@@ -155,7 +155,7 @@ def parse_dates(
     else:
         parsed, description = _pattern_dates(distinct, fmt, text, source, column)
     result = text.copy()
-    result[filled] = text[filled].map(dict(zip(distinct, parsed, strict=True)))
+    result[filled] = text[filled].map(dict(zip(distinct, parsed, strict=True))).to_numpy()
     return result, description
 
 
@@ -557,7 +557,7 @@ def parse_numbers(
             "if the export writes numbers that way",
         )
         _raise([problem], source)
-    result[filled] = text[filled].map(canonical)
+    result[filled] = text[filled].map(canonical).to_numpy()
     return result
 
 
@@ -626,6 +626,6 @@ def unify_spellings(values: pd.Series) -> tuple[pd.Series, list[tuple[tuple[str,
     for key, spellings in groups.items():
         # max keeps the first (in row order) among equally frequent spellings.
         chosen[key] = max(spellings, key=lambda s: counts[s])
-    result[filled] = received.map({v: chosen[normalise_key(v)] for v in distinct})
+    result[filled] = received.map({v: chosen[normalise_key(v)] for v in distinct}).to_numpy()
     changes = [(tuple(sorted(raw[key])), chosen[key]) for key in groups if len(raw[key]) > 1]
     return result, changes
