@@ -345,7 +345,7 @@ def parse_mapping(
             raise check.fail(
                 f"tables.{name}",
                 name,
-                f"a canonical table: {_suggest(name, TABLES)}{', '.join(TABLES)}",
+                _hint(name, TABLES, f"use a canonical table: {', '.join(TABLES)}"),
             )
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise check.fail(
@@ -390,9 +390,10 @@ def _check_workbook(check: _Checker, workbook: dict[str, Any]) -> None:
         ) from err
 
 
-def _suggest(name: str, choices) -> str:
+def _hint(name: str, choices, fix: str) -> str:
+    """``fix``, preceded by the closest of ``choices`` when ``name`` looks like a typo."""
     close = difflib.get_close_matches(name, list(choices), n=1)
-    return f"did you mean {close[0]!r}? Use one of " if close else ""
+    return f"did you mean {close[0]!r}? {fix[0].upper()}{fix[1:]}" if close else fix
 
 
 class _Checker:
@@ -411,7 +412,7 @@ class _Checker:
                 path = f"{key}.{name}" if key else name
                 raise MappingError(
                     f"{self.label}: key '{path}' is not a known key. Fix: "
-                    f"{_suggest(name, allowed)}use one of: {', '.join(allowed)}."
+                    + _hint(name, allowed, f"use one of: {', '.join(allowed)}.")
                 )
 
     def table(self, key: str, value: Any) -> dict[str, Any]:
@@ -445,8 +446,11 @@ class _Checker:
             raise self.fail(
                 key,
                 name,
-                f"{_suggest(name, names + list(allowed))}a column of {table.name}: "
-                f"{', '.join(names + list(allowed))}{hint}",
+                _hint(
+                    name,
+                    names + list(allowed),
+                    f"use a column of {table.name}: {', '.join(names + list(allowed))}{hint}",
+                ),
             )
         return name
 
