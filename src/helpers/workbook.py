@@ -633,7 +633,12 @@ class TeamQuarter:
             if metric in coverage.KPI_FIGURES and not self.tracks(coverage.KPI_FIGURES[metric])
         )
 
-    def kpis_not_in_data(self, kind: str | None = None) -> str | None:
+    def kpis_not_in_data(
+        self,
+        kind: str | None = None,
+        *,
+        consequence: tuple[str, str] = ("is left out", "are left out"),
+    ) -> str | None:
         """One line naming the KPIs left out of the trends and comparison, and why (else None).
 
         See :func:`coverage.left_out_line`; the KPIs are those of :meth:`untracked_kpis`, only
@@ -644,7 +649,8 @@ class TeamQuarter:
         missing = [
             name for m in chosen for name in coverage.missing_for(coverage.KPI_FIGURES[m], tracked)
         ]
-        return coverage.left_out_line(missing, [], [KPIS[m][0] for m in chosen])
+        labels = [KPIS[m][0] for m in chosen]
+        return coverage.left_out_line(missing, [], labels, consequence=consequence)
 
     def skipped_stages_line(self) -> str | None:
         """The funnel's line for stages the data set never records (see :meth:`stages`)."""

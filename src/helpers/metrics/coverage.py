@@ -238,7 +238,11 @@ def skipped_stages_line(stages: Collection[str]) -> str | None:
 
 
 def left_out_line(
-    missing: Iterable[str], tables: Sequence[str], labels: Sequence[str]
+    missing: Iterable[str],
+    tables: Sequence[str],
+    labels: Sequence[str],
+    *,
+    consequence: tuple[str, str] = ("is left out", "are left out"),
 ) -> str | None:
     """One line for KPIs left out of a chart because the data set cannot measure them.
 
@@ -250,6 +254,9 @@ def left_out_line(
         Optional tables they need that are absent (e.g. ``spend`` for CAC).
     labels : sequence of str
         The KPIs' labels, in display order.
+    consequence : (str, str)
+        What follows for them, for one KPI and for several (e.g. ``("has no baseline",
+        "have no baseline")``).
 
     Returns
     -------
@@ -267,5 +274,5 @@ def left_out_line(
     if not labels:
         return None
     parts = [*_absent_parts(missing), *(f"no {name} table" for name in tables)]
-    verb = "is" if len(labels) == 1 else "are"
-    return f"Not in this data: {_and(parts)}, so {_and(labels)} {verb} left out."
+    verb = consequence[0] if len(labels) == 1 else consequence[1]
+    return f"Not in this data: {_and(parts)}, so {_and(labels)} {verb}."

@@ -12,7 +12,9 @@ questions (:data:`QUESTIONS`). The debrief shows
   threshold the scoring model applies in the data (:func:`model_threshold`).
 
 The lead score is kept out of the rating form on purpose (participants would anchor on it); it
-is revealed in the results.
+is revealed in the results. Data without a ``score`` column (or with every score empty) still
+gives the exercise: the sample is drawn at random, agreement is shown as usual, and the
+threshold comparison is replaced by one line (:data:`NO_SCORE_NOTE`).
 """
 
 from __future__ import annotations
@@ -71,6 +73,10 @@ FORM_COLUMNS = (
 )
 OUTCOME_AGE_DAYS = 30  # leads younger than this at the data's as-of date have no outcome yet
 _ROLE_LABELS = {"sales": "Within sales", "marketing": "Within marketing", "all": "Room"}
+NO_SCORE_NOTE = (
+    "Not in this data: no lead scores, so no score thresholds (the room's against the scoring "
+    "model's); agreement on the leads is shown as usual."
+)
 
 
 # --- the sample ------------------------------------------------------------------------------
@@ -82,10 +88,20 @@ def _seed(team: str, session: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+def has_scores(workbook) -> bool:
+    """Whether the data's leads carry a score (a ``score`` column with at least one value)."""
+    return workbook.dataset.has_values("leads", "score")
+
+
 def _scored_leads(workbook, team: str) -> pd.DataFrame:
-    """The team's leads that the scoring model decides on: scored, not sourced by sales."""
+    """The team's leads that the scoring model decides on: scored, not sourced by sales.
+
+    Without scores in the data, every lead of the team that is not sourced by sales.
+    """
     leads = workbook.dataset.tables["leads"]
-    leads = leads[(leads["team"] == team) & leads["score"].notna()]
+    leads = leads[leads["team"] == team]
+    if has_scores(workbook):
+        leads = leads[leads["score"].notna()]
     if "source_type" in leads.columns:  # sales-sourced leads skip the MQL stage
         leads = leads[leads["source_type"].fillna("") != "sales"]
     return leads
@@ -94,6 +110,9 @@ def _scored_leads(workbook, team: str) -> pd.DataFrame:
 def _outcomes(workbook, lead_ids: pd.Series) -> pd.DataFrame:
     """Per lead: ``became_mql``, ``became_sql`` and a short ``outcome`` text (index: lead_id)."""
     events = workbook.dataset.tables["lead_events"]
+    # Whether sales' decision is recorded at all: without accepted/rejected events an MQL
+    # that is not an SQL may have been worked, so "not worked yet" would be a guess.
+    decided = {"accepted", "rejected"} & set(workbook.dataset.tracked_events)
     events = events[events["lead_id"].isin(set(lead_ids))]
     seen = events.groupby("lead_id")["event"].agg(lambda e: set(e.dropna()))
     rejected = events[events["event"] == "rejected"].sort_values("at")
@@ -109,7 +128,7 @@ def _outcomes(workbook, lead_ids: pd.Series) -> pd.DataFrame:
         elif "accepted" in kinds:
             text = "MQL, accepted, not (yet) an SQL"
         elif "mql" in kinds:
-            text = "MQL, not worked yet"
+            text = "MQL, not worked yet" if decided else "MQL, not (yet) an SQL"
         else:
             text = "never an MQL"
         rows.append((lead, "mql" in kinds, "sql" in kinds, text))
@@ -125,7 +144,8 @@ def lead_sample(workbook, team: str, session: str, size: int = 12) -> pd.DataFra
     their outcome is known (all of them when that leaves fewer than ``size``). The pool's score
     range from its 5th to its 95th percentile is cut into ``size`` equal-width bands (the outer
     bands take the tails too) and one lead is drawn from each band;
-    bands without leads are made up from the rest of the pool at random. The draw and the
+    bands without leads are made up from the rest of the pool at random. Without scores in
+    the data the pool is every such lead and the draw is at random. The draw and the
     order of the rows are random, seeded by (team, session) only, so every participant of a
     team sees the same leads in the same order, and the order says nothing about the score.
 
@@ -165,6 +185,8 @@ def lead_sample(workbook, team: str, session: str, size: int = 12) -> pd.DataFra
     chosen: list[int] = []
     if len(pool) <= size:
         chosen = list(range(len(pool)))
+    elif not has_scores(workbook):
+        chosen = [int(i) for i in rng.choice(len(pool), size, replace=False)]
     else:
         scores = pool["score"].to_numpy(dtype="float64")
         low, high = np.quantile(scores, [0.05, 0.95])
@@ -179,7 +201,13 @@ def lead_sample(workbook, team: str, session: str, size: int = 12) -> pd.DataFra
     sample = pool.iloc[rng.permutation(np.array(chosen, dtype="int64"))].reset_index(drop=True)
     start = workbook.dataset.config.fiscal_year_start_month
     sample["created"] = quarter_labels(sample["created_at"], start).astype("object")
-    columns = ["lead_id", *[c for c in FORM_COLUMNS if c in sample.columns], "score"]
+    # campaign_id is optional: a column the data never filled is not shown on the form.
+    shown = [
+        c
+        for c in FORM_COLUMNS
+        if c in sample.columns and (c != "campaign_id" or workbook.dataset.has_values("leads", c))
+    ]
+    columns = ["lead_id", *shown, "score"]
     result = sample[columns].copy()
     result.insert(0, "position", np.arange(1, len(result) + 1, dtype="int64"))
     result.insert(
@@ -286,8 +314,10 @@ def model_threshold(workbook, team: str) -> float:
 
     No configuration holds the threshold, so it is inferred with :func:`implied_threshold`
     from the team's scored, not sales-sourced leads: score against "became an MQL" (has an
-    ``mql`` event). NaN when the team has no such lead.
+    ``mql`` event). NaN when the team has no such lead, or the data has no scores.
     """
+    if not has_scores(workbook):
+        return math.nan
     leads = _scored_leads(workbook, team)
     events = workbook.dataset.tables["lead_events"]
     mql = set(events.loc[events["event"] == "mql", "lead_id"])
@@ -346,10 +376,11 @@ def mql_curve(workbook, team: str, bands: int = 20) -> pd.DataFrame:
     -------
     DataFrame
         One row per non-empty band of equal width over the score range: ``score`` (band
-        middle), ``leads`` and ``share_mql`` (share of them with an ``mql`` event).
+        middle), ``leads`` and ``share_mql`` (share of them with an ``mql`` event). Empty
+        without scores in the data.
     """
     leads = _scored_leads(workbook, team)
-    if leads.empty:
+    if leads.empty or not has_scores(workbook):
         return pd.DataFrame(columns=["score", "leads", "share_mql"])
     events = workbook.dataset.tables["lead_events"]
     mql = leads["lead_id"].isin(set(events.loc[events["event"] == "mql", "lead_id"]))
@@ -454,10 +485,13 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
         ``fleiss_marketing_<q>`` and ``cohen_across_<q>`` (mean Cohen's kappa over sales ×
         marketing pairs) for each question ``q`` in :data:`QUESTIONS` (NaN when it cannot be
         computed yet); ``room_threshold``, ``sales_threshold``, ``marketing_threshold``
-        (implied by the "MQL?" answers) and ``model_threshold``. ``disagreements`` lists the
-        most disputed lead × question items (at most 5, only those with a split vote).
+        (implied by the "MQL?" answers) and ``model_threshold``, all NaN without scores in the
+        data (``scored`` False; the thresholds are then replaced by :data:`NO_SCORE_NOTE`).
+        ``disagreements`` lists the most disputed lead × question items (at most 5, only
+        those with a split vote).
     """
     workbook = workshop.workbook()
+    scored = has_scores(workbook)
     answers = _answers(workshop, team)
     sample = lead_sample(workbook, team, workshop.session, size)
     labels = dict(zip(sample["lead_id"], sample["label"], strict=True))
@@ -468,13 +502,22 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
     model = model_threshold(workbook, team)
     curve = mql_curve(workbook, team)
     people = int(answers["participant_id"].nunique())
-    figures: dict[str, Any] = {"participants": people, "model_threshold": model}
+    figures: dict[str, Any] = {"participants": people, "model_threshold": model, "scored": scored}
     for q in QUESTIONS:
         for key in ("fleiss", "fleiss_sales", "fleiss_marketing", "cohen_across"):
             figures[f"{key}_{q}"] = math.nan
     for key in ("room_threshold", "sales_threshold", "marketing_threshold"):
         figures[key] = math.nan
 
+    if not people and not scored:
+        return ExerciseSummary(
+            exercise=EXERCISE,
+            title=TITLE,
+            headline="Nobody has answered yet; let the room rate the leads first.",
+            participants=0,
+            parts=["The results appear here as participants rate the leads.", NO_SCORE_NOTE],
+            figures=figures,
+        )
     if not people:
         return ExerciseSummary(
             exercise=EXERCISE,
@@ -552,12 +595,13 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
         score = score_of.get(lead, math.nan)
         outcome = outcome_of.loc[lead, "outcome"] if lead in outcome_of.index else ""
         label = labels.get(lead, lead)
+        score_part = f"score {_score_text(score)}; " if scored else ""
         dispute_rows.append(
             {
                 "item": f"{label} · {SHORT.get(q, q)}",
                 "detail": (
-                    f"{int(row['yes'])} yes / {int(row['no'])} no ({by_role}); score "
-                    f"{_score_text(score)}; {outcome}"
+                    f"{int(row['yes'])} yes / {int(row['no'])} no ({by_role}); {score_part}"
+                    f"{outcome}"
                 ),
             }
         )
@@ -575,6 +619,9 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
             }
         )
     disagreements = pd.DataFrame(dispute_rows, columns=["item", "detail"])
+    debrief = pd.DataFrame(debrief_rows)
+    if not scored and len(debrief):
+        debrief = debrief.drop(columns="score")
 
     # Per participant: how many answers, their own threshold, agreement with the majority.
     majority = answers.groupby("item")["yes"].mean().map(lambda v: None if v == 0.5 else v > 0.5)
@@ -596,6 +643,8 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
             }
         )
     participants_table = pd.DataFrame(per_person).sort_values(["role", "participant"])
+    if not scored:
+        participants_table = participants_table.drop(columns="own MQL threshold")
 
     # Chart: share saying MQL per lead, by role, with both thresholds.
     share = (
@@ -603,10 +652,16 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
         .agg(score=("score", "first"), share_yes=("yes", "mean"))
         .sort_values(["role", "score"])
     )
-    figure = _chart(share, figures["room_threshold"], model, curve)
+    figure = _chart(share, figures["room_threshold"], model, curve) if scored else None
 
     room_k = figures["fleiss_mql"]
-    if people == 1:
+    if not scored:
+        headline = (
+            "1 participant has answered so far; agreement needs at least two."
+            if people == 1
+            else f"{people} participants: agreement on 'MQL?' is κ = {_kappa_text(room_k)}."
+        )
+    elif people == 1:
         headline = (
             "1 participant has answered so far; agreement needs at least two. Their MQL "
             f"threshold is about {_score_text(figures['room_threshold'])}, the scoring "
@@ -627,11 +682,10 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
             "Fleiss' κ covers the leads every rater of the group answered.</i></p>"
         ),
         Html("<h4>Where is the line? Implied MQL thresholds</h4>"),
-        thresholds,
-        figure,
+        *((thresholds, figure) if scored else (NO_SCORE_NOTE, _share_chart(share, labels))),
         Html("<h4>Leads to discuss first</h4>"),
-        pd.DataFrame(debrief_rows)
-        if debrief_rows
+        debrief
+        if len(debrief)
         else "No lead split the room so far: everyone gave the same answers.",
         Html("<h4>Who answered</h4>"),
         participants_table,
@@ -645,6 +699,23 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
         disagreements=disagreements,
         figures=figures,
     )
+
+
+def _share_chart(share: pd.DataFrame, labels: dict[str, str]):
+    """Without scores: the share saying 'MQL' per lead, by role (None before any answer)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if share.empty:
+        return None
+    share = share.assign(lead_id=share["lead_id"].map(labels).fillna(share["lead_id"]))
+    figure, ax = plt.subplots(figsize=(7.5, 0.35 * share["lead_id"].nunique() + 1.5))
+    order = [r for r in ("sales", "marketing") if r in set(share["role"])]
+    sns.barplot(data=share, x="share_yes", y="lead_id", hue="role", hue_order=order, ax=ax)
+    ax.set(xlim=(0, 1), xlabel="Share saying yes", ylabel="")
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_title("Share saying 'MQL' per lead")
+    return figure
 
 
 def _chart(share: pd.DataFrame, room: float, model: float, curve: pd.DataFrame):

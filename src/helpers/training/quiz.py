@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..answer_store import ROLES
 from ..definitions import DEFINITIONS
+from ..stats import Rate
 from .display import Html, LivePanel, show
 from .summary import ExerciseSummary
 
@@ -535,9 +536,10 @@ def team_figures(workbook, team: str) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per metric of :data:`TEAM_RATES`: quarter, metric, label, numerator,
-        denominator (int64) and value (NaN when the denominator is 0). Empty when the data has
-        no complete quarter.
+        One row per metric of :data:`TEAM_RATES` the data set can measure (a rate whose
+        stages it never records is left out): quarter, metric, label, numerator, denominator
+        (int64) and value (NaN when the denominator is 0). Empty when the data has no
+        complete quarter.
     """
     from ..errors import WorkbookError
     from ..workbook import KPIS
@@ -551,9 +553,21 @@ def team_figures(workbook, team: str) -> pd.DataFrame:
     rows = [
         (str(quarter), m, KPIS[m][0], values[m].numerator, values[m].denominator, values[m].value)
         for m in TEAM_RATES
+        if isinstance(values[m], Rate)  # else NaN: not in this data
     ]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.astype({"numerator": "int64", "denominator": "int64", "value": "float64"})
+
+
+def _rates_not_in_data(workbook, team: str) -> str | None:
+    """The line for the quiz's rates the data set cannot measure (see ``kpis_not_in_data``)."""
+    from ..errors import WorkbookError
+
+    try:
+        view = workbook.view(team, workbook.dataset.latest_complete_quarter)
+    except WorkbookError:
+        return None
+    return view.kpis_not_in_data("rate")
 
 
 def team_figures_chart(figures: pd.DataFrame, team: str):
@@ -626,12 +640,14 @@ def summarise(workshop, team: str) -> ExerciseSummary:
     """
     scored = score(workshop.answers(EXERCISE, team))
     real = team_figures(workshop.workbook(), team)
+    missing = _rates_not_in_data(workshop.workbook(), team)
     real_parts: list[Any] = []
-    if len(real):
+    if len(real) or missing:
         real_parts = [
             Html("<h4>Your team's real figures</h4>"),
             "After the quiz: the same definitions applied to the team's latest complete quarter.",
-            team_figures_chart(real, team),
+            team_figures_chart(real, team) if len(real) else None,
+            missing,
         ]
     roles = role_scores(scored)
     means = dict(zip(roles["role"], roles["mean_score"], strict=True))

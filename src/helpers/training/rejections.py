@@ -46,6 +46,19 @@ TIE = "No majority (tie)"  # the category of a lead whose top categories tie
 
 # Lead columns never shown on a card: ids and bookkeeping, not attributes of the lead.
 _HIDDEN_LEAD_COLUMNS = ("lead_id", "team", "campaign_id")
+NOT_IN_DATA = "Not in this data: no rejected events, so no rejected MQLs to review."
+
+
+def tracks_rejections(workbook) -> bool:
+    """Whether the data set records rejections at all (a ``rejected`` event anywhere)."""
+    return "rejected" in workbook.dataset.tracked_events
+
+
+def _no_sample_text(workbook, team: str) -> str:
+    """Why there is nothing to sort: rejections not in the data, or none for this team."""
+    if not tracks_rejections(workbook):
+        return NOT_IN_DATA
+    return f"Team {team} has no rejected MQL with a reason to review."
 
 
 def label(key: Any) -> str:
@@ -91,7 +104,13 @@ def rejected_sample(workbook, team: str, session: str, size: int = SAMPLE_SIZE) 
     tables = workbook.tables_for(team)
     leads = tables["leads"]
     latest = _rejected_mqls(tables["lead_events"])
-    attributes = [c for c in leads.columns if c not in _HIDDEN_LEAD_COLUMNS]
+    # Optional columns the data left empty (a score column never supplied) are no attribute.
+    attributes = [
+        c
+        for c in leads.columns
+        if c not in _HIDDEN_LEAD_COLUMNS
+        and (c != "score" or workbook.dataset.has_values("leads", c))
+    ]
     columns = ["item", "rejected_at", "rejected_by", "crm_reason", *attributes]
     if "feedback" in tables:
         columns.append("sales_feedback")
@@ -432,13 +451,7 @@ def summarise(workshop, team: str) -> ExerciseSummary:
         "participants": people,
     }
     if sample.empty:
-        return ExerciseSummary(
-            EXERCISE,
-            TITLE,
-            f"Team {team} has no rejected MQL with a reason to review.",
-            0,
-            figures=figures,
-        )
+        return ExerciseSummary(EXERCISE, TITLE, _no_sample_text(workbook, team), 0, figures=figures)
     if answers.empty:
         return ExerciseSummary(
             EXERCISE,
@@ -571,7 +584,8 @@ class RejectionReviewExercise:
     def _update_intro(self) -> None:
         team = html.escape(self.team)
         if self.sample.empty:
-            self.intro.value = f"<p>Team {team} has no rejected MQL with a reason to review.</p>"
+            text = _no_sample_text(self.workshop.workbook(), self.team)
+            self.intro.value = f"<p>{html.escape(text)}</p>"
             return
         self.intro.value = (
             f"<p>{len(self.sample)} MQLs that sales rejected (team {team}). Put each into the "
@@ -610,8 +624,13 @@ class RejectionReviewExercise:
 
     def display(self) -> None:
         """Show the review; on a static page, the leads to sort and the categories."""
+        heading = (
+            f"Rejected MQLs to sort (team {self.team}):"
+            if len(self.sample)
+            else _no_sample_text(self.workshop.workbook(), self.team)
+        )
         fallback: list[Any] = [
-            Html(f"<p>Rejected MQLs to sort (team {html.escape(self.team)}):</p>"),
+            Html(f"<p>{html.escape(heading)}</p>"),
             self.sample.rename(columns={"item": "lead"}) if len(self.sample) else None,
             Html("<p>Categories of the shared taxonomy:</p>"),
             pd.DataFrame({"category": list(TAXONOMY.values())}),

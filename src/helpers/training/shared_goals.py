@@ -529,8 +529,11 @@ def summarise(workshop, team: str) -> ExerciseSummary:
     else:
         headline = f"No target proposals yet for {team} in {quarter}."
     base = goal_baseline(view)
+    # A KPI whose stages the data never records has no baseline: say so once, above the table.
+    untracked = view.kpis_not_in_data(consequence=("has no baseline", "have no baseline"))
     parts: list[Part] = [
         Html(f"<h4>Targets for {html.escape(quarter)} (team {html.escape(team)})</h4>"),
+        untracked,
         goals_table(base, summary, proposal, agreed),
         ambition_chart(ambition(base, summary, proposal)),
     ]

@@ -21,6 +21,11 @@ back the quarter's real volumes up to opportunities; won deals use the win rate 
 tied to conversion by the data: the MQL→SQL rate of the quarter's MQLs first touched within
 the SLA minus that of the MQLs touched late (or never, past the SLA). Moving SLA compliance by
 Δ adds Δ × that difference × MQLs SQLs (the same number whatever the base ratio).
+
+Data that never records a first touch has no SLA compliance: the SLA lever is then fixed at
+0 with no effect (the slider is disabled) and the page says why in one line. Data with no
+lost deal has no win rate: the win-rate lever starts at won deals / opportunities created in
+the quarter (a period ratio like the others), and the page says so.
 """
 
 from __future__ import annotations
@@ -93,6 +98,13 @@ class Baseline:
         Targets of ``target_quarter`` (NaN when the targets table has none).
     currency : str
         Currency of amounts.
+    notes : tuple of str
+        One ``"Not in this data: …"`` line per lever the data cannot fill (see the module).
+    sla_tracked : bool
+        Whether the data records first touches; without them the SLA lever does nothing.
+    win_rate_tracked : bool
+        Whether the data records lost deals; without them ``win_rate`` is won deals /
+        opportunities created in the quarter.
     """
 
     team: str
@@ -112,6 +124,9 @@ class Baseline:
     revenue_target: float
     pipeline_target: float
     currency: str = ""
+    notes: tuple[str, ...] = ()
+    sla_tracked: bool = True
+    win_rate_tracked: bool = True
 
     @property
     def sla_uplift(self) -> float:
@@ -129,7 +144,10 @@ def _nan_to_zero(value: float) -> float:
 
 
 def _ratio(numerator: float, denominator: float) -> float:
-    return float(numerator) / float(denominator) if denominator else 0.0
+    # NaN volumes (a stage the data never records) give 0, like an empty stage.
+    if np.isnan(numerator) or np.isnan(denominator) or not denominator:
+        return 0.0
+    return float(numerator) / float(denominator)
 
 
 def sla_conversion(view) -> tuple[Rate, Rate]:
@@ -148,8 +166,11 @@ def sla_conversion(view) -> tuple[Rate, Rate]:
     Returns
     -------
     (Rate, Rate)
-        Converted / MQLs, for MQLs in SLA and for MQLs late or untouched past the SLA.
+        Converted / MQLs, for MQLs in SLA and for MQLs late or untouched past the SLA; both
+        0 of 0 when the data set records no first touch (every MQL would read as late).
     """
+    if not view.tracks("speed_to_lead"):
+        return Rate(0, 0), Rate(0, 0)
     responses = view.quarter_responses().sort_values("mql_at")
     first = responses.drop_duplicates("lead_id", keep="first")
     events = view.tables["lead_events"]
@@ -179,9 +200,20 @@ def baseline(view) -> Baseline:
     Returns
     -------
     Baseline
-        Stage rates are period-view ratios (a ratio with nothing below it is 0).
+        Stage rates are period-view ratios (a ratio with nothing below it is 0). Without
+        first touches in the data the SLA lever is 0 and inert; without lost deals the win
+        rate is won / opportunities created in the quarter (``notes`` says so).
     """
     volumes = view.stage_volumes().set_index("stage")["volume"]
+    speed, win = view.speed_to_lead(), view.win_rate()
+    notes = []
+    if speed is None:
+        notes.append(sla_note(view))
+    if win is None:
+        notes.append(win_rate_note(view))
+    win_rate = (
+        _ratio(volumes["won"], volumes["opportunity"]) if win is None else _nan_to_zero(win.value)
+    )
     created = view.pipeline_created().set_index("source_type")
     won = view.won_revenue().set_index("source_type")["amount"]
     opportunities = float(created.loc["total", "opportunities"])
@@ -199,11 +231,11 @@ def baseline(view) -> Baseline:
         quarter=str(view.quarter),
         target_quarter=target_quarter,
         leads=float(volumes["lead"]),
-        sla_compliance=_nan_to_zero(view.speed_to_lead()["sla_compliance"].value),
+        sla_compliance=0.0 if speed is None else _nan_to_zero(speed["sla_compliance"].value),
         lead_to_mql=_ratio(volumes["mql"], volumes["lead"]),
         mql_to_sql=_ratio(volumes["sql"], volumes["mql"]),
         sql_to_opp=_ratio(volumes["opportunity"], volumes["sql"]),
-        win_rate=_nan_to_zero(view.win_rate().value),
+        win_rate=win_rate,
         deal_size=_nan_to_zero(view.deal_metrics()["average_deal_size"]),
         opportunity_amount=pipeline / opportunities if opportunities else 0.0,
         sql_rate_in_sla=in_sla,
@@ -217,6 +249,27 @@ def baseline(view) -> Baseline:
         revenue_target=revenue_target,
         pipeline_target=target_view.target("pipeline_created"),
         currency=view.workbook.dataset.config.currency,
+        notes=tuple(notes),
+        sla_tracked=speed is not None,
+        win_rate_tracked=win is not None,
+    )
+
+
+def sla_note(view) -> str:
+    """The line for data without first touches: the SLA lever is disabled, and why."""
+    missing = view.not_in_data("speed_to_lead") or ""
+    return (
+        missing.removesuffix(".")
+        + "; the SLA slider is disabled, and SLA compliance cannot move MQL → SQL."
+    )
+
+
+def win_rate_note(view) -> str:
+    """The line for data without lost deals: where the win-rate lever starts instead."""
+    missing = view.not_in_data("win_rate") or ""
+    return (
+        missing.removesuffix(".")
+        + "; the win-rate lever starts at won deals / opportunities created in the quarter."
     )
 
 
@@ -369,23 +422,34 @@ def _format(stage_or_lever: str, value: float, currency: str = "") -> str:
 
 def baseline_table(base: Baseline) -> pd.DataFrame:
     """The levers at their baseline values, formatted for a page (lever, value, source)."""
+    sla_source = (
+        "MQLs first touched within the SLA"
+        if base.sla_tracked
+        else "not in this data: no first_touch events"
+    )
     sources = {
         "leads": f"leads created in {base.quarter}",
-        "sla_compliance": "MQLs first touched within the SLA",
+        "sla_compliance": sla_source,
         "lead_to_mql": "MQLs / leads in the quarter",
         "mql_to_sql": "SQLs / MQLs in the quarter",
         "sql_to_opp": "opportunities created / SQLs in the quarter",
-        "win_rate": "won / (won + lost) closed in the quarter",
+        "win_rate": "won / (won + lost) closed in the quarter"
+        if base.win_rate_tracked
+        else "won deals / opportunities created in the quarter (no lost deals in this data)",
         "deal_size": "average won deal",
     }
     rows = [
         {
             "lever": label,
-            "baseline": _format(name, getattr(base, name), base.currency),
+            "baseline": _format(name, getattr(base, name), base.currency)
+            if name != "sla_compliance" or base.sla_tracked
+            else "n/a",
             "source": sources[name],
         }
         for name, label in LEVERS.items()
     ]
+    if not base.sla_tracked:  # no first touches: no in-SLA / late split to show
+        return pd.DataFrame(rows)
     rows.append(
         {
             "lever": "MQL → SQL of MQLs touched within SLA / late",
@@ -573,6 +637,7 @@ def summarise(workshop, team: str) -> ExerciseSummary:
         )
     parts_out: list[Part] = [
         Html(f"<h4>Baseline {html.escape(base.quarter)} ({html.escape(team)})</h4>"),
+        *base.notes,
         baseline_table(base),
     ]
     if len(table):
@@ -683,13 +748,20 @@ class WhatIfExercise:
             slider.observe(lambda _change: self.update(), names="value")
             self.sliders[name] = slider
         self.slider_box.children = [self.sliders[name] for name in LEVERS]
+        # Without first touches in the data SLA compliance is unknown and moves nothing.
+        self.sliders["sla_compliance"].disabled = not base.sla_tracked
+        sla_text = (
+            f" Moving SLA compliance moves MQL → SQL by {base.sla_uplift:+.2f} points per point "
+            f"(MQLs touched in SLA convert at {html.escape(str(base.sql_rate_in_sla))}, late "
+            f"ones at {html.escape(str(base.sql_rate_late))})."
+            if base.sla_tracked
+            else ""
+        )
+        notes = "".join(f"<p>{html.escape(note)}</p>" for note in base.notes)
         self.heading.value = (
             f"<p><b>Team {html.escape(base.team)}</b>: baseline {html.escape(base.quarter)}, "
             f"target {html.escape(base.target_quarter)} won revenue "
-            f"{html.escape(_amount(base.revenue_target, base.currency))}. Moving SLA "
-            f"compliance moves MQL → SQL by {base.sla_uplift:+.2f} points per point (MQLs "
-            f"touched in SLA convert at {html.escape(str(base.sql_rate_in_sla))}, late ones at "
-            f"{html.escape(str(base.sql_rate_late))}).</p>"
+            f"{html.escape(_amount(base.revenue_target, base.currency))}.{sla_text}</p>{notes}"
         )
 
     def _joined(self, participant) -> None:
@@ -767,6 +839,7 @@ class WhatIfExercise:
                 f"<h4>Baseline {html.escape(self.base.quarter)} "
                 f"(team {html.escape(self.base.team)})</h4>"
             ),
+            *self.base.notes,
             baseline_table(self.base),
             *self.parts(),
         ]
