@@ -600,6 +600,13 @@ def test_failing_validation_leaves_no_out_and_no_temporary_folder(tmp_path):
     assert _leftovers(tmp_path) == []
 
 
+def test_failing_validation_into_new_folders_creates_none(tmp_path):
+    mapping = _mapping(tmp_path, ('"*" = "marketing"', '"*" = "Marketing stuff"'))
+    with pytest.raises(DataValidationError, match="source_type"):
+        import_exports(load_mapping(str(mapping)), GENERIC, tmp_path / "new" / "deeper" / "data")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["variant.toml"]
+
+
 def test_existing_folder_not_made_by_an_import_is_refused_even_with_force(tmp_path):
     out = tmp_path / "data"
     out.mkdir()

@@ -214,15 +214,10 @@ def _code(text: str) -> str:
 
 @dataclass(frozen=True)
 class _Export:
-    """One export or lookup file as read, with placeholders emptied.
-
-    ``slash_order`` is ``"M/D"`` or ``"D/M"`` when the file's slashed dates settle one order
-    (and no column contradicts it), else ``None``.
-    """
+    """One export or lookup file as read, with placeholders emptied."""
 
     source: ExportTable
     frame: pd.DataFrame
-    slash_order: str | None = None
 
 
 @dataclass(frozen=True)
@@ -351,7 +346,9 @@ def _without_footer(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         return frame, []
     rest = (frame.iloc[:, 1:] != "").any(axis=1).to_numpy()
     filled = np.flatnonzero(rest)
-    end = int(filled[-1]) + 1 if len(filled) else 0
+    if not len(filled):  # no row fills more than its first cell: nothing to tell apart
+        return frame, []
+    end = int(filled[-1]) + 1
     footer = [str(v) for v in frame.iloc[end:, 0] if v != ""]
     return frame.iloc[:end], footer
 
@@ -384,8 +381,21 @@ def _slash_order(values) -> str | None:
 
 def _file_slash_order(frame: pd.DataFrame) -> str | None:
     """The one day/month order that the slashed dates of a file's columns settle, if any."""
-    orders = {_slash_order(frame[c]) for c in frame.columns} - {None}
+    orders = set()
+    for name in frame.columns:
+        column = frame[name]
+        filled = column[column != ""]
+        # Only columns that start like a slashed date are looked at in full.
+        if len(filled) and _SLASHED.match(str(filled.iloc[0])):
+            orders.add(_slash_order(column))
+    orders.discard(None)
     return orders.pop() if len(orders) == 1 else None
+
+
+def _each_distinct(values: pd.Series, function) -> pd.Series:
+    """``values.map(function)``, calling ``function`` once per distinct value."""
+    table = {value: function(value) for value in pd.unique(values)}
+    return values.map(table)
 
 
 def _resolve(columns, name: str) -> str | None:
@@ -406,6 +416,7 @@ class _Importer:
         self.exports: dict[Path, _Export] = {}
         self.lookups: dict[tuple[str, str, str], dict[str, str] | None] = {}
         self.pieces: list[_Piece] = []
+        self.orders: dict[Path, str | None] = {}  # day/month order of each file's dates
 
     def run(self) -> dict[str, pd.DataFrame]:
         stacked: dict[str, pd.DataFrame] = {}
@@ -453,7 +464,7 @@ class _Importer:
                 )
             self.report.files.append(line)
             self.report.files += [f"{_code(source.name)}: {note}" for note in source.notes]
-            self.exports[path] = _Export(source, frame, _file_slash_order(frame))
+            self.exports[path] = _Export(source, frame)
         return self.exports[path]
 
     def _missing(self, part: TablePart, columns) -> list[str]:
@@ -579,7 +590,7 @@ class _Importer:
     def _where(self, part, source, frame, report) -> pd.DataFrame:
         mask = np.ones(len(frame), dtype=bool)
         for name, accepted in part.where.items():
-            keys = frame[_resolve(frame.columns, name)].map(normalise_key)
+            keys = _each_distinct(frame[_resolve(frame.columns, name)], normalise_key)
             mask &= keys.isin({normalise_key(v) for v in accepted}).to_numpy()
         described = "; ".join(
             f"{_code(name)} in {', '.join(_code(v) for v in accepted)}"
@@ -632,7 +643,7 @@ class _Importer:
         table = self._lookup_table(part, lookup, report)
         if table is None:
             return pd.Series(lookup.default, index=frame.index, dtype=object)
-        found = frame[on].map(normalise_key).map(table)
+        found = _each_distinct(frame[on], normalise_key).map(table)
         unmatched = found.isna().to_numpy()
         if unmatched.any():
             if lookup.default is None:
@@ -736,7 +747,7 @@ class _Importer:
             if canon not in piece:
                 continue
             before = piece[canon]
-            after = before.map(value_map.translate)
+            after = _each_distinct(before, value_map.translate)
             if not table.column(canon).nullable:
                 # A required cell that a value map empties is not data: drop the row.
                 gone = ((after == "") & (before != "")).to_numpy() & ~dropped
@@ -821,7 +832,9 @@ class _Importer:
         if fmt == "auto" and len(values):
             slashed, day_first, month_first = _slash_evidence(values)
             if slashed and not day_first and not month_first:
-                hint = self.exports[source.path].slash_order
+                if source.path not in self.orders:
+                    self.orders[source.path] = _file_slash_order(self.exports[source.path].frame)
+                hint = self.orders[source.path]
         if hint is None:
             result, description = parse_dates(values, fmt, source=source, column=column)
         else:
@@ -866,7 +879,7 @@ class _Importer:
     def _vocabulary(self, name: str, column: str, frame: pd.DataFrame) -> pd.DataFrame:
         canonical = {normalise_key(v): v for v in VOCABULARIES[column]}
         values = frame[column]
-        fixed = values.map(lambda v: canonical.get(normalise_key(v), v))
+        fixed = _each_distinct(values, lambda v: canonical.get(normalise_key(v), v))
         changed = values != fixed
         if changed.any():
             for chosen, variants in values[changed].groupby(fixed[changed]):
@@ -989,6 +1002,7 @@ def _canonical_order(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 def _write(
     tables: dict[str, pd.DataFrame], mapping: Mapping, report: ImportReport, out: Path, force: bool
 ) -> None:
+    created = [parent for parent in out.parents if not parent.exists()]  # nearest first
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.import-", dir=out.parent))
     try:
@@ -1013,6 +1027,11 @@ def _write(
         _move_into_place(temporary, out, force)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
+        for parent in created:  # a failed import leaves no trace, not even OUT's parents
+            try:
+                parent.rmdir()
+            except OSError:
+                break
         raise
 
 
