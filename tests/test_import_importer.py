@@ -241,6 +241,22 @@ def test_absent_lookup_file_without_default_stops(tmp_path):
         import_exports(load_mapping(str(mapping)), src, tmp_path / "data")
 
 
+def test_each_lookup_decides_with_its_own_default(tmp_path):
+    # leads have a default for the absent owners.csv; opportunities have none.
+    src = _exports(tmp_path, without=("owners.csv",))
+    text = ACME.read_text(encoding="utf-8")
+    head, tail = text.split("[[tables.opportunities]]")
+    mapping = tmp_path / "variant.toml"
+    mapping.write_text(
+        head + "[[tables.opportunities]]" + tail.replace(', default = "central"', ""),
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        DataValidationError, match=r"lookup file of tables\.opportunities\[0\]\.lookups\.team"
+    ):
+        import_exports(load_mapping(str(mapping)), src, tmp_path / "data")
+
+
 def test_lookup_file_beside_the_mapping_file(tmp_path):
     src = _exports(tmp_path, without=("owners.csv",))
     beside = tmp_path / "mappings"

@@ -414,7 +414,9 @@ class _Importer:
         self.src = src
         self.report = report
         self.exports: dict[Path, _Export] = {}
-        self.lookups: dict[tuple[str, str, str], dict[str, str] | None] = {}
+        # Lookup tables read, by (file, match, value); an absent one is looked for again by
+        # each lookup, whose own default decides between an error and a note.
+        self.lookups: dict[tuple[str, str, str], dict[str, str]] = {}
         self.pieces: list[_Piece] = []
         self.orders: dict[Path, str | None] = {}  # day/month order of each file's dates
 
@@ -694,7 +696,6 @@ class _Importer:
                 f"{key}: no lookup file {_code(lookup.file)}; every row gets the default "
                 f"{lookup.default!r}"
             )
-            self.lookups[cache] = None
             return None
         table: dict[str, str] = {}
         conflicts = 0
@@ -721,7 +722,6 @@ class _Importer:
                     + ", ".join(_code(a) for a in absent)
                     + f"; every row gets the default {lookup.default!r}"
                 )
-                self.lookups[cache] = None
                 return None
             for text, result in zip(export.frame[match], export.frame[value], strict=True):
                 normal = normalise_key(text)
