@@ -325,7 +325,9 @@ def parse_mapping(
     date_format = check.date_format("import.date_format", options.get("date_format", "auto"))
     decimal = options.get("decimal", ".")
     if decimal not in DECIMALS:
-        raise check.fail("import.decimal", decimal, 'the decimal separator of numbers: "." or ","')
+        raise check.fail(
+            "import.decimal", decimal, 'write "." or "," (the decimal separator of numbers)'
+        )
     missing = DEFAULT_MISSING
     if "missing" in options:
         missing = tuple(check.text_list("import.missing", options["missing"]))
