@@ -40,8 +40,9 @@ format: $(STAMP) ## Format code and notebooks in place
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-lab: $(STAMP) ## Open the notebooks in JupyterLab
-	$(BIN)/jupyter lab notebooks/
+lab: $(STAMP) ## JupyterLab on 127.0.0.1 with the project's kernel, at the getting-started notebook (PORT=)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(if $(PORT),--ServerApp.port=$(PORT)) \
+		notebooks/explore/00_getting_started.ipynb
 
 workshop: $(STAMP) ## Serve the training exercises with Voila on 127.0.0.1 (SESSION=, PORT=)
 	$(BIN)/workbook workshop $(if $(SESSION),--session "$(SESSION)") $(if $(PORT),--port $(PORT))
