@@ -39,8 +39,10 @@ from conftest import TESTS
 
 from helpers.dataset import load_dataset
 from helpers.errors import DataValidationError, ParameterError
-from helpers.importing.importer import LOG_NAME, import_exports, toml_text
+from helpers.importing.importer import import_exports
 from helpers.importing.mapping import load_mapping
+from helpers.importing.output import toml_text
+from helpers.importing.report import LOG_NAME
 
 GENERIC = TESTS / "data" / "imports" / "generic"
 ACME = GENERIC / "acme.toml"

@@ -93,8 +93,9 @@ def import_command(mapping_name: str, force: bool, src: Path, out: Path) -> None
     dropped and why), validates the result and only then puts it in place: a failed import
     writes nothing. See data/README.md for the mapping format.
     """
-    from .importing.importer import LOG_NAME, import_exports
+    from .importing.importer import import_exports
     from .importing.mapping import load_mapping
+    from .importing.report import LOG_NAME
 
     report = import_exports(load_mapping(mapping_name), src, out, force=force)
     for line in report.summary_lines():

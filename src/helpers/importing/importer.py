@@ -1,33 +1,24 @@
 """``workbook import``: export files + a checked mapping -> a validated canonical data directory.
 
-The import runs in three steps. Each part of the mapping turns the rows of its export file(s)
+This module runs the import. Each part of the mapping turns the rows of its export file(s)
 into canonical rows (placeholders emptied, ``where``, columns, constants, lookups, value maps,
 melt, dates, numbers). The rows of each table are stacked and checked (identical duplicates
-dropped, conflicting keys refused, events of unknown leads dropped, teams generated). The
-tables, ``workbook.toml`` and ``import_log.md`` are written into a temporary sibling of OUT,
-validated like any data directory and only then moved into place, so OUT is never half written.
+dropped, conflicting keys refused, events of unknown leads dropped, teams generated). Writing
+OUT is the job of :mod:`.output`, the log that of :mod:`.report`, the file-wide day/month
+order of dates that of :mod:`.date_order`.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import json
-import math
-import os
-import re
-import shutil
-import tempfile
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..config import CANONICAL_EVENTS
-from ..dataset import load_dataset
 from ..errors import DataValidationError, ParameterError, Problem
 from ..schema import OPPORTUNITY_STATUSES, SOURCE_TYPES, SPEND_CATEGORIES, TABLES
 from .cleaning import (
@@ -37,11 +28,19 @@ from .cleaning import (
     parse_numbers,
     unify_spellings,
 )
+from .date_order import _ORDER_SENTINELS, _file_slash_order, _slash_evidence
 from .mapping import Lookup, Mapping, TablePart, load_mapping
+from .output import _canonical_order, _write, check_target
 from .reading import ExportTable, read_export
+from .report import (
+    DROP_DUPLICATE,
+    DROP_EMPTY_DATE,
+    DROP_UNKNOWN_LEAD,
+    ImportReport,
+    TableReport,
+    _code,
+)
 
-LOG_NAME = "import_log.md"
-LOG_TITLE = "# workbook import log"
 EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 CATEGORY_COLUMNS = (
     "team",
@@ -62,154 +61,11 @@ VOCABULARIES = {
     "event": CANONICAL_EVENTS,
 }
 LEAD_TABLES = ("lead_events", "touches", "feedback")  # rows of unknown leads are dropped
-DROP_EMPTY_DATE = "event date empty (the event did not happen)"
-DROP_DUPLICATE = "identical duplicate row"
-DROP_UNKNOWN_LEAD = "lead not among the imported leads"
 UNSPECIFIED = "unspecified"
 
 # Helper columns carried with each row: which piece it came from, its row position in the
 # export (for line numbers) and, for melted rows, the export column of its date.
 _PIECE, _POS, _MELTED = "_piece", "_pos", "_melted"
-
-
-@dataclass
-class TableReport:
-    """What happened to one canonical table.
-
-    Attributes
-    ----------
-    name : str
-        Canonical table.
-    read : int
-        Candidate rows the parts produced: export rows that passed ``where``, or for a melt
-        part one per export row and melted column.
-    kept : int
-        Rows written.
-    dropped : Counter
-        Reason -> number of rows dropped; ``read == kept + sum(dropped.values())`` except for
-        generated tables.
-    unifications : list of (str, tuple of str, str)
-        ``(where, variants, chosen)`` for each set of spellings unified.
-    date_formats : dict
-        ``"file, column 'X'"`` -> description of the date format used.
-    notes : list of str
-        Everything else worth knowing (skipped parts, columns left out, defaults used).
-    """
-
-    name: str
-    read: int = 0
-    kept: int = 0
-    dropped: Counter = field(default_factory=Counter)
-    unifications: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
-    date_formats: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def n_dropped(self) -> int:
-        """Rows dropped, all reasons together."""
-        return sum(self.dropped.values())
-
-
-@dataclass
-class ImportReport:
-    """The outcome of one import, rendered as ``import_log.md``.
-
-    Attributes
-    ----------
-    mapping : str
-        How the mapping was named (file path or preset).
-    description : str
-        ``[import].description`` of the mapping.
-    src, out : Path
-        Export folder and data directory written.
-    tables : dict of str to TableReport
-        Per canonical table, in canonical order.
-    files : list of str
-        One line per export or lookup file read (encoding, separator, placeholders).
-    anomalies : list of str
-        Findings that validation flagged but accepted.
-    created : str
-        UTC time of the import (ISO 8601).
-    """
-
-    mapping: str
-    description: str
-    src: Path
-    out: Path
-    tables: dict[str, TableReport] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)
-    anomalies: list[str] = field(default_factory=list)
-    created: str = ""
-
-    def table(self, name: str) -> TableReport:
-        """The report of table ``name``, created on first use."""
-        if name not in self.tables:
-            self.tables[name] = TableReport(name)
-        return self.tables[name]
-
-    def summary_lines(self) -> list[str]:
-        """One line per table: rows read, kept and dropped."""
-        lines = []
-        for name in TABLES:
-            if name in self.tables:
-                t = self.tables[name]
-                lines.append(
-                    f"{name:>14}: {t.read:>8,} read {t.kept:>8,} kept {t.n_dropped:>8,} dropped"
-                )
-        return lines
-
-    def to_markdown(self) -> str:
-        """The import log, as Markdown."""
-        lines = [
-            LOG_TITLE,
-            "",
-            f"- mapping: {_code(self.mapping)}"
-            + (f" ({self.description})" if self.description else ""),
-            f"- exports: {_code(str(self.src))}",
-            f"- data directory: {_code(str(self.out))}",
-            f"- imported at: {self.created}",
-            "",
-            "## Files read",
-            "",
-            *(f"- {line}" for line in self.files),
-        ]
-        for name in TABLES:
-            if name not in self.tables:
-                continue
-            t = self.tables[name]
-            lines += [
-                "",
-                f"## {name}",
-                "",
-                f"- rows read: {t.read}, kept: {t.kept}, dropped: {t.n_dropped}",
-            ]
-            if t.dropped:
-                lines.append("- dropped:")
-                lines += [f"  - {reason}: {n}" for reason, n in sorted(t.dropped.items())]
-            if t.unifications:
-                lines.append("- spellings unified:")
-                lines += [
-                    f"  - {where}: {', '.join(_code(v) for v in variants)} → {_code(chosen)}"
-                    for where, variants, chosen in t.unifications
-                ]
-            if t.date_formats:
-                lines.append("- date formats:")
-                lines += [f"  - {where}: {fmt}" for where, fmt in t.date_formats.items()]
-            if t.notes:
-                lines.append("- notes:")
-                lines += [f"  - {note}" for note in t.notes]
-        lines += ["", "## Validation", ""]
-        if self.anomalies:
-            lines += [f"- flagged: {a}" for a in self.anomalies]
-        else:
-            lines.append("- valid, nothing flagged")
-        return "\n".join(lines) + "\n"
-
-
-def _code(text: str) -> str:
-    # Backticks inside a value would end the code span early.
-    safe = text.replace("`", "'")
-    return f"`{safe}`"
 
 
 @dataclass(frozen=True)
@@ -279,43 +135,6 @@ def import_exports(
     return report
 
 
-def check_target(out: Path, *, force: bool) -> None:
-    """Refuse an OUT that the import may not (over)write.
-
-    Raises
-    ------
-    ParameterError
-        When ``out`` is a file, or a non-empty folder and either ``force`` is off or the
-        folder was not made by an earlier import (no ``import_log.md`` of ours).
-    """
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise ParameterError(f"{out} is a file. Fix: choose a folder name for the data directory.")
-    if not any(out.iterdir()):
-        return
-    if not force:
-        raise ParameterError(
-            f"{out} exists and is not empty. Fix: pass --force to replace an earlier import, "
-            "or choose another folder."
-        )
-    if not _made_by_import(out):
-        raise ParameterError(
-            f"{out} was not made by workbook import (it has no {LOG_NAME}); refusing to "
-            "overwrite a folder it did not create, even with --force. Fix: choose another "
-            "folder, or move that one away yourself."
-        )
-
-
-def _made_by_import(out: Path) -> bool:
-    log = out / LOG_NAME
-    try:
-        with log.open(encoding="utf-8") as handle:
-            return handle.readline().strip() == LOG_TITLE
-    except (OSError, UnicodeDecodeError):
-        return False
-
-
 def find_files(folder: Path, pattern: str) -> list[Path]:
     """Export files in ``folder`` whose name (or name without suffix) matches ``pattern``.
 
@@ -351,45 +170,6 @@ def _without_footer(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     end = int(filled[-1]) + 1
     footer = [str(v) for v in frame.iloc[end:, 0] if v != ""]
     return frame.iloc[:end], footer
-
-
-_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(?:\d{4}|\d{2})(?!\d)")
-# A date that settles each order, added to a column whose own dates do not (dropped after).
-_ORDER_SENTINELS = {"M/D": "1/13/2000", "D/M": "13/1/2000"}
-
-
-def _slash_evidence(values) -> tuple[bool, bool, bool]:
-    """Whether slashed dates occur, and whether some can only be day-first / month-first."""
-    slashed = day_first = month_first = False
-    for value in pd.unique(pd.Series(values, dtype=object)):
-        match = _SLASHED.match(str(value))
-        if match:
-            first, second = int(match[1]), int(match[2])
-            slashed = True
-            day_first |= first > 12
-            month_first |= second > 12
-    return slashed, day_first, month_first
-
-
-def _slash_order(values) -> str | None:
-    """``"M/D"``, ``"D/M"`` or ``None`` (nothing settles it, or both orders occur)."""
-    _, day_first, month_first = _slash_evidence(values)
-    if day_first == month_first:
-        return None
-    return "D/M" if day_first else "M/D"
-
-
-def _file_slash_order(frame: pd.DataFrame) -> str | None:
-    """The one day/month order that the slashed dates of a file's columns settle, if any."""
-    orders = set()
-    for name in frame.columns:
-        column = frame[name]
-        filled = column[column != ""]
-        # Only columns that start like a slashed date are looked at in full.
-        if len(filled) and _SLASHED.match(str(filled.iloc[0])):
-            orders.add(_slash_order(column))
-    orders.discard(None)
-    return orders.pop() if len(orders) == 1 else None
 
 
 def _each_distinct(values: pd.Series, function) -> pd.Series:
@@ -985,125 +765,3 @@ def _back(result: pd.Series, values: pd.Series) -> np.ndarray:
     if result.index.equals(values.index):
         return result.to_numpy(dtype=object)
     return result.reindex(values.index).to_numpy(dtype=object)
-
-
-def _canonical_order(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Canonical columns in schema order, then (leads) attribute columns; no helper columns."""
-    canonical = [c.name for c in TABLES[name].columns if c.name in frame]
-    extras = [c for c in frame.columns if c not in canonical and not c.startswith("_")]
-    if extras and not TABLES[name].extra_columns:
-        extras = []
-    return frame[canonical + extras].fillna("").reset_index(drop=True)
-
-
-# --- writing ---------------------------------------------------------------------------------
-
-
-def _write(
-    tables: dict[str, pd.DataFrame], mapping: Mapping, report: ImportReport, out: Path, force: bool
-) -> None:
-    created = [parent for parent in out.parents if not parent.exists()]  # nearest first
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.import-", dir=out.parent))
-    try:
-        temporary.chmod(0o755)  # mkdtemp makes it private; OUT is an ordinary folder
-        for name, frame in tables.items():
-            frame.to_csv(temporary / f"{name}.csv", index=False, lineterminator="\n")
-        header = (
-            f"# Written by workbook import from {mapping.label}. Every key is documented in\n"
-            "# src/helpers/workbook_defaults.toml; keys left out take their defaults.\n"
-        )
-        (temporary / "workbook.toml").write_text(
-            header + toml_text(dict(mapping.workbook)), encoding="utf-8"
-        )
-        try:
-            dataset = load_dataset(temporary)
-        except DataValidationError as err:
-            raise DataValidationError(
-                f"{out} (imported tables, nothing written)", err.problems
-            ) from err
-        report.anomalies = [str(p) for p in dataset.anomalies if p.severity == "warning"]
-        (temporary / LOG_NAME).write_text(report.to_markdown(), encoding="utf-8")
-        _move_into_place(temporary, out, force)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        for parent in created:  # a failed import leaves no trace, not even OUT's parents
-            try:
-                parent.rmdir()
-            except OSError:
-                break
-        raise
-
-
-def _move_into_place(temporary: Path, out: Path, force: bool) -> None:
-    check_target(out, force=force)  # OUT may have changed while the import ran
-    if not out.exists():
-        os.replace(temporary, out)
-        return
-    # Swap through a second sibling so that OUT is the old folder or the new, never a mix.
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.replaced-", dir=out.parent))
-    old.rmdir()
-    os.replace(out, old)
-    try:
-        os.replace(temporary, out)
-    except BaseException:
-        os.replace(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-# --- workbook.toml ---------------------------------------------------------------------------
-
-
-def toml_text(settings: dict[str, Any]) -> str:
-    """Settings as TOML text that ``tomllib`` reads back unchanged.
-
-    Handles what a ``[workbook]`` table holds: texts, numbers, booleans, dates and times,
-    lists and nested tables.
-    """
-    lines: list[str] = []
-    _toml_table(settings, (), lines)
-    return "\n".join(lines).strip("\n") + "\n" if lines else ""
-
-
-def _toml_table(table: dict[str, Any], path: tuple[str, ...], lines: list[str]) -> None:
-    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
-    tables = {k: v for k, v in table.items() if isinstance(v, dict)}
-    if path and (scalars or not tables):
-        lines += ["", f"[{'.'.join(_toml_key(p) for p in path)}]"]
-    lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in scalars.items()]
-    for key, value in tables.items():
-        _toml_table(value, (*path, key), lines)
-
-
-def _toml_key(key: str) -> str:
-    bare = key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
-    return key if bare else _toml_string(key)
-
-
-def _toml_string(text: str) -> str:
-    # JSON escapes are valid TOML basic-string escapes; TOML also forbids a raw DEL.
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        items = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
-        return "{ " + items + " }" if items else "{}"
-    raise TypeError(f"cannot write {value!r} as TOML")
