@@ -61,7 +61,9 @@ def kpi_tiles(kpis: pd.DataFrame) -> str:
         kind = row["kind"]
         why = str(row.get("note") or "")
         if why:
-            sub = [why[:1].upper() + why[1:]]
+            # As written ("not in this data: no spend table"): the section's own line is the
+            # sentence that starts with a capital, once per report.
+            sub = [why]
         else:
             sub = [
                 f"vs {label}: "
