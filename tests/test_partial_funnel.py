@@ -164,6 +164,16 @@ def test_kpis_not_in_data_are_na_not_zero(workbook):
     assert (kpis.loc[["mqls", "mql_to_sql", "won_revenue"], "note"] == "").all()
 
 
+def test_not_in_data_takes_kpi_names_and_rejects_unknown_ones(workbook):
+    view = workbook.view("east", "2026Q3")
+    expected = "Not in this data: no first_touch events, so no speed to lead or SLA compliance."
+    assert view.not_in_data("sla_compliance") == expected
+    assert view.not_in_data("speed_to_lead_hours") == expected
+    assert view.not_in_data("mql_to_sql") is None  # mql and sql are both recorded
+    with pytest.raises(ValueError, match="unknown figure 'sla'"):
+        view.not_in_data("sla")
+
+
 def test_empty_quarter_gives_genuine_zeros(workbook):
     view = workbook.view("east", "2026Q2")
     kpis = view.kpis().set_index("metric")

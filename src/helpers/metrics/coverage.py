@@ -124,7 +124,8 @@ def missing_for(figure: str, tracked: Collection[str]) -> tuple[str, ...]:
     Parameters
     ----------
     figure : str
-        A key of :data:`NEEDS`.
+        A key of :data:`NEEDS`, or a shared KPI name of :data:`KPI_FIGURES`
+        (``"sla_compliance"`` needs what ``"speed_to_lead"`` needs).
     tracked : collection of str
         Tracked events and outcomes (e.g. ``Dataset.tracked_events + Dataset.tracked_outcomes``).
 
@@ -133,12 +134,23 @@ def missing_for(figure: str, tracked: Collection[str]) -> tuple[str, ...]:
     tuple of str
         Empty when the figure is computable.
 
+    Raises
+    ------
+    ValueError
+        When ``figure`` is neither.
+
     Examples
     --------
     >>> missing_for("speed_to_lead", ("mql", "sql"))
     ('first_touch',)
+    >>> missing_for("sla_compliance", ("mql", "sql"))
+    ('first_touch',)
     """
-    return tuple(need for need in NEEDS[figure] if need not in tracked)
+    key = KPI_FIGURES.get(figure, figure)
+    if key not in NEEDS:
+        known = ", ".join(sorted(set(NEEDS) | set(KPI_FIGURES)))
+        raise ValueError(f"unknown figure {figure!r}; use one of {known}")
+    return tuple(need for need in NEEDS[key] if need not in tracked)
 
 
 def _either(names: Sequence[str]) -> str:
@@ -206,7 +218,7 @@ def not_in_data(figures: Iterable[str], tracked: Collection[str]) -> str | None:
     if not gaps:
         return None
     missing = [name for _, m in gaps for name in m]
-    what = list(dict.fromkeys(noun for f, _ in gaps for noun in WHAT[f]))
+    what = list(dict.fromkeys(noun for f, _ in gaps for noun in WHAT[KPI_FIGURES.get(f, f)]))
     return f"Not in this data: {absent_phrase(missing)}, so no {_either(what)}."
 
 
