@@ -18,6 +18,7 @@ from helpers.render import notebook_to_html
 
 NOTEBOOKS = sorted((PROJECT / "notebooks").rglob("*.ipynb"))
 REPORT = PROJECT / "notebooks" / "reports" / "team_quarterly_report.ipynb"
+EXPLORERS = sorted((PROJECT / "notebooks" / "explore").glob("*_explorer.ipynb"))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -61,17 +62,33 @@ def test_notebook_runs_on_its_defaults(path, tmp_path, workshop_data, monkeypatc
         or "data:image/png;base64," in "".join(o.get("data", {}).get("text/html", ""))
     ]
     assert images, "a page without charts"
-    if path.parent.name == "training":
+    if path.parent.name == "training" or path in EXPLORERS:
         _check_static_page(text, tmp_path / "page.html")
 
 
 def _check_static_page(text: str, html_path: Path) -> None:
-    """A training notebook rendered to HTML reads as a page: no widget left to load."""
+    """A training or explorer notebook rendered to HTML reads as a page: no widget to load."""
     notebook_to_html(nbformat.reads(text, as_version=4), html_path, title="training")
     page = html_path.read_text()
     assert "Loading widget" not in page
     assert "application/vnd.jupyter.widget" not in page
     assert "<table" in page and "data:image/png;base64," in page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", EXPLORERS, ids=[p.stem for p in EXPLORERS])
+def test_explorer_notebook_takes_its_parameters(path, tmp_path):
+    out = tmp_path / path.name
+    params = {"data_dir": str(TINY), "team": "north", "export_dir": str(tmp_path / "exports")}
+    pm.execute_notebook(
+        str(path), str(out), parameters=params, cwd=str(path.parent), progress_bar=False
+    )
+    text = out.read_text()
+    assert notebook_errors(json.loads(text)) == []
+    _check_static_page(text, tmp_path / "page.html")
+    page = (tmp_path / "page.html").read_text()
+    assert "North Pod · " in page and "2026Q2–2026Q3" in page  # it follows the parameters
+    assert not (tmp_path / "exports").exists()  # nothing is written until a button is pressed
 
 
 @pytest.mark.slow
