@@ -191,7 +191,15 @@ def metrics(team: str, quarter: str | None, data_dir: Path, fmt: str) -> None:
     default=None,
     help="Also write every table of each report beside it: CSV files or one Excel workbook.",
 )
-def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export) -> None:
+@click.option(
+    "--scheduler",
+    envvar="WORKBOOK_SCHEDULER",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="Render on this existing Dask cluster instead of local kernels (needs the dask "
+    "extra; default: $WORKBOOK_SCHEDULER, else local).",
+)
+def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export, scheduler) -> None:
     """Render the HTML report of every team (and the company) for a quarter.
 
     Reports whose inputs (notebook, data, parameters, helpers code) did not change since
@@ -205,7 +213,14 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export) -
     # Quarters are checked for form first (the data cannot say what "2026Q5" means); teams
     # against the data, which names the teams there are. render_reports checks both again.
     quarters = [check_quarter(q) for q in quarters]
-    catalogue, pool = _known_catalogue(data_dir, Manifest.read(out_dir)), None
+    pool = None
+    if scheduler:
+        # Imported only here: local rendering never imports dask. Connected first, so a wrong
+        # address is reported before the data is loaded.
+        from .distributed import DaskPool
+
+        pool = DaskPool.connect(scheduler)
+    catalogue = _known_catalogue(data_dir, Manifest.read(out_dir))
     try:
         if catalogue is None:
             # The data must be loaded to check the names: start the kernels first, so they
@@ -213,7 +228,7 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export) -
             size = jobs or os.cpu_count() or 1
             if teams:
                 size = min(size, len(set(teams)) * max(len(set(quarters)), 1))
-            if Path(data_dir).is_dir():
+            if pool is None and Path(data_dir).is_dir():
                 pool = KernelPool(size, notebook.parent, data_dir)
             catalogue = DataCatalogue.of(load_dataset(data_dir), data_digest(data_dir))
         chosen = [catalogue.check_quarter(q) for q in quarters] or [catalogue.check_quarter(None)]

@@ -10,6 +10,10 @@ worker, not once per report. The kernels are separate processes: they run in par
 A report whose inputs did not change since its last good render is skipped (``force``
 re-renders).
 
+Beyond one machine: ``pool`` may also be a :class:`helpers.distributed.DaskPool`, which
+renders the same jobs on an existing Dask cluster (``workbook reports --scheduler``); what to
+render, the manifest, the progress bar and the outcomes are decided here for both.
+
 Safety: a report that fails leaves the previous good HTML in place and keeps its executed
 notebook in ``out_dir/<quarter>/_failed/<team>.ipynb`` (and its kernel's stderr in
 ``<team>.log``); the manifest is rewritten after every report, so a run killed half-way is
@@ -26,8 +30,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +51,9 @@ from .manifest import (
 from .parameters import check_parameters
 
 if TYPE_CHECKING:
+    from typing import IO
+
+    from .distributed import DaskPool
     from .kernels import ReusableKernel
 
 KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
@@ -115,6 +122,11 @@ class ReportJob:
     def key(self) -> str:
         """Manifest key: ``"<quarter>/<team>"``."""
         return f"{self.quarter}/{self.team}"
+
+    def moved_to(self, out_dir: Path) -> ReportJob:
+        """The same report with its files in another report folder (a worker's staging one)."""
+        html_path, failed_notebook = _report_paths(Path(out_dir), self.quarter, self.team)
+        return replace(self, html_path=html_path, failed_notebook=failed_notebook)
 
 
 @dataclass(frozen=True)
@@ -246,7 +258,7 @@ def render_reports(
     force: bool = False,
     export: str | None = None,
     catalogue: DataCatalogue | None = None,
-    pool: KernelPool | None = None,
+    pool: KernelPool | DaskPool | None = None,
 ) -> list[ReportOutcome]:
     """Render ``notebook`` for every team of one or more quarters, in parallel, then the index.
 
@@ -286,9 +298,10 @@ def render_reports(
     catalogue : DataCatalogue, optional
         Teams and quarters of the data the names were checked against; kept in the
         manifest so a re-run can check them without loading the data.
-    pool : KernelPool, optional
-        Kernels already started (and warming up) for this notebook folder and data folder;
-        the caller closes it. Default: a pool of ``jobs`` kernels for this call.
+    pool : KernelPool or DaskPool, optional
+        Kernels already started (and warming up) for this notebook folder and data folder,
+        or a connection to a Dask cluster (``jobs`` is then unused); the caller closes it.
+        Default: a pool of ``jobs`` kernels for this call.
 
     Returns
     -------
@@ -355,7 +368,7 @@ def render_reports(
 
     outcomes = [_skipped_outcome(job, manifest) for job in skipped]
     if to_render:
-        own_pool = pool is None or pool.cwd != notebook.parent or pool.data_dir != data_dir
+        own_pool = pool is None or not pool.serves(notebook.parent, data_dir)
         if own_pool:
             pool = KernelPool(_checked_jobs(jobs, len(to_render)), notebook.parent, data_dir)
         try:
@@ -373,17 +386,23 @@ def render_reports(
     return outcomes
 
 
+def _report_paths(out_dir: Path, quarter: str, team: str) -> tuple[Path, Path]:
+    """Where a report and its kept failed notebook go in ``out_dir``."""
+    return out_dir / quarter / f"{team}.html", out_dir / quarter / FAILED_DIR / f"{team}.ipynb"
+
+
 def _job(notebook, data_dir, out_dir, quarter, team, extra, export, shared_inputs) -> ReportJob:
     parameters = {"team": team, "quarter": quarter, "data_dir": str(data_dir), **extra}
     # The data folder enters the fingerprint by content, not by where it lies.
     recorded = {**parameters, "data_dir": data_dir.name}
+    html_path, failed_notebook = _report_paths(out_dir, quarter, team)
     return ReportJob(
         team=team,
         quarter=quarter,
-        html_path=out_dir / quarter / f"{team}.html",
+        html_path=html_path,
         notebook=notebook,
         parameters=parameters,
-        failed_notebook=out_dir / quarter / FAILED_DIR / f"{team}.ipynb",
+        failed_notebook=failed_notebook,
         export=export,
         inputs={**shared_inputs, "notebook_name": notebook.name, "parameters": recorded},
     )
@@ -499,9 +518,7 @@ def run_job(
                 failed_notebook=kept,
                 seconds=time.perf_counter() - start,
             )
-    for stale in (job.failed_notebook, failed_log):
-        if stale is not None:
-            stale.unlink(missing_ok=True)
+    remove_failed_copies(job)
     return ReportOutcome.of(
         job,
         ok=True,
@@ -510,6 +527,37 @@ def run_job(
         summary=summary,
         export=export,
     )
+
+
+def remove_failed_copies(job: ReportJob) -> None:
+    """Delete the failed notebook and log an earlier failure of ``job`` left, once it succeeds."""
+    if job.failed_notebook is not None:
+        job.failed_notebook.unlink(missing_ok=True)
+        job.failed_notebook.with_suffix(".log").unlink(missing_ok=True)
+
+
+def start_kernel(cwd: Path, data_dir: Path, stderr: IO) -> ReusableKernel:
+    """A reusable report kernel in ``cwd``, warming up on ``data_dir``, stderr to ``stderr``."""
+    from .kernels import ReusableKernel
+
+    env = {**KERNEL_ENV, "WORKBOOK_DATA_DIR": str(data_dir)}
+    return ReusableKernel("python3", cwd, stderr=stderr, env=env, warm_up=WARM_UP)
+
+
+def with_progress(
+    results: Iterator[tuple[ReportOutcome, ReportJob]], total: int, *, show_progress: bool
+) -> Iterator[tuple[ReportOutcome, ReportJob]]:
+    """Pass ``results`` through, counting them (and the failed ones) on a bar on stderr."""
+    failed = 0
+    with tqdm(
+        total=total, desc="reports", unit="report", file=sys.stderr, disable=not show_progress
+    ) as bar:
+        for outcome, job in results:
+            failed += not outcome.ok
+            bar.update(1)
+            if failed:
+                bar.set_postfix_str(f"{failed} failed")
+            yield outcome, job
 
 
 class KernelPool:
@@ -539,25 +587,18 @@ class KernelPool:
         for thread in self._threads:
             thread.start()
 
-    def run(self, report_jobs: list[ReportJob], *, show_progress: bool):
+    def serves(self, cwd: Path, data_dir: Path) -> bool:
+        """Whether the kernels were started for this notebook folder and data folder."""
+        return self.cwd == Path(cwd) and self.data_dir == Path(data_dir)
+
+    def run(
+        self, report_jobs: list[ReportJob], *, show_progress: bool
+    ) -> Iterator[tuple[ReportOutcome, ReportJob]]:
         """Render the jobs; yield ``(ReportOutcome, ReportJob)`` in order of completion."""
         for job in report_jobs:
             self._todo.put(job)
-        failed = 0
-        with tqdm(
-            total=len(report_jobs),
-            desc="reports",
-            unit="report",
-            file=sys.stderr,
-            disable=not show_progress,
-        ) as bar:
-            for _ in report_jobs:
-                outcome, job = self._done.get()
-                failed += not outcome.ok
-                bar.update(1)
-                if failed:
-                    bar.set_postfix_str(f"{failed} failed")
-                yield outcome, job
+        done = (self._done.get() for _ in report_jobs)
+        yield from with_progress(done, len(report_jobs), show_progress=show_progress)
 
     def close(self) -> None:
         """Let every thread finish its job, shut its kernel down and end."""
@@ -574,18 +615,13 @@ class KernelPool:
 
     def _work(self) -> None:
         """One thread: start a kernel, then render jobs until told to stop."""
-        from .kernels import ReusableKernel
-
-        env = {**KERNEL_ENV, "WORKBOOK_DATA_DIR": str(self.data_dir)}
         kernel, start_error = None, None
         with tempfile.TemporaryDirectory(prefix="workbook-kernel-") as tmp:
             log = Path(tmp) / "stderr.log"
             with open(log, "ab", buffering=0) as log_handle:
                 try:
                     try:
-                        kernel = ReusableKernel(
-                            "python3", self.cwd, stderr=log_handle, env=env, warm_up=WARM_UP
-                        )
+                        kernel = start_kernel(self.cwd, self.data_dir, log_handle)
                     except Exception as err:  # every job of this thread fails with the reason
                         start_error = f"kernel failed to start: {_one_line(err)}"
                     while (job := self._todo.get()) is not None:

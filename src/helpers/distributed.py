@@ -1,0 +1,406 @@
+"""Render the report grid on an existing Dask distributed cluster (``--scheduler``).
+
+``workbook reports --scheduler tcp://HOST:PORT`` (or ``WORKBOOK_SCHEDULER``) hands the reports
+to the cluster's workers instead of local kernels. Everything else is the local run's
+(``runner.render_reports``): which reports are up to date is decided here, on the client,
+before anything is submitted; the progress bar, the manifest, the index and the exit codes
+are the same.
+
+Where results land: each worker renders into a temporary folder of its own and sends the
+files back as bytes: the HTML (and the exported tables) of a good report, the executed
+notebook and the kernel's stderr of a failed one. This process writes them into OUT, each
+atomically, and only then counts the report, so OUT can be a local folder that no worker
+sees, and a worker that dies half-way leaves nothing half-written. What the workers need:
+the same Python environment (this package installed), and the notebook and the data folder
+readable at the same absolute path as here (a shared file system, or the same checkout and
+data copied to the same place); a worker missing them fails those reports with a message
+saying so.
+
+Speed: each worker keeps its kernels (one per worker thread, started at its first report,
+warmed up on the data) in a worker plugin registered for this run, so kernel start-up and the
+data load are paid once per worker; the plugin is removed at the end of the run, which shuts
+those kernels down.
+
+Failures: a report that fails on a worker is an ordinary failed report (exit code 1). A
+worker that dies mid-report (killed, out of memory) makes the scheduler run the report again
+on another worker; a report that kills workers again and again, a task error outside the
+notebook, or a lost scheduler fails the report with that reason. A report is never counted
+as rendered unless its HTML was written into OUT.
+
+This module imports dask; only ``--scheduler`` imports it, and without dask installed it
+raises a :class:`SchedulerError` saying which extra to install.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from .errors import WorkbookError
+from .runner import (
+    ReportJob,
+    ReportOutcome,
+    _one_line,
+    remove_failed_copies,
+    run_job,
+    start_kernel,
+    with_progress,
+)
+
+
+class SchedulerError(WorkbookError):
+    """``--scheduler`` cannot be used: dask is not installed or the scheduler is unreachable."""
+
+    exit_code = 2
+
+
+try:
+    from distributed import Client, WorkerPlugin, as_completed, get_worker
+    from distributed.comm import get_address_host_port
+except ImportError as err:  # the dask extra is optional: only --scheduler needs it
+    raise SchedulerError(
+        "--scheduler needs dask, which is not installed; "
+        "install the dask extra: pip install -e '.[dask]'"
+    ) from err
+
+CONNECT_TIMEOUT = 10
+"""Seconds to wait for the scheduler before giving up."""
+
+RETRIES = 1
+"""Extra attempts of a report whose task raised outside the notebook (a worker-side error).
+
+A worker that dies is handled by the scheduler itself: it runs the report again on another
+worker, up to ``distributed.scheduler.allowed-failures`` times (3 by default), then the report
+fails with ``KilledWorker``."""
+
+_LOGGERS = ("distributed", "tornado")
+
+
+class DaskPool:
+    """A connection to a Dask scheduler that renders report jobs on its workers.
+
+    Use :meth:`connect`; pass the pool to ``runner.render_reports`` as ``pool`` and close it
+    afterwards (or use it as a context manager).
+
+    Parameters
+    ----------
+    client : distributed.Client
+        Connected client.
+    """
+
+    def __init__(self, client: Client):
+        self.client = client
+        self.address = client.scheduler.address
+        # A name of its own per run: two runs on one cluster do not share or close the
+        # other's kernels.
+        self.plugin_name = f"workbook-kernels-{uuid.uuid4().hex[:12]}"
+        self._registered = False
+
+    @classmethod
+    def connect(cls, address: str, *, timeout: float = CONNECT_TIMEOUT) -> DaskPool:
+        """Connect to the scheduler at ``address`` (``tcp://HOST:PORT``).
+
+        Parameters
+        ----------
+        address : str
+            Scheduler address.
+        timeout : float
+            Seconds to wait for the connection.
+
+        Returns
+        -------
+        DaskPool
+            The connected pool.
+
+        Raises
+        ------
+        SchedulerError
+            When the address is malformed or no scheduler answers there in time.
+        """
+        try:
+            # Checked first: a Client refused for its address hangs in its finaliser.
+            get_address_host_port(address)
+        except ValueError as err:
+            raise SchedulerError(
+                f"{address!r} is not a Dask scheduler address ({_one_line(err)}); "
+                "write it as tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786."
+            ) from err
+        with _quiet_logs():
+            try:
+                client = Client(address, timeout=timeout, set_as_default=False)
+            except Exception as err:  # refused, timed out, unknown host: all one message
+                raise SchedulerError(
+                    f"cannot reach the Dask scheduler at {address!r} ({_one_line(err)}); "
+                    "check that it is running and that --scheduler / WORKBOOK_SCHEDULER "
+                    "names it."
+                ) from err
+        return cls(client)
+
+    def serves(self, cwd: Path, data_dir: Path) -> bool:
+        """Any notebook and data folder: each job says which (the workers see the same paths)."""
+        return True
+
+    def run(
+        self, report_jobs: list[ReportJob], *, show_progress: bool
+    ) -> Iterator[tuple[ReportOutcome, ReportJob]]:
+        """Render the jobs on the cluster; yield ``(ReportOutcome, ReportJob)`` as they finish.
+
+        Each finished report's files are written into place before it is yielded.
+        """
+        if not self._registered:
+            self.client.register_plugin(_WorkerKernels(), name=self.plugin_name)
+            self._registered = True
+        futures = {}
+        for rank, job in enumerate(report_jobs):
+            future = self.client.submit(
+                _render_on_worker,
+                job,
+                self.plugin_name,
+                key=f"workbook-report-{job.quarter}-{job.team}-{uuid.uuid4().hex[:8]}",
+                retries=RETRIES,
+                priority=len(report_jobs) - rank,  # in the runner's order: company first
+                pure=False,
+            )
+            futures[future] = job
+        done = (
+            self._collect(future, futures[future])
+            for future in as_completed(futures, loop=self.client.loop)
+        )
+        yield from with_progress(done, len(report_jobs), show_progress=show_progress)
+
+    def _collect(self, future, job: ReportJob) -> tuple[ReportOutcome, ReportJob]:
+        """The outcome of a finished task, its files written into the report folder."""
+        try:
+            staged_outcome, root, files = future.result()
+            outcome = land(job, staged_outcome, Path(root), files)
+        except Exception as err:  # KilledWorker, a lost scheduler, an unwritable OUT...
+            outcome = ReportOutcome.of(job, ok=False, error=f"on the cluster: {_one_line(err)}")
+        finally:
+            future.release()
+        return outcome, job
+
+    def close(self) -> None:
+        """Shut the workers' kernels of this run down and disconnect."""
+        with _quiet_logs():
+            try:
+                if self._registered:
+                    self.client.unregister_worker_plugin(self.plugin_name)
+            except Exception:  # the cluster may be gone: nothing left to shut down then
+                pass
+            finally:
+                self.client.close()
+
+    def __enter__(self) -> DaskPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def land(
+    job: ReportJob, staged: ReportOutcome, root: Path, files: dict[str, bytes]
+) -> ReportOutcome:
+    """Write what a worker rendered for ``job`` into the report folder; return the outcome.
+
+    Parameters
+    ----------
+    job : ReportJob
+        The report, with its paths in the report folder.
+    staged : ReportOutcome
+        The worker's outcome, its paths under ``root``.
+    root : Path
+        The worker's staging folder (a report folder of its own).
+    files : dict
+        Path relative to ``root`` (POSIX) to the file's bytes.
+
+    Returns
+    -------
+    ReportOutcome
+        The outcome with its paths in the report folder. A good report's exports and then
+        its HTML are in place; a failed one's notebook and log are in ``_failed``, its
+        previous HTML untouched.
+    """
+    out_dir = job.html_path.parent.parent
+
+    def here(path: Path) -> Path:
+        return out_dir / Path(path).relative_to(root)
+
+    if not staged.ok:
+        kept = None
+        if staged.failed_notebook is not None:
+            kept = here(staged.failed_notebook)
+            _write_bytes_atomically(kept, files[kept.relative_to(out_dir).as_posix()])
+        log = job.failed_notebook.with_suffix(".log") if job.failed_notebook else None
+        if log is not None and log.relative_to(out_dir).as_posix() in files:
+            _write_bytes_atomically(log, files[log.relative_to(out_dir).as_posix()])
+        return replace(staged, failed_notebook=kept)
+    export = here(staged.export) if staged.export is not None else None
+    if export is not None:
+        _land_export(export, export.relative_to(out_dir).as_posix(), files)
+    _write_bytes_atomically(job.html_path, files[job.html_path.relative_to(out_dir).as_posix()])
+    remove_failed_copies(job)
+    return replace(staged, html_path=job.html_path, export=export)
+
+
+def _land_export(destination: Path, name: str, files: dict[str, bytes]) -> None:
+    """Put an Excel file, or a folder of CSV files, in place in one step (as ``exports``)."""
+    if name in files:
+        _write_bytes_atomically(destination, files[name])
+        return
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}."))
+    try:
+        for relative, data in files.items():
+            if relative.startswith(name + "/"):
+                (staging / relative[len(name) + 1 :]).write_bytes(data)
+        os.chmod(staging, 0o755)
+        # A folder cannot be replaced in one step: move the old one aside, the new one in.
+        retired = None
+        if destination.exists():
+            retired = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{name}.old."))
+            os.replace(destination, retired / "old")
+        os.replace(staging, destination)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in its folder (see ``atomic``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+# --- On the workers ---------------------------------------------------------------------
+
+
+def _render_on_worker(
+    job: ReportJob, plugin_name: str
+) -> tuple[ReportOutcome, str, dict[str, bytes]]:
+    """Render ``job`` in a staging folder of this worker; return its outcome and files.
+
+    Runs on a worker. Returns the outcome (its paths in the staging folder), that folder and
+    every file in it as ``{relative POSIX path: bytes}``.
+    """
+    kernels: _WorkerKernels = get_worker().plugins[plugin_name]
+    data_dir = Path(job.parameters["data_dir"])
+    with tempfile.TemporaryDirectory(prefix="workbook-staging-") as tmp:
+        root = Path(tmp)
+        staged = job.moved_to(root)
+        missing = [str(p) for p in (job.notebook, data_dir) if not p.exists()]
+        if missing:
+            outcome = ReportOutcome.of(
+                job,
+                ok=False,
+                error=f"not found on worker {get_worker().address}: {', '.join(missing)}; the "
+                "notebook and the data folder must be at the same path on every worker",
+            )
+        else:
+            with kernels.kernel(job.notebook.parent, data_dir) as (kernel, log, start_error):
+                if kernel is None:
+                    outcome = ReportOutcome.of(job, ok=False, error=start_error)
+                else:
+                    outcome = run_job(staged, kernel=kernel, kernel_log=log)
+        files = {
+            path.relative_to(root).as_posix(): path.read_bytes()
+            for path in root.rglob("*")
+            if path.is_file()
+        }
+    return outcome, str(root), files
+
+
+class _WorkerKernels(WorkerPlugin):
+    """Reusable report kernels of one worker: one per thread running a report, kept between.
+
+    Registered by :class:`DaskPool` for a run; its teardown (the run's end, or the worker's)
+    shuts the kernels down.
+    """
+
+    def setup(self, worker) -> None:
+        """Start with no kernel: the first report of each thread starts one."""
+        self._lock = threading.Lock()
+        self._idle: list[tuple[tuple[Path, Path], object, Path, object]] = []
+        self._closed = False
+        self._logs = Path(tempfile.mkdtemp(prefix="workbook-kernels-"))
+
+    def teardown(self, worker) -> None:
+        """Shut the idle kernels down (busy ones are shut down as their report ends)."""
+        with self._lock:
+            self._closed, idle, self._idle = True, self._idle, []
+        for entry in idle:
+            _close(entry)
+        shutil.rmtree(self._logs, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def kernel(self, cwd: Path, data_dir: Path):
+        """Lend a kernel for ``cwd`` and ``data_dir``: ``(kernel, log, start_error)``."""
+        wanted = (cwd, data_dir)
+        with self._lock:
+            entry = next((e for e in self._idle if e[0] == wanted), None)
+            if entry is not None:
+                self._idle.remove(entry)
+            # Kernels of another notebook or data folder will not be asked for again.
+            stale = [e for e in self._idle if e[0] != wanted]
+            self._idle = [e for e in self._idle if e[0] == wanted]
+        for other in stale:
+            _close(other)
+        if entry is None:
+            fd, log = tempfile.mkstemp(dir=self._logs, suffix=".log")
+            handle = os.fdopen(fd, "ab", buffering=0)
+            try:
+                entry = (wanted, start_kernel(cwd, data_dir, handle), Path(log), handle)
+            except Exception as err:
+                handle.close()
+                yield None, None, f"kernel failed to start: {_one_line(err)}"
+                return
+        try:
+            yield entry[1], entry[2], None
+        finally:
+            with self._lock:
+                keep = not self._closed
+                if keep:
+                    self._idle.append(entry)
+            if not keep:
+                _close(entry)
+
+
+def _close(entry) -> None:
+    """Shut one kernel down and close its log."""
+    _, kernel, _, handle = entry
+    try:
+        kernel.close()
+    finally:
+        handle.close()
+
+
+@contextlib.contextmanager
+def _quiet_logs():
+    """Keep dask's own log lines (connection retries, shutdown) off the user's terminal."""
+    loggers = [logging.getLogger(name) for name in _LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
