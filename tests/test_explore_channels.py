@@ -230,8 +230,16 @@ def test_sample_matches_the_team_quarter_api():
         costs.loc["paid_search", "cost_per_lead"]
     )
     assert total["spend"] == pytest.approx(costs.loc["total", "spend"])
-    models = view.attribution_models(basis="revenue")
-    explorer.model.value = "w_shaped"
-    assert rows(explorer).loc["webinar", "attributed_revenue"] == pytest.approx(
-        models.loc["webinar", "w_shaped"]
-    )
+    for level, by in (("channel", "channel"), ("campaign", "campaign_id")):
+        explorer.level.value = level
+        models = view.attribution_models(by=by, basis="revenue")
+        for model in models.columns:
+            explorer.model.value = model
+            shown = rows(explorer)["attributed_revenue"].drop("total")
+            expected = models[model][models[model] != 0]
+            pd.testing.assert_series_equal(
+                shown[shown != 0].sort_index(),
+                expected.sort_index(),
+                check_names=False,
+                check_index_type=False,
+            )

@@ -19,9 +19,9 @@ campaign) of the leads, the spend and the attributed deals:
   touches table every deal falls back to its lead's own channel or campaign).
 
 A rate whose stages the data set does not record at all is NaN with its counts, and a line says
-so. Every row's team, label and timestamp are integer arrays computed at build time; a change
-of the controls masks them and counts with ``np.bincount``. The attribution of one team, range
-and level is computed once (all six models) and kept, so switching models is a column lookup.
+so. Every row's team, label and timestamp are integer arrays computed at build time, and so is
+the split of every won deal by each of the six models (one row per credit); a change of the
+controls masks them and counts with ``np.bincount``.
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ class Level:
     closed: np.ndarray  # per closed (won or lost) opportunity
     spend: np.ndarray | None  # per marketing spend row; None: spend is not by this level
     channel_of: dict[str, str]  # campaign -> its leads' most frequent channel
+    credits: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    """Model -> (won deal position, label code, amount credited), one row per credit."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,6 +99,8 @@ class ChannelData:
     closed_team: np.ndarray
     closed_at: np.ndarray
     closed_won: np.ndarray
+    won_team: np.ndarray  # per won deal (the rows attribution credits)
+    won_closed: np.ndarray
     spend_team: np.ndarray
     spend_month: np.ndarray
     spend_amount: np.ndarray
@@ -109,6 +113,61 @@ def _labels(*columns: pd.Series, extra: tuple[str, ...]) -> list[str]:
     for column in columns:
         values |= {str(v) for v in column.dropna().unique()}
     return sorted(values - set(extra)) + list(extra)
+
+
+def _no_touches() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "lead_id": pd.Series([], dtype=object),
+            "at": pd.Series([], dtype="datetime64[ns]"),
+            "campaign_id": pd.Series([], dtype=object),
+            "channel": pd.Series([], dtype=object),
+        }
+    )
+
+
+def _credits(
+    won: pd.DataFrame,
+    weights: dict[str, pd.DataFrame],
+    leads: pd.DataFrame,
+    column: str,
+    labels: list[str],
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Every won deal's amount split by each model, as rows (deal, label code, amount).
+
+    The split is ``weights[model]``, :func:`helpers.metrics.attribution.touch_weights` of the
+    won deals (one weight per eligible touch); a deal without an eligible touch credits its
+    whole amount to its lead's own ``column`` value (``"(no channel)"`` / ``"(no campaign)"``
+    when empty), to ``"(unknown lead)"`` when its lead is not in the leads table, or to
+    ``"(sales-sourced, no lead)"`` without a lead: the rules of
+    :func:`helpers.metrics.attribution.attribute`, so summing the rows of the deals won in a
+    window gives :func:`~helpers.metrics.attribution.attribute_all` of those deals.
+    """
+    amount = pd.to_numeric(won["amount"], errors="coerce").fillna(0.0).to_numpy(dtype="float64")
+    position = pd.Index(won["opportunity_id"].astype(object))
+    lead_value = leads.set_index("lead_id")[column].astype(object)
+    fallback_label = np.array(
+        [
+            attribution.NO_LEAD
+            if pd.isna(lead)
+            else attribution.UNKNOWN_LEAD
+            if lead not in lead_value.index
+            else (MISSING[column] if pd.isna(lead_value[lead]) else str(lead_value[lead]))
+            for lead in won["lead_id"].astype(object)
+        ],
+        dtype=object,
+    )
+    credits = {}
+    for model, rows in weights.items():
+        deal = position.get_indexer(rows["opportunity_id"].astype(object))
+        touched = rows[column].astype(object).where(rows[column].notna(), MISSING[column])
+        fallback = np.setdiff1d(np.arange(len(won)), deal)
+        credits[model] = (
+            np.concatenate([deal, fallback]).astype("int64"),
+            codes_of(np.concatenate([touched.to_numpy(), fallback_label[fallback]]), labels),
+            np.concatenate([rows["weight"].to_numpy() * amount[deal], amount[fallback]]),
+        )
+    return credits
 
 
 def channel_data(workbook) -> ChannelData:
@@ -132,8 +191,19 @@ def channel_data(workbook) -> ChannelData:
     if spend is not None:
         marketing = spend[(spend["category"] == "marketing").fillna(False).to_numpy(dtype=bool)]
     closed = opps[opps["status"].isin(["won", "lost"]).fillna(False).to_numpy(dtype=bool)]
+    won = opps[(opps["status"] == "won").fillna(False).to_numpy(dtype=bool)]
     closed_lead = position(closed["lead_id"])
 
+    weights = {
+        model: attribution.touch_weights(
+            won,
+            _no_touches() if touches is None else touches,
+            leads,
+            model=model,
+            half_life_days=dataset.config.half_life_days,
+        )
+        for model in attribution.MODELS
+    }
     levels = {}
     for level, column in LEVELS.items():
         sources = [leads[column]]
@@ -141,7 +211,8 @@ def channel_data(workbook) -> ChannelData:
             sources.append(touches[column])
         if marketing is not None and column == "channel":
             sources.append(marketing["channel"])
-        labels = _labels(*sources, extra=(MISSING[column], attribution.NO_LEAD))
+        extra = (MISSING[column], attribution.NO_LEAD, attribution.UNKNOWN_LEAD)
+        labels = _labels(*sources, extra=extra)
         lead_codes = codes_of(leads[column].astype(object).fillna(MISSING[column]), labels)
         closed_codes = np.where(
             closed_lead >= 0,
@@ -166,7 +237,10 @@ def channel_data(workbook) -> ChannelData:
                 channel_of = dict(
                     counts.drop_duplicates("campaign_id")[["campaign_id", "channel"]].to_numpy()
                 )
-        levels[level] = Level(column, labels, lead_codes, closed_codes, spend_codes, channel_of)
+        credits = _credits(won, weights, leads, column, labels)
+        levels[level] = Level(
+            column, labels, lead_codes, closed_codes, spend_codes, channel_of, credits
+        )
 
     mql = events[(events["event"] == "mql").fillna(False).to_numpy(dtype=bool)]
     mql_lead, mql_at = position(mql["lead_id"]), nanoseconds(mql["at"])
@@ -213,6 +287,8 @@ def channel_data(workbook) -> ChannelData:
         closed_team=codes_of(closed["team"], teams),
         closed_at=nanoseconds(closed["closed_at"]),
         closed_won=(closed["status"] == "won").to_numpy(dtype=bool),
+        won_team=codes_of(won["team"], teams),
+        won_closed=nanoseconds(won["closed_at"]),
         spend_team=spend_team,
         spend_month=spend_month,
         spend_amount=spend_amount,
@@ -233,15 +309,21 @@ def _rate(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def channel_counts(
-    data: ChannelData, team: str, start: pd.Timestamp, end: pd.Timestamp, level: str
+    data: ChannelData,
+    team: str,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    level: str,
+    model: str = "linear",
 ) -> pd.DataFrame:
-    """Volume, quality and spend figures of every label of ``level`` (no rates, no totals).
+    """Volume, quality, spend and attributed revenue of every label of ``level`` (no rates).
 
     Returns
     -------
     DataFrame
         Index: every label of the level; columns leads, mqls, mql_sqls, accepted, rejected,
-        won, lost (int64), spend (float64, NaN without a spend row in the range).
+        won, lost (int64), spend (float64, NaN without a spend row in the range),
+        attributed_revenue (float64: revenue won in the range credited by ``model``).
     """
     lv = data.levels[level]
     size = len(lv.labels)
@@ -280,6 +362,9 @@ def channel_counts(
         total = np.bincount(lv.spend[rows], weights=data.spend_amount[rows], minlength=size)
         spend = np.where(np.bincount(lv.spend[rows], minlength=size) > 0, total, np.nan)
     out["spend"] = spend
+    deal, label, amount = lv.credits[model]
+    chosen = (of_team(data.won_team) & _in(data.won_closed, a, b))[deal]
+    out["attributed_revenue"] = np.bincount(label[chosen], weights=amount[chosen], minlength=size)
     return out
 
 
@@ -315,7 +400,6 @@ class ChannelExplorer(Explorer):
         super().__init__(workbook, export_dir, figsize=(11.0, 4.8), ncols=2)
         dataset = self.dataset
         self.data = channel_data(workbook)
-        self._attributed: dict[tuple, pd.DataFrame] = {}
         quarters = quarter_range(dataset, first_quarter, last_quarter, span=4)
         self.team = dropdown("Team", [ALL, *self.data.teams], dataset.check_team(team))
         self.quarters = quarter_slider(quarter_labels(dataset), quarters)
@@ -341,37 +425,6 @@ class ChannelExplorer(Explorer):
             widgets.HBox([self.level, self.model]),
         ]
 
-    def attributed(self, team: str, quarters: tuple[str, str], level: str) -> pd.DataFrame:
-        """Revenue won in the range attributed by every model (cached per team, range, level)."""
-        key = (team, quarters, level)
-        if key not in self._attributed:
-            start, end = window(self.dataset, quarters)
-            tables = self.workbook.tables_for(team)
-            opps = tables["opportunities"]
-            won = (
-                (opps["status"] == "won").fillna(False)
-                & (opps["closed_at"] >= start)
-                & (opps["closed_at"] < end)
-            )
-            touches = tables.get("touches")
-            if touches is None:
-                touches = pd.DataFrame(
-                    {
-                        "lead_id": pd.Series([], dtype=object),
-                        "at": pd.Series([], dtype="datetime64[ns]"),
-                        "campaign_id": pd.Series([], dtype=object),
-                        "channel": pd.Series([], dtype=object),
-                    }
-                )
-            self._attributed[key] = attribution.attribute_all(
-                opps[won.to_numpy(dtype=bool)],
-                touches,
-                tables["leads"],
-                by=LEVELS[level],
-                half_life_days=self.dataset.config.half_life_days,
-            )
-        return self._attributed[key]
-
     def compute(self) -> tuple[pd.DataFrame, list[str]]:
         """The channel (or campaign) table for the current controls, and its notes."""
         dataset, data = self.dataset, self.data
@@ -379,11 +432,7 @@ class ChannelExplorer(Explorer):
         quarters = tuple(self.quarters.value)
         start, end = window(dataset, quarters)
         column = LEVELS[level]
-        counts = channel_counts(data, team, start, end, level)
-        revenue = self.attributed(team, quarters, level)[model]
-        counts = counts.reindex(counts.index.union(revenue.index, sort=False))
-        counts[list(COUNT_COLUMNS)] = counts[list(COUNT_COLUMNS)].fillna(0).astype("int64")
-        counts["attributed_revenue"] = revenue.reindex(counts.index).fillna(0.0)
+        counts = channel_counts(data, team, start, end, level, model)
         active = (counts[list(COUNT_COLUMNS)].sum(axis=1) > 0) | counts["spend"].notna()
         active |= counts["attributed_revenue"] != 0
         rows = counts[active.to_numpy()]

@@ -215,23 +215,32 @@ class Chart:
 
     def __init__(self, figsize: tuple[float, float] = (9.0, 4.2), ncols: int = 1) -> None:
         import ipywidgets as widgets
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         with _style():
             self.figure = Figure(figsize=figsize, dpi=_FIGURE_DPI)
+            FigureCanvasAgg(self.figure)  # an Agg canvas of its own, never a pyplot window
             axes = self.figure.subplots(1, ncols)
         self.axes = list(np.atleast_1d(axes))
         self.png = b""
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
 
     def redraw(self, draw: Callable[..., None]) -> None:
-        """Clear every Axes, call ``draw(*axes)`` and put the new PNG into the image widget."""
+        """Clear every Axes, call ``draw(*axes)`` and put the new PNG into the image widget.
+
+        The layout is fitted once per redraw (``tight_layout``) and the figure rendered once;
+        ``bbox_inches="tight"`` would render it twice.
+        """
         with _style():
             for ax in self.axes:
                 ax.clear()
             draw(*self.axes)
+            self.figure.tight_layout()
             buffer = io.BytesIO()
-            self.figure.savefig(buffer, format="png", dpi=_FIGURE_DPI, bbox_inches="tight")
+            self.figure.savefig(
+                buffer, format="png", dpi=_FIGURE_DPI, pil_kwargs={"compress_level": 1}
+            )
         self.png = buffer.getvalue()
         self.image.value = self.png
 
@@ -250,6 +259,8 @@ def _style() -> ExitStack:
     stack.enter_context(mpl.rc_context())
     mpl.rcParams.update(sns.axes_style("whitegrid"))
     mpl.rcParams.update(sns.plotting_context("notebook", font_scale=0.85))
+    # A fixed title height: matplotlib's automatic one measures every tick label on each draw.
+    mpl.rcParams["axes.titley"] = 1.0
     return stack
 
 
