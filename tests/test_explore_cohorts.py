@@ -152,3 +152,28 @@ def test_bad_defaults_are_named(tiny, tmp_path):
         build_cohort_explorer(tiny, stage="lead", export_dir=tmp_path)
     with pytest.raises(ParameterError, match="step_days must be at least 1"):
         build_cohort_explorer(tiny, step_days=0, export_dir=tmp_path)
+
+
+def test_fiscal_year_starting_in_february(tmp_path):
+    # Feb-Apr 2026 is 2027Q1, May-Jul 2027Q2, Aug-Oct 2027Q3 (as of 1 Oct: not complete).
+    copy = tmp_path / "tiny"
+    shutil.copytree(TINY, copy)
+    config = copy / "workbook.toml"
+    config.write_text("fiscal_year_start_month = 2\n" + config.read_text())
+    explorer = build_cohort_explorer(
+        Workbook.load(copy), team="north", unit="quarters", export_dir=tmp_path
+    )
+    assert explorer.quarters.value == ("2027Q1", "2027Q2")  # up to the latest complete quarter
+    expected = pd.DataFrame(
+        {
+            "cohort": ["2027Q1", "2027Q1", "2027Q2"],
+            "quarters_after": [0, 1, 0],
+            # L5 (created 10 Apr): SQL 14 Jul, after 30 Apr, before 31 Jul.
+            # L1-L4 (created 1-6 Jul): L1 and L4 SQL by 31 Jul. 2027Q3 ends after the as-of.
+            "leads": [1, 1, 4],
+            "reached": [0, 1, 2],
+        }
+    )
+    pd.testing.assert_frame_equal(
+        explorer.table[expected.columns.tolist()], expected, check_dtype=False
+    )

@@ -34,6 +34,9 @@ _EXPORTS = {
     "TeamQuarter": ("workbook", "TeamQuarter"),
     "Workbook": ("workbook", "Workbook"),
     "WorkbookError": ("errors", "WorkbookError"),
+    "build_channel_explorer": ("explore.channels", "build_channel_explorer"),
+    "build_cohort_explorer": ("explore.cohorts", "build_cohort_explorer"),
+    "build_funnel_explorer": ("explore.funnel", "build_funnel_explorer"),
     "compare_rates": ("stats", "compare_rates"),
     "load_config": ("config", "load_config"),
     "load_dataset": ("dataset", "load_dataset"),
@@ -60,6 +63,9 @@ __all__ = [
     "TeamQuarter",
     "Workbook",
     "WorkbookError",
+    "build_channel_explorer",
+    "build_cohort_explorer",
+    "build_funnel_explorer",
     "compare_rates",
     "load_config",
     "load_dataset",
@@ -77,6 +83,9 @@ if TYPE_CHECKING:
         RenderError,
         WorkbookError,
     )
+    from .explore.channels import build_channel_explorer
+    from .explore.cohorts import build_cohort_explorer
+    from .explore.funnel import build_funnel_explorer
     from .metrics.attribution import MODELS as ATTRIBUTION_MODELS
     from .metrics.attribution import AttributionResult
     from .metrics.goals import AlignmentIndex
