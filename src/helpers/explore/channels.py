@@ -591,14 +591,14 @@ _RATE_FIGURES = {
 
 
 def _untracked_to_nan(table: pd.DataFrame, tracked) -> pd.DataFrame:
-    """NaN for a rate (and its counts) whose stages the data set never records."""
+    """NaN for a rate (missing for its counts) whose stages the data set never records."""
     out = table
     for rate, (figure, columns) in _RATE_FIGURES.items():
         if coverage.missing_for(figure, tracked):
             out = out.assign(**{rate: np.nan})
             for column in columns:
                 if column != "mqls" or "mql" not in tracked:
-                    out = out.assign(**{column: np.nan})
+                    out = out.assign(**{column: pd.array([pd.NA] * len(out), dtype="Int64")})
     return out
 
 

@@ -388,7 +388,7 @@ class Explorer:
         """The table as escaped HTML in a scrolling box."""
         if self.table.empty:
             return '<p class="aw-note">No rows for these filters.</p>'
-        body = table_html(self.table, percent=self.percent_columns, decimals=1)
+        body = table_html(_shown(self.table), percent=self.percent_columns, decimals=1)
         return f'<div style="max-height:420px;overflow:auto">{body}</div>'
 
     def snapshot_html(self) -> str:
@@ -408,6 +408,18 @@ class Explorer:
         bundle = dict(self.widget._repr_mimebundle_(**kwargs))
         bundle["text/html"] = self.snapshot_html()
         return bundle
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """Integer columns with thousands separators, missing values blank (for the page)."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_bool_dtype(values.dtype):
+            out[column] = ["" if pd.isna(v) else str(bool(v)) for v in values]
+        elif pd.api.types.is_integer_dtype(values.dtype):
+            out[column] = ["" if pd.isna(v) else f"{int(v):,}" for v in values]
+    return out
 
 
 def _notes_html(notes: Sequence[str]) -> str:

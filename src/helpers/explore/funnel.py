@@ -199,7 +199,7 @@ def period_table(volumes: pd.DataFrame) -> pd.DataFrame:
             "stage": chain["stage"],
             "label": chain["label"],
             "count": counts,
-            "previous": counts.shift(1),
+            "previous": counts.shift(1).astype("Int64"),
             "conversion": chain["ratio_to_previous"],
             "ci_low": np.nan,
             "ci_high": np.nan,
@@ -216,7 +216,7 @@ def cohort_table(cohort: pd.DataFrame, funnel: str) -> pd.DataFrame:
     and flag (no interval where the any-stage count exceeds the previous one).
     """
     first = cohort["stage"].iloc[0] if len(cohort) else None
-    previous = cohort["next_denominator"].astype("float64").where(cohort["stage"] != first)
+    previous = cohort["next_denominator"].astype("Int64").where(cohort["stage"] != first)
     return pd.DataFrame(
         {
             "funnel": FUNNELS[funnel],
