@@ -120,7 +120,10 @@ def test_grid_renders_on_the_cluster_like_locally_and_skips_on_rerun(cluster, tm
 
 
 def _faulty_notebook(path: Path, kill_flag: Path) -> Path:
-    """South kills its worker process once (while ``kill_flag`` exists); north always fails."""
+    """South kills its worker process once (while ``kill_flag`` exists); north always fails.
+
+    The others show a one-row table (for ``--export``).
+    """
     nb = v4.new_notebook(
         cells=[
             v4.new_code_cell(
@@ -138,6 +141,9 @@ def _faulty_notebook(path: Path, kill_flag: Path) -> Path:
                 "    time.sleep(60)\n"
                 "if team == 'north':\n"
                 "    raise ValueError('no pipeline for ' + team)\n"
+                "import pandas as pd\n"
+                "from helpers.report_outputs import show_table\n"
+                "show_table(pd.DataFrame({'team': [team]}), 'who')\n"
                 "print('report of', team)"
             ),
         ],
@@ -158,7 +164,10 @@ def test_killed_worker_is_retried_and_a_failing_report_fails_alone(cluster, tmp_
     previous.parent.mkdir(parents=True)
     previous.write_text("<html>previous good north</html>")
 
-    run = _reports(out_dir, "--notebook", str(notebook), "--scheduler", cluster.scheduler_address)
+    scheduler = cluster.scheduler_address
+    run = _reports(
+        out_dir, "--notebook", str(notebook), "--export", "csv", "--scheduler", scheduler
+    )
 
     assert not kill_flag.exists()  # south did kill a worker
     assert run.returncode == 1, run.stderr
@@ -172,6 +181,11 @@ def test_killed_worker_is_retried_and_a_failing_report_fails_alone(cluster, tmp_
         "2026Q3/south": "ok",  # run again on a live worker
     }
     assert "report of south" in (out_dir / "2026Q3" / "south.html").read_text()
+    tables = out_dir / "2026Q3" / "south.tables"
+    assert [p.name for p in tables.iterdir()] == ["01_who.csv"]  # sent back with the page
+    assert (tables / "01_who.csv").read_text() == "team\nsouth\n"
+    assert records["2026Q3/south"]["export"] == "2026Q3/south.tables"
+    assert not (out_dir / "2026Q3" / "north.tables").exists()
     assert previous.read_text() == "<html>previous good north</html>"
     kept = out_dir / "2026Q3" / "_failed" / "north.ipynb"
     errors = [
@@ -240,3 +254,32 @@ def test_local_rendering_does_not_import_dask():
         timeout=60,
     )
     assert check.returncode == 0, check.stderr
+
+
+def test_each_worker_reuses_its_kernel(cluster, tmp_path):
+    notebook = v4.new_notebook(
+        cells=[
+            v4.new_code_cell(
+                'team = "x"  # str: team id\nquarter = "2026Q3"  # str: quarter\n'
+                'data_dir = "."  # str: data folder',
+                metadata={"tags": ["parameters"]},
+            ),
+            v4.new_code_cell("import os\nprint(f'kernel pid {os.getpid()}')"),
+        ],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    nbformat.write(notebook, tmp_path / "pid.ipynb")
+    out_dir = tmp_path / "out"
+
+    run = _reports(
+        out_dir, "--notebook", str(tmp_path / "pid.ipynb"), "--scheduler", cluster.scheduler_address
+    )
+
+    assert run.returncode == 0, run.stderr
+    pids = {
+        re.search(r"kernel pid (\d+)", (out_dir / "2026Q3" / f"{team}.html").read_text()).group(1)
+        for team in TEAMS
+    }
+    assert len(pids) <= 2  # three reports, two workers: one kernel each, not one per report
