@@ -217,6 +217,8 @@ def cohort_table(cohort: pd.DataFrame, funnel: str) -> pd.DataFrame:
     """
     first = cohort["stage"].iloc[0] if len(cohort) else None
     previous = cohort["next_denominator"].astype("Int64").where(cohort["stage"] != first)
+    # A ratio to a previous count of 0 (outbound leads reaching SQL with no MQL) is no rate.
+    rate = cohort["next_rate"].where((cohort["stage"] != first) & (cohort["next_denominator"] > 0))
     return pd.DataFrame(
         {
             "funnel": FUNNELS[funnel],
@@ -224,7 +226,7 @@ def cohort_table(cohort: pd.DataFrame, funnel: str) -> pd.DataFrame:
             "label": cohort["label"],
             "count": cohort["reached"].astype("int64"),
             "previous": previous,
-            "conversion": cohort["next_rate"].where(cohort["stage"] != first),
+            "conversion": rate,
             "ci_low": cohort["next_ci_low"].where(cohort["stage"] != first),
             "ci_high": cohort["next_ci_high"].where(cohort["stage"] != first),
             "small_sample": pd.array(
@@ -385,15 +387,16 @@ class FunnelExplorer(Explorer):
         else:
             journeys = data.journeys[_mask(data, data.journey_codes, team, channel, segment)]
             as_of = dataset.as_of
-            parts = [
-                cohort_table(
-                    funnel_metrics.cohort_funnel(
-                        journeys, start, end, as_of, strict=strict, stages=stages
-                    ),
-                    "strict" if strict else "any",
-                )
-                for strict in (False, True)
-            ]
+            with np.errstate(divide="ignore", invalid="ignore"):  # ratios to 0: see below
+                parts = [
+                    cohort_table(
+                        funnel_metrics.cohort_funnel(
+                            journeys, start, end, as_of, strict=strict, stages=stages
+                        ),
+                        "strict" if strict else "any",
+                    )
+                    for strict in (False, True)
+                ]
             table = pd.concat(parts, ignore_index=True)
             cohort = int(table["count"].iloc[0]) if len(table) else 0
             age = max((as_of - end).days, 0)
