@@ -151,6 +151,16 @@ def test_cohort_view_shows_any_stage_and_strict(explorer):
     assert any("4 leads created in 2026Q3" in note for note in explorer.notes)
 
 
+def test_cohort_stage_after_a_count_of_zero_has_no_conversion(explorer):
+    explorer.view.value = "cohort"
+    explorer.channel.value = "outbound"
+    # L4 alone: no MQL, then touched, accepted, SQL, O2 (lost). Strict stops at MQL.
+    assert counts(explorer, "cohort any-stage") == [1, 0, 1, 1, 1, 1, 0]
+    assert counts(explorer, "cohort strict") == [1, 0, 0, 0, 0, 0, 0]
+    touched = explorer.table.set_index(["funnel", "stage"]).loc[("cohort any-stage", "first_touch")]
+    assert touched["previous"] == 0 and pd.isna(touched["conversion"])
+
+
 def test_figure_is_reused_and_nothing_stacks(explorer):
     figure, axes = explorer.figure, explorer.figure.axes[0]
     children = explorer.widget.children
