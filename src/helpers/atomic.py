@@ -9,8 +9,8 @@ from pathlib import Path
 from .errors import RenderError
 
 
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder.
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder.
 
     The temporary file is flushed to disk and moved over ``path`` with ``os.replace``, so
     readers see the old file or the new one, never a half-written one.
@@ -19,7 +19,7 @@ def write_text_atomically(path: Path, text: str) -> None:
     ----------
     path : Path
         Destination; its folder is created if missing.
-    text : str
+    data : bytes
         Content.
 
     Raises
@@ -33,8 +33,8 @@ def write_text_atomically(path: Path, text: str) -> None:
     except OSError as err:
         raise RenderError(f"{path}: cannot write: {err}") from err
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
@@ -44,3 +44,8 @@ def write_text_atomically(path: Path, text: str) -> None:
         if isinstance(err, OSError):
             raise RenderError(f"{path}: cannot write: {err}") from err
         raise
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` as UTF-8 to ``path`` atomically (see :func:`write_bytes_atomically`)."""
+    write_bytes_atomically(path, text.encode("utf-8"))

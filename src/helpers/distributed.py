@@ -44,6 +44,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from .atomic import write_bytes_atomically
 from .errors import WorkbookError
 from .runner import (
     ReportJob,
@@ -237,15 +238,15 @@ def land(
         kept = None
         if staged.failed_notebook is not None:
             kept = here(staged.failed_notebook)
-            _write_bytes_atomically(kept, files[kept.relative_to(out_dir).as_posix()])
+            write_bytes_atomically(kept, files[kept.relative_to(out_dir).as_posix()])
         log = job.failed_notebook.with_suffix(".log") if job.failed_notebook else None
         if log is not None and log.relative_to(out_dir).as_posix() in files:
-            _write_bytes_atomically(log, files[log.relative_to(out_dir).as_posix()])
+            write_bytes_atomically(log, files[log.relative_to(out_dir).as_posix()])
         return replace(staged, failed_notebook=kept)
     export = here(staged.export) if staged.export is not None else None
     if export is not None:
         _land_export(export, export.relative_to(out_dir).as_posix(), files)
-    _write_bytes_atomically(job.html_path, files[job.html_path.relative_to(out_dir).as_posix()])
+    write_bytes_atomically(job.html_path, files[job.html_path.relative_to(out_dir).as_posix()])
     remove_failed_copies(job)
     return replace(staged, html_path=job.html_path, export=export)
 
@@ -253,7 +254,7 @@ def land(
 def _land_export(destination: Path, name: str, files: dict[str, bytes]) -> None:
     """Put an Excel file, or a folder of CSV files, in place in one step (as ``exports``)."""
     if name in files:
-        _write_bytes_atomically(destination, files[name])
+        write_bytes_atomically(destination, files[name])
         return
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}."))
@@ -273,21 +274,6 @@ def _land_export(destination: Path, name: str, files: dict[str, bytes]) -> None:
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-
-
-def _write_bytes_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in its folder (see ``atomic``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 # --- On the workers ---------------------------------------------------------------------

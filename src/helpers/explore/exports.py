@@ -14,7 +14,6 @@ import html
 import io
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -22,7 +21,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from ..atomic import write_text_atomically
+from ..atomic import write_bytes_atomically, write_text_atomically
 from ..errors import RenderError
 
 FORMATS = {"csv": "csv", "excel": "xlsx"}
@@ -86,33 +85,6 @@ def excel_bytes(frame: pd.DataFrame, *, sheet: str, filters: dict[str, str]) -> 
             {"filter": list(filters), "value": [str(v) for v in filters.values()]}
         ).to_excel(writer, sheet_name="filters", index=False)
     return buffer.getvalue()
-
-
-def write_bytes_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder.
-
-    Raises
-    ------
-    RenderError
-        When the file cannot be written (an earlier file is left as it was).
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:
-        raise RenderError(f"{path}: cannot write: {err}") from err
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as err:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            raise RenderError(f"{path}: cannot write: {err}") from err
-        raise
 
 
 def write_table(
