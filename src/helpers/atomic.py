@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import RenderError
@@ -49,3 +51,27 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
 def write_text_atomically(path: Path, text: str) -> None:
     """Write ``text`` as UTF-8 to ``path`` atomically (see :func:`write_bytes_atomically`)."""
     write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def replace_folder_atomically(folder: Path, fill: Callable[[Path], None]) -> None:
+    """Build a folder with ``fill(staging)`` beside ``folder``, then swap it into place.
+
+    Readers see the old folder or the complete new one, never a half-filled one; a failure
+    in ``fill`` leaves the old folder as it was.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        fill(staging)
+        os.chmod(staging, 0o755)
+        # A folder cannot be replaced in one step: move the old one aside, the new one in.
+        retired = None
+        if folder.exists():
+            retired = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old."))
+            os.replace(folder, retired / "old")
+        os.replace(staging, folder)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)

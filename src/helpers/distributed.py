@@ -44,7 +44,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from .atomic import write_bytes_atomically
+from .atomic import replace_folder_atomically, write_bytes_atomically
 from .errors import WorkbookError
 from .runner import (
     ReportJob,
@@ -256,24 +256,13 @@ def _land_export(destination: Path, name: str, files: dict[str, bytes]) -> None:
     if name in files:
         write_bytes_atomically(destination, files[name])
         return
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}."))
-    try:
+
+    def fill(staging: Path) -> None:
         for relative, data in files.items():
             if relative.startswith(name + "/"):
                 (staging / relative[len(name) + 1 :]).write_bytes(data)
-        os.chmod(staging, 0o755)
-        # A folder cannot be replaced in one step: move the old one aside, the new one in.
-        retired = None
-        if destination.exists():
-            retired = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{name}.old."))
-            os.replace(destination, retired / "old")
-        os.replace(staging, destination)
-        if retired is not None:
-            shutil.rmtree(retired, ignore_errors=True)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+
+    replace_folder_atomically(destination, fill)
 
 
 # --- On the workers ---------------------------------------------------------------------

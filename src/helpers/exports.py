@@ -9,13 +9,13 @@ folder or a truncated workbook behind, and an earlier export stays until the new
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
+from .atomic import replace_folder_atomically
 from .errors import RenderError
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -75,23 +75,11 @@ def _unique_names(tables: Iterable[tuple[str, pd.DataFrame]]) -> list[tuple[str,
 
 
 def _write_csv_folder(tables: list[tuple[str, pd.DataFrame]], folder: Path) -> None:
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    try:
+    def fill(staging: Path) -> None:
         for number, (name, frame) in enumerate(tables, start=1):
             frame.to_csv(staging / f"{number:02d}_{name}.csv", index=False)
-        os.chmod(staging, 0o755)
-        # A folder cannot be replaced in one step: move the old one aside, the new one in.
-        retired = None
-        if folder.exists():
-            retired = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old."))
-            os.replace(folder, retired / "old")
-        os.replace(staging, folder)
-        if retired is not None:
-            shutil.rmtree(retired, ignore_errors=True)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+
+    replace_folder_atomically(folder, fill)
 
 
 def _write_xlsx(tables: list[tuple[str, pd.DataFrame]], path: Path) -> None:
