@@ -70,3 +70,7 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+# A throw-away PostgreSQL server: the postgres_server fixture (tests/postgres_server.py).
+pytest_plugins = ["postgres_server"]
