@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from helpers.config import load_config
+from helpers.dataset import load_dataset
 from helpers.errors import ParameterError
 from helpers.sample import (
     LOW_QUALITY_CHANNEL,
@@ -21,6 +22,7 @@ from helpers.sample import (
     SPEND_SPIKE,
     TEAMS,
     generate_sample,
+    team_rows,
 )
 
 SEED = 7  # the seed of the bundled sample
@@ -90,13 +92,17 @@ def tables(sample: tuple[Path, dict[str, int]]) -> dict[str, pd.DataFrame]:
     return {name: read(directory, name) for name in COLUMNS}
 
 
-@pytest.fixture(scope="module")
-def stages(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def first_events(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """First time of each event per lead, with the lead's team and channel."""
     events = tables["lead_events"].assign(at=lambda e: when(e["at"]))
     first = events.groupby(["lead_id", "event"])["at"].min().unstack()
     leads = tables["leads"].set_index("lead_id")[["team", "channel", "source_type"]]
     return leads.join(first)
+
+
+@pytest.fixture(scope="module")
+def stages(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    return first_events(tables)
 
 
 # --- shape ----------------------------------------------------------------------------------------
@@ -413,3 +419,135 @@ def test_bundled_sample_is_reproducible(tmp_path: Path) -> None:
     generate_sample(tmp_path)
     for path in sorted(tmp_path.iterdir()):
         assert path.read_bytes() == (bundled / path.name).read_bytes(), path.name
+
+
+# --- more teams: each base team split into sub-teams --------------------------------------------
+MANY = 60
+MANY_LEADS = 12_000  # about 20-50 MQLs in the smallest sub-team: enough for a median
+BASE = {  # written out by hand: id -> (name, region, segment)
+    "emea-ent": ("EMEA Enterprise", "EMEA", "enterprise"),
+    "emea-smb": ("EMEA SMB", "EMEA", "smb"),
+    "na-ent": ("North America Enterprise", "NA", "enterprise"),
+    "na-smb": ("North America SMB", "NA", "smb"),
+    "apac-mm": ("APAC Mid-Market", "APAC", "mid-market"),
+    "latam-smb": ("LATAM SMB", "LATAM", "smb"),
+}
+
+
+def base_of(team: pd.Series) -> pd.Series:
+    """``na-smb-07`` -> ``na-smb``."""
+    return team.str.replace(r"-\d+$", "", regex=True)
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, pd.DataFrame]]:
+    out = tmp_path_factory.mktemp("sample60")
+    generate_sample(out, leads=MANY_LEADS, seed=SEED, teams=MANY)
+    return out, {name: read(out, name) for name in COLUMNS}
+
+
+def test_sixty_teams_are_ten_sub_teams_of_each_base_team(many) -> None:
+    _, tables = many
+    teams = tables["teams"]
+    assert len(teams) == MANY and teams["team"].is_unique
+    expected_ids = [f"{base}-{k:02d}" for base in BASE for k in range(1, 11)]
+    assert list(teams["team"]) == expected_ids
+    for row in teams.itertuples():
+        base, number = row.team.rsplit("-", 1)
+        name, region, segment = BASE[base]
+        assert (row.name, row.region, row.segment) == (f"{name} {number}", region, segment)
+
+
+def test_every_table_uses_the_sixty_teams(many) -> None:
+    directory, tables = many
+    team_ids = set(tables["teams"]["team"])
+    for name in ("leads", "opportunities", "spend", "revenue"):
+        assert set(tables[name]["team"]) == team_ids, name  # every team has rows in each
+    targets = tables["targets"]
+    assert set(targets["team"]) == team_ids | {"*"}
+    # 30 months x 60 teams x (7 marketing channels + sales_team + outbound)
+    assert len(tables["spend"]) == 30 * MANY * 9
+    # 10 sample quarters + the next one, each: 60 teams x 7 metrics + 2 rows for "*"
+    assert len(targets) == 11 * (MANY * 7 + 2)
+    per_cell = targets[targets["team"] != "*"].groupby(["team", "quarter"]).size()
+    assert len(per_cell) == MANY * 11 and (per_cell == 7).all()
+    # Each SDR or AE works for one team only.
+    events = tables["lead_events"]
+    people = events[events["actor"] != "marketing_automation"]
+    team = people["lead_id"].map(tables["leads"].set_index("lead_id")["team"])
+    assert team.groupby(people["actor"]).nunique().max() == 1
+    assert "teams=60" in (directory / "workbook.toml").read_text()
+
+
+def test_sixty_team_sample_loads_and_validates(many) -> None:
+    directory, _ = many
+    dataset = load_dataset(directory)
+    assert len(dataset.teams) == MANY
+    assert not [p for p in dataset.anomalies if p.severity == "error"]
+
+
+def test_sub_teams_refine_the_six_team_sample(many, tmp_path: Path) -> None:
+    """Same seed: the same leads and opportunities, each team replaced by one of its sub-teams."""
+    _, tables = many
+    generate_sample(tmp_path, leads=MANY_LEADS, seed=SEED)
+    for name in ("leads", "opportunities"):
+        six, split = read(tmp_path, name), tables[name]
+        assert split.drop(columns="team").equals(six.drop(columns="team")), name
+        assert base_of(split["team"]).equals(six["team"]), name
+    # The first sub-teams are the larger ones.
+    counts = tables["leads"]["team"].value_counts()
+    for base in BASE:
+        assert counts[f"{base}-01"] > counts[f"{base}-10"], base
+
+
+def test_every_slow_sub_team_answers_late(many) -> None:
+    _, tables = many
+    stages = first_events(tables)
+    mqls = stages[stages["mql"].notna()]
+    wall_hours = (mqls["first_touch"] - mqls["mql"]).dt.total_seconds() / 3600
+    median = wall_hours.groupby(mqls["team"]).median()
+    slow = median.index.str.startswith(f"{SLOW_TEAM}-")
+    assert slow.sum() == 10
+    assert median[slow].min() > 2 * median[~slow].max()
+    is_slow = base_of(mqls["team"]) == SLOW_TEAM
+    untouched = mqls["first_touch"].isna().groupby(is_slow).mean()
+    assert untouched[True] > untouched[False] + 0.05
+    to_sql = mqls["sql"].notna().groupby(is_slow).mean()
+    assert to_sql[True] < to_sql[False] - 0.08
+
+
+def test_uneven_split_gives_the_first_base_teams_one_more() -> None:
+    rows = team_rows(13)  # 13 = 2 x 6 + 1: emea-ent gets 3 sub-teams, the others 2
+    assert [r["team"] for r in rows] == [
+        "emea-ent-01",
+        "emea-ent-02",
+        "emea-ent-03",
+        "emea-smb-01",
+        "emea-smb-02",
+        "na-ent-01",
+        "na-ent-02",
+        "na-smb-01",
+        "na-smb-02",
+        "apac-mm-01",
+        "apac-mm-02",
+        "latam-smb-01",
+        "latam-smb-02",
+    ]
+    assert rows[2]["name"] == "EMEA Enterprise 03"
+    assert team_rows(6) == TEAMS
+
+
+def test_seven_teams_every_team_has_leads(tmp_path: Path) -> None:
+    rows = generate_sample(tmp_path, leads=2_000, seed=2, teams=7)
+    assert rows["teams"] == 7
+    leads = read(tmp_path, "leads")
+    assert set(leads["team"]) == set(read(tmp_path, "teams")["team"])
+    assert {"emea-ent-01", "emea-ent-02", "na-smb-01"} <= set(leads["team"])
+    load_dataset(tmp_path)
+
+
+@pytest.mark.parametrize("teams", [5, 0, -6, 6.0, 60.5, "60", True, None])
+def test_bad_team_counts_are_refused(tmp_path: Path, teams) -> None:
+    with pytest.raises(ParameterError, match="teams is .*at least 6"):
+        generate_sample(tmp_path / "out", leads=100, teams=teams)
+    assert not (tmp_path / "out").exists()

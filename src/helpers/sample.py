@@ -7,7 +7,10 @@ leads take well under a minute and writing the CSV files is the largest cost.
 
 What the data looks like
 ------------------------
-- Six teams (:data:`TEAMS`), one per region and segment, with different lead volumes.
+- Six teams (:data:`TEAMS`), one per region and segment, with different lead volumes. With
+  ``teams`` above six, each of these base teams is split into sub-teams (``emea-ent-01``,
+  "EMEA Enterprise 01", ...) of the same region and segment; see :func:`team_rows`. Every
+  sub-team keeps its base team's profile, so the planted effects hold per sub-team too.
 - Leads over ``quarters`` calendar quarters ending with ``end_quarter``, with a mild growth trend
   and seasonality (October and November busier, August and late December quieter), created
   mostly in working hours on weekdays. Eight channels with their own volume, score and quality:
@@ -26,11 +29,11 @@ What the data looks like
 
 Planted effects
 ---------------
-1. :data:`SLOW_TEAM` (``na-smb``) touches MQLs late: the median delay from ``mql`` to
-   ``first_touch`` is about 30 business hours against 3-6 for the other teams (the SLA is 24),
-   and more of its MQLs are never touched. The chance that an accepted MQL becomes an SQL falls
-   with the measured delay as ``p * exp(-delay / 40 h)``, so its MQL-to-SQL conversion is clearly
-   lower than the other teams'.
+1. :data:`SLOW_TEAM` (``na-smb``, and each of its sub-teams) touches MQLs late: the median
+   delay from ``mql`` to ``first_touch`` is about 30 business hours against 3-6 for the other
+   teams (the SLA is 24), and more of its MQLs are never touched. The chance that an accepted
+   MQL becomes an SQL falls with the measured delay as ``p * exp(-delay / 40 h)``, so its
+   MQL-to-SQL conversion is clearly lower than the other teams'.
 2. :data:`LOW_QUALITY_CHANNEL` (``paid_social``) brings the most leads with the lowest scores,
    the highest rejection share (reasons such as "no budget", "student or job seeker", "wrong
    persona"), the lowest MQL-to-SQL conversion and the worst feedback ratings.
@@ -368,6 +371,108 @@ class _Frame:
         return (_months(seconds) - self.start_month) // 3
 
 
+class _Teams:
+    """The teams of a sample: the six base teams, or each of them split into sub-teams.
+
+    ``base[i]`` is the index in :data:`TEAMS` of team ``i``, whose profile (touch speed, never
+    touched share, feedback share, segment, region) team ``i`` inherits. ``share`` is each
+    team's share of the leads: its base team's share split over its sub-teams by fixed weights
+    (the first sub-teams larger), so the base teams' shares are those of the six-team sample.
+    """
+
+    def __init__(self, teams: int) -> None:
+        self.rows = team_rows(teams)
+        self.ids = [row["team"] for row in self.rows]
+        self.n = len(self.rows)
+        base_ids = [t["team"] for t in TEAMS]
+        if teams == len(TEAMS):
+            self.base = np.arange(len(TEAMS))
+            self.within = np.ones(len(TEAMS))
+        else:
+            self.base = np.array(
+                [base_ids.index(row["team"].rsplit("-", 1)[0]) for row in self.rows]
+            )
+            counts = np.bincount(self.base, minlength=len(TEAMS))
+            rank = np.concatenate([np.arange(c) for c in counts])
+            weight = 1.0 / (1.0 + 0.15 * rank)
+            self.within = weight / np.bincount(self.base, weights=weight)[self.base]
+        self.share = _TEAM_SHARE[self.base] * self.within
+
+    def choose(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` teams drawn by share, with one uniform draw each.
+
+        The base team comes from that draw exactly as in the six-team sample, and the sub-team
+        from where the draw falls inside its base team's interval, so splitting teams never
+        changes which base team a lead (or an opportunity) belongs to, nor any later draw.
+        """
+        cdf = np.cumsum(_TEAM_SHARE)
+        cdf = cdf / cdf[-1]
+        u = rng.random(n)
+        base = np.minimum(np.searchsorted(cdf, u, side="right"), len(TEAMS) - 1)
+        if self.n == len(TEAMS):
+            return base
+        low = np.concatenate([[0.0], cdf[:-1]])
+        inside = (u - low[base]) / (cdf[base] - low[base])  # uniform on [0, 1) within the base
+        team = np.empty(n, dtype="int64")
+        for b in range(len(TEAMS)):  # six base teams, not one pass per lead
+            members = np.flatnonzero(self.base == b)
+            edges = np.cumsum(self.within[members])
+            pick = base == b
+            k = np.searchsorted(edges / edges[-1], inside[pick], side="right")
+            team[pick] = members[np.minimum(k, len(members) - 1)]
+        return team
+
+    def segment(self) -> np.ndarray:
+        """Segment index (into ``_SEGMENTS``) per team."""
+        return np.array([_SEGMENTS.index(row["segment"]) for row in self.rows])
+
+
+def team_rows(teams: int = 6) -> list[dict[str, str]]:
+    """The rows of ``teams.csv`` for a sample of ``teams`` teams.
+
+    Six teams are :data:`TEAMS`. More split each base team into sub-teams: ``teams // 6`` each,
+    one more for the first ``teams % 6`` base teams, in the order of :data:`TEAMS`. A sub-team
+    is ``<base id>-NN`` named ``<base name> NN`` (NN from 01), with its base team's region and
+    segment.
+
+    Raises
+    ------
+    ParameterError
+        When ``teams`` is not a whole number of at least 6: fewer than the six base teams would
+        drop a base team and its planted effect (e.g. the slow team), so it is refused.
+
+    Examples
+    --------
+    >>> [row["team"] for row in team_rows(7)][:3]
+    ['emea-ent-01', 'emea-ent-02', 'emea-smb-01']
+    >>> team_rows(12)[1]["name"]
+    'EMEA Enterprise 02'
+    """
+    if isinstance(teams, bool) or not isinstance(teams, int | np.integer) or teams < len(TEAMS):
+        raise ParameterError(
+            f"teams is {teams!r}; give a whole number of at least {len(TEAMS)} (the six base "
+            "teams, which carry the planted effects; more teams split each into sub-teams)."
+        )
+    if teams == len(TEAMS):
+        return [dict(t) for t in TEAMS]
+    per_base, extra = divmod(int(teams), len(TEAMS))
+    rows = []
+    for b, base in enumerate(TEAMS):
+        count = per_base + (1 if b < extra else 0)
+        width = max(2, len(str(count)))
+        for k in range(1, count + 1):
+            number = f"{k:0{width}d}"
+            rows.append(
+                {
+                    "team": f"{base['team']}-{number}",
+                    "name": f"{base['name']} {number}",
+                    "region": base["region"],
+                    "segment": base["segment"],
+                }
+            )
+    return rows
+
+
 def _day_weights(frame: _Frame) -> tuple[np.ndarray, np.ndarray]:
     """Days of the lead period (days since the epoch) and their relative lead volume."""
     days = np.arange(frame.start_s // _DAY, frame.as_of_s // _DAY, dtype="int64")
@@ -381,8 +486,8 @@ def _day_weights(frame: _Frame) -> tuple[np.ndarray, np.ndarray]:
     return days, np.where(holiday, weights * 0.3, weights)
 
 
-def _leads(rng: np.random.Generator, n: int, frame: _Frame) -> dict[str, np.ndarray]:
-    """Lead attributes, sorted by creation time."""
+def _leads(rng: np.random.Generator, n: int, frame: _Frame, teams: _Teams) -> dict[str, np.ndarray]:
+    """Lead attributes, sorted by creation time (``team`` is the team, ``base`` its base)."""
     days, weights = _day_weights(frame)
     cdf = np.cumsum(weights) / weights.sum()
     day = days[np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), len(days) - 1)]
@@ -394,8 +499,9 @@ def _leads(rng: np.random.Generator, n: int, frame: _Frame) -> dict[str, np.ndar
     )
     created = np.sort(day * _DAY + np.minimum(np.floor(hours * _HOUR), _DAY - 1)).astype("float64")
 
-    team = _choice(rng, _TEAM_SHARE, n)
-    segment = np.array([_SEGMENTS.index(t["segment"]) for t in TEAMS])[team]
+    team = teams.choose(rng, n)
+    base = teams.base[team]
+    segment = np.array([_SEGMENTS.index(t["segment"]) for t in TEAMS])[base]
     mix = _CH_SHARE[None, :] * _SEG_CHANNEL_MIX
     channel = _choice_rows(rng, mix, segment)
     score = np.round(np.clip(rng.normal(_CH_SCORE_MEAN[channel], 14.0), 0.0, 100.0), 1)
@@ -403,7 +509,7 @@ def _leads(rng: np.random.Generator, n: int, frame: _Frame) -> dict[str, np.ndar
     industry = _choice_rows(rng, _INDUSTRY_PROBS, low.astype("int64"))
     size = _choice_rows(rng, _SEG_SIZE_PROBS, segment)
     regions = list(_REGION_COUNTRIES)
-    region = np.array([regions.index(t["region"]) for t in TEAMS])[team]
+    region = np.array([regions.index(t["region"]) for t in TEAMS])[base]
     width = max(len(v) for v in _REGION_COUNTRIES.values())
     country_probs = np.zeros((len(regions), width))
     for i, name in enumerate(regions):
@@ -417,6 +523,7 @@ def _leads(rng: np.random.Generator, n: int, frame: _Frame) -> dict[str, np.ndar
     return {
         "created": created,
         "team": team,
+        "base": base,
         "segment": segment,
         "channel": channel,
         "source": _CH_SOURCE[channel],
@@ -444,7 +551,8 @@ def _qualify(
 ) -> dict[str, np.ndarray]:
     """First touch, decision and SQL for leads that entered the sales queue at ``start``.
 
-    The first-touch delay is drawn in business hours (team median times channel speed); the
+    ``team`` is the base team (index into :data:`TEAMS`), whose profile applies. The
+    first-touch delay is drawn in business hours (team median times channel speed); the
     chance of an SQL is ``p_channel * exp(-delay / 40) * score factor`` with the delay measured
     on the business-hours clock.
     """
@@ -489,7 +597,7 @@ def _lifecycle(
     Steps that would happen on or after the as-of date have not happened yet: they are NaN.
     """
     n = len(leads["created"])
-    created, team, channel, score = (leads[k] for k in ("created", "team", "channel", "score"))
+    created, team, channel, score = (leads[k] for k in ("created", "base", "channel", "score"))
     outbound = leads["source"] == _SOURCE_TYPES.index("sales")
 
     p_mql = 1.0 / (1.0 + np.exp(-(score - 53.0) / 6.0))
@@ -536,19 +644,23 @@ def _lifecycle(
     return steps
 
 
-def _actors() -> list[str]:
+def _actors(n_teams: int) -> list[str]:
     """Actor vocabulary: automation, then the SDRs and AEs of each team."""
-    sdrs = [f"sdr_{t * 10 + j + 1}" for t in range(len(TEAMS)) for j in range(_SDRS_PER_TEAM)]
-    aes = [f"ae_{t * 10 + j + 1}" for t in range(len(TEAMS)) for j in range(_AES_PER_TEAM)]
+    sdrs = [f"sdr_{t * 10 + j + 1}" for t in range(n_teams) for j in range(_SDRS_PER_TEAM)]
+    aes = [f"ae_{t * 10 + j + 1}" for t in range(n_teams) for j in range(_AES_PER_TEAM)]
     return ["marketing_automation", *sdrs, *aes]
 
 
 def _events(
-    leads: dict[str, np.ndarray], life: dict[str, np.ndarray], frame: _Frame, lead_ids: pa.Array
+    leads: dict[str, np.ndarray],
+    life: dict[str, np.ndarray],
+    frame: _Frame,
+    lead_ids: pa.Array,
+    n_teams: int,
 ) -> pa.Table:
     """The ``lead_events`` table, ordered by lead and then by time."""
     sdr = 1 + leads["team"] * _SDRS_PER_TEAM + leads["sdr"]
-    ae = 1 + len(TEAMS) * _SDRS_PER_TEAM + leads["team"] * _AES_PER_TEAM + leads["ae"]
+    ae = 1 + n_teams * _SDRS_PER_TEAM + leads["team"] * _AES_PER_TEAM + leads["ae"]
     auto = np.zeros_like(sdr)
     n_reject = len(_REJECT_REASONS)
     none = np.full_like(sdr, -1)
@@ -583,7 +695,7 @@ def _events(
             "lead_id": pc.take(lead_ids, pa.array(cols["lead"])),
             "event": _cat(cols["event"], _EVENTS),
             "at": _stamp(cols["at"]),
-            "actor": _cat(cols["actor"], _actors()),
+            "actor": _cat(cols["actor"], _actors(n_teams)),
             "reason": _cat(cols["reason"], _REJECT_REASONS + _RECYCLE_REASONS),
         }
     )
@@ -665,6 +777,7 @@ def _opportunities(
     life: dict[str, np.ndarray],
     frame: _Frame,
     bh: BusinessHours,
+    teams: _Teams,
 ) -> dict[str, np.ndarray]:
     """Opportunities from SQLs plus lead-less sales-sourced ones, sorted by creation time."""
     n = len(leads["created"])
@@ -683,11 +796,11 @@ def _opportunities(
     extra_created = weekday_days * _DAY + np.floor(rng.uniform(8.5, 18.0, extra) * _HOUR)
 
     created = np.concatenate([created_from_lead[lead], extra_created.astype("float64")])
-    team = np.concatenate([leads["team"][lead], _choice(rng, _TEAM_SHARE, extra)])
+    team = np.concatenate([leads["team"][lead], teams.choose(rng, extra)])
     channel = np.concatenate([leads["channel"][lead], np.full(extra, CHANNELS.index("outbound"))])
     source = np.concatenate([leads["source"][lead], np.full(extra, _SOURCE_TYPES.index("sales"))])
     lead_index = np.concatenate([lead, np.full(extra, -1)])
-    segment = np.array([_SEGMENTS.index(t["segment"]) for t in TEAMS])[team]
+    segment = teams.segment()[team]
     m = len(created)
 
     amount = _SEG_AMOUNT_MEDIAN[segment] * _CH_AMOUNT[channel] * rng.lognormal(0.0, 0.6, m)
@@ -717,14 +830,14 @@ def _opportunities(
     }
 
 
-def _opportunity_table(opps: dict[str, np.ndarray], lead_ids: pa.Array) -> pa.Table:
+def _opportunity_table(opps: dict[str, np.ndarray], lead_ids: pa.Array, teams: _Teams) -> pa.Table:
     m = len(opps["created"])
     has_lead = opps["lead"] >= 0
     lead = pc.take(lead_ids, pa.array(np.where(has_lead, opps["lead"], 0), mask=~has_lead))
     return pa.table(
         {
             "opportunity_id": _ids("O", m),
-            "team": _cat(opps["team"], [t["team"] for t in TEAMS]),
+            "team": _cat(opps["team"], teams.ids),
             "created_at": _stamp(opps["created"]),
             "status": _cat(opps["status"], ("open", "won", "lost")),
             "amount": _money(opps["amount"]),
@@ -737,7 +850,9 @@ def _opportunity_table(opps: dict[str, np.ndarray], lead_ids: pa.Array) -> pa.Ta
     )
 
 
-def _revenue(rng: np.random.Generator, opps: dict[str, np.ndarray], frame: _Frame) -> pa.Table:
+def _revenue(
+    rng: np.random.Generator, opps: dict[str, np.ndarray], frame: _Frame, teams: _Teams
+) -> pa.Table:
     """Monthly recurring revenue of each won account from its win month, with churn and changes.
 
     The first month's revenue is the deal amount / 12; each month an account may churn (hazard
@@ -767,7 +882,7 @@ def _revenue(rng: np.random.Generator, opps: dict[str, np.ndarray], frame: _Fram
         {
             "month": _cat(month[order] - lowest, labels),
             "account_id": pc.take(accounts, pa.array(account[order])),
-            "team": _cat(opps["team"][won][rows][order], [t["team"] for t in TEAMS]),
+            "team": _cat(opps["team"][won][rows][order], teams.ids),
             "recurring_revenue": pa.array(mrr[order]),
         }
     )
@@ -778,7 +893,9 @@ def _month_labels(frame: _Frame) -> list[str]:
     return [str(first + i) for i in range(frame.n_quarters * 3)]
 
 
-def _spend(rng: np.random.Generator, n_leads: int, frame: _Frame) -> tuple[pa.Table, np.ndarray]:
+def _spend(
+    rng: np.random.Generator, n_leads: int, frame: _Frame, teams: _Teams
+) -> tuple[pa.Table, np.ndarray]:
     """Marketing spend per team x month x channel and sales cost per team x month.
 
     Spend follows the expected lead volume (team share x channel mix x month share) times a cost
@@ -789,10 +906,10 @@ def _spend(rng: np.random.Generator, n_leads: int, frame: _Frame) -> tuple[pa.Ta
     month_of_day = days.astype("M8[D]").astype("M8[M]").astype("int64") - frame.start_month
     month_share = np.bincount(month_of_day, weights=weights) / weights.sum()
     n_months = len(month_share)
-    segment = np.array([_SEGMENTS.index(t["segment"]) for t in TEAMS])
+    segment = teams.segment()
     mix = _CH_SHARE[None, :] * _SEG_CHANNEL_MIX[segment]
     mix = mix / mix.sum(axis=1, keepdims=True)
-    volume = n_leads * _TEAM_SHARE[:, None, None] * month_share[None, :, None] * mix[:, None, :]
+    volume = n_leads * teams.share[:, None, None] * month_share[None, :, None] * mix[:, None, :]
 
     marketing_channels = np.arange(7)  # six marketing channels and the referral partner fees
     cost = volume[:, :, marketing_channels] * _CH_COST_PER_LEAD[marketing_channels]
@@ -816,7 +933,7 @@ def _spend(rng: np.random.Generator, n_leads: int, frame: _Frame) -> tuple[pa.Ta
     table = pa.table(
         {
             "month": _cat(month_idx.ravel()[order], _month_labels(frame)),
-            "team": _cat(team_idx.ravel()[order], [t["team"] for t in TEAMS]),
+            "team": _cat(team_idx.ravel()[order], teams.ids),
             "channel": _cat(kind_idx.ravel()[order], kind_names),
             "category": _cat(category[order], ("marketing", "sales")),
             "amount": pa.array(cells.ravel()[order]),
@@ -827,15 +944,19 @@ def _spend(rng: np.random.Generator, n_leads: int, frame: _Frame) -> tuple[pa.Ta
 
 
 def _team_quarter_sum(
-    frame: _Frame, team: np.ndarray, at: np.ndarray, weights: np.ndarray | None = None
+    frame: _Frame,
+    n_teams: int,
+    team: np.ndarray,
+    at: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sum (or count) per team x sample quarter of items timed ``at`` (outside ones ignored)."""
     inside = ~np.isnan(at) & (at >= frame.start_s) & (at < frame.as_of_s)
     quarter = frame.quarter_of(at[inside])
     cell = team[inside] * frame.n_quarters + quarter
     w = None if weights is None else weights[inside]
-    size = len(TEAMS) * frame.n_quarters
-    return np.bincount(cell, weights=w, minlength=size).reshape(len(TEAMS), frame.n_quarters)
+    size = n_teams * frame.n_quarters
+    return np.bincount(cell, weights=w, minlength=size).reshape(n_teams, frame.n_quarters)
 
 
 def _targets(
@@ -845,28 +966,28 @@ def _targets(
     opps: dict[str, np.ndarray],
     spend: np.ndarray,
     frame: _Frame,
+    teams: _Teams,
 ) -> pa.Table:
     """Quarterly targets per team (and for ``*``) for the sample quarters and the next one.
 
     Volume targets are the realised value times a log-normal plan error (mean +4 %, 10 %);
     the next quarter's are the last quarter's times 1.05. Rate targets are fixed policy values.
     """
-    team = leads["team"]
-    mqls = _team_quarter_sum(frame, team, life["mql"]) + _team_quarter_sum(
-        frame, team, life["mql2"]
+    team, n_t = leads["team"], teams.n
+    mqls = _team_quarter_sum(frame, n_t, team, life["mql"]) + _team_quarter_sum(
+        frame, n_t, team, life["mql2"]
     )
     created = opps["created"]
-    pipeline = _team_quarter_sum(frame, opps["team"], created, opps["amount"])
+    pipeline = _team_quarter_sum(frame, n_t, opps["team"], created, opps["amount"])
     won_at = np.where(opps["status"] == 1, opps["closed"], np.nan)
-    won_revenue = _team_quarter_sum(frame, opps["team"], won_at, opps["amount"])
-    wins = _team_quarter_sum(frame, opps["team"], won_at)
+    won_revenue = _team_quarter_sum(frame, n_t, opps["team"], won_at, opps["amount"])
+    wins = _team_quarter_sum(frame, n_t, opps["team"], won_at)
     team_cac = spend.sum(axis=1) / np.maximum(wins.sum(axis=1), 1)
     cac = np.where(wins > 0, spend / np.maximum(wins, 1), team_cac[:, None])
 
     sql_all = ~np.isnan(np.fmin(life["sql"], life["sql2"]))
     mql_any = ~np.isnan(life["mql"])
     pooled_mql_to_sql = (sql_all & mql_any).sum() / max(mql_any.sum(), 1)
-    n_t = len(TEAMS)
 
     def plan(values: np.ndarray, bias: float) -> np.ndarray:
         return values * rng.lognormal(bias, 0.10, values.shape)
@@ -881,7 +1002,7 @@ def _targets(
     volume = {  # the next quarter's plan: the last quarter's plus 5 %
         k: np.round(np.column_stack([v, v[:, -1] * 1.05]), digits[k]) for k, v in planned.items()
     }
-    enterprise = np.array([t["segment"] == "enterprise" for t in TEAMS])
+    enterprise = np.array([row["segment"] == "enterprise" for row in teams.rows])
     rates = {
         "sla_compliance": np.where(enterprise, 0.9, 0.85),
         "mql_acceptance": np.where(enterprise, 0.8, 0.75),
@@ -890,23 +1011,23 @@ def _targets(
     metrics = ["mqls", "sla_compliance", "mql_acceptance", "mql_to_sql", "pipeline_created"]
     metrics += ["won_revenue", "cac"]
     quarters = [*frame.quarter_labels, frame.next_quarter]
-    teams, quarter_col, metric_col, values = [], [], [], []
+    team_col, quarter_col, metric_col, values = [], [], [], []
     for qi, label in enumerate(quarters):
-        for ti, info in enumerate(TEAMS):
+        for ti, info in enumerate(teams.rows):
             for metric in metrics:
                 value = volume[metric][ti, qi] if metric in volume else rates[metric][ti]
-                teams.append(info["team"])
+                team_col.append(info["team"])
                 quarter_col.append(label)
                 metric_col.append(metric)
                 values.append(float(value))
         for metric, value in (("sla_compliance", 0.85), ("mql_acceptance", 0.75)):
-            teams.append("*")
+            team_col.append("*")
             quarter_col.append(label)
             metric_col.append(metric)
             values.append(value)
     return pa.table(
         {
-            "team": pa.array(teams),
+            "team": pa.array(team_col),
             "quarter": pa.array(quarter_col),
             "metric": pa.array(metric_col),
             "target": pa.array(values),
@@ -970,7 +1091,7 @@ def _feedback(
         pick = np.flatnonzero(
             mql_lead
             & ~np.isnan(decided)
-            & (rng.random(len(decided)) < _TEAM_FEEDBACK_SHARE[leads["team"]])
+            & (rng.random(len(decided)) < _TEAM_FEEDBACK_SHARE[leads["base"]])
         )
         lead_parts.append(pick)
         at_parts.append(_add_bh(decided[pick], rng.lognormal(np.log(3.0), 0.8, len(pick)), bh))
@@ -1018,7 +1139,9 @@ def _feedback(
     )
 
 
-def _lead_table(leads: dict[str, np.ndarray], frame: _Frame, lead_ids: pa.Array) -> pa.Table:
+def _lead_table(
+    leads: dict[str, np.ndarray], frame: _Frame, lead_ids: pa.Array, teams: _Teams
+) -> pa.Table:
     channel = leads["channel"]
     marketing = leads["source"] == 0
     code = _campaign_code(
@@ -1028,7 +1151,7 @@ def _lead_table(leads: dict[str, np.ndarray], frame: _Frame, lead_ids: pa.Array)
         {
             "lead_id": lead_ids,
             "created_at": _stamp(leads["created"]),
-            "team": _cat(leads["team"], [t["team"] for t in TEAMS]),
+            "team": _cat(leads["team"], teams.ids),
             "channel": _cat(channel, CHANNELS),
             "source_type": _cat(leads["source"], _SOURCE_TYPES),
             "campaign_id": _cat(np.where(marketing, code, -1), _campaign_vocabulary(frame)),
@@ -1040,10 +1163,11 @@ def _lead_table(leads: dict[str, np.ndarray], frame: _Frame, lead_ids: pa.Array)
     )
 
 
-def _workbook_toml(frame: _Frame, leads: int, seed: int) -> str:
+def _workbook_toml(frame: _Frame, leads: int, seed: int, teams: int) -> str:
     per_channel = "\n".join(f"{k} = {v:g}" for k, v in SLA_PER_CHANNEL.items())
+    arguments = f"leads={leads}, seed={seed}" + (f", teams={teams}" if teams != len(TEAMS) else "")
     return (
-        f"# Sample data written by helpers.sample.generate_sample(leads={leads}, seed={seed}).\n"
+        f"# Sample data written by helpers.sample.generate_sample({arguments}).\n"
         'currency = "EUR"\n'
         'timezone = "Europe/Berlin"\n'
         "fiscal_year_start_month = 1\n"
@@ -1067,6 +1191,7 @@ def generate_sample(
     end_quarter: str = "2026Q3",
     quarters: int = 10,
     show_progress: bool = False,
+    teams: int = 6,
 ) -> dict[str, int]:
     """Write a complete data directory (every table of SPEC §1 as CSV + workbook.toml).
 
@@ -1087,6 +1212,12 @@ def generate_sample(
         Number of calendar quarters spanned by the leads, ending with ``end_quarter``.
     show_progress : bool
         Show a progress bar on standard error.
+    teams : int
+        Number of teams, at least 6. Six gives :data:`TEAMS` (and the same files as before this
+        parameter existed); more split each base team into sub-teams (see :func:`team_rows`)
+        that share its leads, spend and targets and keep its profile and planted effects. The
+        leads, their lifecycle and the opportunities are those of the six-team sample with the
+        same seed, each assigned to a sub-team of its base team; later tables are drawn anew.
 
     Returns
     -------
@@ -1097,8 +1228,8 @@ def generate_sample(
     Raises
     ------
     ParameterError
-        When ``leads`` or ``quarters`` is not a positive whole number or ``end_quarter`` is not
-        written like ``2026Q3``.
+        When ``leads`` or ``quarters`` is not a positive whole number, ``teams`` is not a whole
+        number of at least 6, or ``end_quarter`` is not written like ``2026Q3``.
 
     Examples
     --------
@@ -1109,6 +1240,7 @@ def generate_sample(
     for name, value in (("leads", leads), ("quarters", quarters)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ParameterError(f"{name} is {value!r}; give a whole number of at least 1.")
+    layout = _Teams(teams)
     frame = _Frame(end_quarter, int(quarters))
     from tqdm.auto import tqdm
 
@@ -1125,41 +1257,44 @@ def generate_sample(
             bar.set_postfix_str(name)
             bar.update(1)
 
-        lead_data = _leads(rng, int(leads), frame)
+        lead_data = _leads(rng, int(leads), frame, layout)
         lead_ids = _ids("L", int(leads))
         life = _lifecycle(rng, lead_data, frame, bh)
         done("lifecycle")
-        teams = pa.table(
-            {k: pa.array([t[k] for t in TEAMS]) for k in ("team", "name", "region", "segment")}
+        team_table = pa.table(
+            {
+                k: pa.array([row[k] for row in layout.rows])
+                for k in ("team", "name", "region", "segment")
+            }
         )
-        _write_arrow(out / "teams.csv", teams)
-        table = _lead_table(lead_data, frame, lead_ids)
+        _write_arrow(out / "teams.csv", team_table)
+        table = _lead_table(lead_data, frame, lead_ids, layout)
         _write_arrow(out / "leads.csv", table)
-        rows["teams"] = teams.num_rows
+        rows["teams"] = team_table.num_rows
         done("leads", table)
-        table = _events(lead_data, life, frame, lead_ids)
+        table = _events(lead_data, life, frame, lead_ids, layout.n)
         _write_arrow(out / "lead_events.csv", table)
         done("lead_events", table)
         del table
-        opps = _opportunities(rng, lead_data, life, frame, bh)
-        table = _opportunity_table(opps, lead_ids)
+        opps = _opportunities(rng, lead_data, life, frame, bh, layout)
+        table = _opportunity_table(opps, lead_ids, layout)
         _write_arrow(out / "opportunities.csv", table)
         done("opportunities", table)
-        table, spend_per_quarter = _spend(rng, int(leads), frame)
+        table, spend_per_quarter = _spend(rng, int(leads), frame, layout)
         _write_arrow(out / "spend.csv", table)
         done("spend", table)
-        table = _revenue(rng, opps, frame)
+        table = _revenue(rng, opps, frame, layout)
         _write_arrow(out / "revenue.csv", table)
         done("revenue", table)
         table = _touches(rng, lead_data, life, frame, lead_ids)
         _write_arrow(out / "touches.csv", table)
         done("touches", table)
-        table = _targets(rng, lead_data, life, opps, spend_per_quarter, frame)
+        table = _targets(rng, lead_data, life, opps, spend_per_quarter, frame, layout)
         _write_arrow(out / "targets.csv", table)
         done("targets", table)
         feedback = _feedback(rng, lead_data, life, frame, lead_ids, bh)
         _write_text(out / "feedback.csv", feedback.to_csv(index=False, lineterminator="\n"))
         done("feedback", feedback)
-        _write_text(out / "workbook.toml", _workbook_toml(frame, int(leads), seed))
+        _write_text(out / "workbook.toml", _workbook_toml(frame, int(leads), seed, layout.n))
         done("workbook.toml")
     return {name: rows[name] for name in _TABLE_ORDER}
