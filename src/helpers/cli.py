@@ -19,14 +19,29 @@ DEFAULT_OUT = "reports"
 DEFAULT_NOTEBOOK = "notebooks/reports/team_quarterly_report.ipynb"
 
 
+class _DataSource(click.ParamType):
+    """A data directory (a Path) or a database URL (kept as text: a Path would mangle it)."""
+
+    name = "DIR|URL"
+
+    def convert(self, value, param, ctx):
+        from .database import is_database_url
+
+        if isinstance(value, str) and is_database_url(value):
+            return value.strip()
+        return Path(value)
+
+
+DATA_SOURCE = _DataSource()
+
 # Shared by every command that reads a data directory.
 data_option = click.option(
     "--data",
     "data_dir",
-    type=click.Path(path_type=Path),
+    type=DATA_SOURCE,
     default=DEFAULT_DATA,
     show_default=True,
-    help="Data directory.",
+    help="Data directory, or a postgresql://USER@HOST:PORT/DB URL (see data/README.md).",
 )
 
 
@@ -64,14 +79,33 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 @main.command()
-@click.argument("directory", type=click.Path(path_type=Path), default=DEFAULT_DATA)
-def validate(directory: Path) -> None:
-    """Check a data directory and print a summary (exit 0) or its problems (exit 2)."""
+@click.argument("directory", type=DATA_SOURCE, default=DEFAULT_DATA)
+def validate(directory: Path | str) -> None:
+    """Check a data directory or database URL; print a summary (exit 0) or problems (exit 2)."""
     from .dataset import load_dataset
     from .summary import dataset_summary
 
     dataset = load_dataset(directory)
     click.echo(dataset_summary(dataset))
+
+
+@main.command("to-database")
+@click.option("--replace", is_flag=True, help="Drop and re-create tables of the same names.")
+@click.argument("directory", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.argument("url")
+def to_database(replace: bool, directory: Path, url: str) -> None:
+    """Copy the tables of data directory DIRECTORY into the PostgreSQL database URL.
+
+    One typed table per canonical table; then `--data URL` reads them back. The folder is
+    validated first. Give the password in PGPASSWORD or ~/.pgpass rather than in the URL.
+    """
+    from .database import DatabaseUrl
+    from .to_database import copy_folder_to_database
+
+    rows = copy_folder_to_database(directory, url, replace=replace)
+    for table, count in rows.items():
+        click.echo(f"{table:>14}: {count:>10,} rows")
+    click.echo(f"copied to {DatabaseUrl.parse(url).masked}")
 
 
 @main.command("import")
@@ -175,7 +209,8 @@ def metrics(team: str, quarter: str | None, data_dir: Path, fmt: str) -> None:
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Reports rendered at once, one kernel each (default: one per core).",
+    help="Reports rendered at once, one kernel each (default: one per core). Not used with "
+    "--scheduler: there each worker thread of the cluster renders one report at a time.",
 )
 @click.option(
     "--notebook",
@@ -206,10 +241,11 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export, s
     their last good render are skipped; OUT/manifest.json records what was rendered from what.
     """
     _skip_iri_grammars()
-    from .dataset import load_dataset
+    from .dataset import load_catalogue
     from .manifest import ALL_TEAMS, DataCatalogue, Manifest, data_digest
-    from .runner import KernelPool, check_quarter, render_reports
+    from .runner import KernelPool, check_data_source, check_quarter, render_reports
 
+    data_dir = check_data_source(data_dir)
     # Quarters are checked for form first (the data cannot say what "2026Q5" means); teams
     # against the data, which names the teams there are. render_reports checks both again.
     quarters = [check_quarter(q) for q in quarters]
@@ -228,9 +264,9 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export, s
             size = jobs or os.cpu_count() or 1
             if teams:
                 size = min(size, len(set(teams)) * max(len(set(quarters)), 1))
-            if pool is None and Path(data_dir).is_dir():
+            if pool is None:
                 pool = KernelPool(size, notebook.parent, data_dir)
-            catalogue = DataCatalogue.of(load_dataset(data_dir), data_digest(data_dir))
+            catalogue = DataCatalogue.of(load_catalogue(data_dir), data_digest(data_dir))
         chosen = [catalogue.check_quarter(q) for q in quarters] or [catalogue.check_quarter(None)]
         names = [catalogue.check_team(t) for t in teams] or [*catalogue.teams, ALL_TEAMS]
         outcomes = render_reports(
@@ -331,12 +367,12 @@ def _skip_iri_grammars() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)
 
 
-def _known_catalogue(data_dir: Path, manifest):
+def _known_catalogue(data_dir: Path | str, manifest):
     """Teams and quarters the manifest recorded for these very data files, else ``None``."""
     from .manifest import data_digest
 
     known = manifest.catalogue
-    if known is None or not Path(data_dir).is_dir() or known.digest != data_digest(data_dir):
+    if known is None or known.digest != data_digest(data_dir):
         return None
     return known
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .database import is_database_url
 from .errors import ConfigError
 
 CANONICAL_EVENTS = ("mql", "first_touch", "accepted", "rejected", "recycled", "sql")
@@ -57,6 +58,7 @@ class Config:
     rag_green: float = 1.0
     rag_amber: float = 0.9
     half_life_days: float = 7.0
+    database_url: str | None = None
 
     def sla_for(self, channel: str) -> float:
         """Business hours allowed from MQL to first touch for ``channel``."""
@@ -170,6 +172,14 @@ def config_from_dict(settings: dict[str, Any], where: str = "workbook.toml") -> 
     if amber > green:
         raise _fail(where, "rag.amber", amber, "a number no larger than rag.green")
 
+    database_url = s["database"]["url"]
+    if not isinstance(database_url, str) or (database_url and not is_database_url(database_url)):
+        # Shown without its value: it may hold a password.
+        raise ConfigError(
+            f"{where}: key 'database.url' is not a PostgreSQL URL; expected one like "
+            '"postgresql://reporting@db.example.com:5432/crm", or "" for the table files here.'
+        )
+
     return Config(
         currency=str(s["currency"]),
         timezone=str(s["timezone"]),
@@ -184,6 +194,7 @@ def config_from_dict(settings: dict[str, Any], where: str = "workbook.toml") -> 
         rag_green=green,
         rag_amber=amber,
         half_life_days=_half_life(where, s["attribution"]["half_life_days"]),
+        database_url=database_url or None,
     )
 
 

@@ -1,4 +1,8 @@
-"""Loading a data directory into validated, typed tables (SPEC sections 1 and 2)."""
+"""Loading a data source into validated, typed tables (SPEC sections 1 and 2).
+
+A data source is a folder of table files, or a PostgreSQL database (:mod:`helpers.database`):
+its URL, or a folder whose ``workbook.toml`` names it in ``[database] url``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import Config, load_config
+from .config import Config, config_from_dict, load_config
+from .database import Database, DatabaseUrl, Scope, is_database_url, missing_table_fix
 from .errors import DataValidationError, ParameterError, Problem
 from .loading import SourceFile, find_table_file, parse_column, read_source
 from .metrics import coverage
@@ -19,6 +24,21 @@ from .schema import TABLES
 from .validation import check_columns, check_events, check_opportunities, check_references
 
 ALL_TEAMS = "all"
+
+
+@dataclass(frozen=True)
+class WholeData:
+    """Facts about the whole of a data set of which only part was read (a narrowed scope).
+
+    They keep the quarters, the as-of date, the stages "not in this data" and the optional
+    columns "not supplied" the same as a full read would make them.
+    """
+
+    first_created: pd.Timestamp
+    last_timestamp: pd.Timestamp
+    events: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    filled: frozenset[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -32,11 +52,18 @@ class Dataset:
     stages the data set records at all (see :mod:`helpers.metrics.coverage`).
     """
 
-    directory: Path
+    directory: Path | str
     config: Config
     tables: Mapping[str, pd.DataFrame]
     files: Mapping[str, str] = field(default_factory=dict)
     anomalies: tuple[Problem, ...] = ()
+    whole: WholeData | None = None  # set when only part of a database was read
+    content_digest: str | None = None  # of the rows read from a database
+
+    @property
+    def source_name(self) -> str:
+        """The folder's name, or the database URL (masked) the tables came from."""
+        return self.directory.name if isinstance(self.directory, Path) else self.directory
 
     def has(self, name: str) -> bool:
         """Whether the optional table ``name`` was supplied."""
@@ -45,12 +72,14 @@ class Dataset:
     def __getitem__(self, name: str) -> pd.DataFrame:
         """The table called ``name``; a clear KeyError names the missing file."""
         if name not in self.tables:
-            raise KeyError(f"table '{name}' is not in {self.directory.name} (add {name}.csv)")
+            raise KeyError(f"table '{name}' is not in {self.source_name} (add {name}.csv)")
         return self.tables[name]
 
     def has_values(self, table: str, column: str) -> bool:
         """Whether ``table`` was supplied with at least one value in ``column`` (e.g. a score)."""
         frame = self.tables.get(table)
+        if self.whole is not None:
+            return frame is not None and (table, column) in self.whole.filled
         return frame is not None and column in frame and bool(frame[column].notna().any())
 
     @cached_property
@@ -59,11 +88,15 @@ class Dataset:
 
         A stage outside it is *not in this data*: its figures are n/a, not 0.
         """
+        if self.whole is not None:
+            return coverage.tracked_events(pd.DataFrame({"event": list(self.whole.events)}))
         return coverage.tracked_events(self.tables["lead_events"])
 
     @cached_property
     def tracked_outcomes(self) -> tuple[str, ...]:
         """Closed statuses (``won``, ``lost``) that occur at least once in opportunities."""
+        if self.whole is not None:
+            return coverage.tracked_outcomes(pd.DataFrame({"status": list(self.whole.outcomes)}))
         return coverage.tracked_outcomes(self.tables["opportunities"])
 
     @property
@@ -98,6 +131,8 @@ class Dataset:
         """Extraction date: ``as_of`` from workbook.toml, else the day after the last timestamp."""
         if self.config.as_of is not None:
             return pd.Timestamp(self.config.as_of)
+        if self.whole is not None:
+            return self.whole.last_timestamp.normalize() + pd.Timedelta(days=1)
         latest = max(
             self.tables["leads"]["created_at"].max(), self.tables["lead_events"]["at"].max()
         )
@@ -107,7 +142,10 @@ class Dataset:
     def quarters(self) -> list[Quarter]:
         """Fiscal quarters from the first lead to the as-of date, oldest first."""
         fy = self.config.fiscal_year_start_month
-        first = Quarter.containing(self.tables["leads"]["created_at"].min(), fy)
+        if self.whole is not None:
+            first = Quarter.containing(self.whole.first_created, fy)
+        else:
+            first = Quarter.containing(self.tables["leads"]["created_at"].min(), fy)
         last = Quarter.containing(self.as_of - pd.Timedelta(microseconds=1), fy)
         return [first.shift(i) for i in range(last.index - first.index + 1)]
 
@@ -117,7 +155,7 @@ class Dataset:
         complete = [q for q in self.quarters if q.end <= self.as_of]
         if not complete:
             raise ParameterError(
-                f"{self.directory.name}: no complete quarter before the as-of date "
+                f"{self.source_name}: no complete quarter before the as-of date "
                 f"{self.as_of.date()}; pass --quarter explicitly."
             )
         return complete[-1]
@@ -157,19 +195,26 @@ class Dataset:
         return quarter_index(timestamps, self.config.fiscal_year_start_month)
 
     def fingerprint(self) -> str:
-        """SHA-256 over the names and bytes of the files read (first 16 hex digits)."""
+        """SHA-256 over the names and bytes of the files read (first 16 hex digits).
+
+        For a database, over the text of the rows read and the settings file, if any.
+        """
         digest = hashlib.sha256()
-        for name in sorted(self.files):
-            path = self.directory / self.files[name]
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-        config = self.directory / "workbook.toml"
-        if config.exists():
-            digest.update(config.read_bytes())
+        if self.content_digest is not None:
+            digest.update(self.content_digest.encode())
+        else:
+            for name in sorted(self.files):
+                path = self.directory / self.files[name]
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+        if isinstance(self.directory, Path) and (self.directory / "workbook.toml").exists():
+            digest.update((self.directory / "workbook.toml").read_bytes())
         return digest.hexdigest()[:16]
 
 
-def _typed_table(source: SourceFile, config: Config) -> tuple[pd.DataFrame, list[Problem]]:
+def _typed_table(
+    source: SourceFile, config: Config, *, part: bool = False
+) -> tuple[pd.DataFrame, list[Problem]]:
     table = source.table
     present = set(source.raw.columns)
     missing = [c.name for c in table.columns if c.required and c.name not in present]
@@ -206,7 +251,7 @@ def _typed_table(source: SourceFile, config: Config) -> tuple[pd.DataFrame, list
         frame["event"] = frame["event"].replace(config.event_map)
     if not problems:
         problems += check_columns(source, frame)
-    if table.required and len(frame) == 0:
+    if table.required and len(frame) == 0 and not part:  # a part read may be empty
         problems.append(source.problem(None, "has a header but no rows", "add at least one row"))
     return frame, problems
 
@@ -222,13 +267,18 @@ def _empty_column(kind: str, index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA, index=index, dtype="string")
 
 
-def load_dataset(directory: str | Path) -> Dataset:
-    """Load and validate a data directory.
+def load_dataset(source: str | Path, *, scope: Scope | None = None) -> Dataset:
+    """Load and validate a data source: a data directory or a PostgreSQL database.
 
     Parameters
     ----------
-    directory : str or Path
-        Folder holding one CSV or Parquet file per table and an optional ``workbook.toml``.
+    source : str or Path
+        Folder holding one CSV or Parquet file per table and an optional ``workbook.toml``
+        (whose ``[database] url`` may name the database holding the tables); or a database
+        URL ``postgresql://USER@HOST:PORT/DB[?schema=S]`` (default settings).
+    scope : Scope, optional
+        For a database: read only one team's rows and those that matter from a date on, in
+        the query (see :class:`helpers.database.Scope`). Table files are always read whole.
 
     Returns
     -------
@@ -237,11 +287,16 @@ def load_dataset(directory: str | Path) -> Dataset:
     Raises
     ------
     DataValidationError
-        Listing every problem found (file, column, lines, fix).
+        Listing every problem found (file or table, column, lines or rows, fix).
     ConfigError
         When ``workbook.toml`` is invalid.
+    ParameterError
+        When the database cannot be reached (:class:`helpers.database.DatabaseError`).
     """
-    directory = Path(directory)
+    if is_database_url(source):
+        url = DatabaseUrl.parse(str(source))
+        return _load_database(url, config_from_dict({}), url.masked, scope or Scope())
+    directory = Path(source)
     if not directory.is_dir():
         raise DataValidationError(
             str(directory),
@@ -250,15 +305,16 @@ def load_dataset(directory: str | Path) -> Dataset:
                     str(directory),
                     None,
                     "is not a folder",
-                    "pass the data directory, e.g. data/sample",
+                    "pass the data directory, e.g. data/sample, or a postgresql:// URL",
                 )
             ],
         )
     config = load_config(directory)
+    if config.database_url:
+        url = DatabaseUrl.parse(config.database_url)
+        return _load_database(url, config, directory, scope or Scope())
     problems: list[Problem] = []
-    sources: dict[str, SourceFile] = {}
-    tables: dict[str, pd.DataFrame] = {}
-    clean: set[str] = set()
+    read: dict[str, SourceFile] = {}
     for name, table in TABLES.items():
         path = find_table_file(directory, table)
         if path is None:
@@ -272,15 +328,78 @@ def load_dataset(directory: str | Path) -> Dataset:
                     )
                 )
             continue
-        source, found = read_source(path, table)
+        source_file, found = read_source(path, table)
         problems += found
-        if source is None:
-            continue
-        frame, found = _typed_table(source, config)
+        if source_file is not None:
+            read[name] = source_file
+    return _validated(directory, config, read, problems)
+
+
+def reads_database(source: str | Path) -> bool:
+    """Whether ``source`` is a database URL or a folder whose settings name a database."""
+    if is_database_url(source):
+        return True
+    directory = Path(source)
+    return directory.is_dir() and load_config(directory).database_url is not None
+
+
+def load_catalogue(source: str | Path) -> Dataset:
+    """The teams, quarters and as-of date of a data source, reading as little as it can.
+
+    For a database: the teams table and aggregate queries only (the other tables are absent
+    from the result); table files are loaded whole (:func:`load_dataset`).
+    """
+    if not reads_database(source):
+        return load_dataset(source)
+    if is_database_url(source):
+        url, config, directory = DatabaseUrl.parse(str(source)), config_from_dict({}), None
+    else:
+        config = load_config(Path(source))
+        url, directory = DatabaseUrl.parse(config.database_url), Path(source)
+    with Database.connect(url, config.timezone) as db:
+        relations = db.relations()
+        missing = [n for n in ("teams", "leads", "lead_events") if n not in relations]
+        if missing:
+            found = ", ".join(sorted(relations)) or "no tables"
+            problems = [
+                Problem(
+                    f"table {name}",
+                    None,
+                    f"required table or view is missing in {db.where}, which has: {found}",
+                    missing_table_fix(TABLES[name]),
+                )
+                for name in missing
+            ]
+            raise DataValidationError(url.masked, problems)
+        teams = TABLES["teams"]
+        known = [c.name for c in teams.columns if c.name in relations["teams"]]
+        source_file = SourceFile(
+            teams, Path("teams"), db.read_text(teams, known, Scope()), "table teams"
+        )
+        frame, problems = _typed_table(source_file, config)
+        if any(p.severity == "error" for p in problems):
+            raise DataValidationError(url.masked, problems)
+        whole = _whole_data(db, relations, config)
+    return Dataset(directory or url.masked, config, {"teams": frame}, whole=whole)
+
+
+def _validated(
+    directory: Path | str,
+    config: Config,
+    read: dict[str, SourceFile],
+    problems: list[Problem],
+    **extra,
+) -> Dataset:
+    """Type and check the tables as read; raise with every problem, or build the Dataset."""
+    sources: dict[str, SourceFile] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    clean: set[str] = set()
+    for name, source_file in read.items():
+        frame, found = _typed_table(source_file, config, part=extra.get("whole") is not None)
         problems += found
         if frame.columns.empty:
             continue
-        sources[name], tables[name] = source, frame
+        sources[name], tables[name] = source_file, frame
         if not found:
             clean.add(name)
 
@@ -290,8 +409,71 @@ def load_dataset(directory: str | Path) -> Dataset:
         raise DataValidationError(str(directory), problems)
 
     tables["opportunities"] = _default_source_type(tables["opportunities"], tables["leads"])
-    files = {name: source.path.name for name, source in sources.items()}
-    return Dataset(directory, config, tables, files, tuple(problems))
+    files = {name: source.name for name, source in sources.items()}
+    return Dataset(directory, config, tables, files, tuple(problems), **extra)
+
+
+def _load_database(
+    url: DatabaseUrl, config: Config, directory: Path | str, scope: Scope
+) -> Dataset:
+    """Read the canonical tables (narrowed by ``scope``) from the database at ``url``."""
+    problems: list[Problem] = []
+    read: dict[str, SourceFile] = {}
+    digest = hashlib.sha256()
+    with Database.connect(url, config.timezone) as db:
+        relations = db.relations()
+        for name, table in TABLES.items():
+            if name not in relations:
+                if table.required:
+                    found = ", ".join(sorted(relations)) or "no tables"
+                    problems.append(
+                        Problem(
+                            f"table {name}",
+                            None,
+                            f"required table or view is missing in {db.where}, which has: {found}",
+                            missing_table_fix(table),
+                        )
+                    )
+                continue
+            known = [c.name for c in table.columns if c.name in relations[name]]
+            others = [c for c in relations[name] if c not in known] if table.extra_columns else []
+            raw = db.read_text(table, known + others, scope)
+            digest.update(f"{name}:{len(raw)}:".encode())
+            digest.update(pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes())
+            order = [c for c in table.key or () if c in known]
+            label = f"table {name}" + (f" (rows by {', '.join(order)})" if order else "")
+            read[name] = SourceFile(table, Path(name), raw, label=label)
+        whole = _whole_data(db, relations, config) if scope.narrowed and not problems else None
+    return _validated(
+        directory, config, read, problems, whole=whole, content_digest=digest.hexdigest()
+    )
+
+
+def _whole_data(db: Database, relations: dict[str, list[str]], config: Config) -> WholeData:
+    """What a narrowed read cannot see by itself, from aggregate queries over whole tables."""
+    first, last_created = db.extremes("leads", "created_at")
+    _, last_event = db.extremes("lead_events", "at")
+    stamps = [s for s in (last_created, last_event) if s is not None]
+    events = db.distinct("lead_events", "event")
+    filled = set()
+    for name, columns in relations.items():
+        table = TABLES.get(name)
+        if table is None:
+            continue
+        required = {c.name for c in table.columns if c.required}
+        # Required columns are filled wherever the table has rows; count the others.
+        filled |= {(name, c) for c in required & set(columns)}
+        others = [c for c in columns if c not in required]
+        if not table.extra_columns:
+            others = [c for c in others if c in {col.name for col in table.columns}]
+        filled |= {(name, c) for c in db.filled(name, others)}
+    return WholeData(
+        first_created=first if first is not None else pd.Timestamp("NaT"),
+        last_timestamp=max(stamps) if stamps else pd.Timestamp("NaT"),
+        events=tuple(config.event_map.get(e, e) for e in events),
+        outcomes=tuple(db.distinct("opportunities", "status")),
+        filled=frozenset(filled),
+    )
 
 
 def _cross_table_checks(sources, tables, clean, config) -> list[Problem]:

@@ -20,7 +20,8 @@ from .errors import Problem
 from .schema import Column, Table
 
 MAX_ROWS_SHOWN = 10
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+# Z, +02:00 or +0200; or +02 right after the seconds, as PostgreSQL writes a timestamptz.
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|:\d{2}(?:\.\d+)?[+-]\d{2})$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 _OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
@@ -28,21 +29,26 @@ _OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
 
 @dataclass
 class SourceFile:
-    """A table file as read: its path, text cells and how to name its rows to the user."""
+    """A table as read: its path, text cells and how to name its rows to the user.
+
+    ``label`` names a table that is not a file (a database table, e.g. ``table leads (rows by
+    lead_id)``); its rows are counted like a Parquet file's.
+    """
 
     table: Table
     path: Path
     raw: pd.DataFrame  # every cell as text, "" for empty
+    label: str | None = None
 
     @property
     def name(self) -> str:
-        """File name as the user knows it."""
-        return self.path.name
+        """File (or database table) name as the user knows it."""
+        return self.label or self.path.name
 
     @property
     def unit(self) -> str:
         """What row numbers count in this file."""
-        return "row" if self.path.suffix == ".parquet" else "line"
+        return "row" if self.label or self.path.suffix == ".parquet" else "line"
 
     def line_numbers(self, positions: np.ndarray) -> tuple[list[int], int]:
         """User-visible line numbers of row positions (first ten) and how many there are."""

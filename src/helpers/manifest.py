@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from .answer_store import is_store_file
 from .atomic import write_text_atomically
+from .config import load_config
+from .database import Database, DatabaseUrl, is_database_url
 from .errors import ParameterError
 
 if TYPE_CHECKING:
@@ -45,20 +47,33 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def data_digest(data_dir: Path) -> str:
+def data_digest(data_dir: Path | str) -> str:
     """SHA-256 over the names and bytes of every data file of ``data_dir``, in hex.
 
     Hidden files, notes (``*.md``, ``*.txt``) and the workshop answer store are left out; a
     change to any other file, even one byte, changes the digest; touching a file without
-    changing it does not.
+    changing it does not. A database's tables (a URL, or a folder whose ``workbook.toml``
+    names one) enter by their rows (see :meth:`helpers.database.Database.digest`).
     """
     digest = hashlib.sha256()
+    if is_database_url(data_dir):
+        return _database_digest(str(data_dir), digest)
     for path in sorted(Path(data_dir).iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.suffix in _IGNORED_SUFFIXES:
             continue
         if is_store_file(path):  # workshop answers, not report input
             continue
         digest.update(path.name.encode() + b"\0" + file_digest(path).encode())
+    url = load_config(data_dir).database_url
+    return _database_digest(url, digest) if url else digest.hexdigest()
+
+
+def _database_digest(url: str, digest, timezone: str = "UTC") -> str:
+    from .schema import TABLES
+
+    with Database.connect(DatabaseUrl.parse(url), timezone) as db:
+        present = [name for name in TABLES if name in db.relations()]
+        digest.update(db.digest(present).encode())
     return digest.hexdigest()
 
 

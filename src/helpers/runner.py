@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from .database import DatabaseUrl, is_database_url, source_label
 from .errors import ParameterError, RenderError, WorkbookError
 from .index_page import team_label, write_index
 from .manifest import (
@@ -67,13 +68,14 @@ figures as PNG outputs; plain ``Agg`` would not, and the reports would lose thei
 WARM_UP = """\
 import os
 import matplotlib.pyplot
-from helpers.workbook import Workbook
-Workbook.load(os.environ["WORKBOOK_DATA_DIR"], reuse=True)
+from helpers.workbook import warm_up
+warm_up(os.environ["WORKBOOK_DATA_DIR"])
 """
 """Sent to each kernel as it starts: imports and the data load happen while this process is
-still importing papermill and nbconvert. The data folder arrives as an environment variable,
-never as code. A report loads the data with ``Workbook.load(data_dir, reuse=True)`` and gets
-this copy; an error here is ignored (the report meets it again and reports it)."""
+still importing papermill and nbconvert. The data source arrives as an environment variable,
+never as code. A report loads the data with ``Workbook.load(data_dir, reuse=True, ...)`` and
+gets this copy (a database is read per report quarter instead, so it is only connected to);
+an error here is ignored (the report meets it again and reports it)."""
 
 EXECUTION_TIMEOUT = 900
 """Seconds one cell may run before its report is failed (a hung cell must not hang the grid)."""
@@ -245,6 +247,31 @@ def check_quarter(quarter: object) -> str:
     return quarter
 
 
+def check_data_source(data_dir: Path | str) -> Path | str:
+    """The data folder resolved, or a database URL that carries no password.
+
+    Raises
+    ------
+    ParameterError
+        When the folder does not exist, or the URL holds a password: each report's
+        parameters (and so its notebook) and the manifest would carry it.
+    """
+    if is_database_url(data_dir):
+        url = DatabaseUrl.parse(str(data_dir))
+        if url.password is not None:
+            raise ParameterError(
+                f"{url.masked}: a password in the URL would be written into every report's "
+                "parameters. Fix: leave it out of the URL and set PGPASSWORD (or use "
+                "~/.pgpass), or put the URL in [database] url of the data folder's "
+                "workbook.toml and pass the folder."
+            )
+        return str(data_dir).strip()
+    folder = Path(data_dir).resolve()
+    if not folder.is_dir():
+        raise ParameterError(f"data folder {folder.name!r} not found in {folder.parent}.")
+    return folder
+
+
 def render_reports(
     notebook: Path,
     data_dir: Path,
@@ -339,9 +366,7 @@ def render_reports(
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
         raise ParameterError(f"notebook {notebook.name!r} not found in {notebook.parent}.")
-    data_dir = Path(data_dir).resolve()
-    if not data_dir.is_dir():
-        raise ParameterError(f"data folder {data_dir.name!r} not found in {data_dir.parent}.")
+    data_dir = check_data_source(data_dir)
     out_dir = Path(out_dir)
 
     shared_inputs = {
@@ -394,7 +419,7 @@ def _report_paths(out_dir: Path, quarter: str, team: str) -> tuple[Path, Path]:
 def _job(notebook, data_dir, out_dir, quarter, team, extra, export, shared_inputs) -> ReportJob:
     parameters = {"team": team, "quarter": quarter, "data_dir": str(data_dir), **extra}
     # The data folder enters the fingerprint by content, not by where it lies.
-    recorded = {**parameters, "data_dir": data_dir.name}
+    recorded = {**parameters, "data_dir": source_label(data_dir)}
     html_path, failed_notebook = _report_paths(out_dir, quarter, team)
     return ReportJob(
         team=team,
@@ -580,7 +605,7 @@ class KernelPool:
     def __init__(self, size: int, cwd: Path, data_dir: Path):
         self.size = size
         self.cwd = Path(cwd).resolve()
-        self.data_dir = Path(data_dir).resolve()
+        self.data_dir = check_data_source(data_dir)
         self._todo: queue.SimpleQueue = queue.SimpleQueue()
         self._done: queue.SimpleQueue = queue.SimpleQueue()
         self._threads = [threading.Thread(target=self._work, daemon=True) for _ in range(size)]
@@ -589,7 +614,7 @@ class KernelPool:
 
     def serves(self, cwd: Path, data_dir: Path) -> bool:
         """Whether the kernels were started for this notebook folder and data folder."""
-        return self.cwd == Path(cwd) and self.data_dir == Path(data_dir)
+        return self.cwd == Path(cwd) and self.data_dir == check_data_source(data_dir)
 
     def run(
         self, report_jobs: list[ReportJob], *, show_progress: bool

@@ -153,6 +153,8 @@ def _check_event_order(
     source: SourceFile, events: pd.DataFrame, leads: pd.DataFrame, config: Config
 ) -> list[Problem]:
     problems = []
+    if events.empty:  # a database read narrowed to a team without events
+        return problems
     severity = "error" if config.out_of_order == "error" else "warning"
     # The fix names the setting that changes the outcome: "flag" when it is an error, and
     # "error" when it is already only flagged.

@@ -19,7 +19,8 @@ import pandas as pd
 
 from .answer_store import is_store_file
 from .config import CANONICAL_EVENTS
-from .dataset import ALL_TEAMS, Dataset, load_dataset
+from .database import Scope, is_database_url
+from .dataset import ALL_TEAMS, Dataset, load_catalogue, load_dataset, reads_database
 from .errors import ParameterError
 from .metrics import (
     attribution,
@@ -64,6 +65,59 @@ _LOADED: dict[tuple, Workbook] = {}
 """Workbooks kept by ``Workbook.load(..., reuse=True)``, keyed by their directory's state."""
 
 
+REPORT_LOOKBACK_QUARTERS = 7
+"""Quarters before its own that a report shows: the 8-quarter trends (Q−7 to Q)."""
+
+
+def report_scope(source: str | Path, team: str | None, for_quarter: str | None) -> Scope:
+    """What to read of ``source`` for one team and/or a report of ``for_quarter``.
+
+    Only a database is read in part; for table files this is the whole-data ``Scope()``.
+    """
+    if not reads_database(source) or (team is None and for_quarter is None):
+        return Scope()
+    since = None
+    if for_quarter is not None:
+        catalogue = _catalogue(source)
+        quarter = (
+            catalogue.quarter(for_quarter) if for_quarter else catalogue.latest_complete_quarter
+        )
+        since = quarter.shift(-REPORT_LOOKBACK_QUARTERS).start
+    return Scope(team=None if team in (None, ALL_TEAMS) else team, since=since)
+
+
+_CATALOGUES: dict[tuple, Dataset] = {}
+"""Teams and quarters of the data source last asked about (see :func:`report_scope`)."""
+
+
+def _catalogue(source: str | Path) -> Dataset:
+    # A kernel renders report after report from one source: ask the database once.
+    key = _source_state(source)
+    if key not in _CATALOGUES:
+        _CATALOGUES.clear()
+        _CATALOGUES[key] = load_catalogue(source)
+    return _CATALOGUES[key]
+
+
+def warm_up(source: str | Path) -> None:
+    """Load a folder's data while a report kernel starts; only check a database is there.
+
+    A database is read per report (narrowed to its quarter), so loading it whole would be
+    wasted; its catalogue is what every report asks first.
+    """
+    if reads_database(source):
+        _catalogue(source)
+    else:
+        Workbook.load(source, reuse=True)
+
+
+def _source_state(source: str | Path) -> tuple:
+    """What identifies a data source's current content cheaply (see ``Workbook.load``)."""
+    if is_database_url(source):
+        return (str(source),)
+    return _directory_state(Path(source))
+
+
 def _directory_state(directory: Path) -> tuple:
     """The resolved directory with the name, size and modification time of each file."""
     directory = directory.resolve()
@@ -98,24 +152,41 @@ class Workbook:
         return self._team_tables[team]
 
     @classmethod
-    def load(cls, directory: str | Path, *, reuse: bool = False) -> Workbook:
-        """Load and validate ``directory`` (raises DataValidationError on bad data).
+    def load(
+        cls,
+        source: str | Path,
+        *,
+        reuse: bool = False,
+        team: str | None = None,
+        for_quarter: str | None = None,
+    ) -> Workbook:
+        """Load and validate a data source (raises DataValidationError on bad data).
 
         Parameters
         ----------
-        directory : str or Path
-            Data directory.
+        source : str or Path
+            Data directory, or a ``postgresql://`` URL (see :mod:`helpers.database`).
         reuse : bool
-            Return the workbook this process loaded before from the same directory, with
-            its caches, if no file in it changed since (same names, sizes and modification
+            Return the workbook this process loaded before from the same source, with its
+            caches, if no file in the folder changed since (same names, sizes and modification
             times). The batch runner's kernels render many reports from one load this way.
+            A database is not re-checked for changes: a kernel lives for one batch run.
+        team : str, optional
+            For a database: read only this team's rows (in the query). Table files are always
+            read whole; their views filter in memory.
+        for_quarter : str, optional
+            For a database: read only the rows a report of this quarter needs (``""``: the
+            latest complete quarter), i.e. those that matter from
+            :data:`REPORT_LOOKBACK_QUARTERS` quarters earlier on, for every team (a team's
+            report ranks it among the others).
         """
+        scope = report_scope(source, team, for_quarter)
         if not reuse:
-            return cls(load_dataset(directory))
-        key = _directory_state(Path(directory))
+            return cls(load_dataset(source, scope=scope))
+        key = (*_source_state(source), scope)
         if key not in _LOADED:
             _LOADED.clear()  # keep one data set in memory, not every one ever loaded
-            _LOADED[key] = cls(load_dataset(directory))
+            _LOADED[key] = cls(load_dataset(source, scope=scope))
         return _LOADED[key]
 
     @cached_property
