@@ -118,10 +118,13 @@ def to_database(replace: bool, directory: Path, url: str) -> None:
 @click.option(
     "--force", is_flag=True, help="Replace OUT when an earlier `workbook import` made it."
 )
-@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("src", type=DATA_SOURCE)
 @click.argument("out", type=click.Path(path_type=Path))
-def import_command(mapping_name: str, force: bool, src: Path, out: Path) -> None:
+def import_command(mapping_name: str, force: bool, src: Path | str, out: Path) -> None:
     """Turn the CRM export files in SRC into the data directory OUT, guided by a mapping.
+
+    SRC is a folder of export files, or a postgresql:// URL whose tables are the exports
+    (each file pattern of the mapping is matched against the table names).
 
     Writes the canonical tables, workbook.toml and import_log.md (what was read, kept,
     dropped and why), validates the result and only then puts it in place: a failed import

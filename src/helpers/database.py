@@ -202,16 +202,21 @@ class Database:
             self._relations = found
         return self._relations
 
-    def read_text(self, table: Table, columns: list[str], scope: Scope) -> pd.DataFrame:
-        """Every cell of ``columns`` of ``table`` (narrowed by ``scope``) as text, "" for NULL."""
+    def read_text(self, name: str, columns: list[str], scope: Scope | None = None) -> pd.DataFrame:
+        """Every cell of ``columns`` of table ``name`` (narrowed by ``scope``) as text.
+
+        NULL becomes "" and cells are stripped, as in a CSV file read by the workbook.
+        Canonical tables come in a fixed row order (by their key), so row numbers in
+        messages can be found again.
+        """
         import pandas as pd
         from psycopg import sql
 
-        order = [c for c in _ORDER.get(table.name, ()) if c in columns]
+        order = [c for c in _ORDER.get(name, ()) if c in columns]
         query = sql.SQL("SELECT {columns} FROM {table}{where}{order}").format(
             columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
-            table=self.identifier(table.name),
-            where=self.scope_condition(table.name, scope),
+            table=self.identifier(name),
+            where=self.scope_condition(name, scope) if scope else sql.SQL(""),
             order=(
                 sql.SQL(" ORDER BY ") + sql.SQL(", ").join(map(sql.Identifier, order))
                 if order
@@ -220,7 +225,7 @@ class Database:
         )
         copy = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv, HEADER true)").format(query)
         buffer = io.BytesIO()
-        with self._cursor(table.name) as cursor:
+        with self._cursor(name) as cursor:
             with cursor.copy(copy) as stream:
                 for block in stream:
                     buffer.write(block)

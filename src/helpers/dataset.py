@@ -373,9 +373,7 @@ def load_catalogue(source: str | Path) -> Dataset:
             raise DataValidationError(url.masked, problems)
         teams = TABLES["teams"]
         known = [c.name for c in teams.columns if c.name in relations["teams"]]
-        source_file = SourceFile(
-            teams, Path("teams"), db.read_text(teams, known, Scope()), "table teams"
-        )
+        source_file = SourceFile(teams, Path("teams"), db.read_text("teams", known), "table teams")
         frame, problems = _typed_table(source_file, config)
         if any(p.severity == "error" for p in problems):
             raise DataValidationError(url.masked, problems)
@@ -437,7 +435,7 @@ def _load_database(
                 continue
             known = [c.name for c in table.columns if c.name in relations[name]]
             others = [c for c in relations[name] if c not in known] if table.extra_columns else []
-            raw = db.read_text(table, known + others, scope)
+            raw = db.read_text(name, known + others, scope)
             digest.update(f"{name}:{len(raw)}:".encode())
             digest.update(pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes())
             order = [c for c in table.key or () if c in known]

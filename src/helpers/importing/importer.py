@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import CANONICAL_EVENTS
+from ..database import is_database_url
 from ..errors import DataValidationError, ParameterError, Problem
 from ..schema import OPPORTUNITY_STATUSES, SOURCE_TYPES, SPEND_CATEGORIES, TABLES
 from .cleaning import (
@@ -28,6 +29,7 @@ from .cleaning import (
     parse_numbers,
     unify_spellings,
 )
+from .database_exports import DatabaseExports
 from .date_order import _ORDER_SENTINELS, _file_slash_order, _slash_evidence
 from .mapping import Lookup, Mapping, TablePart, load_mapping
 from .output import _canonical_order, _write, check_target
@@ -95,7 +97,8 @@ def import_exports(
     mapping : Mapping or str
         A checked mapping, or a preset name / mapping file path for :func:`load_mapping`.
     src : str or Path
-        Folder holding the export files (and optional lookup files).
+        Folder holding the export files (and optional lookup files), or a database URL
+        whose tables are the exports (see :mod:`helpers.importing.database_exports`).
     out : str or Path
         Data directory to write. It must not exist, be empty, or (with ``force``) hold an
         earlier import.
@@ -117,11 +120,16 @@ def import_exports(
     """
     if isinstance(mapping, str):
         mapping = load_mapping(mapping)
-    src, out = Path(src), Path(out)
-    if not src.is_dir():
-        raise ParameterError(
-            f"{src} is not a folder. Fix: pass the folder that holds the export files."
-        )
+    out = Path(out)
+    if is_database_url(src):
+        src = DatabaseExports(str(src))
+    else:
+        src = Path(src)
+        if not src.is_dir():
+            raise ParameterError(
+                f"{src} is not a folder. Fix: pass the folder that holds the export files, "
+                "or a postgresql:// URL of the database holding them as tables."
+            )
     check_target(out, force=force)
     report = ImportReport(
         mapping.label,
@@ -189,7 +197,7 @@ def _resolve(columns, name: str) -> str | None:
 class _Importer:
     """Builds the canonical tables of one import (text cells, helper columns dropped)."""
 
-    def __init__(self, mapping: Mapping, src: Path, report: ImportReport):
+    def __init__(self, mapping: Mapping, src: Path | DatabaseExports, report: ImportReport):
         self.mapping = mapping
         self.src = src
         self.report = report
@@ -225,9 +233,19 @@ class _Importer:
 
     # --- files ---------------------------------------------------------------------------
 
+    @property
+    def _in_database(self) -> bool:
+        return isinstance(self.src, DatabaseExports)
+
+    def _find(self, pattern: str) -> list[Path]:
+        if self._in_database:
+            return self.src.find(pattern)
+        return find_files(self.src, pattern)
+
     def _export(self, path: Path) -> _Export:
         if path not in self.exports:
-            source = read_export(path)
+            from_database = self._in_database and self.src.owns(path)
+            source = self.src.read(path) if from_database else read_export(path)
             missing = (*self.mapping.missing, "")
             frame, footer = _without_footer(source.frame)
             frame, counts = blank_placeholders(frame, missing)
@@ -261,7 +279,7 @@ class _Importer:
         return list(dict.fromkeys(n for n in needed if _resolve(columns, n) is None))
 
     def _part(self, part: TablePart, report: TableReport) -> list[pd.DataFrame]:
-        paths = find_files(self.src, part.file)
+        paths = self._find(part.file)
         if not paths:
             if not part.required:
                 report.notes.append(
@@ -269,16 +287,18 @@ class _Importer:
                     f"{_code(part.file)}"
                 )
                 return []
-            names = ", ".join(p.name for p in find_files(self.src, "*")) or "no export files"
+            names = ", ".join(p.name for p in self._find("*")) or "no export files"
+            where, thing = ("database", "table") if self._in_database else ("folder", "file")
             raise DataValidationError(
                 str(self.src),
                 [
                     Problem(
                         self.src.name,
                         None,
-                        f"no file matches {part.file!r} ({part.key}.file of "
-                        f"{self.mapping.label}); the folder has: {names}",
-                        "put the export there, or correct the file pattern in the mapping file",
+                        f"no {thing} matches {part.file!r} ({part.key}.file of "
+                        f"{self.mapping.label}); the {where} has: {names}",
+                        f"put the export there as a {thing}, or correct the file pattern in "
+                        "the mapping file",
                     )
                 ],
             )
@@ -455,7 +475,7 @@ class _Importer:
         if cache in self.lookups:
             return self.lookups[cache]
         key = f"{part.key}.lookups.{lookup.column}"
-        paths = find_files(self.src, lookup.file)
+        paths = self._find(lookup.file)
         if not paths and self.mapping.directory is not None:
             paths = find_files(self.mapping.directory, lookup.file)
         if not paths:
