@@ -8,6 +8,7 @@ the very same sample (the independent method).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -146,6 +147,32 @@ def test_a_team_scope_reads_only_that_team(db_folder: Path, from_files: Workbook
     assert _same(mine.kpi_values()) == _same(theirs.kpi_values())
 
 
+def test_a_team_report_reads_its_team_and_one_quarter_of_everyone(
+    db_folder: Path, from_files: Workbook
+) -> None:
+    # What the report notebook loads for a team: its own rows for the trends ...
+    mine = Workbook.load(db_folder, reuse=True, team="na-smb", for_quarter=QUARTER)
+    assert set(mine.dataset["leads"]["team"]) == {"na-smb"}
+    view, theirs = mine.view("na-smb", QUARTER), from_files.view("na-smb", QUARTER)
+    assert _same(view.kpi_values()) == _same(theirs.kpi_values())
+    pd.testing.assert_frame_equal(view.trend(8), theirs.trend(8))
+    assert view.alignment_index().value == theirs.alignment_index().value
+    # ... and every team's rows of the quarter alone, for the standing.
+    everyone = Workbook.load(db_folder, reuse=True, for_quarter=QUARTER, quarters_before=0)
+    read = everyone.dataset["leads"]
+    assert set(read["team"]) == set(from_files.dataset.teams)
+    created_in_quarter = from_files.dataset["leads"]["created_at"] >= pd.Timestamp("2026-07-01")
+    # More than the quarter's new leads (older ones active in it), far fewer than all leads.
+    assert created_in_quarter.sum() < len(read) < len(from_files.dataset["leads"]) / 2
+    for team in from_files.dataset.teams:
+        assert _same(everyone.view(team, QUARTER).kpi_values()) == _same(
+            from_files.view(team, QUARTER).kpi_values()
+        ), team
+    # Both stay loaded: asking again gives the same objects, not a new read.
+    assert Workbook.load(db_folder, reuse=True, team="na-smb", for_quarter=QUARTER) is mine
+    assert Workbook.load(db_folder, reuse=True, for_quarter=QUARTER, quarters_before=0) is everyone
+
+
 def test_scope_literals_are_quoted_not_pasted(db_folder: Path) -> None:
     hostile = "x' OR '1'='1"
     scoped = load_dataset(db_folder, scope=Scope(team=hostile))
@@ -236,8 +263,13 @@ def test_reports_from_the_database_match_the_file_based_run(
         assert (out / QUARTER / "na-smb.html").is_file()
     assert set(figures["database"]) == {f"{QUARTER}/na-smb", f"{QUARTER}/all"}
     assert figures["database"] == figures["files"]
-    html = (tmp_path / "database" / QUARTER / "na-smb.html").read_text()
-    assert "North America SMB" in html
+    # The standing among the teams comes from the one-quarter, every-team read.
+    standing = re.compile(
+        r"North America SMB ranks \d of 6 teams on the shared KPIs \(mean rank [\d.]+"
+    )
+    pages = [(tmp_path / n / QUARTER / "na-smb.html").read_text() for n in ("files", "database")]
+    assert standing.search(pages[0]) is not None
+    assert standing.search(pages[0]).group() == standing.search(pages[1]).group()
 
 
 def test_reports_refuse_a_password_in_the_url(sample_url: str, tmp_path: Path) -> None:

@@ -61,6 +61,7 @@ _EMPTY_REASONS = {
     "marketing_pipeline_share": "no pipeline created in {quarter}",
 }
 
+_KEEP_LOADED = 2
 _LOADED: dict[tuple, Workbook] = {}
 """Workbooks kept by ``Workbook.load(..., reuse=True)``, keyed by their directory's state."""
 
@@ -69,8 +70,13 @@ REPORT_LOOKBACK_QUARTERS = 7
 """Quarters before its own that a report shows: the 8-quarter trends (Q−7 to Q)."""
 
 
-def report_scope(source: str | Path, team: str | None, for_quarter: str | None) -> Scope:
-    """What to read of ``source`` for one team and/or a report of ``for_quarter``.
+def report_scope(
+    source: str | Path,
+    team: str | None,
+    for_quarter: str | None,
+    quarters_before: int = REPORT_LOOKBACK_QUARTERS,
+) -> Scope:
+    """What to read of ``source`` for one team and/or figures of ``for_quarter`` and before.
 
     Only a database is read in part; for table files this is the whole-data ``Scope()``.
     """
@@ -82,7 +88,7 @@ def report_scope(source: str | Path, team: str | None, for_quarter: str | None) 
         quarter = (
             catalogue.quarter(for_quarter) if for_quarter else catalogue.latest_complete_quarter
         )
-        since = quarter.shift(-REPORT_LOOKBACK_QUARTERS).start
+        since = quarter.shift(-quarters_before).start
     return Scope(team=None if team in (None, ALL_TEAMS) else team, since=since)
 
 
@@ -159,6 +165,7 @@ class Workbook:
         reuse: bool = False,
         team: str | None = None,
         for_quarter: str | None = None,
+        quarters_before: int = REPORT_LOOKBACK_QUARTERS,
     ) -> Workbook:
         """Load and validate a data source (raises DataValidationError on bad data).
 
@@ -172,21 +179,35 @@ class Workbook:
             times). The batch runner's kernels render many reports from one load this way.
             A database is not re-checked for changes: a kernel lives for one batch run.
         team : str, optional
-            For a database: read only this team's rows (in the query). Table files are always
-            read whole; their views filter in memory.
+            For a database: read only this team's rows (in the query); ``"all"`` or ``None``:
+            every team. Table files are always read whole; their views filter in memory.
         for_quarter : str, optional
-            For a database: read only the rows a report of this quarter needs (``""``: the
-            latest complete quarter), i.e. those that matter from
-            :data:`REPORT_LOOKBACK_QUARTERS` quarters earlier on, for every team (a team's
-            report ranks it among the others).
+            For a database: read only the rows that figures of this quarter (``""``: the
+            latest complete quarter) and the ``quarters_before`` it need.
+        quarters_before : int
+            Quarters before ``for_quarter`` to read for; default the report's 8-quarter
+            trends (:data:`REPORT_LOOKBACK_QUARTERS`).
+
+        Examples
+        --------
+        What a team's report reads: its own rows for its trends, and every team's rows of
+        the quarter alone for the team-versus-team standing.
+
+        >>> mine = Workbook.load(url, reuse=True, team="na-smb", for_quarter="2026Q3")  # doctest: +SKIP
+        >>> everyone = Workbook.load(url, reuse=True, for_quarter="2026Q3", quarters_before=0)  # doctest: +SKIP
         """
-        scope = report_scope(source, team, for_quarter)
+        scope = report_scope(source, team, for_quarter, quarters_before)
         if not reuse:
             return cls(load_dataset(source, scope=scope))
         key = (*_source_state(source), scope)
         if key not in _LOADED:
-            _LOADED.clear()  # keep one data set in memory, not every one ever loaded
+            # Keep the two last data sets: a team report alternates between its team's rows
+            # and every team's rows of the quarter; files are one whole data set anyway.
+            while len(_LOADED) >= _KEEP_LOADED:
+                del _LOADED[next(iter(_LOADED))]
             _LOADED[key] = cls(load_dataset(source, scope=scope))
+        else:
+            _LOADED[key] = _LOADED.pop(key)  # most recently used last
         return _LOADED[key]
 
     @cached_property
