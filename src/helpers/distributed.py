@@ -23,9 +23,13 @@ those kernels down.
 
 Failures: a report that fails on a worker is an ordinary failed report (exit code 1). A
 worker that dies mid-report (killed, out of memory) makes the scheduler run the report again
-on another worker; a report that kills workers again and again, a task error outside the
-notebook, or a lost scheduler fails the report with that reason. A report is never counted
-as rendered unless its HTML was written into OUT.
+on another worker; a report whose worker dies every time (``distributed.scheduler.allowed-
+failures`` + 1 times, as the scheduler counts) or a task error outside the notebook fails
+that report with that reason, and the others go on. A lost scheduler ends the run: the
+reports that landed before are recorded in the manifest, the others are not rendered (their
+previous HTML untouched, the index not rewritten), and :class:`SchedulerLost` says which, in
+one line (exit code 2); the same command run again renders what is missing. A report is never
+counted as rendered unless its HTML was written into OUT.
 
 This module imports dask; only ``--scheduler`` imports it, and without dask installed it
 raises a :class:`SchedulerError` saying which extra to install.
@@ -41,6 +45,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import CancelledError
 from dataclasses import replace
 from pathlib import Path
 
@@ -58,13 +63,71 @@ from .runner import (
 
 
 class SchedulerError(WorkbookError):
-    """``--scheduler`` cannot be used: dask is not installed or the scheduler is unreachable."""
+    """``--scheduler`` cannot be used: no dask, no scheduler there, or lost (`SchedulerLost`)."""
 
     exit_code = 2
 
 
+class SchedulerLost(SchedulerError):
+    """The connection to the scheduler was lost while reports were rendering.
+
+    Parameters
+    ----------
+    address : str
+        The scheduler's address.
+    rendered, failed, not_rendered : list of str
+        Manifest keys (``"<quarter>/<team>"``) of the reports of this run that landed in the
+        report folder, that failed before the loss (both recorded in the manifest), and
+        that were not rendered (no new record, previous HTML untouched).
+    cause : str
+        What the client saw, in one line; empty when it only knows the connection closed.
+    """
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        rendered: list[str],
+        failed: list[str],
+        not_rendered: list[str],
+        cause: str,
+    ):
+        self.address = address
+        self.rendered = rendered
+        self.failed = failed
+        self.not_rendered = not_rendered
+        self.cause = cause
+        total = len(rendered) + len(failed) + len(not_rendered)
+        why = f" ({cause})" if cause else ""
+        super().__init__(
+            f"lost the connection to the Dask scheduler at {address!r} while rendering{why}: "
+            f"of {total} report(s), {len(rendered)} rendered{_keys(rendered)}, "
+            f"{len(failed)} failed{_keys(failed)} and {len(not_rendered)} not rendered"
+            f"{_keys(not_rendered)}; the rendered and failed ones are recorded in the "
+            "manifest, the others are left as they were (previous HTML, if any, untouched). "
+            "Run the same command again once the scheduler is back: reports up to date are "
+            "skipped."
+        )
+
+
+def _keys(keys: list[str], shown: int = 5) -> str:
+    """`` (a, b, c and 2 more)``: report keys for a one-line message; empty for none."""
+    if not keys:
+        return ""
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return f" ({', '.join(keys[:shown])}{more})"
+
+
+class _ConnectionLost(Exception):
+    """Raised inside :meth:`DaskPool.run` when a result cannot come back: the scheduler is gone."""
+
+    def __init__(self, cause: str):
+        super().__init__(cause)
+        self.cause = cause
+
+
 try:
-    from distributed import Client, WorkerPlugin, as_completed, get_worker
+    from distributed import Client, KilledWorker, WorkerPlugin, as_completed, get_worker
     from distributed.comm import get_address_host_port
 except ImportError as err:  # the dask extra is optional: only --scheduler needs it
     raise SchedulerError(
@@ -83,6 +146,9 @@ worker, up to ``distributed.scheduler.allowed-failures`` times (3 by default), t
 fails with ``KilledWorker``."""
 
 _LOGGERS = ("distributed", "tornado")
+
+_CONNECTION_LOST = "scheduler-connection-lost"
+"""The reason dask's client gives its futures when it loses the scheduler (it cancels them)."""
 
 
 class DaskPool:
@@ -104,6 +170,7 @@ class DaskPool:
         # other's kernels.
         self.plugin_name = f"workbook-kernels-{uuid.uuid4().hex[:12]}"
         self._registered = False
+        self._lost = False
 
     @classmethod
     def connect(cls, address: str, *, timeout: float = CONNECT_TIMEOUT) -> DaskPool:
@@ -155,9 +222,32 @@ class DaskPool:
         """Render the jobs on the cluster; yield ``(ReportOutcome, ReportJob)`` as they finish.
 
         Each finished report's files are written into place before it is yielded.
+
+        Raises
+        ------
+        SchedulerLost
+            When the connection to the scheduler is lost: what was yielded before stands,
+            the reports not yielded yet were not rendered.
         """
+        pending = {job.key: job for job in report_jobs}
+        rendered: list[str] = []
+        failed: list[str] = []
+
+        def lost(cause: str) -> SchedulerLost:
+            self._lost = True
+            return SchedulerLost(
+                self.address,
+                rendered=rendered,
+                failed=failed,
+                not_rendered=list(pending),
+                cause=cause,
+            )
+
         if not self._registered:
-            self.client.register_plugin(_WorkerKernels(), name=self.plugin_name)
+            try:
+                self.client.register_plugin(_WorkerKernels(), name=self.plugin_name)
+            except (OSError, TimeoutError) as err:  # CommClosedError is an OSError
+                raise lost(_one_line(err)) from err
             self._registered = True
         futures = {}
         for rank, job in enumerate(report_jobs):
@@ -171,19 +261,33 @@ class DaskPool:
                 pure=False,
             )
             futures[future] = job
-        done = (
-            self._collect(future, futures[future])
-            for future in as_completed(futures, loop=self.client.loop)
-        )
-        yield from with_progress(done, len(report_jobs), show_progress=show_progress)
+
+        def done() -> Iterator[tuple[ReportOutcome, ReportJob]]:
+            try:
+                for future in as_completed(futures, loop=self.client.loop):
+                    outcome, job = self._collect(future, futures[future])
+                    del pending[job.key]
+                    (rendered if outcome.ok else failed).append(job.key)
+                    yield outcome, job
+            except _ConnectionLost as err:
+                raise lost(err.cause) from err.__cause__
+
+        yield from with_progress(done(), len(report_jobs), show_progress=show_progress)
 
     def _collect(self, future, job: ReportJob) -> tuple[ReportOutcome, ReportJob]:
-        """The outcome of a finished task, its files written into the report folder."""
+        """The outcome of a finished task, its files written into the report folder.
+
+        Raises :class:`_ConnectionLost` when the result cannot come back (lost scheduler).
+        """
         try:
-            staged_outcome, root, files = future.result()
-            outcome = land(job, staged_outcome, Path(root), files)
-        except Exception as err:  # KilledWorker, a lost scheduler, an unwritable OUT...
-            outcome = ReportOutcome.of(job, ok=False, error=f"on the cluster: {_one_line(err)}")
+            try:
+                staged_outcome, root, files = future.result()
+            except Exception as err:
+                return _failure(future, job, err), job
+            try:
+                outcome = land(job, staged_outcome, Path(root), files)
+            except Exception as err:  # an unwritable OUT: as a local run's failure
+                outcome = ReportOutcome.of(job, ok=False, error=_one_line(err))
         finally:
             future.release()
         return outcome, job
@@ -192,18 +296,69 @@ class DaskPool:
         """Shut the workers' kernels of this run down and disconnect."""
         with _quiet_logs():
             try:
-                if self._registered:
+                # Without a scheduler there is nobody to ask, and asking would wait for the
+                # connect timeout: the kernels then end with their workers (its teardown).
+                if self._registered and not self._lost and self.client.status == "running":
                     self.client.unregister_worker_plugin(self.plugin_name)
             except Exception:  # the cluster may be gone: nothing left to shut down then
                 pass
             finally:
-                self.client.close()
+                with contextlib.suppress(Exception):
+                    self.client.close()
 
     def __enter__(self) -> DaskPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _failure(future, job: ReportJob, err: Exception) -> ReportOutcome:
+    """The failed outcome of a task whose result did not come back.
+
+    Raises :class:`_ConnectionLost` when it is the connection to the scheduler that failed:
+    that is no report's failure.
+    """
+    if isinstance(err, KilledWorker):
+        return ReportOutcome.of(job, ok=False, error=_killed_worker_message(err))
+    if future.status == "error":  # the task itself raised, on a worker
+        return ReportOutcome.of(job, ok=False, error=f"on the cluster: {_one_line(err)}")
+    if isinstance(err, CancelledError):
+        reasons = _cancel_reasons(err)
+        if _CONNECTION_LOST in reasons:
+            raise _ConnectionLost("") from err
+        return ReportOutcome.of(
+            job,
+            ok=False,
+            error=f"cancelled on the cluster ({', '.join(reasons) or 'no reason given'})",
+        )
+    if isinstance(err, (OSError, TimeoutError)):  # fetching the result: CommClosedError...
+        raise _ConnectionLost(_one_line(err)) from err
+    return ReportOutcome.of(job, ok=False, error=f"on the cluster: {_one_line(err)}")
+
+
+def _cancel_reasons(err: CancelledError) -> list[str]:
+    """Why dask cancelled a future: one reason, or one per group of a gather's futures."""
+    groups = getattr(err, "error_groups", None)
+    if groups is not None:  # FuturesCancelledError, from fetching a result
+        return sorted({str(group.reason) for group in groups})
+    reason = getattr(err, "reason", None)  # FutureCancelledError
+    return [str(reason)] if reason else []
+
+
+def _killed_worker_message(err: KilledWorker) -> str:
+    """Why a report failed with ``KilledWorker``: how many workers died, where to look."""
+    try:
+        retries = int(err.allowed_failures)
+        last = err.last_worker.address
+    except (AttributeError, IndexError, TypeError, ValueError):  # another dask's KilledWorker
+        return f"on the cluster: {_one_line(err)}"
+    plural = "retry" if retries == 1 else "retries"
+    return (
+        f"the worker rendering it died {retries + 1} times (the last one: {last}); Dask gave "
+        f"up after distributed.scheduler.allowed-failures = {retries} {plural}. Killed, or out "
+        "of memory? See the workers' logs."
+    )
 
 
 def land(
@@ -369,8 +524,17 @@ def _close(entry) -> None:
 
 @contextlib.contextmanager
 def _quiet_logs():
-    """Keep dask's own log lines (connection retries, shutdown) off the user's terminal."""
-    loggers = [logging.getLogger(name) for name in _LOGGERS]
+    """Keep dask's own log lines (connection retries, shutdown) off the user's terminal.
+
+    Dask's logging configuration gives some loggers below ``distributed`` (the client's) a
+    level and a handler of their own: those are quieted too, not only the top ones.
+    """
+    names = [
+        name
+        for name in list(logging.root.manager.loggerDict)
+        if any(name == top or name.startswith(top + ".") for top in _LOGGERS)
+    ]
+    loggers = [logging.getLogger(name) for name in {*_LOGGERS, *names}]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.CRITICAL)
