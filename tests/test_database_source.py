@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -287,3 +288,46 @@ def test_copy_refuses_to_overwrite_without_replace(sample_url: str) -> None:
     assert result.exit_code == 2
     assert "already has the table(s)" in result.output
     assert "--replace" in result.output
+
+
+@pytest.mark.slow
+def test_dask_workers_read_the_database_with_pgpassword(
+    sample_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    url = DatabaseUrl.parse(sample_url)
+    bare = sample_url.replace(f":{url.password}@", "@")  # no password: reports refuse one
+    monkeypatch.setenv("PGPASSWORD", url.password)  # the workers and their kernels inherit it
+    files_out, dask_out = tmp_path / "files", tmp_path / "dask"
+    runner = CliRunner()
+    args = ["--quarter", QUARTER, "--team", "emea-smb"]
+    # A bare URL takes the default settings: compare with the sample read the same way.
+    plain = tmp_path / "sample-defaults"
+    shutil.copytree(SAMPLE_DIR, plain)
+    (plain / "workbook.toml").unlink()
+    result = runner.invoke(main, ["reports", "--data", str(plain), "--out", str(files_out), *args])
+    assert result.exit_code == 0, result.output
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        result = runner.invoke(
+            main,
+            [
+                "reports",
+                "--data",
+                bare,
+                "--out",
+                str(dask_out),
+                "--scheduler",
+                cluster.scheduler_address,
+                *args,
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert url.password not in result.output
+    mine = json.loads((dask_out / "manifest.json").read_text())["reports"]
+    theirs = json.loads((files_out / "manifest.json").read_text())["reports"]
+    assert mine[f"{QUARTER}/emea-smb"]["status"] == "ok"
+    assert mine[f"{QUARTER}/emea-smb"]["summary"] == theirs[f"{QUARTER}/emea-smb"]["summary"]
+    assert url.password not in (dask_out / "manifest.json").read_text()
+    assert url.password not in (dask_out / QUARTER / "emea-smb.html").read_text()

@@ -242,6 +242,10 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export, s
 
     Reports whose inputs (notebook, data, parameters, helpers code) did not change since
     their last good render are skipped; OUT/manifest.json records what was rendered from what.
+
+    Exit status: 0 every report in place; 1 some report failed (its previous HTML kept);
+    2 bad input, or the Dask scheduler unreachable or lost mid-run (the reports rendered
+    before are kept; run again to render the rest).
     """
     _skip_iri_grammars()
     from .dataset import load_catalogue

@@ -50,6 +50,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .atomic import replace_folder_atomically, write_bytes_atomically
+from .database import is_database_url
 from .errors import WorkbookError
 from .runner import (
     ReportJob,
@@ -212,7 +213,7 @@ class DaskPool:
                 ) from err
         return cls(client)
 
-    def serves(self, cwd: Path, data_dir: Path) -> bool:
+    def serves(self, cwd: Path, data_dir: Path | str) -> bool:
         """Any notebook and data folder: each job says which (the workers see the same paths)."""
         return True
 
@@ -432,11 +433,15 @@ def _render_on_worker(
     every file in it as ``{relative POSIX path: bytes}``.
     """
     kernels: _WorkerKernels = get_worker().plugins[plugin_name]
-    data_dir = Path(job.parameters["data_dir"])
+    # A database URL stays text: the workers read it over the network, not from a path.
+    data_dir = job.parameters["data_dir"]
+    if not is_database_url(data_dir):
+        data_dir = Path(data_dir)
     with tempfile.TemporaryDirectory(prefix="workbook-staging-") as tmp:
         root = Path(tmp)
         staged = job.moved_to(root)
-        missing = [str(p) for p in (job.notebook, data_dir) if not p.exists()]
+        needed = (job.notebook,) if isinstance(data_dir, str) else (job.notebook, data_dir)
+        missing = [str(p) for p in needed if not p.exists()]
         if missing:
             outcome = ReportOutcome.of(
                 job,
@@ -481,7 +486,7 @@ class _WorkerKernels(WorkerPlugin):
         shutil.rmtree(self._logs, ignore_errors=True)
 
     @contextlib.contextmanager
-    def kernel(self, cwd: Path, data_dir: Path):
+    def kernel(self, cwd: Path, data_dir: Path | str):
         """Lend a kernel for ``cwd`` and ``data_dir``: ``(kernel, log, start_error)``."""
         wanted = (cwd, data_dir)
         with self._lock:
