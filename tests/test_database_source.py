@@ -123,6 +123,12 @@ def test_a_report_scope_reads_less_and_gives_the_same_figures(
     assert scoped.dataset.quarters == from_files.dataset.quarters
     assert scoped.dataset.as_of == from_files.dataset.as_of
     assert scoped.dataset.tracked == from_files.dataset.tracked
+    for name, frame in files.tables.items():
+        for column in frame.columns:
+            assert scoped.dataset.has_values(name, column) == files.has_values(name, column), (
+                name,
+                column,
+            )
     for team in ["all", *from_files.dataset.teams]:
         mine, theirs = scoped.view(team, QUARTER), from_files.view(team, QUARTER)
         assert _same(mine.kpi_values()) == _same(theirs.kpi_values()), team

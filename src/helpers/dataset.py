@@ -20,7 +20,7 @@ from .errors import DataValidationError, ParameterError, Problem
 from .loading import SourceFile, find_table_file, parse_column, read_source
 from .metrics import coverage
 from .periods import Quarter, quarter_index
-from .schema import TABLES
+from .schema import REQUIRED_TABLES, TABLES
 from .validation import check_columns, check_events, check_opportunities, check_references
 
 ALL_TEAMS = "all"
@@ -358,19 +358,9 @@ def load_catalogue(source: str | Path) -> Dataset:
         url, directory = DatabaseUrl.parse(config.database_url), Path(source)
     with Database.connect(url, config.timezone) as db:
         relations = db.relations()
-        missing = [n for n in ("teams", "leads", "lead_events") if n not in relations]
+        missing = [_missing_table(db, n) for n in REQUIRED_TABLES if n not in relations]
         if missing:
-            found = ", ".join(sorted(relations)) or "no tables"
-            problems = [
-                Problem(
-                    f"table {name}",
-                    None,
-                    f"required table or view is missing in {db.where}, which has: {found}",
-                    missing_table_fix(TABLES[name]),
-                )
-                for name in missing
-            ]
-            raise DataValidationError(url.masked, problems)
+            raise DataValidationError(url.masked, missing)
         teams = TABLES["teams"]
         known = [c.name for c in teams.columns if c.name in relations["teams"]]
         source_file = SourceFile(teams, Path("teams"), db.read_text("teams", known), "table teams")
@@ -423,15 +413,7 @@ def _load_database(
         for name, table in TABLES.items():
             if name not in relations:
                 if table.required:
-                    found = ", ".join(sorted(relations)) or "no tables"
-                    problems.append(
-                        Problem(
-                            f"table {name}",
-                            None,
-                            f"required table or view is missing in {db.where}, which has: {found}",
-                            missing_table_fix(table),
-                        )
-                    )
+                    problems.append(_missing_table(db, name))
                 continue
             known = [c.name for c in table.columns if c.name in relations[name]]
             others = [c for c in relations[name] if c not in known] if table.extra_columns else []
@@ -447,6 +429,16 @@ def _load_database(
     )
 
 
+def _missing_table(db: Database, name: str) -> Problem:
+    found = ", ".join(sorted(db.relations())) or "no tables"
+    return Problem(
+        f"table {name}",
+        None,
+        f"required table or view is missing in {db.where}, which has: {found}",
+        missing_table_fix(TABLES[name]),
+    )
+
+
 def _whole_data(db: Database, relations: dict[str, list[str]], config: Config) -> WholeData:
     """What a narrowed read cannot see by itself, from aggregate queries over whole tables."""
     first, last_created = db.extremes("leads", "created_at")
@@ -458,10 +450,11 @@ def _whole_data(db: Database, relations: dict[str, list[str]], config: Config) -
         table = TABLES.get(name)
         if table is None:
             continue
-        required = {c.name for c in table.columns if c.required}
-        # Required columns are filled wherever the table has rows; count the others.
-        filled |= {(name, c) for c in required & set(columns)}
-        others = [c for c in columns if c not in required]
+        # Required columns without empty cells are filled wherever the table has rows (the
+        # validation sees to it); count the others.
+        certain = {c.name for c in table.columns if c.required and not c.nullable}
+        filled |= {(name, c) for c in certain & set(columns)}
+        others = [c for c in columns if c not in certain]
         if not table.extra_columns:
             others = [c for c in others if c in {col.name for col in table.columns}]
         filled |= {(name, c) for c in db.filled(name, others)}
