@@ -551,3 +551,22 @@ def test_bad_team_counts_are_refused(tmp_path: Path, teams) -> None:
     with pytest.raises(ParameterError, match="teams is .*at least 6"):
         generate_sample(tmp_path / "out", leads=100, teams=teams)
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_sample_teams_option(tmp_path):
+    from click.testing import CliRunner
+
+    from helpers.cli import main
+
+    out = tmp_path / "twelve"
+    result = CliRunner().invoke(
+        main, ["sample", "--out", str(out), "--leads", "500", "--teams", "12"]
+    )
+    assert result.exit_code == 0, result.output
+    teams = pd.read_csv(out / "teams.csv")["team"].tolist()
+    # Twelve teams: each of the six base teams split in two, numbered from 01.
+    assert len(teams) == 12
+    assert {"emea-ent-01", "emea-ent-02", "latam-smb-02"} <= set(teams)
+    refused = CliRunner().invoke(main, ["sample", "--out", str(tmp_path / "x"), "--teams", "5"])
+    assert refused.exit_code == 2
+    assert "5 is not in the range x>=6" in refused.output

@@ -156,11 +156,18 @@ def import_command(mapping_name: str, force: bool, src: Path | str, out: Path) -
     help="Number of leads (default: the bundled sample's size).",
 )
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
-def sample(out_dir: Path, leads: int | None, seed: int) -> None:
+@click.option(
+    "--teams",
+    type=click.IntRange(min=6),
+    default=6,
+    show_default=True,
+    help="Number of teams; more than six splits each of the six into sub-teams (e.g. 60).",
+)
+def sample(out_dir: Path, leads: int | None, seed: int, teams: int) -> None:
     """Generate a realistic sample data directory (deterministic for a given seed)."""
     from .sample import generate_sample
 
-    kwargs = {"seed": seed, "show_progress": True}
+    kwargs = {"seed": seed, "show_progress": True, "teams": teams}
     if leads is not None:
         kwargs["leads"] = leads
     rows = generate_sample(out_dir, **kwargs)
