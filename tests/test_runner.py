@@ -267,3 +267,21 @@ def _outcome(out_dir: Path, quarter: str, team: str, *, ok: bool, error: str | N
         failed_notebook=None,
         seconds=1.0,
     )
+
+
+def test_a_slow_warm_up_delays_the_first_report_but_does_not_fail_it(tmp_path, monkeypatch):
+    # A kernel's warm-up (a data load of millions of rows) may take longer than a kernel's
+    # start-up allowance; the first report's reset waits behind it as long as a cell may.
+    from helpers import kernels
+
+    monkeypatch.setattr(kernels, "RESET_TIMEOUT", 2)
+    warm_up = "import time\ntime.sleep(5)\nwarmed = True\n"
+    with kernels.ReusableKernel("python3", tmp_path, warm_up=warm_up) as kernel:
+        executed = tmp_path / "executed.ipynb"
+        execute_notebook(
+            TINY, {"team": "t"}, executed, kernel=kernel, execution_timeout=60, cwd=tmp_path
+        )
+        assert nbformat.read(executed, as_version=4).cells  # rendered, not timed out
+        with pytest.raises(TimeoutError):  # the old allowance alone would have failed it
+            with kernels.ReusableKernel("python3", tmp_path, warm_up=warm_up) as slow:
+                slow.reset()

@@ -22,6 +22,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 STARTUP_TIMEOUT = 60
+RESET_TIMEOUT = 60  # seconds a reset waits for the kernel, unless told otherwise
 # Like %reset -f: drop every name the previous notebook defined (IPython's own history names
 # excepted), empty the output cache, close the figures. Then collect the garbage and freeze
 # what survives (modules, the cached data set): later collections skip it, which saves about
@@ -106,14 +107,22 @@ class ReusableKernel:
         """Whether the kernel process is still running."""
         return self.km is not None and bool(run_sync(self.km.is_alive)())
 
-    def reset(self) -> None:
-        """Wipe the namespace and close figures; restart the kernel if it died."""
+    def reset(self, timeout: float | None = None) -> None:
+        """Wipe the namespace and close figures; restart the kernel if it died.
+
+        ``timeout`` (default :data:`RESET_TIMEOUT`) is how long to wait for the kernel: on
+        a new kernel the warm-up, e.g. loading a data set of millions of rows, may still be
+        running ahead of the reset.
+        """
         if not self.is_alive():
             self.close()
             self._start()
             return
         run_sync(self.kc.execute_interactive)(
-            _RESET_SOURCE, store_history=False, timeout=STARTUP_TIMEOUT, output_hook=_ignore
+            _RESET_SOURCE,
+            store_history=False,
+            timeout=timeout or RESET_TIMEOUT,
+            output_hook=_ignore,
         )
 
     def close(self) -> None:

@@ -116,7 +116,8 @@ def execute_notebook(
         engine = {}
     try:
         if kernel is not None:
-            kernel.reset()
+            # As long as a cell may take: a slow warm-up may still be loading the data.
+            kernel.reset(timeout=execution_timeout)
         return papermill.execute_notebook(
             # papermill runs str.format(**parameters) on both paths; double the braces so a
             # path is only ever a path.

@@ -193,8 +193,11 @@ class Workbook:
         What a team's report reads: its own rows for its trends, and every team's rows of
         the quarter alone for the team-versus-team standing.
 
-        >>> mine = Workbook.load(url, reuse=True, team="na-smb", for_quarter="2026Q3")  # doctest: +SKIP
-        >>> everyone = Workbook.load(url, reuse=True, for_quarter="2026Q3", quarters_before=0)  # doctest: +SKIP
+        >>> url = "postgresql://reporting@db.example.com/crm"
+        >>> mine = Workbook.load(  # doctest: +SKIP
+        ...     url, reuse=True, team="na-smb", for_quarter="2026Q3")
+        >>> everyone = Workbook.load(  # doctest: +SKIP
+        ...     url, reuse=True, for_quarter="2026Q3", quarters_before=0)
         """
         scope = report_scope(source, team, for_quarter, quarters_before)
         if not reuse:
