@@ -47,21 +47,12 @@ from pathlib import Path
 
 import psutil
 
+from helpers.schema import TABLES
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 MIB = 1024 * 1024
 MARKER = ".bench-scale.json"
-TABLES = (
-    "teams",
-    "leads",
-    "lead_events",
-    "opportunities",
-    "spend",
-    "revenue",
-    "touches",
-    "targets",
-    "feedback",
-)
 
 GENERATE = r"""
 import json, resource, sys, time
@@ -127,7 +118,7 @@ def ensure_data(data: Path, leads: int, teams: int, seed: int, fmt: str) -> None
     print(f"data: generating {leads:,} leads, {teams} teams, seed {seed} into {data} ...")
     with tempfile.TemporaryDirectory(prefix="bench-scale-csv-", dir=data.parent) as csv_dir:
         command = [sys.executable, "-c", GENERATE, csv_dir, str(data), str(leads), str(teams)]
-        command += [str(seed), ",".join(TABLES), fmt]
+        command += [str(seed), ",".join(TABLES), fmt]  # the canonical tables, schema order
         done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         shutil.rmtree(data, ignore_errors=True)
