@@ -242,36 +242,44 @@ class Database:
     def scope_condition(self, name: str, scope: Scope):
         """`` WHERE ...`` restricting table ``name`` to ``scope`` (empty when nothing is left out).
 
-        Literals are composed by psycopg (quoted), never pasted into the text.
+        Every condition is a plain comparison or a top-level ``IN (subquery)``, never an
+        ``IN`` under an ``OR``: PostgreSQL runs those as hash semi-joins, where an ``IN``
+        under an ``OR`` becomes a per-row subplan once the ids outgrow ``work_mem`` (minutes
+        on millions of leads). Literals are composed by psycopg (quoted), never pasted.
         """
         from psycopg import sql
 
         conditions = []
         present = set(self.relations().get(name, ()))
         team = sql.Literal(scope.team) if scope.team is not None else None
+        lead_level = name in ("lead_events", "touches", "feedback")
         if team is not None and name != "teams":
             if name == "targets":
                 conditions.append(sql.SQL("team IN ({}, '*')").format(team))
             elif "team" in present:
                 conditions.append(sql.SQL("team = {}").format(team))
+            elif lead_level:
+                conditions.append(
+                    sql.SQL("lead_id IN (SELECT lead_id FROM {} WHERE team = {})").format(
+                        self.identifier("leads"), team
+                    )
+                )
         if scope.since is not None:
             since = sql.Literal(scope.since.isoformat(sep=" "))
             month = sql.Literal(f"{scope.since:%Y-%m}")
-            if name == "leads":
-                conditions.append(self._live_leads(since))
-            elif name in ("lead_events", "touches", "feedback"):
-                conditions.append(
-                    sql.SQL("lead_id IN (SELECT lead_id FROM {} WHERE {})").format(
-                        self.identifier("leads"), self._live_leads(since)
-                    )
-                )
+            if name == "leads" or lead_level:
+                conditions.append(sql.SQL("lead_id IN ({})").format(self._live_leads(since)))
             elif name == "opportunities":
-                linked = sql.SQL("lead_id IN (SELECT lead_id FROM {} WHERE {})").format(
-                    self.identifier("leads"), self._live_leads(since)
+                # Live ones, and those of live leads (their journeys must be whole).
+                live = sql.SQL(
+                    "opportunity_id IN (SELECT opportunity_id FROM {o} WHERE {live} "
+                    "UNION SELECT opportunity_id FROM {o} WHERE lead_id IN ({leads}))"
+                ).format(
+                    o=self.identifier("opportunities"),
+                    live=self._live_opportunities(since),
+                    leads=self._live_leads(since),
                 )
-                conditions.append(
-                    sql.SQL("({} OR {})").format(self._live_opportunities(since), linked)
-                )
+                conditions.append(live)
             elif name == "spend":
                 conditions.append(sql.SQL("CAST(month AS text) >= {}").format(month))
             elif name == "revenue":
@@ -281,39 +289,35 @@ class Database:
                 conditions.append(
                     sql.SQL("CAST(month AS text) >= {}").format(sql.Literal(f"{year_before:%Y-%m}"))
                 )
-        if team is not None and name in ("lead_events", "touches", "feedback"):
-            conditions.append(
-                sql.SQL("lead_id IN (SELECT lead_id FROM {} WHERE team = {})").format(
-                    self.identifier("leads"), team
-                )
-            )
         if not conditions:
             return sql.SQL("")
         return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)
 
     def _live_leads(self, since):
-        """Leads created from ``since`` on, or active from then on (events, touches, ...)."""
+        """Ids of leads created from ``since`` on or active from then on, as one ``UNION``."""
         from psycopg import sql
 
+        after = "CAST({} AS timestamptz) >= CAST({} AS timestamptz)"
         parts = [
-            sql.SQL("CAST(created_at AS timestamptz) >= CAST({} AS timestamptz)").format(since)
+            sql.SQL("SELECT lead_id FROM {} WHERE " + after).format(
+                self.identifier("leads"), sql.Identifier("created_at"), since
+            )
         ]
         relations = self.relations()
         for name in ("lead_events", "touches", "feedback"):
             if name in relations and {"lead_id", "at"} <= set(relations[name]):
                 parts.append(
-                    sql.SQL(
-                        "lead_id IN (SELECT lead_id FROM {} "
-                        "WHERE CAST(at AS timestamptz) >= CAST({} AS timestamptz))"
-                    ).format(self.identifier(name), since)
+                    sql.SQL("SELECT lead_id FROM {} WHERE " + after).format(
+                        self.identifier(name), sql.Identifier("at"), since
+                    )
                 )
         if "opportunities" in relations and "lead_id" in relations["opportunities"]:
             parts.append(
-                sql.SQL("lead_id IN (SELECT lead_id FROM {} WHERE {})").format(
+                sql.SQL("SELECT lead_id FROM {} WHERE lead_id IS NOT NULL AND {}").format(
                     self.identifier("opportunities"), self._live_opportunities(since)
                 )
             )
-        return sql.SQL("({})").format(sql.SQL(" OR ").join(parts))
+        return sql.SQL(" UNION ").join(parts)
 
     def _live_opportunities(self, since):
         """Opportunities open, or created or closed from ``since`` on."""
