@@ -15,9 +15,11 @@ Timed, each the median of ``--repeat`` runs, all through ``helpers.dataset.load_
 
 (a) Parquet folder, whole data set (the baseline);
 (b) PostgreSQL, whole data set;
-(c) PostgreSQL, what one report of the latest complete quarter reads (its quarter and the
-    seven before it, every team);
-(d) PostgreSQL, one team's rows (what an analyst's ``Workbook.load(url, team=...)`` reads).
+(c) PostgreSQL, what the company report of the latest complete quarter reads (its quarter
+    and the seven before it, every team);
+(d) PostgreSQL, one team's rows (what an analyst's ``Workbook.load(url, team=...)`` reads);
+(e) PostgreSQL, what a team's report reads for its own figures (its team, 8 quarters);
+(f) PostgreSQL, what it reads for the standing (every team, the quarter alone).
 
 Prints times, rows read and ratios to (a); nothing here asserts a time.
 """
@@ -124,10 +126,16 @@ def main() -> None:
         quarter = str(whole.latest_complete_quarter)
         scope = report_scope(folder, None, "")
         seconds, dataset = timed(lambda: load_dataset(folder, scope=scope), args.repeat)
-        runs.append((f"(c) PostgreSQL, a {quarter} report", seconds, dataset))
+        runs.append((f"(c) PostgreSQL, company {quarter} report", seconds, dataset))
         scope = report_scope(folder, team, None)
         seconds, dataset = timed(lambda: load_dataset(folder, scope=scope), args.repeat)
         runs.append((f"(d) PostgreSQL, team {team}", seconds, dataset))
+        scope = report_scope(folder, team, "")
+        seconds, dataset = timed(lambda: load_dataset(folder, scope=scope), args.repeat)
+        runs.append((f"(e) PostgreSQL, {team} {quarter} report", seconds, dataset))
+        scope = report_scope(folder, None, "", 0)
+        seconds, dataset = timed(lambda: load_dataset(folder, scope=scope), args.repeat)
+        runs.append((f"(f) PostgreSQL, every team, {quarter} only", seconds, dataset))
 
         print(f"\nmedian of {args.repeat} run(s); load_dataset reads, types and validates")
         print(f"{'source':<36} {'seconds':>8} {'leads read':>11} {'events read':>12} {'÷ (a)':>7}")
