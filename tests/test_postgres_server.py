@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-import sqlalchemy as sa
 from postgres_server import PostgresServer
 
 
@@ -26,18 +25,19 @@ def test_listens_on_loopback_only_and_not_on_5432(postgres_server: PostgresServe
     assert int(port) == postgres_server.port
 
 
-def test_url_works_with_sqlalchemy(postgres_server: PostgresServer):
+def _plain(url: str) -> str:
+    """The URL as libpq takes it (psycopg has no ``+psycopg`` scheme)."""
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def test_url_connects(postgres_server: PostgresServer):
     server = postgres_server
     assert server.url == (
         f"postgresql+psycopg://workbook:{server.password}@127.0.0.1:{server.port}/workbook"
     )
     assert server.password not in server.url_without_password
-    engine = sa.create_engine(server.url)
-    try:
-        with engine.connect() as conn:
-            assert conn.execute(sa.text("select current_user")).scalar_one() == "workbook"
-    finally:
-        engine.dispose()
+    with psycopg.connect(_plain(server.url)) as conn:
+        assert conn.execute("select current_user").fetchone()[0] == "workbook"
 
 
 def test_wrong_password_is_refused(postgres_server: PostgresServer):
@@ -66,12 +66,7 @@ def test_create_database_is_independent(postgres_server: PostgresServer):
 
 def test_module_database_is_fresh(postgres_database_url: str, postgres_server: PostgresServer):
     assert postgres_database_url != postgres_server.url
-    engine = sa.create_engine(postgres_database_url)
-    try:
-        with engine.connect() as conn:
-            tables = conn.execute(
-                sa.text("select count(*) from pg_tables where schemaname = 'public'")
-            ).scalar_one()
-    finally:
-        engine.dispose()
+    with psycopg.connect(_plain(postgres_database_url)) as conn:
+        query = "select count(*) from pg_tables where schemaname = 'public'"
+        tables = conn.execute(query).fetchone()[0]
     assert tables == 0
