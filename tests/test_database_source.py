@@ -279,6 +279,32 @@ def test_reports_from_the_database_match_the_file_based_run(
     assert standing.search(pages[0]).group() == standing.search(pages[1]).group()
 
 
+@pytest.mark.slow
+def test_a_rerun_skips_until_a_row_changes(postgres_server, tmp_path: Path) -> None:
+    url = postgres_server.create_database("rerun_check")
+    copy_folder_to_database(SAMPLE_DIR, url)
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    settings = (SAMPLE_DIR / "workbook.toml").read_text()
+    (folder / "workbook.toml").write_text(settings + f'\n[database]\nurl = "{url}"\n')
+    args = ["reports", "--data", str(folder), "--out", str(tmp_path / "out")]
+    args += ["--quarter", QUARTER, "--team", "na-smb"]
+
+    def run() -> str:
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "1 report(s) rendered, 0 up to date" in run()
+    assert "0 report(s) rendered, 1 up to date" in run()  # nothing changed in the tables
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as connection:
+        connection.execute(
+            "UPDATE opportunities SET amount = amount + 1 "
+            "WHERE opportunity_id = (SELECT min(opportunity_id) FROM opportunities)"
+        )
+    assert "1 report(s) rendered, 0 up to date" in run()  # one amount changed
+
+
 def test_reports_refuse_a_password_in_the_url(sample_url: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main, ["reports", "--data", sample_url, "--out", str(tmp_path / "r"), "--team", "na-smb"]
