@@ -267,7 +267,9 @@ def _empty_column(kind: str, index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA, index=index, dtype="string")
 
 
-def load_dataset(source: str | Path, *, scope: Scope | None = None) -> Dataset:
+def load_dataset(
+    source: str | Path, *, scope: Scope | None = None, whole: WholeData | None = None
+) -> Dataset:
     """Load and validate a data source: a data directory or a PostgreSQL database.
 
     Parameters
@@ -279,6 +281,9 @@ def load_dataset(source: str | Path, *, scope: Scope | None = None) -> Dataset:
     scope : Scope, optional
         For a database: read only one team's rows and those that matter from a date on, in
         the query (see :class:`helpers.database.Scope`). Table files are always read whole.
+    whole : WholeData, optional
+        The whole-data facts of a narrowed database read, when already known (e.g. from
+        :func:`load_catalogue`); otherwise they are queried.
 
     Returns
     -------
@@ -295,7 +300,7 @@ def load_dataset(source: str | Path, *, scope: Scope | None = None) -> Dataset:
     """
     if is_database_url(source):
         url = DatabaseUrl.parse(str(source))
-        return _load_database(url, config_from_dict({}), url.masked, scope or Scope())
+        return _load_database(url, config_from_dict({}), url.masked, scope or Scope(), whole)
     directory = Path(source)
     if not directory.is_dir():
         raise DataValidationError(
@@ -312,7 +317,7 @@ def load_dataset(source: str | Path, *, scope: Scope | None = None) -> Dataset:
     config = load_config(directory)
     if config.database_url:
         url = DatabaseUrl.parse(config.database_url)
-        return _load_database(url, config, directory, scope or Scope())
+        return _load_database(url, config, directory, scope or Scope(), whole)
     problems: list[Problem] = []
     read: dict[str, SourceFile] = {}
     for name, table in TABLES.items():
@@ -402,7 +407,11 @@ def _validated(
 
 
 def _load_database(
-    url: DatabaseUrl, config: Config, directory: Path | str, scope: Scope
+    url: DatabaseUrl,
+    config: Config,
+    directory: Path | str,
+    scope: Scope,
+    whole: WholeData | None = None,
 ) -> Dataset:
     """Read the canonical tables (narrowed by ``scope``) from the database at ``url``."""
     problems: list[Problem] = []
@@ -423,7 +432,10 @@ def _load_database(
             order = [c for c in table.key or () if c in known]
             label = f"table {name}" + (f" (rows by {', '.join(order)})" if order else "")
             read[name] = SourceFile(table, Path(name), raw, label=label)
-        whole = _whole_data(db, relations, config) if scope.narrowed and not problems else None
+        if not scope.narrowed:
+            whole = None
+        elif whole is None and not problems:
+            whole = _whole_data(db, relations, config)
     return _validated(
         directory, config, read, problems, whole=whole, content_digest=digest.hexdigest()
     )

@@ -199,16 +199,20 @@ class Workbook:
         >>> everyone = Workbook.load(  # doctest: +SKIP
         ...     url, reuse=True, for_quarter="2026Q3", quarters_before=0)
         """
-        scope = report_scope(source, team, for_quarter, quarters_before)
         if not reuse:
-            return cls(load_dataset(source, scope=scope))
+            _CATALOGUES.clear()  # a fresh read asks the database afresh
+        scope = report_scope(source, team, for_quarter, quarters_before)
+        # A narrowed read needs the whole data set's facts; the catalogue has them already.
+        whole = _catalogue(source).whole if scope.narrowed else None
+        if not reuse:
+            return cls(load_dataset(source, scope=scope, whole=whole))
         key = (*_source_state(source), scope)
         if key not in _LOADED:
             # Keep the two last data sets: a team report alternates between its team's rows
             # and every team's rows of the quarter; files are one whole data set anyway.
             while len(_LOADED) >= _KEEP_LOADED:
                 del _LOADED[next(iter(_LOADED))]
-            _LOADED[key] = cls(load_dataset(source, scope=scope))
+            _LOADED[key] = cls(load_dataset(source, scope=scope, whole=whole))
         else:
             _LOADED[key] = _LOADED.pop(key)  # most recently used last
         return _LOADED[key]
