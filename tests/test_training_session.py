@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from conftest import TINY
 
+from helpers.display import widgets as display
 from helpers.errors import ParameterError
-from helpers.training import display
-from helpers.training.join import EXERCISE_PAGES, JoinPanel, next_links
+from helpers.training.exercise import EXERCISES as EXERCISE_PAGES
+from helpers.training.join import JoinPanel, next_links
 from helpers.training.session import (
     Participant,
     Workshop,
@@ -219,7 +220,7 @@ def test_live_panel_replaces_its_content_on_refresh(monkeypatch):
 
 
 def test_index_lists_workshop_sessions_escaped_and_only_safe_pages(tmp_path: Path):
-    from helpers.index_page import write_index
+    from helpers.reports.index_page import write_index
 
     folder = tmp_path / "workshops" / "lisbon"
     folder.mkdir(parents=True)
@@ -247,7 +248,7 @@ def test_index_lists_workshop_sessions_escaped_and_only_safe_pages(tmp_path: Pat
 
 
 def test_workshop_server_checks_before_starting(data_dir: Path):
-    from helpers.workshop_server import WorkshopServer
+    from helpers.training.server import WorkshopServer
 
     notebooks = Path(__file__).parents[1] / "notebooks" / "training"
     server = WorkshopServer.prepare(data_dir, "Lisbon", ("north",), port=0, notebooks=notebooks)

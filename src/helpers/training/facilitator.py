@@ -1,31 +1,24 @@
 """The facilitator's live view of a workshop session, and the per-team session summary.
 
 Both read only the answer store and the data: who joined, how far each participant got, and
-each exercise's :func:`summarise` (agreement figures, charts, open disagreements so far).
+each exercise's summary (:meth:`.exercise.Exercise.summarise`: agreement figures, charts, open
+disagreements so far), for the exercises of :data:`.exercise.EXERCISES` in workshop order.
 """
 
 from __future__ import annotations
 
 import html
-import importlib
 import threading
-from types import ModuleType
 
 import pandas as pd
 
+from ..display.widgets import Html, LivePanel, Part, show
 from ..errors import WorkbookError
-from .display import Html, LivePanel, Part, show
+from .exercise import EXERCISES
+from .exercise_summary import ExerciseSummary
 from .session import Workshop
-from .summary import ExerciseSummary
 
-# Exercise modules in workshop order; each has EXERCISE, TITLE and summarise(workshop, team).
-EXERCISE_MODULES = ("calibration", "what_if", "shared_goals", "quiz", "rejections")
 AUTO_REFRESH_S = 10.0
-
-
-def exercise_modules() -> list[ModuleType]:
-    """The exercise modules, imported on first use."""
-    return [importlib.import_module(f"{__package__}.{name}") for name in EXERCISE_MODULES]
 
 
 def progress(workshop: Workshop, team: str | None = None) -> pd.DataFrame:
@@ -39,7 +32,7 @@ def progress(workshop: Workshop, team: str | None = None) -> pd.DataFrame:
     """
     people = workshop.participants(team)
     answers = workshop.store.latest(workshop.session)
-    titles = {m.EXERCISE: m.TITLE for m in exercise_modules()}
+    titles = {exercise.slug: exercise.title for exercise in EXERCISES.values()}
     counts = (
         answers.groupby(["participant_id", "exercise"]).size().unstack(fill_value=0)
         if len(answers)
@@ -65,11 +58,11 @@ def summaries(workshop: Workshop, team: str) -> list[ExerciseSummary]:
     so instead of stopping the others.
     """
     found = []
-    for module in exercise_modules():
+    for exercise in EXERCISES.values():
         try:
-            found.append(module.summarise(workshop, team))
+            found.append(exercise.summarise(workshop, team))
         except WorkbookError as err:
-            found.append(ExerciseSummary(module.EXERCISE, module.TITLE, f"Not available: {err}", 0))
+            found.append(ExerciseSummary(exercise.slug, exercise.title, f"Not available: {err}", 0))
     return found
 
 

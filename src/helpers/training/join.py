@@ -9,19 +9,11 @@ from __future__ import annotations
 
 import html
 
-from ..answer_store import ROLES
+from ..display.widgets import Html, show
 from ..errors import WorkbookError
-from .display import Html, show
+from .answer_store import ROLES
+from .exercise import pages
 from .session import Participant, Workshop, participant_from_query, participant_query
-
-# The exercises in workshop order: notebook file name (in notebooks/training/) → title.
-EXERCISE_PAGES = {
-    "01_lead_calibration.ipynb": "1 · Lead-qualification calibration",
-    "02_sla_what_if.ipynb": "2 · SLA and funnel what-if",
-    "03_shared_goals.ipynb": "3 · Shared goals for next quarter",
-    "04_metrics_quiz.ipynb": "4 · Metrics quiz",
-    "05_rejection_review.ipynb": "5 · Rejection-reason review",
-}
 
 
 def next_links(participant: Participant, current: str = "") -> str:
@@ -29,7 +21,7 @@ def next_links(participant: Participant, current: str = "") -> str:
     query = participant_query(participant.name, participant.role, participant.team)
     items = [
         f'<li><a href="{html.escape(page)}?{html.escape(query)}">{html.escape(title)}</a></li>'
-        for page, title in EXERCISE_PAGES.items()
+        for page, title in pages().items()
         if page != current
     ]
     return "<ul>" + "".join(items) + "</ul>"
