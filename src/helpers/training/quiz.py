@@ -4,11 +4,12 @@ Sales participants get questions on marketing's metrics (MQLs, cost per lead and
 marketing-sourced pipeline share, attribution models, marketing ROI), marketing participants
 on sales' metrics (SLA compliance and speed to lead in business hours, MQL acceptance,
 MQL → SQL, win rate, sales cycle, CAC); a few shared questions go to everyone. The questions
-follow this workbook's own definitions (:mod:`helpers.definitions`) and the defaults of
+follow this workbook's own definitions (:mod:`helpers.metrics.definitions`) and the defaults of
 ``workbook.toml`` (business hours Mon–Fri 09:00–17:00, SLA 24 business hours, RAG bands,
 attribution half-life 7 days), and every explanation ends with the formula the reports print.
 
-The questions are data (:data:`QUESTIONS`, frozen :class:`Question` records); scoring is a pure
+The questions are data (``quiz_questions.toml``, read on first use into frozen :class:`Question`
+records by :func:`all_questions`); scoring is a pure
 function of the stored answers (:func:`score`, :func:`participant_scores`,
 :func:`question_results`, :func:`most_missed`). The widget (:class:`QuizExercise`) records
 each choice at once and only then shows whether it was right, with the explanation; the
@@ -17,18 +18,22 @@ static page lists the questions without their answers.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
+import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 import pandas as pd
 
-from ..answer_store import ROLES
-from ..definitions import DEFINITIONS
-from ..stats import Rate
-from .display import Html, LivePanel, show
-from .summary import ExerciseSummary
+from ..display.widgets import Html, LivePanel, show
+from ..errors import WorkbookError
+from ..metrics.definitions import DEFINITIONS
+from ..metrics.stats import Rate
+from .answer_store import ROLES
+from .exercise_summary import ExerciseSummary
 
 EXERCISE = "quiz"
 TITLE = "Metrics quiz"
@@ -58,7 +63,7 @@ class Question:
     explanation : str
         Why the right option is right (the worked example).
     metric : str
-        The metric in :data:`helpers.definitions.DEFINITIONS` whose formula the explanation
+        The metric in :data:`helpers.metrics.definitions.DEFINITIONS` whose formula the explanation
         quotes; empty when none applies.
     """
 
@@ -91,245 +96,78 @@ class Question:
         return f"{self.explanation} Definition ({self.metric}): {self.formula}."
 
 
-QUESTIONS: tuple[Question, ...] = (
-    # --- for sales: marketing's metrics --------------------------------------------------
-    Question(
-        "mkt_mql_count",
-        "sales",
-        "marketing",
-        "How does the workbook count the MQLs of a quarter?",
-        (
-            "Every lead created in the quarter",
-            "Every mql event in the quarter, so a lead that re-qualifies counts twice",
-            "Distinct leads with an mql event in the quarter",
-            "Leads whose score is above the MQL threshold at quarter end",
-        ),
-        2,
-        "An MQL is a lead that marketing handed over in the quarter (an mql event); a lead "
-        "that qualifies twice in one quarter is counted once.",
-        "mqls",
-    ),
-    Question(
-        "mkt_cost_per_mql",
-        "sales",
-        "marketing",
-        "Marketing spent 40,000 in a quarter. 800 leads were created and 200 of them became "
-        "MQL. What is the cost per MQL?",
-        ("40", "50", "160", "200"),
-        3,
-        "Cost per MQL = 40,000 / 200 MQLs = 200. (40,000 / 800 leads = 50 is the cost per "
-        "lead, a different metric.)",
-        "cost_per_mql",
-    ),
-    Question(
-        "mkt_cost_per_lead",
-        "sales",
-        "marketing",
-        "Which spend does the cost per lead divide by the leads created in the quarter?",
-        (
-            "Marketing and sales spend of the quarter",
-            "Marketing spend of the quarter's months",
-            "Marketing spend of the campaigns that produced MQLs only",
-            "Sales spend of the quarter",
-        ),
-        1,
-        "Cost per lead counts marketing spend only (by channel); sales cost enters the CAC, "
-        "not the cost per lead.",
-        "cost_per_lead",
-    ),
-    Question(
-        "mkt_pipeline_share",
-        "sales",
-        "marketing",
-        "Pipeline created this quarter: 300,000 from marketing-sourced opportunities, "
-        "500,000 sales-sourced and 200,000 partner-sourced. What is the marketing-sourced "
-        "pipeline share?",
-        ("30 %", "37.5 %", "60 %", "It cannot be computed without won revenue"),
-        0,
-        "Share = 300,000 / (300,000 + 500,000 + 200,000) = 30 %. Partner pipeline counts in "
-        "the denominator: it is part of all pipeline created.",
-        "marketing_pipeline_share",
-    ),
-    Question(
-        "mkt_u_shaped",
-        "sales",
-        "marketing",
-        "A lead had four touches before its 10,000 opportunity was created: webinar, paid "
-        "search, email, event. With U-shaped attribution, how much pipeline does the "
-        "webinar (the first touch) get?",
-        ("2,500", "3,000", "4,000", "10,000"),
-        2,
-        "U-shaped gives 40 % to the first and 40 % to the last touch and spreads 20 % over "
-        "the touches in between: webinar 4,000, paid search 1,000, email 1,000, event "
-        "4,000. (2,500 would be linear, 10,000 first touch.)",
-        "attribution",
-    ),
-    Question(
-        "mkt_time_decay",
-        "sales",
-        "marketing",
-        "With time-decay attribution and the default half-life of 7 days, how much weight "
-        "does a touch 7 days before the latest touch get, compared with the latest touch?",
-        ("None: only the last 7 days count", "Half as much", "A seventh as much", "The same"),
-        1,
-        "The weight is 2^(−days before the latest touch / half-life) = 2^(−7/7) = ½ before "
-        "the weights are normalised; a touch 14 days earlier gets ¼.",
-        "attribution",
-    ),
-    Question(
-        "mkt_roi",
-        "sales",
-        "marketing",
-        "Marketing spent 50,000; marketing-sourced deals won 200,000. What is the marketing ROI?",
-        ("0.25", "1.5", "3.0 (300 %)", "4.0 (400 %)"),
-        2,
-        "ROI = (200,000 − 50,000) / 50,000 = 3.0: the return net of the spend, per unit "
-        "spent. 4.0 is revenue / spend, which forgets to subtract the spend.",
-        "marketing_roi",
-    ),
-    # --- for marketing: sales' metrics ---------------------------------------------------
-    Question(
-        "sales_speed_to_lead",
-        "marketing",
-        "sales",
-        "An MQL arrives on Friday at 16:00; the SDR first touches it on Monday at 10:00. "
-        "With the workbook's default business hours (Mon–Fri, 09:00–17:00, no holiday), "
-        "what is the speed to lead?",
-        ("2 business hours", "18 business hours", "42 hours", "66 hours"),
-        0,
-        "The SLA clock only runs in business hours: Friday 16:00–17:00 is 1 hour, the "
-        "weekend does not count, Monday 09:00–10:00 is 1 hour: 2 business hours, well "
-        "within the default SLA of 24 business hours.",
-        "speed_to_lead_hours",
-    ),
-    Question(
-        "sales_sla_compliance",
-        "marketing",
-        "sales",
-        "The SLA is 24 business hours. Of 100 MQLs, 70 were touched within 24 business "
-        "hours, 10 were touched later, 15 are still untouched after more than 24 business "
-        "hours and 5 arrived a few hours ago and are untouched. What is the SLA compliance?",
-        ("70 %", "73.7 %", "75 %", "87.5 %"),
-        1,
-        "Compliance = touched within the SLA / MQLs whose SLA window has closed = 70 / "
-        "(70 + 10 + 15) = 73.7 %. The 5 fresh MQLs can still be touched in time, so they "
-        "are not counted yet; the 15 untouched ones already missed it.",
-        "sla_compliance",
-    ),
-    Question(
-        "sales_acceptance",
-        "marketing",
-        "sales",
-        "In the quarter sales accepted 120 MQLs, rejected 30, and 50 more MQLs are still "
-        "waiting for a decision. What is the MQL acceptance rate?",
-        ("60 %", "75 %", "80 %", "25 %"),
-        2,
-        "Acceptance = accepted / (accepted + rejected) = 120 / 150 = 80 %. MQLs without a "
-        "decision are not in it (they show up in SLA compliance and untouched MQLs).",
-        "mql_acceptance",
-    ),
-    Question(
-        "sales_mql_to_sql",
-        "marketing",
-        "sales",
-        "400 leads became MQL in Q3 and 60 of them have become SQL so far (some only in "
-        "Q4). 20 other SQLs in Q3 came from Q2 MQLs. What is Q3's MQL → SQL conversion?",
-        ("15 %", "20 %", "5 %", "12 %"),
-        0,
-        "MQL → SQL follows the quarter's MQLs: 60 / 400 = 15 %, wherever in time they "
-        "became SQL (up to the as-of date). SQLs of earlier MQLs belong to their own "
-        "quarter.",
-        "mql_to_sql",
-    ),
-    Question(
-        "sales_win_rate",
-        "marketing",
-        "sales",
-        "In the quarter 20 opportunities were won, 30 were lost and 50 are still open. What "
-        "is the win rate?",
-        ("20 %", "40 %", "60 %", "50 %"),
-        1,
-        "Win rate = won / (won + lost), closed in the quarter = 20 / 50 = 40 %. Open "
-        "opportunities are not decided yet and are left out.",
-        "win_rate",
-    ),
-    Question(
-        "sales_cycle",
-        "marketing",
-        "sales",
-        "What does the workbook report as the sales cycle?",
-        (
-            "Mean days from lead creation to won deal",
-            "Median days from opportunity created to closed, won opportunities of the quarter",
-            "Median days from MQL to SQL",
-            "Median days from created to closed, won and lost opportunities",
-        ),
-        1,
-        "The sales cycle is the median of the days from an opportunity's creation to its "
-        "close, over the opportunities won in the quarter; the median is not pulled by a "
-        "few very long deals.",
-        "sales_cycle_days",
-    ),
-    Question(
-        "sales_cac",
-        "marketing",
-        "sales",
-        "In a quarter marketing spent 80,000 and sales 120,000; 10 new customers were won, 5 "
-        "of them marketing-sourced. What is the CAC?",
-        ("8,000", "12,000", "16,000", "20,000"),
-        3,
-        "CAC = (80,000 + 120,000) / 10 new customers = 20,000. (16,000 = 80,000 / 5 is the "
-        "marketing-only CAC.)",
-        "cac",
-    ),
-    # --- for everyone ---------------------------------------------------------------------
-    Question(
-        "shared_alignment_index",
-        "all",
-        "shared",
-        "Which of these is NOT a component of the alignment index?",
-        ("SLA compliance", "MQL acceptance", "Win rate", "Feedback coverage"),
-        2,
-        "The alignment index weighs shared hand-off KPIs: SLA compliance 25 %, MQL → SQL "
-        "25 %, MQL acceptance 20 %, feedback coverage 15 % and marketing-sourced pipeline "
-        "share 15 % (defaults of workbook.toml). Win rate is a sales outcome, not a "
-        "hand-off measure.",
-        "alignment_index",
-    ),
-    Question(
-        "shared_rag_lower",
-        "all",
-        "shared",
-        "The CAC target is 20,000 and the actual CAC is 22,000. With the default RAG bands "
-        "(green ≥ 1.0, amber ≥ 0.9), what is the status?",
-        ("Green", "Amber", "Red", "Green: CAC above target is good"),
-        1,
-        "Lower CAC is better, so attainment = target / actual = 20,000 / 22,000 = 0.91: "
-        "below 1.0, at least 0.9, so amber.",
-        "rag_status",
-    ),
-)
+QUESTIONS_FILE = "quiz_questions.toml"  # the question bank, next to this module
 
-_BY_ID = {q.id: q for q in QUESTIONS}
+
+@functools.cache
+def all_questions() -> tuple[Question, ...]:
+    """The question bank in the order asked, read from :data:`QUESTIONS_FILE` on first use.
+
+    Also available as ``quiz.QUESTIONS``.
+
+    Raises
+    ------
+    WorkbookError
+        When an entry of the file lacks a field, asks an unknown audience or points its
+        ``correct`` position past its options.
+    """
+    text = resources.files(__package__).joinpath(QUESTIONS_FILE).read_text(encoding="utf-8")
+    return tuple(_question_from(entry) for entry in tomllib.loads(text)["question"])
+
+
+def _question_from(entry: dict[str, Any]) -> Question:
+    """One ``[[question]]`` table of the bank as a :class:`Question`, checked."""
+    try:
+        q = Question(
+            id=entry["id"],
+            audience=entry["audience"],
+            owner=entry["owner"],
+            text=entry["text"],
+            options=tuple(entry["options"]),
+            correct=entry["correct"],
+            explanation=entry["explanation"],
+            metric=entry.get("metric", ""),
+        )
+    except KeyError as err:
+        raise WorkbookError(f"{QUESTIONS_FILE}: a question lacks {err.args[0]!r}.") from None
+    if q.audience not in AUDIENCES or not 0 <= q.correct < len(q.options):
+        raise WorkbookError(
+            f"{QUESTIONS_FILE}: question {q.id!r} needs an audience among "
+            f"{', '.join(AUDIENCES)} and a correct position below {len(q.options)}."
+        )
+    return q
+
+
+def __getattr__(name: str) -> Any:
+    """``QUESTIONS``: the question bank (:func:`all_questions`), read on first use."""
+    if name == "QUESTIONS":
+        return all_questions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _bank(questions: tuple[Question, ...] | None) -> tuple[Question, ...]:
+    """``questions``, or the whole bank when None."""
+    return all_questions() if questions is None else questions
 
 
 def question(question_id: str) -> Question:
     """The question with id ``question_id`` (KeyError names the known ids)."""
+    by_id = {q.id: q for q in all_questions()}
     try:
-        return _BY_ID[question_id]
+        return by_id[question_id]
     except KeyError:
-        raise KeyError(f"No quiz question {question_id!r}; known: {', '.join(_BY_ID)}.") from None
+        raise KeyError(f"No quiz question {question_id!r}; known: {', '.join(by_id)}.") from None
 
 
-def questions_for(role: str, questions: tuple[Question, ...] = QUESTIONS) -> tuple[Question, ...]:
+def questions_for(role: str, questions: tuple[Question, ...] | None = None) -> tuple[Question, ...]:
     """The questions a participant of ``role`` is asked: the other team's, then the shared ones.
 
     Parameters
     ----------
     role : str
         ``"sales"`` or ``"marketing"``.
-    questions : tuple of Question
-        The question set (the module's by default).
+    questions : tuple of Question, optional
+        The question set (the whole bank, :func:`all_questions`, by default).
 
     Raises
     ------
@@ -338,10 +176,10 @@ def questions_for(role: str, questions: tuple[Question, ...] = QUESTIONS) -> tup
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}; received {role!r}.")
-    return tuple(q for q in questions if q.audience in (role, "all"))
+    return tuple(q for q in _bank(questions) if q.audience in (role, "all"))
 
 
-def questions_table(questions: tuple[Question, ...] = QUESTIONS) -> pd.DataFrame:
+def questions_table(questions: tuple[Question, ...] | None = None) -> pd.DataFrame:
     """The questions without their answers, for a static page.
 
     Returns
@@ -356,7 +194,7 @@ def questions_table(questions: tuple[Question, ...] = QUESTIONS) -> pd.DataFrame
             "question": q.text,
             "options": "  ".join(f"{chr(65 + i)}) {o}" for i, o in enumerate(q.options)),
         }
-        for q in questions
+        for q in _bank(questions)
     ]
     return pd.DataFrame(rows, columns=["for", "question", "options"])
 
@@ -366,7 +204,7 @@ def questions_table(questions: tuple[Question, ...] = QUESTIONS) -> pd.DataFrame
 _SCORED_COLUMNS = ["participant_id", "name", "role", "item", "answer", "correct"]
 
 
-def score(answers: pd.DataFrame, questions: tuple[Question, ...] = QUESTIONS) -> pd.DataFrame:
+def score(answers: pd.DataFrame, questions: tuple[Question, ...] | None = None) -> pd.DataFrame:
     """Mark every answer right or wrong.
 
     Parameters
@@ -375,8 +213,8 @@ def score(answers: pd.DataFrame, questions: tuple[Question, ...] = QUESTIONS) ->
         One row per participant × question (the latest answer), with columns
         ``participant_id``, ``name``, ``role``, ``item`` (question id) and ``answer`` (the
         chosen option's text), as :meth:`Workshop.answers` returns them. Not modified.
-    questions : tuple of Question
-        The question set.
+    questions : tuple of Question, optional
+        The question set (the whole bank, :func:`all_questions`, by default).
 
     Returns
     -------
@@ -384,7 +222,7 @@ def score(answers: pd.DataFrame, questions: tuple[Question, ...] = QUESTIONS) ->
         Columns participant_id, name, role, item, answer, correct (bool); answers to ids not in
         ``questions`` are dropped, an answer that is not one of the options counts as wrong.
     """
-    by_id = {q.id: q for q in questions}
+    by_id = {q.id: q for q in _bank(questions)}
     kept = answers[answers["item"].isin(by_id)]
     result = kept.loc[:, _SCORED_COLUMNS[:-1]].reset_index(drop=True)
     result["correct"] = pd.Series(
@@ -445,7 +283,7 @@ def role_scores(scored: pd.DataFrame) -> pd.DataFrame:
 
 
 def question_results(
-    scored: pd.DataFrame, questions: tuple[Question, ...] = QUESTIONS
+    scored: pd.DataFrame, questions: tuple[Question, ...] | None = None
 ) -> pd.DataFrame:
     """Per question: how many answered and the share right, overall and by role.
 
@@ -459,7 +297,7 @@ def question_results(
     roles = [f"share_right_{r}" for r in ROLES]
     columns = ["item", "question", "answered", "share_right", *roles]
     rows = []
-    for q in questions:
+    for q in _bank(questions):
         mine = scored[scored["item"] == q.id]
         if mine.empty:
             continue
@@ -477,7 +315,7 @@ def question_results(
 
 
 def most_missed(
-    scored: pd.DataFrame, questions: tuple[Question, ...] = QUESTIONS, *, top: int = MOST_MISSED
+    scored: pd.DataFrame, questions: tuple[Question, ...] | None = None, *, top: int = MOST_MISSED
 ) -> pd.DataFrame:
     """The questions answered wrong most often, for the debrief ("open disagreements").
 
@@ -541,8 +379,8 @@ def team_figures(workbook, team: str) -> pd.DataFrame:
         (int64) and value (NaN when the denominator is 0). Empty when the data has no
         complete quarter.
     """
+    from ..analysis.workbook import KPIS
     from ..errors import WorkbookError
-    from ..workbook import KPIS
 
     columns = ["quarter", "metric", "label", "numerator", "denominator", "value"]
     try:
@@ -574,7 +412,7 @@ def team_figures_chart(figures: pd.DataFrame, team: str):
     """Horizontal bars of :func:`team_figures`, each labelled with its count pair."""
     import matplotlib.pyplot as plt
 
-    from ..plots import PALETTE
+    from ..display.plots import PALETTE
 
     figure, ax = plt.subplots(figsize=(6.5, 0.5 + 0.45 * max(len(figures), 1)))
     values = figures["value"].fillna(0).to_numpy()
@@ -592,12 +430,12 @@ def team_figures_chart(figures: pd.DataFrame, team: str):
     return figure
 
 
-def score_chart(scored: pd.DataFrame, questions: tuple[Question, ...] = QUESTIONS):
+def score_chart(scored: pd.DataFrame, questions: tuple[Question, ...] | None = None):
     """Share right per answered question, one bar per role (horizontal, question ids)."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    from ..plots import PALETTE
+    from ..display.plots import PALETTE
 
     results = question_results(scored, questions)
     data = results.melt(
@@ -710,10 +548,10 @@ class QuizExercise:
     """The quiz as widgets: one block per question, shown for the participant's role.
 
     Structure (for browser tests): ``widget`` is a VBox holding ``intro`` (HTML), then one
-    VBox per question in :data:`QUESTIONS` order, ``boxes[id]``, each holding an HTML with the
-    question text, a RadioButtons ``choices[id]`` (options = the option texts, nothing chosen
-    at first) and an HTML ``verdicts[id]`` (empty until answered), then ``score_line``
-    (HTML). Before joining every radio is disabled; on join only the questions of the
+    VBox per question in the bank's order (:func:`all_questions`), ``boxes[id]``, each holding
+    an HTML with the question text, a RadioButtons ``choices[id]`` (options = the option
+    texts, nothing chosen at first) and an HTML ``verdicts[id]`` (empty until answered), then
+    ``score_line`` (HTML). Before joining every radio is disabled; on join only the questions of the
     participant's role (:func:`questions_for`) stay visible and become enabled.
 
     Choosing an option records it at once (``workshop.record("quiz", id, option text)``),
@@ -734,7 +572,7 @@ class QuizExercise:
 
         self.workshop = workshop
         self.lock_answered = lock_answered
-        self.questions = QUESTIONS
+        self.questions = all_questions()
         self.intro = widgets.HTML("<p><i>Join above to get your questions.</i></p>")
         self.choices: dict[str, Any] = {}
         self.verdicts: dict[str, Any] = {}
