@@ -5,8 +5,8 @@ questions (:data:`QUESTIONS`). The debrief shows
 
 - agreement per question: Fleiss' kappa for the room, within sales and within marketing,
   and the mean Cohen's kappa over sales × marketing pairs
-  (:func:`helpers.agreement.agreement_by_group`);
-- the leads the room disagreed on most (:func:`helpers.agreement.most_disputed`), with their
+  (:func:`helpers.metrics.agreement.agreement_by_group`);
+- the leads the room disagreed on most (:func:`helpers.metrics.agreement.most_disputed`), with their
   score and what really happened to them;
 - the score threshold the room's "MQL?" answers imply (:func:`implied_threshold`) against the
   threshold the scoring model applies in the data (:func:`model_threshold`).
@@ -23,16 +23,18 @@ import hashlib
 import html
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .. import agreement
+from ..data.periods import quarter_labels
+from ..display.widgets import Html, LivePanel, show
 from ..errors import WorkbookError
-from ..periods import quarter_labels
-from .display import Html, LivePanel, show
-from .summary import ExerciseSummary
+from ..metrics import agreement
+from .exercise_summary import ExerciseSummary
 
 __all__ = [
     "ANSWERS",
@@ -151,7 +153,7 @@ def lead_sample(workbook, team: str, session: str, size: int = 12) -> pd.DataFra
 
     Parameters
     ----------
-    workbook : helpers.workbook.Workbook
+    workbook : helpers.analysis.workbook.Workbook
         The data.
     team : str
         Team whose leads are drawn.
@@ -435,7 +437,7 @@ def share_plot(
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    from ..plots import PALETTE
+    from ..display.plots import PALETTE
 
     ax = ax if ax is not None else plt.gca()
     if reference is not None and len(reference):
@@ -466,50 +468,86 @@ def share_plot(
     return ax
 
 
-def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
-    """The calibration results of one team so far, for the results panel and session report.
+@dataclass(frozen=True)
+class RoomAnswers:
+    """What the summary of one team is computed from, read once.
 
-    Parameters
+    Attributes
     ----------
-    workshop : helpers.training.session.Workshop
-        The session (answers are read from its store).
-    team : str
-        Team whose answers are summarised.
-    size : int
-        Sample size the exercise used (to number the leads as participants saw them).
-
-    Returns
-    -------
-    ExerciseSummary
-        ``figures`` holds ``participants``; ``fleiss_<q>`` (room), ``fleiss_sales_<q>``,
-        ``fleiss_marketing_<q>`` and ``cohen_across_<q>`` (mean Cohen's kappa over sales ×
-        marketing pairs) for each question ``q`` in :data:`QUESTIONS` (NaN when it cannot be
-        computed yet); ``room_threshold``, ``sales_threshold``, ``marketing_threshold``
-        (implied by the "MQL?" answers) and ``model_threshold``, all NaN without scores in the
-        data (``scored`` False; the thresholds are then replaced by :data:`NO_SCORE_NOTE`).
-        ``disagreements`` lists the most disputed lead × question items (at most 5, only
-        those with a split vote).
+    answers : DataFrame
+        The team's latest calibration answers (see :func:`_answers`) with ``score`` (the
+        lead's score, NaN without one) and ``yes`` (bool) added.
+    sample : DataFrame
+        The leads the team rates (:func:`lead_sample`).
+    scored : bool
+        Whether the data has lead scores.
+    model : float
+        The scoring model's threshold (:func:`model_threshold`).
+    curve : DataFrame
+        The data's own MQL curve (:func:`mql_curve`).
+    workbook : helpers.analysis.workbook.Workbook
+        The data (for the outcomes of the disputed leads).
     """
+
+    answers: pd.DataFrame
+    sample: pd.DataFrame
+    scored: bool
+    model: float
+    curve: pd.DataFrame
+    workbook: Any
+
+    @cached_property
+    def people(self) -> int:
+        """How many participants have answered at least one item."""
+        return int(self.answers["participant_id"].nunique())
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        """Lead id → its label in the form ("Lead 3 · L0000123")."""
+        return dict(zip(self.sample["lead_id"], self.sample["label"], strict=True))
+
+    @cached_property
+    def mql(self) -> pd.DataFrame:
+        """The answers to "MQL?"."""
+        return self.answers[self.answers["question"] == "mql"]
+
+
+def room_answers(workshop, team: str, size: int = 12) -> RoomAnswers:
+    """Read the team's answers, its sample and the data's own thresholds for the summary."""
     workbook = workshop.workbook()
-    scored = has_scores(workbook)
     answers = _answers(workshop, team)
-    sample = lead_sample(workbook, team, workshop.session, size)
-    labels = dict(zip(sample["lead_id"], sample["label"], strict=True))
     leads = workbook.dataset.tables["leads"]
     score_of = dict(zip(leads["lead_id"], leads["score"], strict=True))
     answers["score"] = answers["lead_id"].map(score_of).astype("float64")
     answers["yes"] = answers["answer"] == "yes"
-    model = model_threshold(workbook, team)
-    curve = mql_curve(workbook, team)
-    people = int(answers["participant_id"].nunique())
-    figures: dict[str, Any] = {"participants": people, "model_threshold": model, "scored": scored}
+    return RoomAnswers(
+        answers=answers,
+        sample=lead_sample(workbook, team, workshop.session, size),
+        scored=has_scores(workbook),
+        model=model_threshold(workbook, team),
+        curve=mql_curve(workbook, team),
+        workbook=workbook,
+    )
+
+
+def _empty_figures(room: RoomAnswers) -> dict[str, Any]:
+    """The summary's figures before any agreement or threshold is computed (NaN)."""
+    figures: dict[str, Any] = {
+        "participants": room.people,
+        "model_threshold": room.model,
+        "scored": room.scored,
+    }
     for q in QUESTIONS:
         for key in ("fleiss", "fleiss_sales", "fleiss_marketing", "cohen_across"):
             figures[f"{key}_{q}"] = math.nan
     for key in ("room_threshold", "sales_threshold", "marketing_threshold"):
         figures[key] = math.nan
+    return figures
 
-    if not people and not scored:
+
+def _nobody_yet(room: RoomAnswers, figures: dict[str, Any]) -> ExerciseSummary:
+    """The summary before anyone answered: the model's threshold when the data has scores."""
+    if not room.scored:
         return ExerciseSummary(
             exercise=EXERCISE,
             title=TITLE,
@@ -518,26 +556,40 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
             parts=["The results appear here as participants rate the leads.", NO_SCORE_NOTE],
             figures=figures,
         )
-    if not people:
-        return ExerciseSummary(
-            exercise=EXERCISE,
-            title=TITLE,
-            headline=(
-                f"Nobody has answered yet. The scoring model's MQL threshold is about "
-                f"{_score_text(model)}; let the room rate the leads first."
+    return ExerciseSummary(
+        exercise=EXERCISE,
+        title=TITLE,
+        headline=(
+            f"Nobody has answered yet. The scoring model's MQL threshold is about "
+            f"{_score_text(room.model)}; let the room rate the leads first."
+        ),
+        participants=0,
+        parts=[
+            "The results appear here as participants rate the leads. Meanwhile, how the "
+            "scoring model decides for this team:",
+            _chart(
+                pd.DataFrame(columns=["score", "share_yes", "role"]),
+                math.nan,
+                room.model,
+                room.curve,
             ),
-            participants=0,
-            parts=[
-                "The results appear here as participants rate the leads. Meanwhile, how the "
-                "scoring model decides for this team:",
-                _chart(
-                    pd.DataFrame(columns=["score", "share_yes", "role"]), math.nan, model, curve
-                ),
-            ],
-            figures=figures,
-        )
+        ],
+        figures=figures,
+    )
 
-    # Agreement per question.
+
+def agreement_per_question(answers: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Kappa per question and group: the page's table and the figures.
+
+    Returns
+    -------
+    tuple of (DataFrame, dict)
+        One row per question with the room's, within-sales, within-marketing (Fleiss) and
+        sales × marketing (mean Cohen) kappa as text; and the figures ``fleiss_<q>``,
+        ``fleiss_sales_<q>``, ``fleiss_marketing_<q>``, ``cohen_across_<q>`` (NaN when they
+        cannot be computed yet).
+    """
+    figures: dict[str, float] = {}
     rows = []
     for q, short in SHORT.items():
         table = _agreement(answers[answers["question"] == q])
@@ -555,15 +607,23 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
                 "sales × marketing (mean Cohen κ)": _kappa_text(figures[f"cohen_across_{q}"]),
             }
         )
-    kappas = pd.DataFrame(rows)
+    return pd.DataFrame(rows), figures
 
-    # Thresholds implied by the "MQL?" answers.
-    mql = answers[answers["question"] == "mql"]
-    figures["room_threshold"] = implied_threshold(mql["score"], mql["yes"])
+
+def implied_thresholds(mql: pd.DataFrame, model: float) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The MQL thresholds the "MQL?" answers imply, for the room and per role, and the model's.
+
+    Returns
+    -------
+    tuple of (DataFrame, dict)
+        The page's table (whose, threshold as text) and the figures ``room_threshold``,
+        ``sales_threshold`` and ``marketing_threshold``.
+    """
+    figures = {"room_threshold": implied_threshold(mql["score"], mql["yes"])}
     for role in ("sales", "marketing"):
         mine = mql[mql["role"] == role]
         figures[f"{role}_threshold"] = implied_threshold(mine["score"], mine["yes"])
-    thresholds = pd.DataFrame(
+    table = pd.DataFrame(
         {
             "whose": ["the room", "sales", "marketing", "the scoring model (from the data)"],
             "MQL threshold (score)": [
@@ -573,17 +633,34 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
             + [_score_text(model)],
         }
     )
+    return table, figures
 
-    # The most disputed items, with what really happened.
+
+def _split_votes(answers: pd.DataFrame) -> pd.DataFrame:
+    """The most disputed items (at most 5) that split the vote, with ``yes`` and ``no`` counts."""
     disputed = agreement.most_disputed(answers, item="item", answer="answer", top=5)
     if "yes" not in disputed.columns:
         disputed["yes"] = 0
     if "no" not in disputed.columns:
         disputed["no"] = 0
-    disputed = disputed[disputed["agreement"] < 1]
-    sample_info = sample.set_index("lead_id")
+    return disputed[disputed["agreement"] < 1]
+
+
+def disputed_items(room: RoomAnswers) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The lead × question items the room split on, with what really happened to the lead.
+
+    Returns
+    -------
+    tuple of (DataFrame, DataFrame)
+        The open disagreements (``item``, ``detail``) and the debrief table (lead, question,
+        votes, pairs agreeing, score when the data has scores, what happened, channel).
+    """
+    answers, labels = room.answers, room.labels
+    disputed = _split_votes(answers)
+    sample_info = room.sample.set_index("lead_id")
     disputed_leads = list(dict.fromkeys(parse_item(i)[0] for i in disputed.index))
-    outcome_of = _outcomes(workbook, pd.Series(disputed_leads, dtype="object"))
+    outcome_of = _outcomes(room.workbook, pd.Series(disputed_leads, dtype="object"))
+    score_of = dict(zip(answers["lead_id"], answers["score"], strict=True))
     dispute_rows, debrief_rows = [], []
     for item, row in disputed.iterrows():
         lead, q = parse_item(item)
@@ -595,7 +672,7 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
         score = score_of.get(lead, math.nan)
         outcome = outcome_of.loc[lead, "outcome"] if lead in outcome_of.index else ""
         label = labels.get(lead, lead)
-        score_part = f"score {_score_text(score)}; " if scored else ""
+        score_part = f"score {_score_text(score)}; " if room.scored else ""
         dispute_rows.append(
             {
                 "item": f"{label} · {SHORT.get(q, q)}",
@@ -620,15 +697,23 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
         )
     disagreements = pd.DataFrame(dispute_rows, columns=["item", "detail"])
     debrief = pd.DataFrame(debrief_rows)
-    if not scored and len(debrief):
+    if not room.scored and len(debrief):
         debrief = debrief.drop(columns="score")
+    return disagreements, debrief
 
-    # Per participant: how many answers, their own threshold, agreement with the majority.
+
+def participant_table(answers: pd.DataFrame, scored: bool) -> pd.DataFrame:
+    """Per participant: answers given, own MQL threshold (with scores), share with the majority.
+
+    An item whose yes/no vote is tied has no majority and does not count.
+    """
     majority = answers.groupby("item")["yes"].mean().map(lambda v: None if v == 0.5 else v > 0.5)
-    answers["with_majority"] = [
-        None if majority[i] is None else bool(y == majority[i])
-        for i, y in zip(answers["item"], answers["yes"], strict=True)
-    ]
+    answers = answers.assign(
+        with_majority=[
+            None if majority[i] is None else bool(y == majority[i])
+            for i, y in zip(answers["item"], answers["yes"], strict=True)
+        ]
+    )
     per_person = []
     for _, g in answers.groupby("participant_id"):
         mine = g[g["question"] == "mql"]
@@ -642,37 +727,80 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
                 "with the majority": f"{decided.mean():.0%}" if len(decided) else "n/a",
             }
         )
-    participants_table = pd.DataFrame(per_person).sort_values(["role", "participant"])
-    if not scored:
-        participants_table = participants_table.drop(columns="own MQL threshold")
+    table = pd.DataFrame(per_person).sort_values(["role", "participant"])
+    return table if scored else table.drop(columns="own MQL threshold")
 
-    # Chart: share saying MQL per lead, by role, with both thresholds.
-    share = (
+
+def share_saying_mql(mql: pd.DataFrame) -> pd.DataFrame:
+    """Per lead and role: the lead's score and the share of its raters saying "MQL"."""
+    return (
         mql.groupby(["lead_id", "role"], as_index=False)
         .agg(score=("score", "first"), share_yes=("yes", "mean"))
         .sort_values(["role", "score"])
     )
-    figure = _chart(share, figures["room_threshold"], model, curve) if scored else None
 
-    room_k = figures["fleiss_mql"]
-    if not scored:
-        headline = (
-            "1 participant has answered so far; agreement needs at least two."
-            if people == 1
-            else f"{people} participants: agreement on 'MQL?' is κ = {_kappa_text(room_k)}."
-        )
-    elif people == 1:
-        headline = (
+
+def _headline(room: RoomAnswers, figures: dict[str, Any]) -> str:
+    """The one sentence a facilitator says out loud: agreement and the two thresholds."""
+    people, kappa = room.people, _kappa_text(figures["fleiss_mql"])
+    room_line = _score_text(figures["room_threshold"])
+    if not room.scored:
+        if people == 1:
+            return "1 participant has answered so far; agreement needs at least two."
+        return f"{people} participants: agreement on 'MQL?' is κ = {kappa}."
+    if people == 1:
+        return (
             "1 participant has answered so far; agreement needs at least two. Their MQL "
-            f"threshold is about {_score_text(figures['room_threshold'])}, the scoring "
-            f"model's about {_score_text(model)}."
+            f"threshold is about {room_line}, the scoring model's about "
+            f"{_score_text(room.model)}."
         )
-    else:
-        headline = (
-            f"{people} participants: agreement on 'MQL?' is κ = {_kappa_text(room_k)}; the "
-            f"room's MQL threshold is about {_score_text(figures['room_threshold'])}, the "
-            f"scoring model's about {_score_text(model)}."
-        )
+    return (
+        f"{people} participants: agreement on 'MQL?' is κ = {kappa}; the room's MQL threshold "
+        f"is about {room_line}, the scoring model's about {_score_text(room.model)}."
+    )
+
+
+def _threshold_parts(room: RoomAnswers, thresholds: pd.DataFrame, figures: dict[str, Any]):
+    """The "where is the line" section: table and chart, or the no-score note and bars."""
+    share = share_saying_mql(room.mql)
+    if room.scored:
+        return [thresholds, _chart(share, figures["room_threshold"], room.model, room.curve)]
+    return [NO_SCORE_NOTE, _share_chart(share, room.labels)]
+
+
+def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
+    """The calibration results of one team so far, for the results panel and session report.
+
+    Parameters
+    ----------
+    workshop : helpers.training.session.Workshop
+        The session (answers are read from its store).
+    team : str
+        Team whose answers are summarised.
+    size : int
+        Sample size the exercise used (to number the leads as participants saw them).
+
+    Returns
+    -------
+    ExerciseSummary
+        ``figures`` holds ``participants``; ``fleiss_<q>`` (room), ``fleiss_sales_<q>``,
+        ``fleiss_marketing_<q>`` and ``cohen_across_<q>`` (mean Cohen's kappa over sales ×
+        marketing pairs) for each question ``q`` in :data:`QUESTIONS` (NaN when it cannot be
+        computed yet); ``room_threshold``, ``sales_threshold``, ``marketing_threshold``
+        (implied by the "MQL?" answers) and ``model_threshold``, all NaN without scores in the
+        data (``scored`` False; the thresholds are then replaced by :data:`NO_SCORE_NOTE`).
+        ``disagreements`` lists the most disputed lead × question items (at most 5, only
+        those with a split vote).
+    """
+    room = room_answers(workshop, team, size)
+    figures = _empty_figures(room)
+    if not room.people:
+        return _nobody_yet(room, figures)
+    kappas, kappa_figures = agreement_per_question(room.answers)
+    thresholds, threshold_figures = implied_thresholds(room.mql, room.model)
+    figures.update(kappa_figures)
+    figures.update(threshold_figures)
+    disagreements, debrief = disputed_items(room)
     parts: list[Any] = [
         Html("<h4>Agreement per question</h4>"),
         kappas,
@@ -682,19 +810,19 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
             "Fleiss' κ covers the leads every rater of the group answered.</i></p>"
         ),
         Html("<h4>Where is the line? Implied MQL thresholds</h4>"),
-        *((thresholds, figure) if scored else (NO_SCORE_NOTE, _share_chart(share, labels))),
+        *_threshold_parts(room, thresholds, figures),
         Html("<h4>Leads to discuss first</h4>"),
         debrief
         if len(debrief)
         else "No lead split the room so far: everyone gave the same answers.",
         Html("<h4>Who answered</h4>"),
-        participants_table,
+        participant_table(room.answers, room.scored),
     ]
     return ExerciseSummary(
         exercise=EXERCISE,
         title=TITLE,
-        headline=headline,
-        participants=people,
+        headline=_headline(room, figures),
+        participants=room.people,
         parts=parts,
         disagreements=disagreements,
         figures=figures,
