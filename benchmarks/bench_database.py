@@ -10,7 +10,7 @@ to-database``'s code. Without ``--url``, a throw-away server is started on 127.0
 temporary folder with the same code as the tests (``tests/postgres_server.py``), and stopped
 at the end.
 
-Timed, each the median of ``--repeat`` runs, all through ``helpers.dataset.load_dataset``
+Timed, each the median of ``--repeat`` runs, all through ``helpers.data.dataset.load_dataset``
 (read, type and validate every table):
 
 (a) Parquet folder, whole data set (the baseline);
@@ -85,9 +85,9 @@ def main() -> None:
 
     import pandas as pd
 
-    from helpers.dataset import load_dataset
-    from helpers.to_database import copy_folder_to_database
-    from helpers.workbook import report_scope
+    from helpers.analysis.workbook import report_scope
+    from helpers.data.source import load_dataset
+    from helpers.data.to_database import copy_folder_to_database
 
     work = Path(tempfile.mkdtemp(prefix="bench-database-"))
     work.chmod(0o755)  # the server runs as another user when this runs as root

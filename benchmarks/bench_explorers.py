@@ -38,10 +38,10 @@ matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from helpers.analysis.workbook import Workbook  # noqa: E402
 from helpers.explore.channels import build_channel_explorer  # noqa: E402
 from helpers.explore.cohorts import build_cohort_explorer  # noqa: E402
 from helpers.explore.funnel import build_funnel_explorer  # noqa: E402
-from helpers.workbook import Workbook  # noqa: E402
 
 
 def ms(seconds: list[float]) -> tuple[float, float]:

@@ -17,7 +17,7 @@ from pathlib import Path
 CHILD = r"""
 import json, resource, sys, time
 from helpers import Workbook
-from helpers.sample import generate_sample
+from helpers.data.sample import generate_sample
 
 out, leads = sys.argv[1], int(sys.argv[2])
 generate_sample(out, leads=leads, seed=7)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 
 def _child(leads: int, seed: int, queue: mp.Queue) -> None:
-    from helpers.sample import generate_sample
+    from helpers.data.sample import generate_sample
 
     with tempfile.TemporaryDirectory(prefix="bench_sample_") as tmp:
         start = time.perf_counter()

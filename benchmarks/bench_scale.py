@@ -5,9 +5,9 @@ Run: ``.venv/bin/python benchmarks/bench_scale.py [--leads 3000000] [--teams 60]
 [--skip-dask]``.
 Smoke test: ``.venv/bin/python benchmarks/bench_scale.py --leads 200000 --teams 12 --quarters 1``.
 
-Data: ``helpers.sample.generate_sample(leads=..., teams=...)`` in a child process, its CSV files
-converted to Parquet (every column as text, so the loader reads the same values; ``--format
-csv`` keeps the CSV files) beside the ``workbook.toml``, in ``--data`` (default
+Data: ``helpers.data.sample.generate_sample(leads=..., teams=...)`` in a child process, its
+CSV files converted to Parquet (every column as text, so the loader reads the same values;
+``--format csv`` keeps the CSV files) beside the ``workbook.toml``, in ``--data`` (default
 ``~/.cache/alignment-workbook/bench-3m-60``, outside the repository). A folder holding the
 marker of the same arguments is reused as it is; ``--data`` must otherwise be new or empty.
 
@@ -47,7 +47,7 @@ from pathlib import Path
 
 import psutil
 
-from helpers.schema import TABLES
+from helpers.data.schema import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -58,7 +58,7 @@ GENERATE = r"""
 import json, resource, sys, time
 from pathlib import Path
 import pyarrow as pa, pyarrow.csv as pacsv, pyarrow.parquet as pq
-from helpers.sample import generate_sample
+from helpers.data.sample import generate_sample
 
 csv_dir, out_dir, leads, teams, seed = sys.argv[1], Path(sys.argv[2]), *map(int, sys.argv[3:6])
 tables, fmt = sys.argv[6].split(","), sys.argv[7]
@@ -138,8 +138,8 @@ def grid(data: Path, n_quarters: int) -> tuple[list[str], list[str]]:
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from helpers.config import load_config
-    from helpers.periods import Quarter
+    from helpers.data.config import load_config
+    from helpers.data.periods import Quarter
 
     if (data / "teams.parquet").exists():
         teams = pq.read_table(data / "teams.parquet", columns=["team"]).column(0).to_pylist()

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from helpers.agreement import (
+from helpers.metrics.agreement import (
     agreement_by_group,
     cohen_kappa,
     fleiss_kappa,

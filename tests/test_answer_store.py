@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from helpers.answer_store import AnswerStore, _switch_to_wal, store_path
 from helpers.errors import ParameterError, WorkbookError
+from helpers.training.answer_store import AnswerStore, _switch_to_wal, store_path
 
 SESSION = "2026-07-01 Lisbon"
 HOSTILE = "O'Brien \"quoted\"; '; DROP TABLE answers; --"
@@ -167,16 +167,16 @@ def test_version_1_store_gains_the_team_column_and_keeps_its_rows(tmp_path: Path
 
 
 def test_store_files_are_not_data(tmp_path: Path):
-    from helpers.answer_store import is_store_file
-    from helpers.manifest import data_digest
+    from helpers.data.source import DataSource
+    from helpers.data.source import is_answer_store_file as is_store_file
 
     (tmp_path / "leads.csv").write_text("lead_id\nL1\n")
-    before = data_digest(tmp_path)
+    before = DataSource.of(tmp_path).digest()
     with AnswerStore(store_path(tmp_path)) as store:
         store.record(SESSION, store.join(SESSION, "Ana", "sales"), "ex", "q", 1)
         names = sorted(p.name for p in tmp_path.iterdir() if is_store_file(p))
         assert names == ["workshop.sqlite", "workshop.sqlite-shm", "workshop.sqlite-wal"]
-        assert data_digest(tmp_path) == before
+        assert DataSource.of(tmp_path).digest() == before
     assert not is_store_file(tmp_path / "leads.csv")
     assert not is_store_file(tmp_path / "workshop.sqlite.bak")
 
@@ -251,7 +251,7 @@ def test_switch_to_wal_gives_up_after_the_timeout_and_passes_other_errors():
 
 OPENER = """
 import sys
-from helpers.answer_store import AnswerStore
+from helpers.training.answer_store import AnswerStore
 sys.stdin.readline()
 AnswerStore(sys.argv[1]).close()
 """
@@ -308,7 +308,7 @@ def test_answer_survives_the_process_being_killed(tmp_path: Path):
     path = store_path(tmp_path)
     script = (
         "import os, signal, sys\n"
-        "from helpers.answer_store import AnswerStore\n"
+        "from helpers.training.answer_store import AnswerStore\n"
         "store = AnswerStore(sys.argv[1])\n"
         "me = store.join('s', 'Ana', 'sales')\n"
         "print(store.record('s', me, 'ex', 'q', 'kept'), flush=True)\n"
@@ -338,7 +338,7 @@ N_ITEMS = 5
 # seconds for the lock while others write thousands of rows (at human pace it does not).
 WRITER = f"""
 import json, sys, time
-from helpers.answer_store import AnswerStore
+from helpers.training.answer_store import AnswerStore
 
 path, k = sys.argv[1], int(sys.argv[2])
 store = AnswerStore(path)

@@ -21,7 +21,7 @@ import pytest
 from conftest import TINY
 
 from helpers import Rate, Workbook
-from helpers.comparison import (
+from helpers.analysis.comparison import (
     compare_teams,
     kpi_long,
     kpi_trend,

@@ -18,12 +18,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import PROJECT
 
+from helpers.analysis.workbook import Workbook
 from helpers.cli import main
-from helpers.database import DatabaseUrl, Scope
-from helpers.dataset import load_dataset
-from helpers.schema import TABLES
-from helpers.to_database import copy_folder_to_database
-from helpers.workbook import Workbook
+from helpers.data.database import DatabaseUrl, Scope
+from helpers.data.schema import TABLES
+from helpers.data.source import load_dataset
+from helpers.data.to_database import copy_folder_to_database
 
 QUARTER = "2026Q3"
 SAMPLE_DIR = PROJECT / "data" / "sample"

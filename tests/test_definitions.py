@@ -7,8 +7,8 @@ import inspect
 import pytest
 
 from helpers import KPIS
-from helpers.definitions import DEFINITIONS, DIRECTIONS, definitions, source_function
-from helpers.report_html import table_html
+from helpers.display.html import table_html
+from helpers.metrics.definitions import DEFINITIONS, DIRECTIONS, definitions, source_function
 
 
 def test_every_headline_kpi_has_a_definition_with_its_kpi_label_and_direction():

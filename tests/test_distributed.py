@@ -179,7 +179,7 @@ def _faulty_notebook(path: Path, kill_flag: Path) -> Path:
         "if team == 'north':\n"
         "    raise ValueError('no pipeline for ' + team)\n"
         "import pandas as pd\n"
-        "from helpers.report_outputs import show_table\n"
+        "from helpers.reports.outputs import show_table\n"
         "show_table(pd.DataFrame({'team': [team]}), 'who')\n"
         "print('report of', team)",
     )
@@ -258,7 +258,7 @@ def test_without_dask_scheduler_says_which_extra_to_install(tmp_path, monkeypatc
     from helpers.cli import main
 
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
-    monkeypatch.delitem(sys.modules, "helpers.distributed", raising=False)
+    monkeypatch.delitem(sys.modules, "helpers.reports.dask_pool", raising=False)
 
     result = CliRunner().invoke(
         main, ["reports", "--data", str(TINY), "--out", str(tmp_path), "--scheduler", "x:1"]
@@ -276,7 +276,7 @@ def test_local_rendering_does_not_import_dask():
         [
             sys.executable,
             "-c",
-            "import sys, helpers.cli, helpers.runner; "
+            "import sys, helpers.cli, helpers.reports.runner; "
             "assert not {'dask', 'distributed'} & set(sys.modules), 'dask imported'",
         ],
         capture_output=True,
@@ -552,7 +552,7 @@ def test_xlsx_exports_come_back_from_the_workers_like_a_local_run(cluster, tmp_p
 
 def test_scheduler_lost_message_names_at_most_five_reports_of_each_kind():
     pytest.importorskip("distributed")
-    from helpers.distributed import SchedulerError, SchedulerLost
+    from helpers.reports.dask_pool import SchedulerError, SchedulerLost
 
     lost = SchedulerLost(
         "tcp://10.0.0.5:8786",
@@ -631,8 +631,8 @@ def test_a_result_that_does_not_come_back_is_a_lost_scheduler_or_a_failed_report
     tmp_path, status, make_error, expected
 ):
     pytest.importorskip("distributed")
-    from helpers.distributed import _ConnectionLost, _failure
-    from helpers.runner import ReportJob
+    from helpers.reports.dask_pool import _ConnectionLost, _failure
+    from helpers.reports.jobs import ReportJob
 
     job = ReportJob(
         team="north",

@@ -23,8 +23,8 @@ import pandas as pd
 import pytest
 from conftest import TESTS, TINY
 
+from helpers.analysis.workbook import Workbook
 from helpers.explore.channels import build_channel_explorer
-from helpers.workbook import Workbook
 
 COUNTS = ["leads", "mqls", "mql_sqls", "accepted", "rejected", "won", "lost"]
 

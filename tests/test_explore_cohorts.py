@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from conftest import TESTS, TINY
 
+from helpers.analysis.workbook import Workbook
 from helpers.explore.cohorts import build_cohort_explorer
-from helpers.workbook import Workbook
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from conftest import TINY
 
+from helpers.analysis.workbook import Workbook
 from helpers.explore.channels import build_channel_explorer
 from helpers.explore.cohorts import build_cohort_explorer
-from helpers.explore.exports import export_name, safe_part, write_table
+from helpers.explore.export_bar import export_name, safe_part, write_table
 from helpers.explore.funnel import build_funnel_explorer
-from helpers.workbook import Workbook
 
 HOSTILE = "../../etc x<script>"
 

@@ -24,9 +24,9 @@ import pandas as pd
 import pytest
 from conftest import TESTS, TINY
 
+from helpers.analysis.workbook import Workbook
 from helpers.errors import ParameterError
 from helpers.explore.funnel import build_funnel_explorer
-from helpers.workbook import Workbook
 
 STAGES = ["lead", "mql", "first_touch", "accepted", "sql", "opportunity", "won"]
 

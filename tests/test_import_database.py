@@ -18,8 +18,8 @@ from conftest import TESTS
 from psycopg import sql
 
 from helpers.cli import main
-from helpers.database import DatabaseUrl
-from helpers.schema import TABLES
+from helpers.data.database import DatabaseUrl
+from helpers.data.schema import TABLES
 
 HUBSPOT = TESTS / "data" / "imports" / "hubspot"
 TABLE_OF_FILE = {

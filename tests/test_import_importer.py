@@ -37,7 +37,7 @@ import pandas as pd
 import pytest
 from conftest import TESTS
 
-from helpers.dataset import load_dataset
+from helpers.data.source import load_dataset
 from helpers.errors import DataValidationError, ParameterError
 from helpers.importing.importer import import_exports
 from helpers.importing.mapping import load_mapping

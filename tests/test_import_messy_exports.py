@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.dataset import load_dataset
+from helpers.data.source import load_dataset
 
 MAPPING = """
 [import]

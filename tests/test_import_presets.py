@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from conftest import TESTS
 
-from helpers.dataset import load_dataset
+from helpers.data.source import load_dataset
 
 IMPORTS = TESTS / "data" / "imports"
 

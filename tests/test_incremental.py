@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from nbformat import v4
 
-from helpers.runner import render_reports
+from helpers.reports.runner import render_reports
 
 TINY_DATA = Path(__file__).parent / "data" / "tiny"
 
@@ -206,7 +206,7 @@ def test_export_writes_every_table_shown_as_csv_and_xlsx(tmp_path):
     notebook = _notebook(
         tmp_path / "tables.ipynb",
         "import pandas as pd\n"
-        "from helpers.report_outputs import show_table\n"
+        "from helpers.reports.outputs import show_table\n"
         "show_table(pd.DataFrame({'stage': ['lead', 'mql'], 'volume': [10, 4]}), 'funnel')\n"
         "show_table(pd.DataFrame({'team': [team], 'rate': [0.25]}), 'rates', html='<p>r</p>')",
     )

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import Workbook
+from helpers.data.sample import generate_sample
 from helpers.metrics.funnel import CHAIN
 from helpers.metrics.scope import within
-from helpers.sample import generate_sample
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.dataset import load_dataset
+from helpers.data.source import load_dataset
 from helpers.metrics.funnel import (
     cohort_funnel,
     lead_journeys,

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.dataset import load_dataset
+from helpers.data.source import load_dataset
 from helpers.metrics.pipeline import (
     SOURCE_TYPES,
     average_deal_size,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.dataset import load_dataset
+from helpers.data.source import load_dataset
 from helpers.errors import Problem
 from helpers.metrics.quality import data_quality
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import PROJECT, TINY
 from notebook_checks import notebook_errors
 
-from helpers.render import notebook_to_html
+from helpers.reports.render import notebook_to_html
 
 NOTEBOOKS = sorted((PROJECT / "notebooks").rglob("*.ipynb"))
 REPORT = PROJECT / "notebooks" / "reports" / "team_quarterly_report.ipynb"

@@ -39,12 +39,12 @@ from click.testing import CliRunner
 from conftest import PROJECT, TESTS
 from notebook_checks import notebook_errors
 
+from helpers.analysis.workbook import Workbook
 from helpers.cli import main
-from helpers.dataset import load_dataset
-from helpers.render import notebook_to_html
-from helpers.stats import Rate
-from helpers.talking_points import talking_points
-from helpers.workbook import Workbook
+from helpers.data.source import load_dataset
+from helpers.metrics.stats import Rate
+from helpers.reports.render import notebook_to_html
+from helpers.reports.talking_points import talking_points
 
 PARTIAL = TESTS / "data" / "partial"
 TRAINING = PROJECT / "notebooks" / "training"
@@ -298,7 +298,7 @@ def test_section_lines(workbook):
 
 
 def test_trends_and_comparison_leave_out_untracked_kpis(workbook):
-    from helpers import comparison
+    from helpers.analysis import comparison
 
     view = workbook.view("east", "2026Q3")
     assert set(view.trend(8)["metric"]) == {"mql_to_sql"}
@@ -417,8 +417,8 @@ def partial_copy(tmp_path) -> Path:
 
 
 def test_calibration_without_scores_with_answers(partial_copy):
+    from helpers.display.widgets import static_html
     from helpers.training import calibration as cal
-    from helpers.training.display import static_html
     from helpers.training.session import Workshop
 
     workshop = Workshop(partial_copy, "partial session")

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.clock import add_business_hours, business_hours_between
-from helpers.config import BusinessHours, config_from_dict
+from helpers.data.clock import add_business_hours, business_hours_between
+from helpers.data.config import BusinessHours, config_from_dict
+from helpers.data.periods import Quarter, quarter_labels
 from helpers.errors import ConfigError, ParameterError
-from helpers.periods import Quarter, quarter_labels
-from helpers.stats import Rate, compare_rates, rate_columns, wilson_interval
+from helpers.metrics.stats import Rate, compare_rates, rate_columns, wilson_interval
 
 
 @pytest.mark.parametrize(

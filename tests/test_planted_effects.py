@@ -7,7 +7,7 @@ import pytest
 from conftest import PROJECT
 
 from helpers import Workbook
-from helpers.sample import LOW_QUALITY_CHANNEL, SLOW_TEAM, SPEND_SPIKE
+from helpers.data.sample import LOW_QUALITY_CHANNEL, SLOW_TEAM, SPEND_SPIKE
 
 SAMPLE = PROJECT / "data" / "sample"
 

@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 from conftest import TINY
 
-from helpers import AlignmentIndex, Rate, Workbook, plots
-from helpers import report_html as rh
-from helpers.comparison import kpi_long, rank_kpis, team_ranking
+from helpers import AlignmentIndex, Rate, Workbook
+from helpers.analysis.comparison import kpi_long, rank_kpis, team_ranking
+from helpers.display import html as rh
+from helpers.display import plots
 
 SPEC = {
     "mqls": ("MQLs", "higher", "count"),

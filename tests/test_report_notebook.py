@@ -15,8 +15,8 @@ import pytest
 from conftest import PROJECT, TINY
 from notebook_checks import notebook_errors
 
-from helpers.report_outputs import SUMMARY_MIME, TABLE_MIME, summary_in, tables_in
-from helpers.schema import OPTIONAL_TABLES
+from helpers.data.schema import OPTIONAL_TABLES
+from helpers.reports.outputs import SUMMARY_MIME, TABLE_MIME, summary_in, tables_in
 
 REPORT = PROJECT / "notebooks" / "reports" / "team_quarterly_report.ipynb"
 SAMPLE = PROJECT / "data" / "sample"

@@ -9,9 +9,10 @@ import nbformat
 import pytest
 
 from helpers.errors import ParameterError, RenderError
-from helpers.index_page import write_index
-from helpers.render import check_parameters, execute_notebook, notebook_to_html
-from helpers.runner import ReportOutcome, render_reports
+from helpers.reports.index_page import write_index
+from helpers.reports.jobs import ReportOutcome
+from helpers.reports.render import check_parameters, execute_notebook, notebook_to_html
+from helpers.reports.runner import render_reports
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 TINY = NOTEBOOKS / "tiny_report.ipynb"
@@ -272,7 +273,7 @@ def _outcome(out_dir: Path, quarter: str, team: str, *, ok: bool, error: str | N
 def test_a_slow_warm_up_delays_the_first_report_but_does_not_fail_it(tmp_path, monkeypatch):
     # A kernel's warm-up (a data load of millions of rows) may take longer than a kernel's
     # start-up allowance; the first report's reset waits behind it as long as a cell may.
-    from helpers import kernels
+    from helpers.reports import kernels
 
     monkeypatch.setattr(kernels, "RESET_TIMEOUT", 2)
     warm_up = "import time\ntime.sleep(5)\nwarmed = True\n"

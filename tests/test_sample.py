@@ -13,10 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.config import load_config
-from helpers.dataset import load_dataset
-from helpers.errors import ParameterError
-from helpers.sample import (
+from helpers.data.config import load_config
+from helpers.data.sample import (
     LOW_QUALITY_CHANNEL,
     SLOW_TEAM,
     SPEND_SPIKE,
@@ -24,6 +22,8 @@ from helpers.sample import (
     generate_sample,
     team_rows,
 )
+from helpers.data.source import load_dataset
+from helpers.errors import ParameterError
 
 SEED = 7  # the seed of the bundled sample
 LEADS = 3_000  # small enough for a fast test, large enough for the planted effects

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT
 
-from helpers.session_reports import session_slug
+from helpers.reports.workshop_reports import session_slug
 from helpers.training import calibration, quiz, rejections, shared_goals, what_if
 from helpers.training.session import Workshop
 

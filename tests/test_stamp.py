@@ -10,7 +10,7 @@ import pytest
 from conftest import TINY
 
 from helpers import Workbook
-from helpers.stamp import folder_name, package_versions, reproducibility_stamp, stamp
+from helpers.reports.stamp import folder_name, package_versions, reproducibility_stamp, stamp
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from conftest import TINY
 
 from helpers import AlignmentIndex, Rate, Workbook
 from helpers.errors import ParameterError
-from helpers.talking_points import (
+from helpers.reports.talking_points import (
     alignment_points,
     feedback_points,
     figure,

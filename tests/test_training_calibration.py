@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers.analysis.workbook import Workbook
+from helpers.display.widgets import static_html
 from helpers.errors import WorkbookError
 from helpers.training import calibration as cal
-from helpers.training.display import static_html
 from helpers.training.session import Workshop
-from helpers.workbook import Workbook
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLE = PROJECT / "data" / "sample"

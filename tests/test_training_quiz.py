@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from helpers.config import config_from_dict, default_settings
-from helpers.definitions import DEFINITIONS, source_function
+from helpers.data.config import config_from_dict, default_settings
+from helpers.display.widgets import static_html
 from helpers.errors import ParameterError
+from helpers.metrics.definitions import DEFINITIONS, source_function
 from helpers.training import quiz
-from helpers.training.display import static_html
 from helpers.training.session import Workshop
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny"
@@ -57,7 +57,7 @@ def test_question_ids_unique_and_well_formed():
 def test_every_metric_named_is_defined_and_computed_by_a_real_function():
     defined = {d.metric: d for d in DEFINITIONS}
     for q in quiz.QUESTIONS:
-        assert q.metric in defined, f"{q.id}: {q.metric!r} not in helpers.definitions"
+        assert q.metric in defined, f"{q.id}: {q.metric!r} not in helpers.metrics.definitions"
         assert q.formula == defined[q.metric].formula
         assert q.formula in q.full_explanation()
         assert callable(source_function(defined[q.metric]))
@@ -84,7 +84,7 @@ def test_questions_for_rejects_an_unknown_role():
 
 
 def test_speed_to_lead_question_uses_the_default_business_hours_clock():
-    from helpers.clock import business_hours_between
+    from helpers.data.clock import business_hours_between
 
     hours = config_from_dict({}).business_hours
     settings = default_settings()["business_hours"]
@@ -141,7 +141,7 @@ def test_rag_question_matches_rag_status():
 
 
 def test_alignment_question_wrong_component_is_not_a_weight():
-    from helpers.workbook import KPIS
+    from helpers.analysis.workbook import KPIS
 
     weights = default_settings()["alignment_weights"]
     labels = {KPIS[m][0]: m for m in KPIS} | {"Feedback coverage": "feedback_coverage"}
@@ -366,7 +366,7 @@ def test_hostile_strings_are_escaped_in_the_summary(data_dir):
 
 
 def test_team_figures_on_the_tiny_data():
-    from helpers.workbook import Workbook
+    from helpers.analysis.workbook import Workbook
 
     figures = quiz.team_figures(Workbook.load(TINY, reuse=True), "north").set_index("metric")
     # Tiny north, 2026Q3 (hand-computed data set): SLA 2 of 4, acceptance 2 of 3 (L2

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from helpers.analysis.workbook import Workbook
+from helpers.display.widgets import static_html
 from helpers.errors import ParameterError
 from helpers.training import rejections as rej
-from helpers.training.display import static_html
 from helpers.training.session import Workshop
-from helpers.workbook import Workbook
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLE = PROJECT / "data" / "sample"

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.analysis.workbook import Workbook
+from helpers.display.widgets import static_html
 from helpers.training import shared_goals as sg
-from helpers.training.display import static_html
 from helpers.training.session import Workshop
-from helpers.workbook import Workbook
 
 SAMPLE = Path(__file__).parents[1] / "data" / "sample"
 TEAM = "emea-ent"

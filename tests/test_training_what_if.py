@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.analysis.workbook import Workbook
+from helpers.display.widgets import static_html
 from helpers.errors import ParameterError
-from helpers.stats import Rate
+from helpers.metrics.stats import Rate
 from helpers.training import what_if
-from helpers.training.display import static_html
 from helpers.training.session import Workshop
-from helpers.workbook import Workbook
 
 TINY = Path(__file__).parent / "data" / "tiny"
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.dataset import load_dataset
+from helpers.data.source import load_dataset
 from helpers.errors import ConfigError, DataValidationError, ParameterError
 
 TINY = Path(__file__).parent / "data" / "tiny"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT
 
-from helpers.answer_store import AnswerStore, store_path
+from helpers.training.answer_store import AnswerStore, store_path
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

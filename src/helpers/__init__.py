@@ -15,32 +15,32 @@ from typing import TYPE_CHECKING, Any
 
 # Public name -> (module, attribute).
 _EXPORTS = {
-    "ALL_TEAMS": ("dataset", "ALL_TEAMS"),
+    "ALL_TEAMS": ("data.schema", "ALL_TEAMS"),
     "ATTRIBUTION_MODELS": ("metrics.attribution", "MODELS"),
     "AlignmentIndex": ("metrics.goals", "AlignmentIndex"),
     "AttributionResult": ("metrics.attribution", "AttributionResult"),
-    "Change": ("stats", "Change"),
-    "Config": ("config", "Config"),
+    "Change": ("metrics.stats", "Change"),
+    "Config": ("data.config", "Config"),
     "ConfigError": ("errors", "ConfigError"),
     "DataValidationError": ("errors", "DataValidationError"),
-    "Dataset": ("dataset", "Dataset"),
-    "Figures": ("results", "Figures"),
-    "KPIS": ("workbook", "KPIS"),
+    "Dataset": ("data.dataset", "Dataset"),
+    "Figures": ("metrics.results", "Figures"),
+    "KPIS": ("metrics.headline", "KPIS"),
     "ParameterError": ("errors", "ParameterError"),
     "Problem": ("errors", "Problem"),
-    "Quarter": ("periods", "Quarter"),
-    "Rate": ("stats", "Rate"),
+    "Quarter": ("data.periods", "Quarter"),
+    "Rate": ("metrics.stats", "Rate"),
     "RenderError": ("errors", "RenderError"),
-    "TeamQuarter": ("workbook", "TeamQuarter"),
-    "Workbook": ("workbook", "Workbook"),
+    "TeamQuarter": ("analysis.workbook", "TeamQuarter"),
+    "Workbook": ("analysis.workbook", "Workbook"),
     "WorkbookError": ("errors", "WorkbookError"),
     "build_channel_explorer": ("explore.channels", "build_channel_explorer"),
     "build_cohort_explorer": ("explore.cohorts", "build_cohort_explorer"),
     "build_funnel_explorer": ("explore.funnel", "build_funnel_explorer"),
-    "compare_rates": ("stats", "compare_rates"),
-    "load_config": ("config", "load_config"),
-    "load_dataset": ("dataset", "load_dataset"),
-    "wilson_interval": ("stats", "wilson_interval"),
+    "compare_rates": ("metrics.stats", "compare_rates"),
+    "load_config": ("data.config", "load_config"),
+    "load_dataset": ("data.source", "load_dataset"),
+    "wilson_interval": ("metrics.stats", "wilson_interval"),
 }
 
 __all__ = [
@@ -73,8 +73,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .config import Config, load_config
-    from .dataset import ALL_TEAMS, Dataset, load_dataset
+    from .analysis.workbook import TeamQuarter, Workbook
+    from .data.config import Config, load_config
+    from .data.dataset import Dataset
+    from .data.periods import Quarter
+    from .data.schema import ALL_TEAMS
+    from .data.source import load_dataset
     from .errors import (
         ConfigError,
         DataValidationError,
@@ -89,10 +93,9 @@ if TYPE_CHECKING:
     from .metrics.attribution import MODELS as ATTRIBUTION_MODELS
     from .metrics.attribution import AttributionResult
     from .metrics.goals import AlignmentIndex
-    from .periods import Quarter
-    from .results import Figures
-    from .stats import Change, Rate, compare_rates, wilson_interval
-    from .workbook import KPIS, TeamQuarter, Workbook
+    from .metrics.headline import KPIS
+    from .metrics.results import Figures
+    from .metrics.stats import Change, Rate, compare_rates, wilson_interval
 
 
 def __getattr__(name: str) -> Any:

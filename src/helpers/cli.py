@@ -20,16 +20,14 @@ DEFAULT_NOTEBOOK = "notebooks/reports/team_quarterly_report.ipynb"
 
 
 class _DataSource(click.ParamType):
-    """A data directory (a Path) or a database URL (kept as text: a Path would mangle it)."""
+    """A data directory or a database URL, as one :class:`~helpers.data.source.DataSource`."""
 
     name = "DIR|URL"
 
     def convert(self, value, param, ctx):
-        from .database import is_database_url
+        from .data.source import DataSource
 
-        if isinstance(value, str) and is_database_url(value):
-            return value.strip()
-        return Path(value)
+        return DataSource.of(value)
 
 
 DATA_SOURCE = _DataSource()
@@ -82,10 +80,9 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.argument("directory", type=DATA_SOURCE, default=DEFAULT_DATA)
 def validate(directory: Path | str) -> None:
     """Check a data directory or database URL; print a summary (exit 0) or problems (exit 2)."""
-    from .dataset import load_dataset
-    from .summary import dataset_summary
+    from .data.describe import dataset_summary
 
-    dataset = load_dataset(directory)
+    dataset = directory.load()
     click.echo(dataset_summary(dataset))
 
 
@@ -99,8 +96,8 @@ def to_database(replace: bool, directory: Path, url: str) -> None:
     One typed table per canonical table; then `--data URL` reads them back. The folder is
     validated first. Give the password in PGPASSWORD or ~/.pgpass rather than in the URL.
     """
-    from .database import DatabaseUrl
-    from .to_database import copy_folder_to_database
+    from .data.database import DatabaseUrl
+    from .data.to_database import copy_folder_to_database
 
     rows = copy_folder_to_database(directory, url, replace=replace)
     for table, count in rows.items():
@@ -118,9 +115,9 @@ def to_database(replace: bool, directory: Path, url: str) -> None:
 @click.option(
     "--force", is_flag=True, help="Replace OUT when an earlier `workbook import` made it."
 )
-@click.argument("src", type=DATA_SOURCE)
+@click.argument("src")
 @click.argument("out", type=click.Path(path_type=Path))
-def import_command(mapping_name: str, force: bool, src: Path | str, out: Path) -> None:
+def import_command(mapping_name: str, force: bool, src: str, out: Path) -> None:
     """Turn the CRM export files in SRC into the data directory OUT, guided by a mapping.
 
     SRC is a folder of export files, or a postgresql:// URL whose tables are the exports
@@ -165,7 +162,7 @@ def import_command(mapping_name: str, force: bool, src: Path | str, out: Path) -
 )
 def sample(out_dir: Path, leads: int | None, seed: int, teams: int) -> None:
     """Generate a realistic sample data directory (deterministic for a given seed)."""
-    from .sample import generate_sample
+    from .data.sample import generate_sample
 
     kwargs = {"seed": seed, "show_progress": True, "teams": teams}
     if leads is not None:
@@ -190,8 +187,8 @@ def sample(out_dir: Path, leads: int | None, seed: int, teams: int) -> None:
 )
 def metrics(team: str, quarter: str | None, data_dir: Path, fmt: str) -> None:
     """Print every shared KPI of a team and quarter with counts, interval, target and status."""
-    from .metrics_export import kpis_csv, kpis_json, kpis_text
-    from .workbook import Workbook
+    from .analysis.workbook import Workbook
+    from .reports.kpi_formats import kpis_csv, kpis_json, kpis_text
 
     workbook = Workbook.load(data_dir)
     chosen = quarter or str(workbook.dataset.latest_complete_quarter)
@@ -255,11 +252,13 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export, s
     before are kept; run again to render the rest).
     """
     _skip_iri_grammars()
-    from .dataset import load_catalogue
-    from .manifest import ALL_TEAMS, DataCatalogue, Manifest, data_digest
-    from .runner import KernelPool, check_data_source, check_quarter, render_reports
+    from .data.schema import ALL_TEAMS
+    from .reports.jobs import check_data_source, check_quarter
+    from .reports.kernel_pool import KernelPool
+    from .reports.manifest import DataCatalogue, Manifest
+    from .reports.runner import render_reports
 
-    data_dir = check_data_source(data_dir)
+    source = check_data_source(data_dir)
     # Quarters are checked for form first (the data cannot say what "2026Q5" means); teams
     # against the data, which names the teams there are. render_reports checks both again.
     quarters = [check_quarter(q) for q in quarters]
@@ -267,10 +266,10 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export, s
     if scheduler:
         # Imported only here: local rendering never imports dask. Connected first, so a wrong
         # address is reported before the data is loaded.
-        from .distributed import DaskPool
+        from .reports.dask_pool import DaskPool
 
         pool = DaskPool.connect(scheduler)
-    catalogue = _known_catalogue(data_dir, Manifest.read(out_dir))
+    catalogue = _known_catalogue(source, Manifest.read(out_dir))
     try:
         if catalogue is None:
             # The data must be loaded to check the names: start the kernels first, so they
@@ -279,13 +278,13 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export, s
             if teams:
                 size = min(size, len(set(teams)) * max(len(set(quarters)), 1))
             if pool is None:
-                pool = KernelPool(size, notebook.parent, data_dir)
-            catalogue = DataCatalogue.of(load_catalogue(data_dir), data_digest(data_dir))
+                pool = KernelPool(size, notebook.parent, source)
+            catalogue = DataCatalogue.of(source.catalogue(), source.digest())
         chosen = [catalogue.check_quarter(q) for q in quarters] or [catalogue.check_quarter(None)]
         names = [catalogue.check_team(t) for t in teams] or [*catalogue.teams, ALL_TEAMS]
         outcomes = render_reports(
             notebook,
-            data_dir,
+            source,
             out_dir,
             chosen,
             names,
@@ -337,9 +336,9 @@ def workshop(session, teams, data_dir, port, ip) -> None:
     Prints the addresses participants and the facilitator open, then serves until Ctrl+C.
     Answers go to DATA/workshop.sqlite as they are given.
     """
-    from .workshop_server import WorkshopServer
+    from .training.server import WorkshopServer
 
-    server = WorkshopServer.prepare(data_dir, session, teams, port=port, ip=ip)
+    server = WorkshopServer.prepare(_folder(data_dir), session, teams, port=port, ip=ip)
     click.echo(f"Workshop session: {server.session}")
     click.echo(f"Answers are stored in: {server.store}")
     click.echo(f"Participants open:  {server.url(server.first_exercise)}")
@@ -362,9 +361,9 @@ def workshop(session, teams, data_dir, port, ip) -> None:
 def session_report(session, teams, data_dir, out_dir) -> None:
     """Render the summary of workshop SESSION: one HTML page per team, linked from the index."""
     _skip_iri_grammars()
-    from .session_reports import render_session_report
+    from .reports.workshop_reports import render_session_report
 
-    pages = render_session_report(session, data_dir, out_dir, teams=list(teams) or None)
+    pages = render_session_report(session, _folder(data_dir), out_dir, teams=list(teams) or None)
     for page in pages:
         click.echo(f"{page.team}: {page.participants} participant(s) -> {page.html_path}")
     click.echo(str(Path(out_dir) / "index.html"))
@@ -381,12 +380,23 @@ def _skip_iri_grammars() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)
 
 
-def _known_catalogue(data_dir: Path | str, manifest):
-    """Teams and quarters the manifest recorded for these very data files, else ``None``."""
-    from .manifest import data_digest
+def _folder(source) -> Path:
+    """The data folder of ``source``: the workshop's answers are stored in it."""
+    from .errors import ParameterError
 
+    if source.folder is None:
+        raise ParameterError(
+            f"{source.label}: a workshop stores its answers in the data folder (workshop.sqlite), "
+            "and a database URL has none. Fix: pass a data folder whose workbook.toml names the "
+            "database in [database] url."
+        )
+    return source.folder
+
+
+def _known_catalogue(source, manifest):
+    """Teams and quarters the manifest recorded for these very data files, else ``None``."""
     known = manifest.catalogue
-    if known is None or known.digest != data_digest(data_dir):
+    if known is None or known.digest != source.digest():
         return None
     return known
 

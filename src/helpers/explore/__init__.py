@@ -1,6 +1,6 @@
 """Explorer notebooks' logic: interactive funnel, channel and cohort views with exports.
 
-Each explorer is built once from a loaded :class:`~helpers.workbook.Workbook`; its controls
+Each explorer is built once from a loaded :class:`~helpers.analysis.workbook.Workbook`; its controls
 (ipywidgets) redraw one reused chart and one table, and every table can be exported to CSV or
 Excel in a file named after its filters. Nothing here runs at import time; the modules load
 on first use::

@@ -487,7 +487,7 @@ class ChannelExplorer(Explorer):
 
     def draw(self, left, right) -> None:
         """Leads and MQLs (left); attributed revenue and spend (right), top rows by leads."""
-        from ..plots import PALETTE
+        from ..display.plots import PALETTE
 
         column = LEVELS[self.level.value]
         rows = self.table[self.table[column] != TOTAL].head(CHART_ROWS)

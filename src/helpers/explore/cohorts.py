@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.periods import Quarter
+from ..data.stages import STAGE_LABELS
 from ..metrics import coverage
-from ..metrics.funnel import STAGE_LABELS
-from ..periods import Quarter
-from ..stats import rate_columns
+from ..metrics.stats import rate_columns
 from .common import (
     ALL,
     DEFAULT_EXPORT_DIR,

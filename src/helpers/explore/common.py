@@ -25,11 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.periods import Quarter
+from ..data.schema import ALL_TEAMS
+from ..display.html import table_html
 from ..errors import ParameterError, WorkbookError
-from ..periods import Quarter
-from ..report_html import table_html
 
-ALL = "all"
+ALL = ALL_TEAMS  # "no filter" in a dropdown, spelled like the company team id
 """Value of the "every team / channel / segment" entry of a control."""
 DATA_ENV = "WORKBOOK_DATA_DIR"
 DEFAULT_DATA_DIR = "../../data/sample"
@@ -75,7 +76,7 @@ def data_directory(value: str | Path = DEFAULT_DATA_DIR) -> Path:
 
 def load_workbook(data_dir: str | Path = DEFAULT_DATA_DIR):
     """The validated workbook of ``data_dir`` (see :func:`data_directory`), reused per kernel."""
-    from ..workbook import Workbook
+    from ..analysis.workbook import Workbook
 
     return Workbook.load(data_directory(data_dir), reuse=True)
 
@@ -298,7 +299,7 @@ class Explorer:
     ) -> None:
         import ipywidgets as widgets
 
-        from .exports import ExportBar
+        from .export_bar import ExportBar
 
         self.workbook = workbook
         self.dataset = workbook.dataset
@@ -400,7 +401,7 @@ class Explorer:
 
     def display(self) -> None:
         """Show the explorer; a page rendered without widgets shows :meth:`snapshot_html`."""
-        from ..training.display import show
+        from ..display.widgets import show
 
         show(self.widget, self.snapshot_html())
 

@@ -267,7 +267,7 @@ def funnel_chart(
     -------
     Axes
     """
-    from ..plots import PALETTE
+    from ..display.plots import PALETTE
 
     if ax is None:
         import matplotlib.pyplot as plt

@@ -18,18 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import CANONICAL_EVENTS
-from ..database import is_database_url
+from ..data.config import CANONICAL_EVENTS
+from ..data.database import is_database_url
+from ..data.schema import OPPORTUNITY_STATUSES, SOURCE_TYPES, SPEND_CATEGORIES, TABLES
 from ..errors import DataValidationError, ParameterError, Problem
-from ..schema import OPPORTUNITY_STATUSES, SOURCE_TYPES, SPEND_CATEGORIES, TABLES
-from .cleaning import (
-    blank_placeholders,
-    normalise_key,
-    parse_dates,
-    parse_numbers,
-    unify_spellings,
-)
-from .database_exports import DatabaseExports
+from .cleaning import blank_placeholders, normalise_key, parse_dates, parse_numbers, unify_spellings
+from .database_tables import DatabaseExports
 from .date_order import _ORDER_SENTINELS, _file_slash_order, _slash_evidence
 from .mapping import Lookup, Mapping, TablePart, load_mapping
 from .output import _canonical_order, _write, check_target
@@ -98,7 +92,7 @@ def import_exports(
         A checked mapping, or a preset name / mapping file path for :func:`load_mapping`.
     src : str or Path
         Folder holding the export files (and optional lookup files), or a database URL
-        whose tables are the exports (see :mod:`helpers.importing.database_exports`).
+        whose tables are the exports (see :mod:`helpers.importing.database_tables`).
     out : str or Path
         Data directory to write. It must not exist, be empty, or (with ``force``) hold an
         earlier import.

@@ -18,12 +18,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..config import config_from_dict, default_settings
+from ..data.config import config_from_dict, default_settings
+from ..data.schema import TABLES, Table
 from ..errors import ConfigError, MappingError
-from ..schema import TABLES, Table
 from .cleaning import DEFAULT_MISSING, normalise_key
 
-PRESET_PACKAGE = "helpers"
+PRESET_PACKAGE = "helpers.importing"
 PRESET_FOLDER = "presets"
 WILDCARD = "*"
 DATE_KEYWORDS = ("auto", "excel")
@@ -223,7 +223,7 @@ def snake_case(name: str) -> str:
 
 
 def available_presets() -> list[str]:
-    """Names of the bundled presets (``helpers/presets/*.toml``), sorted."""
+    """Names of the bundled presets (``helpers/importing/presets/*.toml``), sorted."""
     folder = resources.files(PRESET_PACKAGE).joinpath(PRESET_FOLDER)
     if not folder.is_dir():
         return []
@@ -388,7 +388,7 @@ def _check_workbook(check: _Checker, workbook: dict[str, Any]) -> None:
     except ConfigError as err:
         raise MappingError(
             f"{err} Fix: correct it under [workbook] (every key is documented in "
-            "src/helpers/workbook_defaults.toml)."
+            "src/helpers/data/workbook_defaults.toml)."
         ) from err
 
 

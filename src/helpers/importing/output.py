@@ -18,9 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..dataset import load_dataset
+from ..data.schema import TABLES
+from ..data.source import load_dataset
 from ..errors import DataValidationError, ParameterError
-from ..schema import TABLES
 from .mapping import Mapping
 from .report import LOG_NAME, LOG_TITLE, ImportReport
 
@@ -86,7 +86,7 @@ def _write(
             frame.to_csv(temporary / f"{name}.csv", index=False, lineterminator="\n")
         header = (
             f"# Written by workbook import from {mapping.label}. Every key is documented in\n"
-            "# src/helpers/workbook_defaults.toml; keys left out take their defaults.\n"
+            "# src/helpers/data/workbook_defaults.toml; keys left out take their defaults.\n"
         )
         (temporary / "workbook.toml").write_text(
             header + toml_text(dict(mapping.workbook)), encoding="utf-8"

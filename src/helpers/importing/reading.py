@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.loading import MAX_ROWS_SHOWN
 from ..errors import DataValidationError, Problem
-from ..loading import MAX_ROWS_SHOWN
 
 SEPARATORS = (",", ";", "\t", "|")  # in order of preference when counts tie
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..schema import TABLES
+from ..data.schema import TABLES
 
 LOG_NAME = "import_log.md"
 LOG_TITLE = "# workbook import log"

@@ -15,13 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 
-import pandas as pd
-
-from ..config import CANONICAL_EVENTS
-from .funnel import CHAIN, SIDE, STAGE_LABELS
-
-OUTCOMES = ("won", "lost")
-"""Opportunity statuses a rate can need (``open`` is never required)."""
+from ..data.config import CANONICAL_EVENTS
+from ..data.stages import CHAIN, OUTCOMES, STAGE_LABELS
 
 # Figure -> the events or outcomes it needs. A figure is computable only when the data set
 # tracks every one of them.
@@ -46,7 +41,7 @@ WHAT: dict[str, tuple[str, ...]] = {
     "mql_to_sql": ("MQL → SQL conversion",),
     "win_rate": ("win rate", "sales velocity"),
 }
-# Shared KPI (``helpers.workbook.KPIS``) or alignment component -> the figure it is.
+# Shared KPI (``helpers.analysis.workbook.KPIS``) or alignment component -> the figure it is.
 KPI_FIGURES: dict[str, str] = {
     "mqls": "mqls",
     "sla_compliance": "speed_to_lead",
@@ -55,67 +50,6 @@ KPI_FIGURES: dict[str, str] = {
     "mql_to_sql": "mql_to_sql",
     "win_rate": "win_rate",
 }
-
-
-def tracked_events(events: pd.DataFrame) -> tuple[str, ...]:
-    """Canonical events that occur at least once in ``events``, in vocabulary order.
-
-    Parameters
-    ----------
-    events : DataFrame
-        Canonical ``lead_events`` (event names already mapped onto the vocabulary).
-
-    Returns
-    -------
-    tuple of str
-        A subset of :data:`helpers.config.CANONICAL_EVENTS`, in its order.
-
-    Examples
-    --------
-    >>> tracked_events(pd.DataFrame({"event": ["sql", "mql", "mql"]}))
-    ('mql', 'sql')
-    """
-    present = set(events["event"].dropna().unique()) if "event" in events else set()
-    return tuple(e for e in CANONICAL_EVENTS if e in present)
-
-
-def tracked_outcomes(opportunities: pd.DataFrame) -> tuple[str, ...]:
-    """Closed statuses (``won``, ``lost``) that occur at least once in ``opportunities``.
-
-    Examples
-    --------
-    >>> tracked_outcomes(pd.DataFrame({"status": ["won", "open"]}))
-    ('won',)
-    """
-    present = set(opportunities["status"].dropna().unique()) if "status" in opportunities else set()
-    return tuple(s for s in OUTCOMES if s in present)
-
-
-def tracked_stages(events: Collection[str], outcomes: Collection[str]) -> tuple[str, ...]:
-    """Funnel stages the data set records: leads, opportunities, the tracked events and ``won``.
-
-    Leads and opportunities are required tables, so those stages are always tracked; ``won`` is
-    tracked when some opportunity was won.
-
-    Parameters
-    ----------
-    events : collection of str
-        :func:`tracked_events`.
-    outcomes : collection of str
-        :func:`tracked_outcomes`.
-
-    Returns
-    -------
-    tuple of str
-        Stages of :data:`helpers.metrics.funnel.CHAIN` then its side branches, in that order.
-
-    Examples
-    --------
-    >>> tracked_stages(("mql", "sql"), ("won",))
-    ('lead', 'mql', 'sql', 'opportunity', 'won')
-    """
-    have = {"lead", "opportunity", *events} | ({"won"} if "won" in outcomes else set())
-    return tuple(s for s in (*CHAIN, *SIDE) if s in have)
 
 
 def missing_for(figure: str, tracked: Collection[str]) -> tuple[str, ...]:

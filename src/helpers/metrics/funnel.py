@@ -16,22 +16,9 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from ..stats import Rate, rate_columns
+from ..data.stages import CHAIN, SIDE, STAGE_LABELS
 from .scope import within
-
-CHAIN = ("lead", "mql", "first_touch", "accepted", "sql", "opportunity", "won")
-SIDE = ("rejected", "recycled")
-STAGE_LABELS = {
-    "lead": "Leads",
-    "mql": "MQL",
-    "first_touch": "First touched",
-    "accepted": "Accepted (SAL)",
-    "rejected": "Rejected",
-    "recycled": "Recycled",
-    "sql": "SQL",
-    "opportunity": "Opportunities",
-    "won": "Won",
-}
+from .stats import Rate, rate_columns
 
 
 def lead_journeys(

@@ -142,18 +142,58 @@ def rag_status(
     return attainment, status
 
 
-def _targets_for(targets: pd.DataFrame | None, team: str, quarter: str) -> dict[str, float]:
+def targets_for(targets: pd.DataFrame | None, team: str, quarter: str) -> dict[str, float]:
+    """Every metric's target for ``team`` in ``quarter``: the team's own row, else the ``*`` row.
+
+    This is the one target lookup: reports, ``workbook metrics``, talking points and the
+    exercises all read targets through it (or :func:`target_for`).
+
+    Parameters
+    ----------
+    targets : DataFrame or None
+        Canonical ``targets`` (team, quarter, metric, target); None when absent.
+    team : str
+        Team id; ``all`` (the company) matches ``all`` rows, else ``*`` rows.
+    quarter : str or Quarter
+        Fiscal quarter as written in ``targets`` (``2026Q3``).
+
+    Returns
+    -------
+    dict of float
+        Metric → target (NaN for a row whose target is blank).
+
+    Raises
+    ------
+    ParameterError
+        If ``(team, quarter, metric)`` is not unique (validation refuses such a table).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"team": ["*", "na-smb"], "quarter": ["2026Q3"] * 2,
+    ...                   "metric": ["mqls"] * 2, "target": [100.0, 80.0]})
+    >>> targets_for(t, "na-smb", "2026Q3"), targets_for(t, "emea-ent", "2026Q3")
+    ({'mqls': 80.0}, {'mqls': 100.0})
+    """
     if targets is None or targets.empty:
         return {}
     rows = targets[targets["quarter"].astype(str) == str(quarter)]
     chosen: dict[str, float] = {}
-    # "*" first so that the team's own row overrides it; a later row overrides an earlier one.
-    for who in (ALL_TEAMS_TARGET, team):
-        for metric, value in rows.loc[rows["team"] == who, ["metric", "target"]].itertuples(
-            index=False
-        ):
+    for who in (ALL_TEAMS_TARGET, team):  # "*" first: the team's own row overrides it
+        own = rows.loc[rows["team"] == who, ["metric", "target"]]
+        repeated = own["metric"][own["metric"].duplicated()]
+        if len(repeated):
+            raise ParameterError(
+                f"targets: more than one row for team {who!r}, quarter {quarter}, metric "
+                f"{repeated.iloc[0]!r}. Fix: keep one row per team, quarter and metric."
+            )
+        for metric, value in own.itertuples(index=False):
             chosen[str(metric)] = float(value) if not _missing(value) else math.nan
     return chosen
+
+
+def target_for(targets: pd.DataFrame | None, team: str, quarter: str, metric: str) -> float:
+    """The target of one ``metric`` (see :func:`targets_for`); NaN when there is none."""
+    return targets_for(targets, team, quarter).get(metric, math.nan)
 
 
 def actual_vs_target(
@@ -168,7 +208,7 @@ def actual_vs_target(
     """KPI table: each metric's actual, target, attainment and RAG status for one team-quarter.
 
     The target of a metric is the ``targets`` row for ``team`` and ``quarter``, else the row
-    for team ``*`` (all teams); of several rows for the same team, the last one counts.
+    for team ``*`` (all teams): :func:`targets_for`.
     Attainment and status are those of :func:`rag_status`.
 
     Parameters
@@ -200,7 +240,7 @@ def actual_vs_target(
         For an unknown direction or amber above green.
     """
     directions = directions or {}
-    chosen = _targets_for(targets, team, str(quarter))
+    chosen = targets_for(targets, team, str(quarter))
     metrics = list(actuals) + [m for m in chosen if m not in actuals]
     rows = []
     for metric in metrics:

@@ -16,8 +16,8 @@ import math
 
 import pandas as pd
 
-from ..stats import Rate
 from .pipeline import won_revenue
+from .stats import Rate
 
 
 def bookings(opportunities: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..clock import business_hours_between
-from ..config import Config
-from ..stats import Rate
+from ..data.clock import business_hours_between
+from ..data.config import Config
 from .scope import within
+from .stats import Rate
 
 AGE_BANDS = (0, 8, 24, 48, 120, np.inf)
 AGE_LABELS = ("0–8 h", "8–24 h", "24–48 h", "48–120 h", "> 120 h")

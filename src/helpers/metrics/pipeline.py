@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..stats import Rate
 from .scope import equals, within
+from .stats import Rate
 
 SOURCE_TYPES = ("marketing", "sales", "partner")
 TOTAL = "total"

@@ -37,9 +37,9 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
+from ..data.schema import TABLES
+from ..data.stages import tracked_events
 from ..errors import Problem
-from ..schema import TABLES
-from .coverage import tracked_events
 from .handoff import pair_mqls_with_touches
 
 COLUMNS = ("check", "table", "count", "share", "detail")
@@ -368,7 +368,7 @@ def data_quality(
 
     Examples
     --------
-    >>> from helpers.dataset import load_dataset
+    >>> from helpers.data.source import load_dataset
     >>> ds = load_dataset("data/sample")  # doctest: +SKIP
     >>> data_quality(ds.tables, ds.anomalies)  # doctest: +SKIP
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-ALL_TEAMS = "all"
+from ..data.schema import ALL_TEAMS
 
 
 def lead_teams(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:

@@ -4,8 +4,8 @@ Every participant of a team sees the same sample of the team's rejected MQLs (th
 rejected it, the reason recorded in the CRM, and sales' feedback comment when there is one)
 and puts each into one category of a shared reason taxonomy (:data:`TAXONOMY`). The results:
 agreement in the room and within and across roles (Fleiss' and Cohen's kappa from
-:mod:`helpers.agreement`), the resulting taxonomy (the majority category of each lead and the
-number of leads per category), how the CRM's recorded reasons map onto it, and the leads the
+:mod:`helpers.metrics.agreement`), the resulting taxonomy (the majority category of each lead
+and the number of leads per category), how the CRM's recorded reasons map onto it, and the leads the
 room disagreed on most, for the debrief.
 
 Computations are pure functions (:func:`rejected_sample`, :func:`resulting_taxonomy`,
@@ -22,10 +22,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..agreement import agreement_by_group, most_disputed
-from ..answer_store import ROLES
-from .display import Html, LivePanel, show
-from .summary import ExerciseSummary
+from ..display.widgets import Html, LivePanel, show
+from ..metrics.agreement import agreement_by_group, most_disputed
+from .answer_store import ROLES
+from .exercise_summary import ExerciseSummary
 
 EXERCISE = "rejections"
 TITLE = "Rejection-reason review"
@@ -180,10 +180,10 @@ def crm_reasons(workbook, team: str) -> pd.DataFrame:
 
 
 def _bars(data: pd.DataFrame, *, x: str, y: str, title: str):
-    """A figure of horizontal count bars (:func:`helpers.plots.count_bars`)."""
+    """A figure of horizontal count bars (:func:`helpers.display.plots.count_bars`)."""
     import matplotlib.pyplot as plt
 
-    from ..plots import count_bars
+    from ..display.plots import count_bars
 
     figure, ax = plt.subplots(figsize=(6.5, 0.6 + 0.35 * max(len(data), 1)))
     count_bars(data, x=x, y=y, ax=ax)
@@ -348,7 +348,7 @@ def room_agreement(answers: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame
 
     Fleiss' kappa within each role and for the room (on the leads every rater of the group
     sorted), and the mean pairwise Cohen's kappa across the roles
-    (:func:`helpers.agreement.agreement_by_group`). With fewer than two raters, or no lead
+    (:func:`helpers.metrics.agreement.agreement_by_group`). With fewer than two raters, or no lead
     sorted by all of a group's raters yet, kappa is NaN and the interpretation says why.
 
     Parameters
@@ -362,7 +362,7 @@ def room_agreement(answers: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame
     -------
     DataFrame
         group, statistic, n_raters, n_items, kappa, interpretation (as
-        :func:`~helpers.agreement.agreement_by_group`).
+        :func:`~helpers.metrics.agreement.agreement_by_group`).
     """
     columns = ["group", "statistic", "n_raters", "n_items", "kappa", "interpretation"]
     data = _ratings(answers)
@@ -383,7 +383,7 @@ def disputed_leads(
 ) -> pd.DataFrame:
     """The leads the room disagreed on most (at least two ratings, not unanimous).
 
-    Ranked by Fleiss' per-item agreement ``P_i`` ascending (:func:`helpers.agreement.
+    Ranked by Fleiss' per-item agreement ``P_i`` ascending (:func:`helpers.metrics.agreement.
     most_disputed`: the share of pairs of raters who chose the same category), ties by lead.
 
     Returns

@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
-from ..answer_store import ROLES, AnswerStore, store_path
 from ..errors import ParameterError
+from .answer_store import ROLES, AnswerStore, store_path
 
 SESSION_ENV = "WORKBOOK_SESSION"
 DATA_ENV = "WORKBOOK_DATA_DIR"
@@ -139,7 +139,7 @@ class Workshop:
 
     def workbook(self):
         """The validated data (loaded once per kernel, reloaded when a data file changes)."""
-        from ..workbook import Workbook
+        from ..analysis.workbook import Workbook
 
         return Workbook.load(self.data_dir, reuse=True)
 

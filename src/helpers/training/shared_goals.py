@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..atomic import write_text_atomically
+from ..analysis.workbook import KPIS
+from ..data.atomic import write_text_atomically
+from ..display.widgets import Html, LivePanel, Part, show, static_html
 from ..errors import ParameterError
-from ..workbook import KPIS
-from .display import Html, LivePanel, Part, show, static_html
-from .summary import ExerciseSummary, roles_apart
+from .exercise_summary import ExerciseSummary, roles_apart
 
 EXERCISE = "shared_goals"
 TITLE = "Shared goals for next quarter"
@@ -73,7 +73,7 @@ def goal_baseline(view) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per KPI of :data:`helpers.workbook.KPIS`: metric, label, direction, kind,
+        One row per KPI of :data:`helpers.analysis.workbook.KPIS`: metric, label, direction, kind,
         baseline (value in the view's quarter), current_target (that quarter's target),
         next_target (target already set for the next quarter; NaN if none).
     """

@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..display.widgets import Html, LivePanel, Part, show, static_html
 from ..errors import ParameterError
 from ..metrics import goals
-from ..stats import Rate
-from .display import Html, LivePanel, Part, show, static_html
-from .summary import ExerciseSummary, roles_apart
+from ..metrics.stats import Rate
+from .exercise_summary import ExerciseSummary, roles_apart
 
 EXERCISE = "what_if"
 TITLE = "SLA and funnel what-if"

@@ -1,0 +1,260 @@
+"""Shared KPIs side by side: team versus team (the company roll-up) and quarter by quarter.
+
+The pure functions take KPI values already computed (``TeamQuarter.kpi_values()``: a
+:class:`~helpers.metrics.stats.Rate` for rates, a number otherwise) and return tables; the thin
+adapters :func:`compare_teams` and :func:`kpi_trend` fetch those values from a workbook, whose
+cache makes a KPI of a team-quarter cost its computation once per data set.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..metrics.stats import Rate
+
+if TYPE_CHECKING:
+    from ..data.periods import Quarter
+    from .workbook import TeamQuarter, Workbook
+
+KpiSpec = Mapping[str, tuple[str, str, str]]
+"""Metric name → (label, direction, kind), as :data:`helpers.analysis.workbook.KPIS`."""
+
+_LONG_COLUMNS = (
+    "metric",
+    "label",
+    "direction",
+    "kind",
+    "value",
+    "numerator",
+    "denominator",
+    "ci_low",
+    "ci_high",
+    "small_sample",
+)
+
+
+def _kpis(kpis: KpiSpec | None) -> KpiSpec:
+    if kpis is not None:
+        return kpis
+    from ..metrics.headline import KPIS
+
+    return KPIS
+
+
+def kpi_long(
+    values: Mapping[str, Mapping[str, Rate | float]],
+    *,
+    key: str = "team",
+    kpis: KpiSpec | None = None,
+) -> pd.DataFrame:
+    """KPI values of several teams (or quarters) in long form, one row per (key, KPI).
+
+    Parameters
+    ----------
+    values : dict of dict
+        Key (team id or quarter) → metric name → value: a :class:`Rate` for rates, a number
+        (NaN allowed) otherwise. A metric missing for a key gives NaN.
+    key : str
+        Name of the first column (``"team"``, ``"quarter"``).
+    kpis : dict, optional
+        Metric name → (label, direction, kind); default :data:`helpers.analysis.workbook.KPIS`. Rows
+        follow its order within each key.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``<key>``, metric, label, direction, kind, value, numerator, denominator,
+        ci_low, ci_high (NaN for non-rates), small_sample (False for non-rates).
+
+    Examples
+    --------
+    >>> kpi_long({"north": {"win_rate": Rate(1, 2)}},
+    ...          kpis={"win_rate": ("Win rate", "higher", "rate")})[["team", "value"]]
+        team  value
+    0  north    0.5
+    """
+    kpis = _kpis(kpis)
+    rows = []
+    for who, metrics in values.items():
+        for metric, (label, direction, kind) in kpis.items():
+            value = metrics.get(metric, math.nan)
+            row = {key: who, "metric": metric, "label": label, "direction": direction}
+            row["kind"] = kind
+            if isinstance(value, Rate):
+                low, high = value.interval
+                row.update(
+                    value=value.value,
+                    numerator=float(value.numerator),
+                    denominator=float(value.denominator),
+                    ci_low=low,
+                    ci_high=high,
+                    small_sample=value.small_sample,
+                )
+            else:
+                row.update(
+                    value=math.nan if value is None else float(value),
+                    numerator=math.nan,
+                    denominator=math.nan,
+                    ci_low=math.nan,
+                    ci_high=math.nan,
+                    small_sample=False,
+                )
+            rows.append(row)
+    columns = [key, *_LONG_COLUMNS]
+    out = pd.DataFrame(rows, columns=columns)
+    numeric = ("value", "numerator", "denominator", "ci_low", "ci_high")
+    return out.astype({c: "float64" for c in numeric} | {"small_sample": "bool"})
+
+
+def rank_kpis(long: pd.DataFrame, *, key: str = "team") -> pd.DataFrame:
+    """Rank the keys (teams) on each KPI, 1 = best, the way its direction says.
+
+    Higher-is-better KPIs rank the largest value first, lower-is-better ones (speed to lead,
+    CAC) the smallest. Ties share the better rank (1, 1, 3); a NaN value has no rank.
+
+    Parameters
+    ----------
+    long : DataFrame
+        Output of :func:`kpi_long`.
+    key : str
+        The column that names what is ranked.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``long`` with a float column ``rank``.
+    """
+    out = long.copy()
+    sign = np.where(out["direction"] == "lower", 1.0, -1.0)
+    signed = out["value"] * sign
+    out["rank"] = signed.groupby(out["metric"], sort=False).rank(method="min", na_option="keep")
+    return out
+
+
+def team_ranking(
+    ranked: pd.DataFrame,
+    names: Mapping[str, str] | None = None,
+    *,
+    key: str = "team",
+) -> pd.DataFrame:
+    """One row per team: overall rank, mean rank over the KPIs, and each KPI's value and rank.
+
+    ``mean_rank`` = mean of the team's KPI ranks (KPIs without a value left out);
+    ``rank`` orders the teams by ``mean_rank`` (1 = best, ties share the better rank, no
+    ranked KPI last).
+
+    Parameters
+    ----------
+    ranked : DataFrame
+        Output of :func:`rank_kpis`.
+    names : dict of str, optional
+        Team id → display name (column ``name``; the id when absent).
+    key : str
+        The column naming the teams.
+
+    Returns
+    -------
+    DataFrame
+        Columns rank, ``<key>``, name, mean_rank, kpis_ranked, then ``<metric>`` (value) and
+        ``<metric>_rank`` for each KPI in order; sorted by rank, then team.
+    """
+    names = names or {}
+    metrics = list(dict.fromkeys(ranked["metric"]))
+    teams = list(dict.fromkeys(ranked[key]))
+    values = ranked.pivot(index=key, columns="metric", values="value").reindex(teams)[metrics]
+    ranks = ranked.pivot(index=key, columns="metric", values="rank").reindex(teams)[metrics]
+    out = pd.DataFrame({key: teams}, index=teams)
+    out["name"] = [str(names.get(t, t)) for t in teams]
+    out["mean_rank"] = ranks.mean(axis=1)
+    out["kpis_ranked"] = ranks.notna().sum(axis=1).astype("int64")
+    out.insert(0, "rank", out["mean_rank"].rank(method="min", na_option="keep"))
+    for metric in metrics:
+        out[metric] = values[metric].astype("float64")
+        out[f"{metric}_rank"] = ranks[metric].astype("float64")
+    out = out.sort_values(["rank", key], na_position="last", kind="stable")
+    return out.reset_index(drop=True)
+
+
+def team_standing(ranking: pd.DataFrame, team: str, *, key: str = "team") -> str:
+    """One sentence on where ``team`` stands among the teams of :func:`team_ranking`.
+
+    Examples
+    --------
+    >>> ranking = pd.DataFrame({"rank": [1.0, 2.0], "team": ["south", "north"],
+    ...                         "name": ["South", "North"], "mean_rank": [1.375, 1.625]})
+    >>> team_standing(ranking, "north")
+    'North ranks 2 of 2 teams on the shared KPIs (mean rank 1.6; 1 = best).'
+    """
+    row = ranking[ranking[key] == team]
+    if row.empty or pd.isna(row["rank"].iloc[0]):
+        return f"{team} has no ranked KPI among the {len(ranking)} teams this quarter."
+    r = row.iloc[0]
+    return (
+        f"{r['name']} ranks {int(r['rank'])} of {len(ranking)} teams on the shared KPIs "
+        f"(mean rank {r['mean_rank']:.1f}; 1 = best)."
+    )
+
+
+def measurable_kpis(view: TeamQuarter) -> KpiSpec:
+    """The shared KPIs whose stages the data set records (see ``TeamQuarter.untracked_kpis``).
+
+    A KPI whose stages the data set never records is NaN in every team and quarter; the
+    comparisons leave it out (the report says so in one line) instead of drawing n/a panels.
+    """
+    unmeasured = view.untracked_kpis()
+    return {metric: spec for metric, spec in _kpis(None).items() if metric not in unmeasured}
+
+
+def compare_teams(workbook: Workbook, quarter: str | Quarter) -> pd.DataFrame:
+    """Every team's shared KPIs in ``quarter``, ranked (see :func:`rank_kpis`).
+
+    KPIs the data set cannot measure are left out (see :func:`measurable_kpis`).
+
+    Returns
+    -------
+    DataFrame
+        Long form of :func:`kpi_long` with ``team`` and ``rank``; teams in teams.csv order.
+    """
+    views = {team: workbook.view(team, quarter) for team in workbook.dataset.teams}
+    values = {team: view.kpi_values() for team, view in views.items()}
+    kpis = measurable_kpis(workbook.view(workbook.dataset.teams[0], quarter))
+    return rank_kpis(kpi_long(values, key="team", kpis=kpis), key="team")
+
+
+def team_comparison(
+    workbook: Workbook, quarter: str | Quarter
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The company roll-up's comparison: ranked KPIs in long form and the team ranking.
+
+    Returns
+    -------
+    tuple of DataFrame
+        :func:`compare_teams` and its :func:`team_ranking` with the teams' display names.
+    """
+    long = compare_teams(workbook, quarter)
+    names = {team: workbook.dataset.team_name(team) for team in workbook.dataset.teams}
+    return long, team_ranking(long, names)
+
+
+def kpi_trend(view: TeamQuarter, quarters: int = 8) -> pd.DataFrame:
+    """Every shared KPI of ``view``'s team over the last ``quarters`` quarters in the data.
+
+    Returns
+    -------
+    DataFrame
+        Long form of :func:`kpi_long` keyed by ``quarter`` (text such as ``2026Q3``), oldest
+        first; quarters before the data starts and KPIs the data set cannot measure (see
+        :func:`measurable_kpis`) are left out.
+    """
+    known = set(view.workbook.dataset.quarters)
+    values = {}
+    for k in range(quarters - 1, -1, -1):
+        if view.quarter.shift(-k) in known:
+            earlier = view.shift(-k)
+            values[str(earlier.quarter)] = earlier.kpi_values()
+    return kpi_long(values, key="quarter", kpis=measurable_kpis(view))

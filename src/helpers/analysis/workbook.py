@@ -1,0 +1,761 @@
+"""One entry point for analysts and reports: a loaded data directory and its team-quarter views.
+
+>>> wb = Workbook.load("data/sample")                # doctest: +SKIP
+>>> view = wb.view("emea-ent", "2026Q3")             # doctest: +SKIP
+>>> view.kpis()                                      # doctest: +SKIP
+
+Per-lead tables that every metric needs (journeys, MQL responses) are computed once per data
+directory and shared by all views, so a notebook never repeats the filtering logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ..data.config import CANONICAL_EVENTS
+from ..data.database import Scope
+from ..data.dataset import Dataset
+from ..data.periods import Quarter
+from ..data.schema import ALL_TEAMS
+from ..data.source import DataSource
+from ..errors import ParameterError
+from ..metrics import (
+    attribution,
+    coverage,
+    efficiency,
+    funnel,
+    goals,
+    growth,
+    handoff,
+    pipeline,
+    quality,
+)
+from ..metrics.headline import KPIS, headline_table, trend_table
+from ..metrics.results import Figures
+from ..metrics.scope import for_team, lead_teams, within
+from ..metrics.stats import Rate
+from .cache import SourceCache
+
+# Why a component the data set does track has no value in one quarter (a genuine gap).
+_EMPTY_REASONS = {
+    "sla_compliance": "no MQL of {quarter} past its SLA window",
+    "mql_acceptance": "no MQL accepted or rejected in {quarter}",
+    "feedback_coverage": "no MQLs in {quarter}",
+    "mql_to_sql": "no MQLs in {quarter}",
+    "marketing_pipeline_share": "no pipeline created in {quarter}",
+}
+
+REPORT_LOOKBACK_QUARTERS = 7
+"""Quarters before its own that a report shows: the 8-quarter trends (Q−7 to Q)."""
+
+
+def report_scope(
+    source: DataSource | str | Path,
+    team: str | None,
+    for_quarter: str | None,
+    quarters_before: int = REPORT_LOOKBACK_QUARTERS,
+) -> Scope:
+    """What to read of ``source`` for one team and/or figures of ``for_quarter`` and before.
+
+    Only a database is read in part; for table files this is the whole-data ``Scope()``.
+    """
+    source = DataSource.of(source)
+    if not source.is_database or (team is None and for_quarter is None):
+        return Scope()
+    since = None
+    if for_quarter is not None:
+        catalogue = Workbook.cache.catalogue(source)
+        quarter = (
+            catalogue.quarter(for_quarter) if for_quarter else catalogue.latest_complete_quarter
+        )
+        since = quarter.shift(-quarters_before).start
+    return Scope(team=None if team in (None, ALL_TEAMS) else team, since=since)
+
+
+def warm_up(source: DataSource | str | Path) -> None:
+    """Load a folder's data while a report kernel starts; only check a database is there.
+
+    A database is read per report (narrowed to its quarter), so loading it whole would be
+    wasted; its catalogue is what every report asks first.
+    """
+    source = DataSource.of(source)
+    if source.is_database:
+        Workbook.cache.catalogue(source)
+    else:
+        Workbook.load(source, reuse=True)
+
+
+class Workbook:
+    """A validated data directory with cached per-lead tables.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        As returned by :func:`helpers.data.dataset.load_dataset`.
+    """
+
+    cache: ClassVar[SourceCache] = SourceCache()
+    """What this process keeps loaded for ``load(..., reuse=True)`` (see :class:`SourceCache`)."""
+
+    def __init__(self, dataset: Dataset):
+        self.dataset = dataset
+        # Per-team tables and per-(team, quarter) KPI values are reused by every view: a
+        # report's Q−1, Q−4 and 8-quarter trend would otherwise recompute them many times.
+        self._team_tables: dict[str, dict[str, pd.DataFrame]] = {}
+        self._kpi_values: dict[tuple[str, int], dict] = {}
+
+    def tables_for(self, team: str) -> dict[str, pd.DataFrame]:
+        """The canonical tables restricted to ``team`` (cached)."""
+        if team not in self._team_tables:
+            self._team_tables[team] = for_team(dict(self.dataset.tables), team, self._lead_teams)
+        return self._team_tables[team]
+
+    @classmethod
+    def load(
+        cls,
+        source: DataSource | str | Path,
+        *,
+        reuse: bool = False,
+        team: str | None = None,
+        for_quarter: str | None = None,
+        quarters_before: int = REPORT_LOOKBACK_QUARTERS,
+    ) -> Workbook:
+        """Load and validate a data source (raises DataValidationError on bad data).
+
+        Parameters
+        ----------
+        source : str or Path
+            Data directory, or a ``postgresql://`` URL (see :mod:`helpers.data.database`).
+        reuse : bool
+            Return the workbook this process loaded before from the same source, with its
+            caches, if no file in the folder changed since (same names, sizes and modification
+            times). The batch runner's kernels render many reports from one load this way.
+            A database is not re-checked for changes: a kernel lives for one batch run.
+        team : str, optional
+            For a database: read only this team's rows (in the query); ``"all"`` or ``None``:
+            every team. Table files are always read whole; their views filter in memory.
+        for_quarter : str, optional
+            For a database: read only the rows that figures of this quarter (``""``: the
+            latest complete quarter) and the ``quarters_before`` it need.
+        quarters_before : int
+            Quarters before ``for_quarter`` to read for; default the report's 8-quarter
+            trends (:data:`REPORT_LOOKBACK_QUARTERS`).
+
+        Examples
+        --------
+        What a team's report reads: its own rows for its trends, and every team's rows of
+        the quarter alone for the team-versus-team standing.
+
+        >>> url = "postgresql://reporting@db.example.com/crm"
+        >>> mine = Workbook.load(  # doctest: +SKIP
+        ...     url, reuse=True, team="na-smb", for_quarter="2026Q3")
+        >>> everyone = Workbook.load(  # doctest: +SKIP
+        ...     url, reuse=True, for_quarter="2026Q3", quarters_before=0)
+        """
+        source = DataSource.of(source)
+        cache = cls.cache
+        if not reuse:
+            cache.forget_catalogues()  # a fresh read asks the database afresh
+        scope = report_scope(source, team, for_quarter, quarters_before)
+        # A narrowed read needs the whole data set's facts; the catalogue has them already.
+        whole = cache.catalogue(source).whole if scope.narrowed else None
+        if not reuse:
+            return cls(source.load(scope, whole))
+        return cache.loaded((*source.state(), scope), lambda: cls(source.load(scope, whole)))
+
+    @cached_property
+    def _lead_teams(self) -> dict[str, pd.Series]:
+        return lead_teams(dict(self.dataset.tables))
+
+    @cached_property
+    def data_quality(self) -> pd.DataFrame:
+        """Data-quality checks of the whole directory, the same for every view (cached)."""
+        dataset = self.dataset
+        rows = {name: len(frame) for name, frame in dataset.tables.items()}
+        return quality.data_quality(dict(dataset.tables), dataset.anomalies, rows_read=rows)
+
+    @cached_property
+    def journeys(self) -> pd.DataFrame:
+        """First time each lead reached each stage (see :func:`funnel.lead_journeys`)."""
+        d = self.dataset
+        return funnel.lead_journeys(d["leads"], d["lead_events"], d["opportunities"])
+
+    @cached_property
+    def responses(self) -> pd.DataFrame:
+        """Every MQL with its answering first touch (see :func:`handoff.mql_responses`)."""
+        d = self.dataset
+        out = handoff.mql_responses(d["leads"], d["lead_events"], d.config, d.as_of)
+        return out.assign(team=out["lead_id"].map(d["leads"].set_index("lead_id")["team"]))
+
+    def view(self, team: str, quarter: str | Quarter) -> TeamQuarter:
+        """Metrics of ``team`` (or ``"all"``) in ``quarter``; both checked against the data."""
+        team = self.dataset.check_team(team)
+        if not isinstance(quarter, Quarter):
+            quarter = self.dataset.quarter(quarter)
+        return TeamQuarter(self, team, quarter)
+
+
+@dataclass(frozen=True)
+class TeamQuarter:
+    """All funnel and hand-off metrics for one team (or ``all``) and one fiscal quarter."""
+
+    workbook: Workbook
+    team: str
+    quarter: Quarter
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """First instant of the quarter."""
+        return self.quarter.start
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """First instant after the quarter."""
+        return self.quarter.end
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """Observation time: the data's as-of date."""
+        return self.workbook.dataset.as_of
+
+    @property
+    def team_name(self) -> str:
+        """Display name of the team."""
+        return self.workbook.dataset.team_name(self.team)
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The canonical tables restricted to the team."""
+        return self.workbook.tables_for(self.team)
+
+    @cached_property
+    def journeys(self) -> pd.DataFrame:
+        """Lead journeys of the team."""
+        j = self.workbook.journeys
+        return j if self.team == ALL_TEAMS else j[j["team"] == self.team]
+
+    @cached_property
+    def responses(self) -> pd.DataFrame:
+        """MQL responses of the team."""
+        r = self.workbook.responses
+        return r if self.team == ALL_TEAMS else r[r["team"] == self.team]
+
+    def shift(self, quarters: int) -> TeamQuarter:
+        """The same team ``quarters`` later (negative: earlier)."""
+        return TeamQuarter(self.workbook, self.team, self.quarter.shift(quarters))
+
+    # --- what the data set tracks -------------------------------------------------------------
+    def tracks(self, figure: str) -> bool:
+        """Whether the data set records every stage ``figure`` needs (see :data:`coverage.NEEDS`).
+
+        Decided over the whole data set, not the team or quarter: a tracked stage with nothing
+        in this quarter is a genuine 0, an untracked one is n/a.
+        """
+        return not coverage.missing_for(figure, self.workbook.dataset.tracked)
+
+    def not_in_data(self, *figures: str) -> str | None:
+        """The one line for the figures the data set cannot fill, else None.
+
+        E.g. ``view.not_in_data("speed_to_lead")`` → ``"Not in this data: no first_touch
+        events, so no speed to lead or SLA compliance."`` (see :func:`coverage.not_in_data`).
+        """
+        return coverage.not_in_data(figures, self.workbook.dataset.tracked)
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """Funnel stages the data set records (``Dataset.tracked_stages``)."""
+        return self.workbook.dataset.tracked_stages
+
+    def untracked_events(self) -> tuple[str, ...]:
+        """Canonical lifecycle events that occur nowhere in the data set's lead_events."""
+        tracked = self.workbook.dataset.tracked_events
+        return tuple(e for e in CANONICAL_EVENTS if e not in tracked)
+
+    def untracked_stages(self) -> tuple[str, ...]:
+        """Main-chain stages the data set never records (the funnels skip them)."""
+        return tuple(s for s in funnel.CHAIN if s not in self.stages)
+
+    # --- funnel -----------------------------------------------------------------------------
+    def stage_volumes(self) -> pd.DataFrame:
+        """Period view volumes (see :func:`funnel.stage_volumes`)."""
+        t = self.tables
+        return funnel.stage_volumes(
+            t["leads"],
+            t["lead_events"],
+            t["opportunities"],
+            self.start,
+            self.end,
+            stages=self.stages,
+        )
+
+    def period_funnel(self) -> pd.DataFrame:
+        """Period view of the main chain with ratios (see :func:`funnel.period_funnel`)."""
+        return funnel.period_funnel(self.stage_volumes())
+
+    def cohort_funnel(self, *, strict: bool = False) -> pd.DataFrame:
+        """Cohort view with conversion rates (see :func:`funnel.cohort_funnel`).
+
+        Only the stages the data set tracks: an untracked stage is skipped, not a wall of 0.
+        """
+        return funnel.cohort_funnel(
+            self.journeys, self.start, self.end, self.as_of, strict=strict, stages=self.stages
+        )
+
+    def mql_acceptance(self) -> Rate | None:
+        """Accepted / (accepted + rejected) MQL decisions in the quarter.
+
+        ``None`` when the data set has no mql, accepted or rejected events at all.
+        """
+        if not self.tracks("mql_acceptance"):
+            return None
+        return funnel.mql_acceptance(self.tables["lead_events"], self.start, self.end)
+
+    def mql_to_sql(self) -> Rate | None:
+        """MQLs of the quarter that became SQL; ``None`` without mql or sql events in the data."""
+        if not self.tracks("mql_to_sql"):
+            return None
+        return funnel.mql_to_sql(
+            self.journeys, self.tables["lead_events"], self.start, self.end, self.as_of
+        )
+
+    def reasons(self, event: str = "rejected") -> pd.DataFrame | None:
+        """Pareto of rejection (or ``"recycled"``) reasons in the quarter.
+
+        ``None`` when the data set has no ``event`` events at all.
+        """
+        if event not in self.workbook.dataset.tracked_events:
+            return None
+        return funnel.reason_pareto(self.tables["lead_events"], event, self.start, self.end)
+
+    def stage_velocity(self) -> pd.DataFrame:
+        """Median days between consecutive stages (of those the data set tracks)."""
+        return funnel.stage_velocity(self.journeys, self.start, self.end, stages=self.stages)
+
+    # --- hand-off ---------------------------------------------------------------------------
+    def speed_to_lead(self) -> dict | None:
+        """Median and P90 response, SLA compliance (see :func:`handoff.speed_to_lead`).
+
+        ``None`` when the data set has no mql or first_touch events at all: every MQL would
+        read as untouched and SLA compliance as 0.
+        """
+        if not self.tracks("speed_to_lead"):
+            return None
+        return Figures(handoff.speed_to_lead(self.responses, self.start, self.end))
+
+    def quarter_responses(self) -> pd.DataFrame:
+        """MQLs of the quarter with their response time and SLA status."""
+        return self.responses[within(self.responses["mql_at"], self.start, self.end)]
+
+    def untouched_by_age(self) -> pd.DataFrame | None:
+        """MQLs still waiting for a first touch at quarter end, by age band.
+
+        ``None`` when the data set has no mql or first_touch events at all.
+        """
+        if not self.tracks("untouched_mqls"):
+            return None
+        events = self.tables["lead_events"]
+        at = min(self.end, self.as_of)
+        return handoff.untouched_by_age(events, self.workbook.dataset.config, at)
+
+    # --- pipeline, efficiency, growth --------------------------------------------------------
+    def has(self, table: str) -> bool:
+        """Whether the optional ``table`` was supplied (sections that need it are skipped)."""
+        return self.workbook.dataset.has(table)
+
+    @property
+    def _opps(self) -> pd.DataFrame:
+        return self.tables["opportunities"]
+
+    def pipeline_created(self) -> pd.DataFrame:
+        """Pipeline created by source type (see :func:`pipeline.pipeline_created`)."""
+        return pipeline.pipeline_created(self._opps, self.start, self.end)
+
+    def won_revenue(self) -> pd.DataFrame:
+        """Won revenue by source type (see :func:`pipeline.won_revenue`)."""
+        return pipeline.won_revenue(self._opps, self.start, self.end)
+
+    def win_rate(self) -> Rate | None:
+        """Won / (won + lost) closed in the quarter.
+
+        ``None`` when no opportunity in the data set was ever won, or ever lost: a data set
+        of won deals only would show 100 %.
+        """
+        if not self.tracks("win_rate"):
+            return None
+        return pipeline.win_rate(self._opps, self.start, self.end)
+
+    def deal_metrics(self) -> dict[str, float]:
+        """Average deal size, sales cycle (median days), sales velocity (per day), share.
+
+        Sales velocity is NaN when the data set tracks no win rate (see :meth:`win_rate`).
+        """
+        o, a, b = self._opps, self.start, self.end
+        velocity = pipeline.sales_velocity(o, a, b) if self.tracks("win_rate") else np.nan
+        return Figures(
+            {
+                "average_deal_size": pipeline.average_deal_size(o, a, b),
+                "sales_cycle_days": pipeline.sales_cycle_days(o, a, b),
+                "sales_velocity_per_day": velocity,
+                "marketing_sourced_share": pipeline.marketing_sourced_share(o, a, b),
+            }
+        )
+
+    def cost_per_lead(self) -> pd.DataFrame | None:
+        """Cost per lead by channel; ``None`` without a spend table."""
+        if not self.has("spend"):
+            return None
+        return efficiency.cost_per_lead(
+            self.tables["spend"], self.tables["leads"], self.start, self.end
+        )
+
+    def cost_per_mql(self) -> pd.DataFrame | None:
+        """Cost per MQL by channel; ``None`` without a spend table."""
+        if not self.has("spend"):
+            return None
+        t = self.tables
+        return efficiency.cost_per_mql(
+            t["spend"], t["lead_events"], t["leads"], self.start, self.end
+        )
+
+    def cac(self) -> dict | None:
+        """CAC and marketing-only CAC (see :func:`efficiency.cac`); ``None`` without spend."""
+        if not self.has("spend"):
+            return None
+        return Figures(efficiency.cac(self.tables["spend"], self._opps, self.start, self.end))
+
+    def marketing_roi(self) -> pd.DataFrame | None:
+        """Marketing ROI by channel; ``None`` without a spend table."""
+        if not self.has("spend"):
+            return None
+        t = self.tables
+        return efficiency.marketing_roi(t["spend"], self._opps, t["leads"], self.start, self.end)
+
+    def channel_efficiency(self) -> pd.DataFrame | None:
+        """Spend, CPL, cost per MQL and ROI by channel in one table; ``None`` without spend.
+
+        See :func:`efficiency.by_channel`.
+        """
+        if not self.has("spend"):
+            return None
+        return efficiency.by_channel(
+            self.cost_per_lead(), self.cost_per_mql(), self.marketing_roi()
+        )
+
+    def bookings_growth(self) -> dict:
+        """Bookings with QoQ and YoY growth (see :func:`growth.bookings_growth`).
+
+        A comparison quarter before the data starts has no bookings (NaN, not 0) and no growth.
+        """
+        figures = dict(growth.bookings_growth(self._opps, self.start, self.end))
+        first = self.workbook.dataset.quarters[0]
+        for shift, amount, change in (
+            (1, "previous_bookings", "qoq"),
+            (4, "year_ago_bookings", "yoy"),
+        ):
+            if self.quarter.shift(-shift).index < first.index:
+                figures[amount] = figures[change] = np.nan
+        return Figures(figures)
+
+    def logo_retention(self) -> Rate | None:
+        """Logo retention over the quarter; ``None`` without a revenue table."""
+        if not self.has("revenue"):
+            return None
+        return growth.logo_retention(self.tables["revenue"], self.start, self.end)
+
+    def revenue_retention(self) -> dict | None:
+        """Gross and net revenue retention; ``None`` without a revenue table."""
+        if not self.has("revenue"):
+            return None
+        return Figures(growth.revenue_retention(self.tables["revenue"], self.start, self.end))
+
+    def _attribution_inputs(self, basis: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The opportunities a basis attributes, and the touches (empty without the table)."""
+        o = self._opps
+        if basis == "pipeline":
+            chosen = o[within(o["created_at"], self.start, self.end)]
+        elif basis == "revenue":
+            chosen = o[(o["status"] == "won") & within(o["closed_at"], self.start, self.end)]
+        else:
+            raise ParameterError(f"basis {basis!r} is unknown; use 'pipeline' or 'revenue'.")
+        touches = self.tables.get("touches")
+        if touches is None:
+            touches = pd.DataFrame(
+                {
+                    "lead_id": [],
+                    "at": pd.Series([], dtype="datetime64[ns]"),
+                    "campaign_id": [],
+                    "channel": [],
+                }
+            )
+        return chosen, touches
+
+    def attribution(
+        self, model: str = "linear", *, by: str = "channel", basis: str = "pipeline"
+    ) -> attribution.AttributionResult:
+        """Multi-touch attribution of the quarter's pipeline (created) or revenue (won).
+
+        Without a touches table every opportunity falls back to its lead's own channel or
+        campaign, and the result says so (see :func:`attribution.attribute`). The time-decay
+        half-life is ``[attribution] half_life_days`` of workbook.toml.
+        """
+        chosen, touches = self._attribution_inputs(basis)
+        return attribution.attribute(
+            chosen,
+            touches,
+            self.tables["leads"],
+            model=model,
+            by=by,
+            half_life_days=self.workbook.dataset.config.half_life_days,
+        )
+
+    def attribution_models(self, *, by: str = "channel", basis: str = "pipeline") -> pd.DataFrame:
+        """Attributed amount of every model side by side (see :func:`attribution.attribute_all`).
+
+        Returns
+        -------
+        DataFrame
+            Index ``by``; one amount column per model of :data:`attribution.MODELS`.
+        """
+        chosen, touches = self._attribution_inputs(basis)
+        return attribution.attribute_all(
+            chosen,
+            touches,
+            self.tables["leads"],
+            by=by,
+            half_life_days=self.workbook.dataset.config.half_life_days,
+        )
+
+    # --- goals and data quality --------------------------------------------------------------
+    def feedback_coverage(self) -> Rate | None:
+        """MQLs of the quarter with at least one sales feedback row / MQLs of the quarter."""
+        if not self.has("feedback"):
+            return None
+        events = self.tables["lead_events"]
+        mqls = events[(events["event"] == "mql") & within(events["at"], self.start, self.end)]
+        leads = pd.unique(mqls["lead_id"])
+        rated = set(self.tables["feedback"]["lead_id"])
+        return Rate(int(sum(lead in rated for lead in leads)), len(leads))
+
+    def feedback_summary(self) -> dict | None:
+        """Mean rating, coverage and low ratings of the quarter's MQLs; ``None`` without feedback.
+
+        See :func:`handoff.feedback_summary`.
+        """
+        if not self.has("feedback"):
+            return None
+        t = self.tables
+        return Figures(
+            handoff.feedback_summary(t["feedback"], t["lead_events"], self.start, self.end)
+        )
+
+    def feedback_reasons(self) -> pd.DataFrame | None:
+        """Pareto of sales feedback reasons on the quarter's MQLs; ``None`` without feedback."""
+        if not self.has("feedback"):
+            return None
+        t = self.tables
+        return handoff.feedback_reasons(t["feedback"], t["lead_events"], self.start, self.end)
+
+    def alignment_index(self) -> goals.AlignmentIndex:
+        """Alignment index (0–100) from the shared KPIs, weights from ``workbook.toml``.
+
+        Components: SLA compliance, MQL acceptance, feedback coverage, MQL→SQL and the
+        marketing-sourced share of pipeline created; MQL→SQL and the pipeline share are scored
+        against their targets (metrics ``mql_to_sql`` and ``marketing_pipeline_share``) when
+        the targets table has them. Unavailable components are dropped and the weights
+        renormalised (see :func:`goals.alignment_index`); a component whose stages the data
+        set does not track is unavailable (never a 0), and ``reasons`` says why each one is.
+        """
+        speed = self.speed_to_lead()
+        acceptance = self.mql_acceptance()
+        feedback = self.feedback_coverage()
+        conversion = self.mql_to_sql()
+        components = {
+            "sla_compliance": np.nan if speed is None else speed["sla_compliance"].value,
+            "mql_acceptance": np.nan if acceptance is None else acceptance.value,
+            "feedback_coverage": np.nan if feedback is None else feedback.value,
+            "mql_to_sql": np.nan if conversion is None else conversion.value,
+            "marketing_pipeline_share": self.deal_metrics()["marketing_sourced_share"],
+        }
+        targets = {m: self.target(m) for m in ("mql_to_sql", "marketing_pipeline_share")}
+        weights = self.workbook.dataset.config.alignment_weights
+        reasons = {
+            name: self._unavailable_reason(name)
+            for name, value in components.items()
+            if value is None or np.isnan(value)
+        }
+        return goals.alignment_index(components, weights, targets, reasons=reasons)
+
+    def _unavailable_reason(self, component: str) -> str:
+        """Why an alignment component or KPI has no value this quarter (short, lower case)."""
+        if component == "feedback_coverage" and not self.has("feedback"):
+            return "not in this data: no feedback table"
+        if component == "cac" and not self.has("spend"):
+            return "not in this data: no spend table"
+        figure = coverage.KPI_FIGURES.get(component, component)
+        if figure in coverage.NEEDS and not self.tracks(figure):
+            missing = coverage.missing_for(figure, self.workbook.dataset.tracked)
+            return f"not in this data: {coverage.absent_phrase(missing)}"
+        return _EMPTY_REASONS.get(component, "no data in {quarter}").format(quarter=self.quarter)
+
+    def reverse_waterfall(self) -> pd.DataFrame:
+        """Leads, MQLs, SQLs, opportunities and won deals needed for the won-revenue target.
+
+        Rates are the quarter's own: win rate, and the strict cohort's lead→MQL and
+        SQL→opportunity conversions with MQL→SQL; current volumes are the period view's.
+        """
+        strict = self.cohort_funnel(strict=True).set_index("stage")["next_rate"]
+        volumes = self.stage_volumes().set_index("stage")["volume"]
+        current = {stage: float(volumes[stage]) for stage in ("lead", "mql", "sql", "won")}
+        current["opportunity"] = float(volumes["opportunity"])
+        # An untracked rate is NaN, so that stage and the ones after it are NaN too.
+        win, conversion = self.win_rate(), self.mql_to_sql()
+        return goals.reverse_waterfall(
+            self.target("won_revenue"),
+            self.deal_metrics()["average_deal_size"],
+            np.nan if win is None else win.value,
+            float(strict.get("opportunity", np.nan)),
+            np.nan if conversion is None else conversion.value,
+            float(strict.get("mql", np.nan)),
+            current,
+        )
+
+    def data_quality(self) -> pd.DataFrame:
+        """Data-quality checks of the whole data directory (see :func:`quality.data_quality`)."""
+        return self.workbook.data_quality.copy()
+
+    # --- headline ---------------------------------------------------------------------------
+    def kpi_values(self) -> dict[str, Rate | float]:
+        """The shared KPIs: a :class:`Rate` for rates, a number otherwise (cached)."""
+        key = (self.team, self.quarter.index)
+        cache = self.workbook._kpi_values
+        if key not in cache:
+            cache[key] = self._compute_kpi_values()
+        return cache[key]
+
+    def _compute_kpi_values(self) -> dict[str, Rate | float]:
+        # A KPI the data set cannot measure is NaN (n/a), never a Rate of 0 out of n.
+        speed = self.speed_to_lead()
+        volumes = self.stage_volumes().set_index("stage")["volume"]
+        created = self.pipeline_created().set_index("source_type")["amount"]
+        won = self.won_revenue().set_index("source_type")["amount"]
+        cac = self.cac()
+        acceptance, conversion, win = self.mql_acceptance(), self.mql_to_sql(), self.win_rate()
+        return {
+            "mqls": float(volumes["mql"]),
+            "sla_compliance": np.nan if speed is None else speed["sla_compliance"],
+            "speed_to_lead_hours": np.nan if speed is None else speed["median_hours"],
+            "mql_acceptance": np.nan if acceptance is None else acceptance,
+            "mql_to_sql": np.nan if conversion is None else conversion,
+            "pipeline_created": float(created["total"]),
+            "won_revenue": float(won["total"]),
+            "win_rate": np.nan if win is None else win,
+            "cac": np.nan if cac is None else float(cac["cac"]),
+        }
+
+    def kpi_notes(self) -> dict[str, str]:
+        """Why a shared KPI cannot be measured at all: ``"not in this data: no …"`` (or absent).
+
+        Only KPIs whose stages or table the data set lacks are named; a KPI that is merely
+        empty this quarter (0 of 0) is not.
+        """
+        notes = {}
+        for metric in KPIS:
+            figure = coverage.KPI_FIGURES.get(metric)
+            untracked = figure is not None and not self.tracks(figure)
+            if untracked or (metric == "cac" and not self.has("spend")):
+                notes[metric] = self._unavailable_reason(metric)
+        return notes
+
+    def untracked_kpis(self) -> tuple[str, ...]:
+        """Shared KPIs whose stages the data set never records (NaN in every quarter).
+
+        The trends and the team comparison leave them out; a KPI that only lacks an optional
+        table (CAC without spend) stays, as n/a, like every other optional-table figure.
+        """
+        return tuple(
+            metric
+            for metric in KPIS
+            if metric in coverage.KPI_FIGURES and not self.tracks(coverage.KPI_FIGURES[metric])
+        )
+
+    def kpis_not_in_data(
+        self,
+        kind: str | None = None,
+        *,
+        consequence: tuple[str, str] = ("is left out", "are left out"),
+    ) -> str | None:
+        """One line naming the KPIs left out of the trends and comparison, and why (else None).
+
+        See :func:`coverage.left_out_line`; the KPIs are those of :meth:`untracked_kpis`, only
+        those of ``kind`` (e.g. ``"rate"`` for the rate trend) when given.
+        """
+        chosen = [m for m in self.untracked_kpis() if kind is None or KPIS[m][2] == kind]
+        tracked = self.workbook.dataset.tracked
+        missing = [
+            name for m in chosen for name in coverage.missing_for(coverage.KPI_FIGURES[m], tracked)
+        ]
+        labels = [KPIS[m][0] for m in chosen]
+        return coverage.left_out_line(missing, [], labels, consequence=consequence)
+
+    def skipped_stages_line(self) -> str | None:
+        """The funnel's line for stages the data set never records (see :meth:`stages`)."""
+        return coverage.skipped_stages_line(self.stages)
+
+    def target(self, metric: str) -> float:
+        """The quarter's target for ``metric`` (see :func:`goals.target_for`); NaN if none."""
+        targets = self.tables["targets"] if self.has("targets") else None
+        return goals.target_for(targets, self.team, str(self.quarter), metric)
+
+    def kpis(self) -> pd.DataFrame:
+        """Headline table: each shared KPI with counts, interval, change vs Q−1 and Q−4, target.
+
+        Returns
+        -------
+        DataFrame
+            One row per KPI: metric, label, direction, kind, value, numerator, denominator,
+            ci_low, ci_high, small_sample, previous (Q−1 value), change_previous, p_previous,
+            significant_previous, year_ago (Q−4), change_year, p_year, significant_year, target,
+            attainment, rag, note (``"not in this data: …"`` for a KPI the data set cannot
+            measure, see :meth:`kpi_notes`; else empty). Quarters before the data starts give
+            NaN.
+        """
+        known = set(self.workbook.dataset.quarters)
+        earlier = [
+            self.shift(-k).kpi_values() if self.quarter.shift(-k) in known else None for k in (1, 4)
+        ]
+        targets = self.tables["targets"] if self.has("targets") else None
+        config = self.workbook.dataset.config
+        return headline_table(
+            self.kpi_values(),
+            *earlier,
+            goals.targets_for(targets, self.team, str(self.quarter)),
+            self.kpi_notes(),
+            green=config.rag_green,
+            amber=config.rag_amber,
+        )
+
+    def trend(self, quarters: int = 8) -> pd.DataFrame:
+        """The shared rate KPIs over the last ``quarters`` quarters (those in the data).
+
+        Rate KPIs the data set cannot measure at all (see :meth:`untracked_kpis`) are left out.
+
+        Returns
+        -------
+        DataFrame
+            Long form: quarter, metric, label, value, ci_low, ci_high, numerator, denominator
+            (no rows, with these columns, when no rate KPI can be measured).
+        """
+        known = set(self.workbook.dataset.quarters)
+        chosen = [self.quarter.shift(-k) for k in range(quarters - 1, -1, -1)]
+        values = [
+            (str(q), self.shift(q.index - self.quarter.index).kpi_values())
+            for q in chosen
+            if q in known
+        ]
+        return trend_table(values, leave_out=self.untracked_kpis())

@@ -1,0 +1,473 @@
+"""Loading a data source into validated, typed tables (SPEC sections 1 and 2).
+
+A data source is a folder of table files, or a PostgreSQL database (:mod:`helpers.data.database`):
+its URL, or a folder whose ``workbook.toml`` names it in ``[database] url``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataValidationError, ParameterError, Problem
+from . import stages
+from .config import Config
+from .database import Database, DatabaseUrl, Scope, missing_table_fix
+from .loading import SourceFile, find_table_file, parse_column, read_source
+from .periods import Quarter, quarter_index
+from .schema import ALL_TEAMS, REQUIRED_TABLES, TABLES
+from .validation import check_columns, check_events, check_opportunities, check_references
+
+
+@dataclass(frozen=True)
+class WholeData:
+    """Facts about the whole of a data set of which only part was read (a narrowed scope).
+
+    They keep the quarters, the as-of date, the stages "not in this data" and the optional
+    columns "not supplied" the same as a full read would make them.
+    """
+
+    first_created: pd.Timestamp
+    last_timestamp: pd.Timestamp
+    events: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    filled: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A validated data directory: typed tables, settings and what was found on the way.
+
+    Timestamps are naive wall-clock times in ``config.timezone``. Optional tables that are
+    absent are listed in ``missing_tables``; optional columns absent from a file are present
+    and empty, so ``has_values`` tells whether the data supplied them. ``anomalies`` holds
+    flagged (non-fatal) findings. ``tracked_events`` and ``tracked_outcomes`` say which funnel
+    stages the data set records at all (see :mod:`helpers.metrics.coverage`).
+    """
+
+    directory: Path | str
+    config: Config
+    tables: Mapping[str, pd.DataFrame]
+    files: Mapping[str, str] = field(default_factory=dict)
+    anomalies: tuple[Problem, ...] = ()
+    whole: WholeData | None = None  # set when only part of a database was read
+    content_digest: str | None = None  # of the rows read from a database
+
+    @property
+    def source_name(self) -> str:
+        """The folder's name, or the database URL (masked) the tables came from."""
+        return self.directory.name if isinstance(self.directory, Path) else self.directory
+
+    def has(self, name: str) -> bool:
+        """Whether the optional table ``name`` was supplied."""
+        return name in self.tables
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        """The table called ``name``; a clear KeyError names the missing file."""
+        if name not in self.tables:
+            raise KeyError(f"table '{name}' is not in {self.source_name} (add {name}.csv)")
+        return self.tables[name]
+
+    def has_values(self, table: str, column: str) -> bool:
+        """Whether ``table`` was supplied with at least one value in ``column`` (e.g. a score)."""
+        frame = self.tables.get(table)
+        if self.whole is not None:
+            return frame is not None and (table, column) in self.whole.filled
+        return frame is not None and column in frame and bool(frame[column].notna().any())
+
+    @cached_property
+    def tracked_events(self) -> tuple[str, ...]:
+        """Canonical events that occur at least once anywhere in lead_events (after mapping).
+
+        A stage outside it is *not in this data*: its figures are n/a, not 0.
+        """
+        if self.whole is not None:
+            return stages.tracked_events(pd.DataFrame({"event": list(self.whole.events)}))
+        return stages.tracked_events(self.tables["lead_events"])
+
+    @cached_property
+    def tracked_outcomes(self) -> tuple[str, ...]:
+        """Closed statuses (``won``, ``lost``) that occur at least once in opportunities."""
+        if self.whole is not None:
+            return stages.tracked_outcomes(pd.DataFrame({"status": list(self.whole.outcomes)}))
+        return stages.tracked_outcomes(self.tables["opportunities"])
+
+    @property
+    def tracked(self) -> tuple[str, ...]:
+        """Tracked events and outcomes together (what ``coverage.not_in_data`` reads)."""
+        return self.tracked_events + self.tracked_outcomes
+
+    @property
+    def tracked_stages(self) -> tuple[str, ...]:
+        """Funnel stages the data set records (see :func:`stages.tracked_stages`)."""
+        return stages.tracked_stages(self.tracked_events, self.tracked_outcomes)
+
+    @property
+    def missing_tables(self) -> tuple[str, ...]:
+        """Optional tables not supplied."""
+        return tuple(name for name in TABLES if name not in self.tables)
+
+    @property
+    def teams(self) -> list[str]:
+        """Team ids in file order."""
+        return self.tables["teams"]["team"].tolist()
+
+    def team_name(self, team: str) -> str:
+        """Display name of ``team`` (``all`` is the company)."""
+        if team == ALL_TEAMS:
+            return "All teams (company)"
+        names = self.tables["teams"].set_index("team")["name"]
+        return str(names.get(team, team))
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """Extraction date: ``as_of`` from workbook.toml, else the day after the last timestamp."""
+        if self.config.as_of is not None:
+            return pd.Timestamp(self.config.as_of)
+        if self.whole is not None:
+            return self.whole.last_timestamp.normalize() + pd.Timedelta(days=1)
+        latest = max(
+            self.tables["leads"]["created_at"].max(), self.tables["lead_events"]["at"].max()
+        )
+        return latest.normalize() + pd.Timedelta(days=1)
+
+    @property
+    def quarters(self) -> list[Quarter]:
+        """Fiscal quarters from the first lead to the as-of date, oldest first."""
+        fy = self.config.fiscal_year_start_month
+        if self.whole is not None:
+            first = Quarter.containing(self.whole.first_created, fy)
+        else:
+            first = Quarter.containing(self.tables["leads"]["created_at"].min(), fy)
+        last = Quarter.containing(self.as_of - pd.Timedelta(microseconds=1), fy)
+        return [first.shift(i) for i in range(last.index - first.index + 1)]
+
+    @property
+    def latest_complete_quarter(self) -> Quarter:
+        """The latest quarter that ended on or before the as-of date."""
+        complete = [q for q in self.quarters if q.end <= self.as_of]
+        if not complete:
+            raise ParameterError(
+                f"{self.source_name}: no complete quarter before the as-of date "
+                f"{self.as_of.date()}; pass --quarter explicitly."
+            )
+        return complete[-1]
+
+    def quarter(self, text: str) -> Quarter:
+        """Parse and check a quarter parameter against the data.
+
+        Raises
+        ------
+        ParameterError
+            When it is malformed or outside the quarters the data covers.
+        """
+        quarter = Quarter.parse(text, self.config.fiscal_year_start_month)
+        known = self.quarters
+        if quarter not in known:
+            raise ParameterError(
+                f"quarter {quarter} is not in the data, which covers {known[0]} to {known[-1]}; "
+                "pick a quarter in that range."
+            )
+        return quarter
+
+    def check_team(self, team: str) -> str:
+        """Check a team parameter: a team id from teams.csv or ``all``.
+
+        Raises
+        ------
+        ParameterError
+            For any other value (path separators and quotes included).
+        """
+        if team == ALL_TEAMS or team in set(self.teams):
+            return team
+        known = ", ".join([ALL_TEAMS, *self.teams])
+        raise ParameterError(f"team {team!r} is not in teams.csv; use one of: {known}.")
+
+    def quarter_of(self, timestamps: pd.Series) -> pd.Series:
+        """Running fiscal quarter index of each timestamp (compare with ``Quarter.index``)."""
+        return quarter_index(timestamps, self.config.fiscal_year_start_month)
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the names and bytes of the files read (first 16 hex digits).
+
+        For a database, over the text of the rows read and the settings file, if any.
+        """
+        digest = hashlib.sha256()
+        if self.content_digest is not None:
+            digest.update(self.content_digest.encode())
+        else:
+            for name in sorted(self.files):
+                path = self.directory / self.files[name]
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+        if isinstance(self.directory, Path) and (self.directory / "workbook.toml").exists():
+            digest.update((self.directory / "workbook.toml").read_bytes())
+        return digest.hexdigest()[:16]
+
+
+def _typed_table(
+    source: SourceFile, config: Config, *, part: bool = False
+) -> tuple[pd.DataFrame, list[Problem]]:
+    table = source.table
+    present = set(source.raw.columns)
+    missing = [c.name for c in table.columns if c.required and c.name not in present]
+    if missing:
+        found = ", ".join(source.raw.columns) or "none"
+        return pd.DataFrame(), [
+            source.problem(
+                ", ".join(missing),
+                f"required column(s) missing; the header has: {found}",
+                f"add the column(s) {', '.join(missing)} (names are snake_case, e.g. created_at)",
+            )
+        ]
+    problems: list[Problem] = []
+    typed = {}
+    for column in table.columns:
+        if column.name not in present:
+            continue
+        typed[column.name], found = parse_column(source, column, config.timezone)
+        problems += found
+    if table.extra_columns:
+        known = {c.name for c in table.columns}
+        for name in source.raw.columns:
+            if name not in known:
+                typed[name] = pd.Series(
+                    source.raw[name].where(source.raw[name] != ""), dtype="string"
+                )
+    frame = pd.DataFrame(typed, index=source.raw.index)
+    for column in table.columns:
+        # Optional columns the file leaves out are empty, so no metric trips on a missing
+        # reason or score; Dataset.has_values tells them apart from supplied ones.
+        if column.name not in frame:
+            frame[column.name] = _empty_column(column.kind, frame.index)
+    if table.name == "lead_events" and config.event_map:
+        frame["event"] = frame["event"].replace(config.event_map)
+    if not problems:
+        problems += check_columns(source, frame)
+    if table.required and len(frame) == 0 and not part:  # a part read may be empty
+        problems.append(source.problem(None, "has a header but no rows", "add at least one row"))
+    return frame, problems
+
+
+def _empty_column(kind: str, index: pd.Index) -> pd.Series:
+    """An all-missing column of the dtype ``parse_column`` gives a column of ``kind``."""
+    if kind == "datetime":
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if kind == "float":
+        return pd.Series(float("nan"), index=index, dtype="float64")
+    if kind == "int":
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    return pd.Series(pd.NA, index=index, dtype="string")
+
+
+def load_folder(directory: Path, config: Config) -> Dataset:
+    """Read and validate the table files of ``directory`` (see :class:`~.source.DataSource`).
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem found (file, column, lines, fix).
+    """
+    if not directory.is_dir():
+        raise DataValidationError(
+            str(directory),
+            [
+                Problem(
+                    str(directory),
+                    None,
+                    "is not a folder",
+                    "pass the data directory, e.g. data/sample, or a postgresql:// URL",
+                )
+            ],
+        )
+    problems: list[Problem] = []
+    read: dict[str, SourceFile] = {}
+    for name, table in TABLES.items():
+        path = find_table_file(directory, table)
+        if path is None:
+            if table.required:
+                problems.append(
+                    Problem(
+                        f"{name}.csv",
+                        None,
+                        "required table is missing",
+                        f"add {name}.csv (or {name}.parquet) to {directory.name}",
+                    )
+                )
+            continue
+        source_file, found = read_source(path, table)
+        problems += found
+        if source_file is not None:
+            read[name] = source_file
+    return _validated(directory, config, read, problems)
+
+
+def database_catalogue(url: DatabaseUrl, config: Config, directory: Path | None) -> Dataset:
+    """The teams table and the whole-data facts of a database, from aggregate queries."""
+    with Database.connect(url, config.timezone) as db:
+        relations = db.relations()
+        missing = [_missing_table(db, n) for n in REQUIRED_TABLES if n not in relations]
+        if missing:
+            raise DataValidationError(url.masked, missing)
+        teams = TABLES["teams"]
+        known = [c.name for c in teams.columns if c.name in relations["teams"]]
+        source_file = SourceFile(teams, Path("teams"), db.read_text("teams", known), "table teams")
+        frame, problems = _typed_table(source_file, config)
+        if any(p.severity == "error" for p in problems):
+            raise DataValidationError(url.masked, problems)
+        whole = _whole_data(db, relations, config)
+    return Dataset(directory or url.masked, config, {"teams": frame}, whole=whole)
+
+
+def _validated(
+    directory: Path | str,
+    config: Config,
+    read: dict[str, SourceFile],
+    problems: list[Problem],
+    **extra,
+) -> Dataset:
+    """Type and check the tables as read; raise with every problem, or build the Dataset."""
+    sources: dict[str, SourceFile] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    clean: set[str] = set()
+    for name, source_file in read.items():
+        frame, found = _typed_table(source_file, config, part=extra.get("whole") is not None)
+        problems += found
+        if frame.columns.empty:
+            continue
+        sources[name], tables[name] = source_file, frame
+        if not found:
+            clean.add(name)
+
+    problems += _cross_table_checks(sources, tables, clean, config)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise DataValidationError(str(directory), problems)
+
+    tables["opportunities"] = _default_source_type(tables["opportunities"], tables["leads"])
+    files = {name: source.name for name, source in sources.items()}
+    return Dataset(directory, config, tables, files, tuple(problems), **extra)
+
+
+def load_database(
+    url: DatabaseUrl,
+    config: Config,
+    directory: Path | str,
+    scope: Scope,
+    whole: WholeData | None = None,
+) -> Dataset:
+    """Read the canonical tables (narrowed by ``scope``) from the database at ``url``."""
+    problems: list[Problem] = []
+    read: dict[str, SourceFile] = {}
+    digest = hashlib.sha256()
+    with Database.connect(url, config.timezone) as db:
+        relations = db.relations()
+        for name, table in TABLES.items():
+            if name not in relations:
+                if table.required:
+                    problems.append(_missing_table(db, name))
+                continue
+            known = [c.name for c in table.columns if c.name in relations[name]]
+            others = [c for c in relations[name] if c not in known] if table.extra_columns else []
+            raw = db.read_text(name, known + others, scope)
+            digest.update(f"{name}:{len(raw)}:".encode())
+            digest.update(pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes())
+            order = [c for c in table.key or () if c in known]
+            label = f"table {name}" + (f" (rows by {', '.join(order)})" if order else "")
+            read[name] = SourceFile(table, Path(name), raw, label=label)
+        if not scope.narrowed:
+            whole = None
+        elif whole is None and not problems:
+            whole = _whole_data(db, relations, config)
+    return _validated(
+        directory, config, read, problems, whole=whole, content_digest=digest.hexdigest()
+    )
+
+
+def _missing_table(db: Database, name: str) -> Problem:
+    found = ", ".join(sorted(db.relations())) or "no tables"
+    return Problem(
+        f"table {name}",
+        None,
+        f"required table or view is missing in {db.where}, which has: {found}",
+        missing_table_fix(TABLES[name]),
+    )
+
+
+def _whole_data(db: Database, relations: dict[str, list[str]], config: Config) -> WholeData:
+    """What a narrowed read cannot see by itself, from aggregate queries over whole tables."""
+    first, last_created = db.extremes("leads", "created_at")
+    _, last_event = db.extremes("lead_events", "at")
+    stamps = [s for s in (last_created, last_event) if s is not None]
+    events = db.distinct("lead_events", "event")
+    filled = set()
+    for name, columns in relations.items():
+        table = TABLES.get(name)
+        if table is None:
+            continue
+        # Required columns without empty cells are filled wherever the table has rows (the
+        # validation sees to it); count the others.
+        certain = {c.name for c in table.columns if c.required and not c.nullable}
+        filled |= {(name, c) for c in certain & set(columns)}
+        others = [c for c in columns if c not in certain]
+        if not table.extra_columns:
+            others = [c for c in others if c in {col.name for col in table.columns}]
+        filled |= {(name, c) for c in db.filled(name, others)}
+    return WholeData(
+        first_created=first if first is not None else pd.Timestamp("NaT"),
+        last_timestamp=max(stamps) if stamps else pd.Timestamp("NaT"),
+        events=tuple(config.event_map.get(e, e) for e in events),
+        outcomes=tuple(db.distinct("opportunities", "status")),
+        filled=frozenset(filled),
+    )
+
+
+def _cross_table_checks(sources, tables, clean, config) -> list[Problem]:
+    problems: list[Problem] = []
+    teams = tables["teams"]["team"] if "teams" in clean else None
+    lead_ids = tables["leads"]["lead_id"] if "leads" in clean else None
+    for name in clean:
+        table = sources[name].table
+        for column, target in table.references.items():
+            if column not in tables[name]:
+                continue
+            values = teams if target == "teams.team" else lead_ids
+            if values is not None:
+                problems += check_references(
+                    sources[name],
+                    tables[name],
+                    column,
+                    values,
+                    "teams.csv" if target == "teams.team" else "leads.csv",
+                )
+    if "targets" in clean and teams is not None:
+        problems += check_references(
+            sources["targets"], tables["targets"], "team", teams, "teams.csv", extra_allowed=("*",)
+        )
+    if "lead_events" in clean:
+        leads = tables["leads"] if "leads" in clean else None
+        problems += check_events(sources["lead_events"], tables["lead_events"], leads, config)
+    if "opportunities" in clean:
+        problems += check_opportunities(sources["opportunities"], tables["opportunities"])
+    return problems
+
+
+def _default_source_type(opps: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
+    # SPEC: source_type defaults to that of the lead, else "sales".
+    from_lead = (
+        opps["lead_id"].map(leads.set_index("lead_id")["source_type"])
+        if "lead_id" in opps
+        else None
+    )
+    current = (
+        opps["source_type"]
+        if "source_type" in opps
+        else pd.Series(pd.NA, index=opps.index, dtype="string")
+    )
+    filled = current.fillna(from_lead) if from_lead is not None else current
+    return opps.assign(source_type=filled.fillna("sales").astype("string"))

@@ -1,0 +1,294 @@
+"""Reading table files (CSV or Parquet) and parsing their cells into typed columns.
+
+Every cell is read as text first so that a bad value is reported with its file, column and
+line instead of silently becoming NaN or failing deep inside pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Problem
+from .schema import QUARTER_PATTERN, Column, Table
+
+MAX_ROWS_SHOWN = 10
+# Z, +02:00 or +0200; or +02 right after the seconds, as PostgreSQL writes a timestamptz.
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|:\d{2}(?:\.\d+)?[+-]\d{2})$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
+
+
+@dataclass
+class SourceFile:
+    """A table as read: its path, text cells and how to name its rows to the user.
+
+    ``label`` names a table that is not a file (a database table, e.g. ``table leads (rows by
+    lead_id)``); its rows are counted like a Parquet file's.
+    """
+
+    table: Table
+    path: Path
+    raw: pd.DataFrame  # every cell as text, "" for empty
+    label: str | None = None
+
+    @property
+    def name(self) -> str:
+        """File (or database table) name as the user knows it."""
+        return self.label or self.path.name
+
+    @property
+    def unit(self) -> str:
+        """What row numbers count in this file."""
+        return "row" if self.label or self.path.suffix == ".parquet" else "line"
+
+    def line_numbers(self, positions: np.ndarray) -> tuple[list[int], int]:
+        """User-visible line numbers of row positions (first ten) and how many there are."""
+        positions = np.unique(np.asarray(positions, dtype="int64"))
+        shown = positions[:MAX_ROWS_SHOWN]
+        if self.unit == "row":
+            return [int(p) + 1 for p in shown], len(positions)
+        starts = _record_start_lines(self.path)
+        return [int(starts[p]) if p < len(starts) else int(p) + 2 for p in shown], len(positions)
+
+    def problem(self, column: str | None, message: str, fix: str, positions=None, **kw) -> Problem:
+        """A :class:`Problem` for this file, with line numbers of the given row positions."""
+        rows: list[int] = []
+        count = 0
+        if positions is not None:
+            rows, count = self.line_numbers(positions)
+        return Problem(self.name, column, message, fix, tuple(rows), count, unit=self.unit, **kw)
+
+
+def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """``(first line, fields)`` of each record, skipping blank lines as pandas does."""
+    # A quoted comment may span lines, so count them with the csv module, not by newlines.
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        reader = csv.reader(handle)
+        previous = 0
+        for row in reader:
+            if len(row) > 1 or (row and row[0].strip()):
+                yield previous + 1, row
+            previous = reader.line_num
+
+
+def _record_start_lines(path: Path) -> np.ndarray:
+    # Only called on the error path.
+    starts = [start for start, _ in _records(path)]
+    return np.array(starts[1:], dtype="int64")  # drop the header
+
+
+def _malformed_csv(path: Path, err: Exception | None) -> Problem:
+    # pandas counts neither blank lines nor the newlines inside quoted fields: recount.
+    fix = "check quoting: a field holding a comma or newline must be in double quotes"
+    records = list(_records(path))
+    if "EOF inside string" in str(err) and records:
+        line = records[-1][0]
+        return Problem(path.name, None, "has a double quote that is never closed", fix, (line,), 1)
+    width = len(records[0][1]) if records else 0
+    long = [start for start, row in records[1:] if len(row) > width]
+    if long:
+        return Problem(
+            path.name,
+            None,
+            f"has {len(long)} row(s) with more fields than the {width} columns of the header",
+            f"name every column in the header, and {fix}",
+            tuple(long[:MAX_ROWS_SHOWN]),
+            len(long),
+        )
+    return Problem(path.name, None, f"is not a well-formed CSV file ({str(err).strip()})", fix)
+
+
+def _duplicate_header(path: Path) -> Problem | None:
+    # pandas renames a repeated column to "name.1", which would silently drop its values.
+    with closing(_records(path)) as records:
+        first = next(records, None)
+    names = [name.strip() for name in first[1]] if first else []
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if not repeated:
+        return None
+    return Problem(
+        path.name,
+        ", ".join(repeated),
+        "the header names the column(s) more than once",
+        "keep one column per name: rename or delete the repeated one",
+        (first[0],),
+        1,
+    )
+
+
+def find_table_file(directory: Path, table: Table) -> Path | None:
+    """``DIR/<table>.csv`` or ``DIR/<table>.parquet``, whichever exists."""
+    for suffix in (".csv", ".parquet"):
+        path = directory / f"{table.name}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def read_source(path: Path, table: Table) -> tuple[SourceFile | None, list[Problem]]:
+    """Read one table file as text cells; report an empty file or a wrong separator.
+
+    Returns
+    -------
+    (SourceFile or None, list of Problem)
+        ``None`` when the file cannot be used at all.
+    """
+    name = path.name
+    if path.suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as err:  # pyarrow raises many types for a damaged file
+            return None, [
+                Problem(
+                    name,
+                    None,
+                    f"cannot be read as Parquet ({err})",
+                    "export the table again as Parquet or CSV",
+                )
+            ]
+        raw = frame.astype("string").fillna("").astype(object)
+        raw = raw.map(lambda v: str(v).strip())
+        return SourceFile(table, path, raw), []
+
+    if path.stat().st_size == 0:
+        expected = ", ".join(c.name for c in table.columns if c.required)
+        return None, [
+            Problem(
+                name,
+                None,
+                "the file is empty",
+                f"write a header line with the columns {expected}, then one row per record",
+            )
+        ]
+    try:
+        raw = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=False
+        )
+    except UnicodeDecodeError:
+        return None, [
+            Problem(name, None, "is not UTF-8 text", "save the file as UTF-8 (CSV UTF-8)")
+        ]
+    except pd.errors.ParserError as err:
+        return None, [_malformed_csv(path, err)]
+    except pd.errors.EmptyDataError:
+        return None, [
+            Problem(name, None, "the file is empty", "write a header line and one row per record")
+        ]
+
+    header = list(raw.columns)
+    if len(header) == 1:
+        for separator, word in _OTHER_SEPARATORS.items():
+            if separator in header[0]:
+                return None, [
+                    Problem(
+                        name,
+                        None,
+                        f"columns are separated by {word}, not commas",
+                        "save the file as comma-separated CSV, or import it with "
+                        "`workbook import`, which reads other separators",
+                    )
+                ]
+    if not isinstance(raw.index, pd.RangeIndex):
+        # Every row is wider than the header: pandas silently took the first column as index.
+        return None, [_malformed_csv(path, None)]
+    repeated = _duplicate_header(path)
+    if repeated is not None:
+        return None, [repeated]
+    raw.columns = [str(c).strip() for c in header]
+    raw = raw.apply(lambda col: col.str.strip())
+    return SourceFile(table, path, raw), []
+
+
+def parse_column(
+    source: SourceFile, column: Column, timezone: str
+) -> tuple[pd.Series, list[Problem]]:
+    """Parse one text column into its kind; report cells that do not parse.
+
+    Empty cells become missing values (the nullable check is separate). Timestamps come out
+    naive, as wall-clock time in ``timezone``.
+    """
+    text = source.raw[column.name]
+    empty = (text == "").to_numpy()
+    kind = column.kind
+    if kind == "str":
+        return pd.Series(text.where(~empty, None), dtype="string"), []
+    if kind == "datetime":
+        return _parse_timestamps(source, column, text, empty, timezone)
+    if kind in ("float", "int"):
+        values = pd.to_numeric(text.where(~empty, None), errors="coerce")
+        bad = np.flatnonzero(values.isna().to_numpy() & ~empty)
+        problems = []
+        if len(bad):
+            problems.append(
+                source.problem(
+                    column.name,
+                    f"{len(bad)} value(s) are not numbers, e.g. {text.iloc[bad[0]]!r}",
+                    "write plain numbers with a dot as decimal separator and no currency symbol",
+                    bad,
+                )
+            )
+        if kind == "int":
+            fractional = np.flatnonzero(values.notna().to_numpy() & (values % 1 != 0).to_numpy())
+            if len(fractional):
+                problems.append(
+                    source.problem(
+                        column.name,
+                        f"{len(fractional)} value(s) are not "
+                        f"whole numbers, e.g. {text.iloc[fractional[0]]!r}",
+                        "write whole numbers",
+                        fractional,
+                    )
+                )
+            return values.round().astype("Int64"), problems
+        return values.astype("float64"), problems
+    pattern, example = (_MONTH, "2026-07") if kind == "month" else (QUARTER_PATTERN, "2026Q3")
+    bad = np.flatnonzero(~text.str.fullmatch(pattern).to_numpy() & ~empty)
+    problems = []
+    if len(bad):
+        problems.append(
+            source.problem(
+                column.name,
+                f"{len(bad)} value(s) are not well formed, e.g. {text.iloc[bad[0]]!r}",
+                f"write values like {example}",
+                bad,
+            )
+        )
+    return pd.Series(text.where(~empty, None), dtype="string"), problems
+
+
+def _parse_timestamps(
+    source: SourceFile, column: Column, text: pd.Series, empty: np.ndarray, timezone: str
+) -> tuple[pd.Series, list[Problem]]:
+    # Naive timestamps already are wall-clock time in the configured zone; those with an
+    # offset are converted to that zone, then made naive like the rest.
+    has_offset = text.str.contains(_OFFSET).to_numpy() & ~empty
+    naive = ~has_offset & ~empty
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if naive.any():
+        values = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
+        parsed[naive] = values.astype("datetime64[ns]")
+    if has_offset.any():
+        values = pd.to_datetime(text[has_offset], format="ISO8601", errors="coerce", utc=True)
+        parsed[has_offset] = (
+            values.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[ns]")
+        )
+    bad = np.flatnonzero(~empty & parsed.isna().to_numpy())
+    problems = []
+    if len(bad):
+        problems.append(
+            source.problem(
+                column.name,
+                f"{len(bad)} value(s) are not ISO 8601 timestamps, e.g. {text.iloc[bad[0]]!r}",
+                "write timestamps like 2026-07-01T09:30:00 (an offset such as +02:00 is allowed)",
+                bad,
+            )
+        )
+    return parsed, problems

@@ -1,0 +1,228 @@
+"""Validation rules of SPEC section 1: per-column checks (pandera) and cross-table checks.
+
+Each rule returns :class:`~helpers.errors.Problem` objects naming the file, the column, the
+offending lines and the fix; nothing here raises, so one run reports every problem at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from ..errors import Problem
+from .config import CANONICAL_EVENTS, Config
+from .loading import SourceFile
+from .schema import Table
+
+# Stage pairs whose first occurrences must be in this order within one lead.
+STAGE_ORDER = (
+    ("mql", "first_touch"),
+    ("mql", "accepted"),
+    ("mql", "sql"),
+    ("accepted", "sql"),
+    ("first_touch", "accepted"),
+    ("rejected", "recycled"),
+)
+
+
+def _pandera_schema(table: Table) -> pa.DataFrameSchema:
+    columns = {}
+    for col in table.columns:
+        checks = []
+        if col.allowed is not None:
+            checks.append(pa.Check.isin(list(col.allowed)))
+        if col.min_value is not None:
+            checks.append(pa.Check.ge(col.min_value))
+        if col.max_value is not None:
+            checks.append(pa.Check.le(col.max_value))
+        columns[col.name] = pa.Column(checks=checks, nullable=col.nullable, required=False)
+    return pa.DataFrameSchema(columns, unique=list(table.key) or None, strict=False)
+
+
+def _describe_check(check: str, table: Table, column: str) -> tuple[str, str]:
+    spec = table.column(column) if column in {c.name for c in table.columns} else None
+    if check == "not_nullable":
+        return "has empty cells", f"fill in '{column}' on every row"
+    if check.startswith("isin") and spec is not None and spec.allowed:
+        allowed = ", ".join(spec.allowed)
+        return f"has values outside {allowed}", f"use only {allowed}"
+    if check.startswith("greater_than_or_equal_to"):
+        return f"has values below {spec.min_value:g}", "amounts and counts cannot be negative"
+    if check.startswith("less_than_or_equal_to"):
+        return f"has values above {spec.max_value:g}", f"use values up to {spec.max_value:g}"
+    if "uniqueness" in check or check == "field_uniqueness":
+        return "has duplicate keys", f"give each row its own '{column}' or remove the duplicates"
+    return f"fails the check {check}", "correct the values"
+
+
+def check_columns(source: SourceFile, typed: pd.DataFrame) -> list[Problem]:
+    """Per-column rules with pandera: empty cells, allowed values, ranges, unique keys."""
+    table = source.table
+    try:
+        _pandera_schema(table).validate(typed, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    problems = []
+    cases = cases[cases["index"].notna()]
+    for (column, check), group in cases.groupby(["column", "check"], sort=False):
+        what, fix = _describe_check(str(check), table, str(column))
+        positions = group["index"].astype("int64").to_numpy()
+        # Quote the cells as written in the file ('-500', not the parsed -500.0).
+        received = (
+            source.raw[column].iloc[positions]
+            if column in source.raw
+            else group["failure_case"].dropna()
+        )
+        examples = received.astype(str).unique()[:3]
+        got = (
+            f" (got {', '.join(repr(e) for e in examples)})"
+            if len(examples) and "null" not in str(check)
+            else ""
+        )
+        problems.append(source.problem(str(column), f"{what}{got}", fix, positions))
+    return problems
+
+
+def check_references(
+    source: SourceFile,
+    typed: pd.DataFrame,
+    column: str,
+    target: pd.Series,
+    target_name: str,
+    extra_allowed: tuple[str, ...] = (),
+) -> list[Problem]:
+    """Every non-empty value of ``column`` must exist in ``target`` (e.g. leads.team in teams)."""
+    values = typed[column]
+    known = set(target.dropna()) | set(extra_allowed)
+    orphan = values.notna().to_numpy() & ~values.isin(known).to_numpy()
+    if not orphan.any():
+        return []
+    positions = np.flatnonzero(orphan)
+    examples = ", ".join(repr(v) for v in pd.unique(values[orphan])[:3])
+    return [
+        source.problem(
+            column,
+            f"{orphan.sum()} value(s) do not exist in {target_name} (e.g. {examples})",
+            f"add them to {target_name} or correct the values",
+            positions,
+        )
+    ]
+
+
+def check_events(
+    source: SourceFile, events: pd.DataFrame, leads: pd.DataFrame | None, config: Config
+) -> list[Problem]:
+    """Event vocabulary, reasons on rejections and recycles, and order of events per lead."""
+    problems = []
+    unknown = (
+        events["event"].notna().to_numpy() & ~events["event"].isin(CANONICAL_EVENTS).to_numpy()
+    )
+    if unknown.any():
+        names = ", ".join(repr(v) for v in pd.unique(events.loc[unknown, "event"])[:5])
+        problems.append(
+            source.problem(
+                "event",
+                f"unknown event name(s) {names}",
+                f"use {', '.join(CANONICAL_EVENTS)}, or map your names in workbook.toml under "
+                '[events], e.g. "marketing_qualified" = "mql"',
+                np.flatnonzero(unknown),
+            )
+        )
+
+    needs_reason = events["event"].isin(["rejected", "recycled"]).to_numpy()
+    reason = events["reason"] if "reason" in events else pd.Series(pd.NA, index=events.index)
+    missing = needs_reason & reason.isna().to_numpy()
+    if missing.any():
+        problems.append(
+            source.problem(
+                "reason",
+                f"{missing.sum()} rejected or recycled event(s) have no reason",
+                "give every rejected and recycled event a reason (e.g. 'no budget')",
+                np.flatnonzero(missing),
+            )
+        )
+
+    if leads is not None:
+        problems += _check_event_order(source, events, leads, config)
+    return problems
+
+
+def _check_event_order(
+    source: SourceFile, events: pd.DataFrame, leads: pd.DataFrame, config: Config
+) -> list[Problem]:
+    problems = []
+    if events.empty:  # a database read narrowed to a team without events
+        return problems
+    severity = "error" if config.out_of_order == "error" else "warning"
+    # The fix names the setting that changes the outcome: "flag" when it is an error, and
+    # "error" when it is already only flagged.
+    setting = (
+        'or set validation.out_of_order = "flag" in workbook.toml to keep them as flagged anomalies'
+        if severity == "error"
+        else '(kept as a flagged anomaly; set validation.out_of_order = "error" in '
+        "workbook.toml to reject them)"
+    )
+    created = events["lead_id"].map(leads.set_index("lead_id")["created_at"])
+    early = (events["at"] < created).to_numpy()
+    if early.any():
+        problems.append(
+            source.problem(
+                "at",
+                f"{early.sum()} event(s) happen before their lead was created",
+                f"check the event and lead timestamps (time zone?) {setting}",
+                np.flatnonzero(early),
+                severity=severity,
+            )
+        )
+
+    valid = events.dropna(subset=["lead_id", "at"])
+    first = valid.groupby(["lead_id", "event"], observed=True)["at"].min().unstack()
+    for before, after in STAGE_ORDER:
+        if before not in first or after not in first:
+            continue
+        wrong = first.index[(first[after] < first[before]).to_numpy()]
+        if len(wrong) == 0:
+            continue
+        rows = np.flatnonzero(
+            (events["event"] == after).to_numpy() & events["lead_id"].isin(wrong).to_numpy()
+        )
+        problems.append(
+            source.problem(
+                "at",
+                f"{len(wrong)} lead(s) have '{after}' before their first '{before}'",
+                f"correct the timestamps {setting}",
+                rows,
+                severity=severity,
+            )
+        )
+    return problems
+
+
+def check_opportunities(source: SourceFile, opps: pd.DataFrame) -> list[Problem]:
+    """Closed opportunities need a close date that is not before their creation."""
+    problems = []
+    closed = opps["status"].isin(["won", "lost"]).to_numpy()
+    closed_at = opps["closed_at"] if "closed_at" in opps else pd.Series(pd.NaT, index=opps.index)
+    no_date = closed & closed_at.isna().to_numpy()
+    if no_date.any():
+        problems.append(
+            source.problem(
+                "closed_at",
+                f"{no_date.sum()} won or lost opportunities have no close date",
+                "add a closed_at timestamp to every won and lost opportunity",
+                np.flatnonzero(no_date),
+            )
+        )
+    backwards = (closed_at < opps["created_at"]).to_numpy()
+    if backwards.any():
+        problems.append(
+            source.problem(
+                "closed_at",
+                f"{backwards.sum()} opportunities close before they were created",
+                "correct created_at or closed_at",
+                np.flatnonzero(backwards),
+            )
+        )
+    return problems

@@ -1,0 +1,427 @@
+"""The definitions appendix: every metric a report shows, with its formula and direction.
+
+One curated table, :data:`DEFINITIONS`, is the single place where a report's formulas are
+written for readers; each entry names the function that computes the metric (``source``), and
+the tests check that the function exists and that every headline KPI has an entry. For the
+headline KPIs the label, direction and kind come from :data:`helpers.metrics.headline.KPIS`, so they
+are not written twice.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+DIRECTIONS = ("higher", "lower", "n/a")
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One metric of the appendix.
+
+    Attributes
+    ----------
+    metric : str
+        Name (the KPI name for headline KPIs).
+    section : str
+        Report section where it is shown.
+    formula : str
+        The formula in words and symbols, as in the computing function's docstring.
+    source : str
+        Dotted path of the function that computes it (``helpers.metrics.funnel.mql_to_sql``).
+    label, direction, kind : str
+        Display name, ``higher``/``lower`` (is better) or ``n/a``, and ``rate``, ``count``,
+        ``hours``, ``amount``, ``days``, ``ratio`` or ``score``; empty for headline KPIs,
+        whose values come from :data:`helpers.analysis.workbook.KPIS`.
+    """
+
+    metric: str
+    section: str
+    formula: str
+    source: str
+    label: str = ""
+    direction: str = ""
+    kind: str = ""
+
+
+_F = "helpers.metrics.funnel."
+_H = "helpers.metrics.handoff."
+_P = "helpers.metrics.pipeline."
+_E = "helpers.metrics.efficiency."
+_G = "helpers.metrics.growth."
+_GO = "helpers.metrics.goals."
+
+DEFINITIONS: tuple[Definition, ...] = (
+    # --- headline ------------------------------------------------------------------------
+    Definition(
+        "alignment_index",
+        "Headline",
+        "100 × Σ wᵢ · scoreᵢ over the available components (SLA compliance, MQL acceptance, "
+        "feedback coverage, MQL→SQL, marketing-sourced pipeline share); scoreᵢ = "
+        "min(raw / target, 1) with a target, else raw; weights from workbook.toml, "
+        "renormalised over the available components",
+        _GO + "alignment_index",
+        "Alignment index",
+        "higher",
+        "score",
+    ),
+    Definition(
+        "rag_status",
+        "Headline",
+        "attainment = actual / target (target / actual when lower is better); green if "
+        "attainment ≥ rag.green (default 1.0), amber if ≥ rag.amber (default 0.9), else red",
+        _GO + "rag_status",
+        "RAG status vs target",
+        "n/a",
+        "ratio",
+    ),
+    Definition(
+        "mqls",
+        "Headline",
+        "distinct leads with an mql event in the quarter",
+        _F + "stage_volumes",
+    ),
+    Definition(
+        "sla_compliance",
+        "Headline",
+        "MQLs touched within their SLA (business hours) / MQLs whose SLA window has closed "
+        "(touched, or untouched for longer than the SLA)",
+        _H + "speed_to_lead",
+    ),
+    Definition(
+        "speed_to_lead_hours",
+        "Headline",
+        "median business hours from each MQL of the quarter to the first touch that answered "
+        "it (the clock stops outside business hours, at weekends and on holidays)",
+        _H + "speed_to_lead",
+    ),
+    Definition(
+        "mql_acceptance",
+        "Headline",
+        "accepted / (accepted + rejected), decisions on MQLs made in the quarter",
+        _F + "mql_acceptance",
+    ),
+    Definition(
+        "mql_to_sql",
+        "Headline",
+        "leads that became MQL in the quarter and SQL at or after it (by the as-of date) / "
+        "leads that became MQL in the quarter",
+        _F + "mql_to_sql",
+    ),
+    Definition(
+        "pipeline_created",
+        "Headline",
+        "sum of the amounts of the opportunities created in the quarter (missing amount = 0)",
+        _P + "pipeline_created",
+    ),
+    Definition(
+        "won_revenue",
+        "Headline",
+        "sum of the amounts of the opportunities won and closed in the quarter",
+        _P + "won_revenue",
+    ),
+    Definition(
+        "win_rate",
+        "Headline",
+        "won / (won + lost), opportunities closed in the quarter",
+        _P + "win_rate",
+    ),
+    Definition(
+        "cac",
+        "Headline",
+        "(marketing spend + sales spend of the quarter) / new customers won in the quarter",
+        _E + "cac",
+    ),
+    # --- funnel --------------------------------------------------------------------------
+    Definition(
+        "period_ratio",
+        "Funnel",
+        "volume of a stage in the quarter / volume of the stage above in the quarter (a "
+        "ratio of volumes, not a conversion rate)",
+        _F + "period_funnel",
+        "Period funnel ratio",
+        "higher",
+        "ratio",
+    ),
+    Definition(
+        "cohort_conversion",
+        "Funnel",
+        "next step: leads of the cohort that reached a stage / leads that reached the stage "
+        "before; cumulative: reached the stage / leads created in the quarter",
+        _F + "cohort_funnel",
+        "Cohort conversion (next step, cumulative)",
+        "higher",
+        "rate",
+    ),
+    Definition(
+        "stage_velocity",
+        "Funnel",
+        "median (and P90) days between consecutive stages, for leads reaching the later "
+        "stage in the quarter",
+        _F + "stage_velocity",
+        "Stage velocity",
+        "lower",
+        "days",
+    ),
+    # --- hand-off ------------------------------------------------------------------------
+    Definition(
+        "speed_to_lead_p90",
+        "Hand-off",
+        "90th percentile of the business hours from MQL to first touch",
+        _H + "speed_to_lead",
+        "Speed to lead, P90",
+        "lower",
+        "hours",
+    ),
+    Definition(
+        "untouched_mqls",
+        "Hand-off",
+        "latest MQL of a lead before quarter end with no touch, acceptance, rejection, "
+        "recycle or SQL after it, by business hours waited",
+        _H + "untouched_by_age",
+        "MQLs waiting at quarter end",
+        "lower",
+        "count",
+    ),
+    Definition(
+        "reason_share",
+        "Hand-off",
+        "rejections (or recycles) in the quarter giving a reason / all of them; Pareto order",
+        _F + "reason_pareto",
+        "Rejection and recycle reasons",
+        "n/a",
+        "rate",
+    ),
+    Definition(
+        "feedback_coverage",
+        "Hand-off",
+        "MQLs of the quarter with at least one sales feedback row / MQLs of the quarter",
+        _H + "feedback_summary",
+        "Feedback coverage",
+        "higher",
+        "rate",
+    ),
+    Definition(
+        "mean_feedback_rating",
+        "Hand-off",
+        "mean rating (1–5) of the sales feedback on the quarter's MQLs",
+        _H + "feedback_summary",
+        "Mean feedback rating",
+        "higher",
+        "score",
+    ),
+    # --- pipeline and revenue ------------------------------------------------------------
+    Definition(
+        "marketing_pipeline_share",
+        "Pipeline and revenue",
+        "pipeline created by marketing-sourced opportunities / all pipeline created",
+        _P + "marketing_sourced_share",
+        "Marketing-sourced pipeline share",
+        "higher",
+        "rate",
+    ),
+    Definition(
+        "average_deal_size",
+        "Pipeline and revenue",
+        "mean amount of the opportunities won and closed in the quarter",
+        _P + "average_deal_size",
+        "Average deal size",
+        "higher",
+        "amount",
+    ),
+    Definition(
+        "sales_cycle_days",
+        "Pipeline and revenue",
+        "median days from created to closed, opportunities won in the quarter",
+        _P + "sales_cycle_days",
+        "Sales cycle",
+        "lower",
+        "days",
+    ),
+    Definition(
+        "sales_velocity",
+        "Pipeline and revenue",
+        "open opportunities at quarter end × win rate × average deal size / sales cycle days",
+        _P + "sales_velocity",
+        "Sales velocity (per day)",
+        "higher",
+        "amount",
+    ),
+    Definition(
+        "attribution",
+        "Pipeline and revenue",
+        "each opportunity's amount split over its lead's touches before it was created: first "
+        "touch 100 % to the first; last touch 100 % to the last; linear 1/n each; U-shaped "
+        "40 % first, 40 % last, 20 % spread between; W-shaped 30 % each to the first, "
+        "lead-creation and last touch, 10 % spread over the others; time decay weights "
+        "2^(−days before the latest touch / half-life), normalised",
+        "helpers.metrics.attribution.attribute",
+        "Multi-touch attribution",
+        "n/a",
+        "amount",
+    ),
+    # --- efficiency ----------------------------------------------------------------------
+    Definition(
+        "cost_per_lead",
+        "Efficiency",
+        "marketing spend of the quarter's months / leads created in the quarter, by channel",
+        _E + "cost_per_lead",
+        "Cost per lead",
+        "lower",
+        "amount",
+    ),
+    Definition(
+        "cost_per_mql",
+        "Efficiency",
+        "marketing spend / distinct leads with an MQL event in the quarter, by channel",
+        _E + "cost_per_mql",
+        "Cost per MQL",
+        "lower",
+        "amount",
+    ),
+    Definition(
+        "marketing_cac",
+        "Efficiency",
+        "marketing spend / marketing-sourced new customers won in the quarter",
+        _E + "cac",
+        "Marketing-only CAC",
+        "lower",
+        "amount",
+    ),
+    Definition(
+        "marketing_roi",
+        "Efficiency",
+        "(marketing-sourced won revenue − marketing spend) / marketing spend, by channel",
+        _E + "marketing_roi",
+        "Marketing ROI",
+        "higher",
+        "ratio",
+    ),
+    # --- growth and retention ------------------------------------------------------------
+    Definition(
+        "bookings_growth",
+        "Growth and retention",
+        "(bookings − bookings of the earlier quarter) / bookings of the earlier quarter; "
+        "QoQ against Q−1, YoY against Q−4",
+        _G + "bookings_growth",
+        "Bookings growth (QoQ, YoY)",
+        "higher",
+        "rate",
+    ),
+    Definition(
+        "logo_retention",
+        "Growth and retention",
+        "accounts paying in the opening month that still pay in the closing month / accounts "
+        "paying in the opening month (opening = month before the quarter, closing = its last)",
+        _G + "logo_retention",
+        "Logo retention",
+        "higher",
+        "rate",
+    ),
+    Definition(
+        "gross_revenue_retention",
+        "Growth and retention",
+        "Σ min(closing MRR, opening MRR) / Σ opening MRR of the starting accounts",
+        _G + "revenue_retention",
+        "Gross revenue retention",
+        "higher",
+        "rate",
+    ),
+    Definition(
+        "net_revenue_retention",
+        "Growth and retention",
+        "Σ closing MRR / Σ opening MRR of the starting accounts (expansion counts, new "
+        "accounts do not)",
+        _G + "revenue_retention",
+        "Net revenue retention",
+        "higher",
+        "rate",
+    ),
+    # --- statistics ----------------------------------------------------------------------
+    Definition(
+        "wilson_interval",
+        "Statistics",
+        "95 % Wilson score interval of k successes in n: (p + z²/2n ± z·√(p(1−p)/n + "
+        "z²/4n²)) / (1 + z²/n), z = 1.96; fewer than 30 observations are flagged",
+        "helpers.metrics.stats.wilson_interval",
+        "Confidence interval of a rate",
+        "n/a",
+        "rate",
+    ),
+    Definition(
+        "significance",
+        "Statistics",
+        "change vs Q−1 / Q−4 significant when p < 0.05: pooled two-proportion z-test, "
+        "Fisher's exact test when an expected cell count is below 5",
+        "helpers.metrics.stats.compare_rates",
+        "Significance of a change",
+        "n/a",
+        "ratio",
+    ),
+)
+
+
+def _kpis() -> dict[str, tuple[str, str, str]]:
+    from .headline import KPIS
+
+    return KPIS
+
+
+def resolve(definition: Definition) -> Definition:
+    """``definition`` with the label, direction and kind of a headline KPI filled in."""
+    kpis = _kpis()
+    if definition.metric in kpis and not definition.label:
+        label, direction, kind = kpis[definition.metric]
+        return Definition(
+            definition.metric,
+            definition.section,
+            definition.formula,
+            definition.source,
+            label,
+            direction,
+            kind,
+        )
+    return definition
+
+
+def source_function(definition: Definition):
+    """The function ``definition.source`` names (imported)."""
+    module, _, name = definition.source.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def definitions(sections: Iterable[str] | None = None) -> pd.DataFrame:
+    """The definitions appendix as a table.
+
+    Parameters
+    ----------
+    sections : iterable of str, optional
+        Keep only these report sections (``"Headline"``, ``"Funnel"``, ...); all by default.
+
+    Returns
+    -------
+    DataFrame
+        Columns section, metric, label, formula, direction (``higher``/``lower`` is better,
+        or ``n/a``), computed_by (the function, without the ``helpers.`` prefix); in report
+        order.
+    """
+    wanted = None if sections is None else set(sections)
+    rows = []
+    for definition in map(resolve, DEFINITIONS):
+        if wanted is not None and definition.section not in wanted:
+            continue
+        rows.append(
+            {
+                "section": definition.section,
+                "metric": definition.metric,
+                "label": definition.label,
+                "formula": definition.formula,
+                "direction": definition.direction,
+                "computed_by": definition.source.removeprefix("helpers."),
+            }
+        )
+    columns = ["section", "metric", "label", "formula", "direction", "computed_by"]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,145 @@
+"""The headline: the shared KPIs of one team-quarter with change, target, attainment and RAG.
+
+Pure functions: KPI values in (a :class:`~helpers.metrics.stats.Rate` for a rate, a number
+otherwise), a table out. Targets and RAG come from :mod:`helpers.metrics.goals`
+(:func:`~helpers.metrics.goals.target_for` and :func:`~helpers.metrics.goals.rag_status`), the
+one place where those rules are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .goals import rag_status
+from .stats import Rate, compare_rates
+
+# Shared KPIs of the headline: name -> (label, direction, kind)
+KPIS = {
+    "mqls": ("MQLs", "higher", "count"),
+    "sla_compliance": ("SLA compliance", "higher", "rate"),
+    "speed_to_lead_hours": ("Speed to lead (median business h)", "lower", "hours"),
+    "mql_acceptance": ("MQL acceptance", "higher", "rate"),
+    "mql_to_sql": ("MQL → SQL", "higher", "rate"),
+    "pipeline_created": ("Pipeline created", "higher", "amount"),
+    "won_revenue": ("Won revenue", "higher", "amount"),
+    "win_rate": ("Win rate", "higher", "rate"),
+    "cac": ("CAC", "lower", "amount"),
+}
+
+KpiValues = Mapping[str, "Rate | float"]
+
+
+def value_columns(value: Rate | float) -> dict:
+    """Value, counts and 95 % interval of one KPI value (NaN counts for a plain number)."""
+    if isinstance(value, Rate):
+        low, high = value.interval
+        return {
+            "value": value.value,
+            "numerator": value.numerator,
+            "denominator": value.denominator,
+            "ci_low": low,
+            "ci_high": high,
+            "small_sample": value.small_sample,
+        }
+    return {
+        "value": float(value),
+        "numerator": np.nan,
+        "denominator": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "small_sample": False,
+    }
+
+
+def change_columns(value: Rate | float, before: Rate | float | None, prefix: str) -> dict:
+    """The earlier value and the change to ``value`` (with a test for rates).
+
+    ``before`` is None for a quarter before the data starts: every column is NaN.
+    """
+    if before is None:
+        return {
+            prefix: np.nan,
+            f"change_{prefix}": np.nan,
+            f"p_{prefix}": np.nan,
+            f"significant_{prefix}": False,
+        }
+    if isinstance(value, Rate):
+        change = compare_rates(before, value)
+        return {
+            prefix: before.value,
+            f"change_{prefix}": change.difference,
+            f"p_{prefix}": change.p_value,
+            f"significant_{prefix}": change.significant,
+        }
+    return {
+        prefix: float(before),
+        f"change_{prefix}": float(value) - float(before),
+        f"p_{prefix}": np.nan,
+        f"significant_{prefix}": False,
+    }
+
+
+def headline_table(
+    now: KpiValues,
+    previous: KpiValues | None,
+    year_ago: KpiValues | None,
+    targets: Mapping[str, float],
+    notes: Mapping[str, str],
+    *,
+    green: float,
+    amber: float,
+) -> pd.DataFrame:
+    """One row per shared KPI: value, interval, change vs Q−1 and Q−4, target, RAG.
+
+    Parameters
+    ----------
+    now, previous, year_ago : dict
+        KPI name → value for the quarter, Q−1 and Q−4 (None for a quarter outside the data).
+    targets : dict of float
+        KPI name → target (NaN or absent: no target).
+    notes : dict of str
+        KPI name → why the data set cannot measure it (``"not in this data: …"``).
+    green, amber : float
+        RAG thresholds on attainment (see :func:`~helpers.metrics.goals.rag_status`).
+
+    Returns
+    -------
+    DataFrame
+        metric, label, direction, kind, value, numerator, denominator, ci_low, ci_high,
+        small_sample, previous, change_previous, p_previous, significant_previous, year_ago,
+        change_year, p_year, significant_year, target, attainment, rag, note.
+    """
+    rows = []
+    for metric, (label, direction, kind) in KPIS.items():
+        value = now[metric]
+        row = {"metric": metric, "label": label, "direction": direction, "kind": kind}
+        row.update(value_columns(value))
+        for earlier, prefix in ((previous, "previous"), (year_ago, "year")):
+            row.update(change_columns(value, None if earlier is None else earlier[metric], prefix))
+        target = targets.get(metric, np.nan)
+        attainment, status = rag_status(row["value"], target, direction, green, amber)
+        row.update(target=target, attainment=attainment, rag=status, note=notes.get(metric, ""))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def trend_table(by_quarter: Sequence[tuple[str, KpiValues]], leave_out=()) -> pd.DataFrame:
+    """The rate KPIs of several quarters in long form, without the KPIs in ``leave_out``.
+
+    Returns
+    -------
+    DataFrame
+        quarter, metric, label, value, ci_low, ci_high, numerator, denominator (no rows, with
+        these columns, when nothing is left).
+    """
+    rows = [
+        {"quarter": quarter, "metric": metric, "label": label, **value_columns(values[metric])}
+        for quarter, values in by_quarter
+        for metric, (label, _, kind) in KPIS.items()
+        if kind == "rate" and metric not in leave_out
+    ]
+    columns = ["quarter", "metric", "label", *value_columns(np.nan)]
+    return pd.DataFrame(rows, columns=columns)

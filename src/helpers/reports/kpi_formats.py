@@ -1,0 +1,98 @@
+"""KPIs of one team and quarter as text, JSON or CSV (what ``workbook metrics`` prints).
+
+The JSON form is stable: ``schema`` names its version, and fields are only ever added.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+
+from ..analysis.workbook import TeamQuarter
+from ..display.html import format_value
+
+SCHEMA = "alignment-workbook/metrics/v1"
+FIELDS = (
+    "metric", "label", "direction", "kind", "value", "numerator", "denominator", "ci_low",
+    "ci_high", "small_sample", "previous", "change_previous", "p_previous",
+    "significant_previous", "year", "change_year", "p_year", "significant_year", "target",
+    "attainment", "rag",
+)  # fmt: skip
+
+
+def _plain(value):
+    # JSON has no NaN: missing figures are null; numpy scalars become Python numbers.
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        number = float(value)
+        if math.isnan(number) or math.isinf(number):
+            return None
+        return number
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    return value
+
+
+def kpi_records(view: TeamQuarter) -> list[dict]:
+    """The KPI rows of ``view`` as plain dicts with the fields of :data:`FIELDS`."""
+    records = []
+    for row in view.kpis().to_dict("records"):
+        record = {f: _plain(row[f]) for f in FIELDS}
+        for count in ("numerator", "denominator"):  # counts are whole numbers, not floats
+            if record[count] is not None:
+                record[count] = int(record[count])
+        records.append(record)
+    return records
+
+
+def kpis_json(view: TeamQuarter) -> str:
+    """JSON document: schema, team, quarter, as_of, data fingerprint and the KPI records."""
+    dataset = view.workbook.dataset
+    document = {
+        "schema": SCHEMA,
+        "team": view.team,
+        "team_name": view.team_name,
+        "quarter": str(view.quarter),
+        "as_of": dataset.as_of.date().isoformat(),
+        "data_fingerprint": dataset.fingerprint(),
+        "metrics": kpi_records(view),
+        "alignment_index": _alignment(view),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _alignment(view: TeamQuarter) -> dict:
+    index = view.alignment_index()
+    components = [{k: _plain(v) for k, v in row.items()} for row in index.table.to_dict("records")]
+    return {"value": _plain(index.value), "missing": list(index.missing), "components": components}
+
+
+def kpis_csv(view: TeamQuarter) -> str:
+    """CSV with one row per KPI and the columns of :data:`FIELDS` (plus team and quarter)."""
+    frame = pd.DataFrame(kpi_records(view), columns=list(FIELDS))
+    frame = frame.astype({"numerator": "Int64", "denominator": "Int64"})
+    frame.insert(0, "quarter", str(view.quarter))
+    frame.insert(0, "team", view.team)
+    return frame.to_csv(index=False)
+
+
+def kpis_text(view: TeamQuarter) -> str:
+    """Aligned plain-text table for a terminal."""
+    lines = [f"{view.team_name} · {view.quarter} (as of {view.workbook.dataset.as_of:%Y-%m-%d})"]
+    for row in view.kpis().to_dict("records"):
+        kind = row["kind"]
+        counts = ""
+        if kind == "rate" and not math.isnan(row["denominator"]):
+            counts = (
+                f"{int(row['numerator'])}/{int(row['denominator'])}, 95% CI "
+                f"{format_value(row['ci_low'], kind)}–{format_value(row['ci_high'], kind)}"
+            )
+            if row["small_sample"]:
+                counts += ", small sample"
+        target = format_value(row["target"], kind) if not math.isnan(row["target"]) else "—"
+        lines.append(
+            f"  {row['label']:<36} {format_value(row['value'], kind):>10}  {counts:<34}"
+            f" target {target:>8}  {row['rag']}"
+        )
+    return "\n".join(lines)
