@@ -552,7 +552,7 @@ def test_xlsx_exports_come_back_from_the_workers_like_a_local_run(cluster, tmp_p
 
 def test_scheduler_lost_message_names_at_most_five_reports_of_each_kind():
     pytest.importorskip("distributed")
-    from helpers.reports.dask_pool import SchedulerError, SchedulerLost
+    from helpers.errors import SchedulerError, SchedulerLost
 
     lost = SchedulerLost(
         "tcp://10.0.0.5:8786",

@@ -107,3 +107,87 @@ class RenderError(WorkbookError):
         super().__init__(message)
         self.cell = cell
         self.notebook = notebook
+
+
+class SchedulerError(WorkbookError):
+    """``--scheduler`` cannot be used: no dask, no scheduler there, or lost (`SchedulerLost`).
+
+    Parameters
+    ----------
+    message : str
+        What went wrong and how to fix it.
+    address : str
+        The scheduler's address as given.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, address: str = ""):
+        super().__init__(message)
+        self.address = address
+
+
+class SchedulerLost(SchedulerError):
+    """The connection to the scheduler was lost while reports were rendering.
+
+    Parameters
+    ----------
+    address : str
+        The scheduler's address.
+    rendered, failed, not_rendered : list of str
+        Manifest keys (``"<quarter>/<team>"``) of the reports of this run that landed in the
+        report folder, that failed before the loss (both recorded in the manifest), and
+        that were not rendered (no new record, previous HTML untouched).
+    cause : str
+        What the client saw, in one line; empty when it only knows the connection closed.
+    """
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        rendered: list[str],
+        failed: list[str],
+        not_rendered: list[str],
+        cause: str,
+    ):
+        self.rendered = rendered
+        self.failed = failed
+        self.not_rendered = not_rendered
+        self.cause = cause
+        total = len(rendered) + len(failed) + len(not_rendered)
+        why = f" ({cause})" if cause else ""
+        super().__init__(
+            f"lost the connection to the Dask scheduler at {address!r} while rendering{why}: "
+            f"of {total} report(s), {len(rendered)} rendered{_keys(rendered)}, "
+            f"{len(failed)} failed{_keys(failed)} and {len(not_rendered)} not rendered"
+            f"{_keys(not_rendered)}; the rendered and failed ones are recorded in the "
+            "manifest, the others are left as they were (previous HTML, if any, untouched). "
+            "Run the same command again once the scheduler is back: reports up to date are "
+            "skipped.",
+            address=address,
+        )
+
+
+def _keys(keys: list[str], shown: int = 5) -> str:
+    """`` (a, b, c and 2 more)``: report keys for a one-line message; empty for none."""
+    if not keys:
+        return ""
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return f" ({', '.join(keys[:shown])}{more})"
+
+
+class DatabaseError(ParameterError):
+    """The database cannot be reached or read; the message shows the URL masked.
+
+    Parameters
+    ----------
+    message : str
+        What failed, where (the masked URL) and how to fix it.
+    where : str
+        The masked URL (and schema) concerned.
+    """
+
+    def __init__(self, message: str, *, where: str = ""):
+        super().__init__(message)
+        self.where = where

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from ..errors import ParameterError
+from ..errors import DatabaseError, ParameterError
 
 if TYPE_CHECKING:  # pandas is imported where rows are read: the CLI's quick paths skip it
     import pandas as pd
@@ -46,10 +46,6 @@ _ORDER = {
     "targets": ("team", "quarter", "metric"),
     "feedback": ("lead_id", "at"),
 }
-
-
-class DatabaseError(ParameterError):
-    """The database cannot be reached or read; the message shows the URL masked."""
 
 
 def is_database_url(value: object) -> bool:
@@ -173,7 +169,8 @@ class Database:
             )
         except psycopg.Error as err:
             raise DatabaseError(
-                f"cannot connect to {url.masked}: {_reason(err, url)}. Fix: {_connect_fix(err)}"
+                f"cannot connect to {url.masked}: {_reason(err, url)}. Fix: {_connect_fix(err)}",
+                where=url.masked,
             ) from None
         try:
             with connection.cursor() as cursor:
@@ -406,7 +403,8 @@ class Database:
             raise DatabaseError(
                 f"{self.where}: reading {what} failed: {_reason(err, self.url)}. Fix: check "
                 "that the tables and views have the canonical columns and types "
-                "(`workbook validate` on the URL lists what is wrong)"
+                "(`workbook validate` on the URL lists what is wrong)",
+                where=self.where,
             ) from None
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import DatabaseError
 from .database import Database, DatabaseUrl
 from .schema import TABLES
 from .source import load_dataset
@@ -54,11 +55,10 @@ def copy_folder_to_database(directory: str | Path, url: str, *, replace: bool = 
         existing = set(db.relations())
         clash = sorted(set(dataset.tables) & existing)
         if clash and not replace:
-            from .database import DatabaseError
-
             raise DatabaseError(
                 f"{db.where} already has the table(s) {', '.join(clash)}. Fix: pass --replace "
-                "to drop and re-create them, or use another schema (?schema=...)"
+                "to drop and re-create them, or use another schema (?schema=...)",
+                where=db.where,
             )
         for name, frame in dataset.tables.items():
             rows[name] = _copy_table(db, name, frame, replace=name in existing)

@@ -13,10 +13,10 @@ import pandas as pd
 
 _SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(?:\d{4}|\d{2})(?!\d)")
 # A date that settles each order, added to a column whose own dates do not (dropped after).
-_ORDER_SENTINELS = {"M/D": "1/13/2000", "D/M": "13/1/2000"}
+ORDER_SENTINELS = {"M/D": "1/13/2000", "D/M": "13/1/2000"}
 
 
-def _slash_evidence(values) -> tuple[bool, bool, bool]:
+def slash_evidence(values) -> tuple[bool, bool, bool]:
     """Whether slashed dates occur, and whether some can only be day-first / month-first."""
     slashed = day_first = month_first = False
     for value in pd.unique(pd.Series(values, dtype=object)):
@@ -31,13 +31,13 @@ def _slash_evidence(values) -> tuple[bool, bool, bool]:
 
 def _slash_order(values) -> str | None:
     """``"M/D"``, ``"D/M"`` or ``None`` (nothing settles it, or both orders occur)."""
-    _, day_first, month_first = _slash_evidence(values)
+    _, day_first, month_first = slash_evidence(values)
     if day_first == month_first:
         return None
     return "D/M" if day_first else "M/D"
 
 
-def _file_slash_order(frame: pd.DataFrame) -> str | None:
+def file_slash_order(frame: pd.DataFrame) -> str | None:
     """The one day/month order that the slashed dates of a file's columns settle, if any."""
     orders = set()
     for name in frame.columns:

@@ -24,9 +24,9 @@ from ..data.schema import OPPORTUNITY_STATUSES, SOURCE_TYPES, SPEND_CATEGORIES, 
 from ..errors import DataValidationError, ParameterError, Problem
 from .cleaning import blank_placeholders, normalise_key, parse_dates, parse_numbers, unify_spellings
 from .database_tables import DatabaseExports
-from .date_order import _ORDER_SENTINELS, _file_slash_order, _slash_evidence
+from .date_order import ORDER_SENTINELS, file_slash_order, slash_evidence
 from .mapping import Lookup, Mapping, TablePart, load_mapping
-from .output import _canonical_order, _write, check_target
+from .output import canonical_order, check_target, write_output
 from .reading import ExportTable, read_export
 from .report import (
     DROP_DUPLICATE,
@@ -34,7 +34,7 @@ from .report import (
     DROP_UNKNOWN_LEAD,
     ImportReport,
     TableReport,
-    _code,
+    as_code,
 )
 
 EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
@@ -133,7 +133,7 @@ def import_exports(
         created=datetime.now(UTC).replace(microsecond=0).isoformat(),
     )
     tables = _Importer(mapping, src, report).run()
-    _write(tables, mapping, report, out, force)
+    write_output(tables, mapping, report, out, force)
     return report
 
 
@@ -221,7 +221,7 @@ class _Importer:
         result = {}
         for name in TABLES:
             if name in stacked:
-                result[name] = _canonical_order(name, stacked[name])
+                result[name] = canonical_order(name, stacked[name])
                 self.report.table(name).kept = len(result[name])
         return result
 
@@ -243,13 +243,13 @@ class _Importer:
             missing = (*self.mapping.missing, "")
             frame, footer = _without_footer(source.frame)
             frame, counts = blank_placeholders(frame, missing)
-            line = f"{_code(source.name)}: {len(frame)} rows, {source.encoding}"
+            line = f"{as_code(source.name)}: {len(frame)} rows, {source.encoding}"
             if source.separator:
                 line += f", separator {source.separator!r}"
             blanked = {c: int(n) for c, n in dict(counts).items() if n}
             if blanked:
                 line += "; placeholders emptied: " + ", ".join(
-                    f"{_code(c)} {n}" for c, n in blanked.items()
+                    f"{as_code(c)} {n}" for c, n in blanked.items()
                 )
             if footer:
                 line += (
@@ -257,7 +257,7 @@ class _Importer:
                     f"column filled), e.g. {footer[0]!r}"
                 )
             self.report.files.append(line)
-            self.report.files += [f"{_code(source.name)}: {note}" for note in source.notes]
+            self.report.files += [f"{as_code(source.name)}: {note}" for note in source.notes]
             self.exports[path] = _Export(source, frame)
         return self.exports[path]
 
@@ -277,8 +277,8 @@ class _Importer:
         if not paths:
             if not part.required:
                 report.notes.append(
-                    f"{part.key} skipped: no file in {_code(self.src.name)} matches "
-                    f"{_code(part.file)}"
+                    f"{part.key} skipped: no file in {as_code(self.src.name)} matches "
+                    f"{as_code(part.file)}"
                 )
                 return []
             names = ", ".join(p.name for p in self._find("*")) or "no export files"
@@ -303,8 +303,8 @@ class _Importer:
                 continue
             if not part.required:
                 report.notes.append(
-                    f"{part.key} skipped: {_code(export.source.name)} has no column "
-                    + ", ".join(_code(m) for m in missing)
+                    f"{part.key} skipped: {as_code(export.source.name)} has no column "
+                    + ", ".join(as_code(m) for m in missing)
                 )
                 return []
             header = ", ".join(export.frame.columns)
@@ -337,8 +337,8 @@ class _Importer:
             actual = _resolve(frame.columns, name)
             if actual is None:
                 report.notes.append(
-                    f"{canon} left out of {part.key}: {_code(source.name)} has no column "
-                    f"{_code(name)}"
+                    f"{canon} left out of {part.key}: {as_code(source.name)} has no column "
+                    f"{as_code(name)}"
                 )
                 continue
             values = frame[actual]
@@ -362,7 +362,8 @@ class _Importer:
             actual = _resolve(frame.columns, name)
             if actual is None:
                 report.notes.append(
-                    f"attribute {snake} left out: {_code(source.name)} has no column {_code(name)}"
+                    f"attribute {snake} left out: {as_code(source.name)} has no column "
+                    f"{as_code(name)}"
                 )
                 continue
             wide[snake] = frame[actual]
@@ -389,11 +390,11 @@ class _Importer:
             keys = _each_distinct(frame[_resolve(frame.columns, name)], normalise_key)
             mask &= keys.isin({normalise_key(v) for v in accepted}).to_numpy()
         described = "; ".join(
-            f"{_code(name)} in {', '.join(_code(v) for v in accepted)}"
+            f"{as_code(name)} in {', '.join(as_code(v) for v in accepted)}"
             for name, accepted in part.where.items()
         )
         report.notes.append(
-            f"{part.key}: {int(mask.sum())} of {len(frame)} rows of {_code(source.name)} "
+            f"{part.key}: {int(mask.sum())} of {len(frame)} rows of {as_code(source.name)} "
             f"match where {described}"
         )
         return frame[mask]
@@ -401,7 +402,7 @@ class _Importer:
     def _unify_export(self, source, column, values, report) -> pd.Series:
         result, changes = unify_spellings(values)
         for variants, chosen in changes:
-            where = f"{_code(source.name)}, column {_code(column)}"
+            where = f"{as_code(source.name)}, column {as_code(column)}"
             report.unifications.append((where, tuple(variants), chosen))
         return result
 
@@ -411,8 +412,8 @@ class _Importer:
             actual = _resolve(frame.columns, name)
             if actual is None:
                 report.notes.append(
-                    f"event {_code(event)} left out of {part.key}: {_code(source.name)} has no "
-                    f"column {_code(name)}"
+                    f"event {as_code(event)} left out of {part.key}: {as_code(source.name)} has no "
+                    f"column {as_code(name)}"
                 )
                 continue
             longs.append(piece.assign(event=event, at=frame[actual], **{_MELTED: name}))
@@ -427,12 +428,12 @@ class _Importer:
         if on is None:
             if lookup.default is None:  # optional column: left out
                 report.notes.append(
-                    f"{lookup.column} left out of {part.key}: {_code(source.name)} has no "
-                    f"column {_code(lookup.on)}"
+                    f"{lookup.column} left out of {part.key}: {as_code(source.name)} has no "
+                    f"column {as_code(lookup.on)}"
                 )
                 return None
             report.notes.append(
-                f"{key}: {_code(source.name)} has no column {_code(lookup.on)}; every row gets "
+                f"{key}: {as_code(source.name)} has no column {as_code(lookup.on)}; every row gets "
                 f"the default {lookup.default!r}"
             )
             return pd.Series(lookup.default, index=frame.index, dtype=object)
@@ -458,8 +459,8 @@ class _Importer:
                     ],
                 )
             report.notes.append(
-                f"{key}: {int(unmatched.sum())} row(s) of {_code(source.name)} without a match "
-                f"in {_code(lookup.file)} get the default {lookup.default!r}"
+                f"{key}: {int(unmatched.sum())} row(s) of {as_code(source.name)} without a match "
+                f"in {as_code(lookup.file)} get the default {lookup.default!r}"
             )
             found = found.where(~unmatched, lookup.default)
         return found.astype(object)
@@ -487,7 +488,7 @@ class _Importer:
                     ],
                 )
             report.notes.append(
-                f"{key}: no lookup file {_code(lookup.file)}; every row gets the default "
+                f"{key}: no lookup file {as_code(lookup.file)}; every row gets the default "
                 f"{lookup.default!r}"
             )
             return None
@@ -512,8 +513,8 @@ class _Importer:
                         ],
                     )
                 report.notes.append(
-                    f"{key}: {_code(export.source.name)} has no column "
-                    + ", ".join(_code(a) for a in absent)
+                    f"{key}: {as_code(export.source.name)} has no column "
+                    + ", ".join(as_code(a) for a in absent)
                     + f"; every row gets the default {lookup.default!r}"
                 )
                 return None
@@ -527,8 +528,8 @@ class _Importer:
                 table[normal] = result
         if conflicts:
             report.notes.append(
-                f"{key}: {conflicts} value(s) of {_code(lookup.match)} appear more than once "
-                f"in {_code(lookup.file)} with another {_code(lookup.value)}; the first is used"
+                f"{key}: {conflicts} value(s) of {as_code(lookup.match)} appear more than once "
+                f"in {as_code(lookup.file)} with another {as_code(lookup.value)}; the first is used"
             )
         self.lookups[cache] = table
         return table
@@ -624,21 +625,21 @@ class _Importer:
         """
         hint = None
         if fmt == "auto" and len(values):
-            slashed, day_first, month_first = _slash_evidence(values)
+            slashed, day_first, month_first = slash_evidence(values)
             if slashed and not day_first and not month_first:
                 if source.path not in self.orders:
-                    self.orders[source.path] = _file_slash_order(self.exports[source.path].frame)
+                    self.orders[source.path] = file_slash_order(self.exports[source.path].frame)
                 hint = self.orders[source.path]
         if hint is None:
             result, description = parse_dates(values, fmt, source=source, column=column)
         else:
-            sentinel = pd.Series([_ORDER_SENTINELS[hint]], index=[-1], dtype=object)
+            sentinel = pd.Series([ORDER_SENTINELS[hint]], index=[-1], dtype=object)
             padded = pd.concat([values.astype(object), sentinel])
             result, description = parse_dates(padded, fmt, source=source, column=column)
             result = result.iloc[:-1]
             description += f" (order {hint} settled by the file's other date columns)"
         if len(values):
-            report.date_formats[f"{_code(source.name)}, column {_code(column)}"] = description
+            report.date_formats[f"{as_code(source.name)}, column {as_code(column)}"] = description
         return result
 
     # --- all tables ----------------------------------------------------------------------

@@ -62,7 +62,7 @@ def _made_by_import(out: Path) -> bool:
         return False
 
 
-def _canonical_order(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+def canonical_order(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Canonical columns in schema order, then (leads) attribute columns; no helper columns."""
     canonical = [c.name for c in TABLES[name].columns if c.name in frame]
     extras = [c for c in frame.columns if c not in canonical and not c.startswith("_")]
@@ -74,9 +74,19 @@ def _canonical_order(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _write(
+def write_output(
     tables: dict[str, pd.DataFrame], mapping: Mapping, report: ImportReport, out: Path, force: bool
 ) -> None:
+    """Write the imported tables, ``workbook.toml`` and the log into ``out``, validated first.
+
+    Everything goes to a temporary folder beside ``out``, is validated there, and only then
+    replaces ``out``: a failed import writes nothing.
+
+    Raises
+    ------
+    DataValidationError
+        When the imported tables do not validate (nothing written).
+    """
     created = [parent for parent in out.parents if not parent.exists()]  # nearest first
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.import-", dir=out.parent))

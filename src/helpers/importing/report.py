@@ -113,10 +113,10 @@ class ImportReport:
         lines = [
             LOG_TITLE,
             "",
-            f"- mapping: {_code(self.mapping)}"
+            f"- mapping: {as_code(self.mapping)}"
             + (f" ({self.description})" if self.description else ""),
-            f"- exports: {_code(str(self.src))}",
-            f"- data directory: {_code(str(self.out))}",
+            f"- exports: {as_code(str(self.src))}",
+            f"- data directory: {as_code(str(self.out))}",
             f"- imported at: {self.created}",
             "",
             "## Files read",
@@ -139,7 +139,7 @@ class ImportReport:
             if t.unifications:
                 lines.append("- spellings unified:")
                 lines += [
-                    f"  - {where}: {', '.join(_code(v) for v in variants)} → {_code(chosen)}"
+                    f"  - {where}: {', '.join(as_code(v) for v in variants)} → {as_code(chosen)}"
                     for where, variants, chosen in t.unifications
                 ]
             if t.date_formats:
@@ -156,7 +156,8 @@ class ImportReport:
         return "\n".join(lines) + "\n"
 
 
-def _code(text: str) -> str:
+def as_code(text: str) -> str:
+    """``text`` as a Markdown code span for the import log."""
     # Backticks inside a value would end the code span early.
     safe = text.replace("`", "'")
     return f"`{safe}`"

@@ -51,65 +51,9 @@ from pathlib import Path
 
 from ..data.atomic import replace_folder_atomically, write_bytes_atomically
 from ..data.source import DataSource
-from ..errors import WorkbookError
+from ..errors import SchedulerError, SchedulerLost
 from .jobs import ReportJob, ReportOutcome, one_line
 from .kernel_pool import remove_failed_copies, run_job, start_kernel, with_progress
-
-
-class SchedulerError(WorkbookError):
-    """``--scheduler`` cannot be used: no dask, no scheduler there, or lost (`SchedulerLost`)."""
-
-    exit_code = 2
-
-
-class SchedulerLost(SchedulerError):
-    """The connection to the scheduler was lost while reports were rendering.
-
-    Parameters
-    ----------
-    address : str
-        The scheduler's address.
-    rendered, failed, not_rendered : list of str
-        Manifest keys (``"<quarter>/<team>"``) of the reports of this run that landed in the
-        report folder, that failed before the loss (both recorded in the manifest), and
-        that were not rendered (no new record, previous HTML untouched).
-    cause : str
-        What the client saw, in one line; empty when it only knows the connection closed.
-    """
-
-    def __init__(
-        self,
-        address: str,
-        *,
-        rendered: list[str],
-        failed: list[str],
-        not_rendered: list[str],
-        cause: str,
-    ):
-        self.address = address
-        self.rendered = rendered
-        self.failed = failed
-        self.not_rendered = not_rendered
-        self.cause = cause
-        total = len(rendered) + len(failed) + len(not_rendered)
-        why = f" ({cause})" if cause else ""
-        super().__init__(
-            f"lost the connection to the Dask scheduler at {address!r} while rendering{why}: "
-            f"of {total} report(s), {len(rendered)} rendered{_keys(rendered)}, "
-            f"{len(failed)} failed{_keys(failed)} and {len(not_rendered)} not rendered"
-            f"{_keys(not_rendered)}; the rendered and failed ones are recorded in the "
-            "manifest, the others are left as they were (previous HTML, if any, untouched). "
-            "Run the same command again once the scheduler is back: reports up to date are "
-            "skipped."
-        )
-
-
-def _keys(keys: list[str], shown: int = 5) -> str:
-    """`` (a, b, c and 2 more)``: report keys for a one-line message; empty for none."""
-    if not keys:
-        return ""
-    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
-    return f" ({', '.join(keys[:shown])}{more})"
 
 
 class _ConnectionLost(Exception):
@@ -193,7 +137,8 @@ class DaskPool:
         except ValueError as err:
             raise SchedulerError(
                 f"{address!r} is not a Dask scheduler address ({one_line(err)}); "
-                "write it as tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786."
+                "write it as tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786.",
+                address=address,
             ) from err
         with _quiet_logs():
             try:
@@ -202,7 +147,8 @@ class DaskPool:
                 raise SchedulerError(
                     f"cannot reach the Dask scheduler at {address!r} ({one_line(err)}); "
                     "check that it is running and that --scheduler / WORKBOOK_SCHEDULER "
-                    "names it."
+                    "names it.",
+                    address=address,
                 ) from err
         return cls(client)
 
