@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..data.stages import STAGE_LABELS
 from ..errors import ParameterError
 
 DIRECTIONS = ("higher", "lower")
@@ -38,13 +39,8 @@ COMPONENT_LABELS = {
 
 # Reverse waterfall: stages from the revenue end back to the top of the funnel.
 WATERFALL_STAGES = ("won", "opportunity", "sql", "mql", "lead")
-WATERFALL_LABELS = {
-    "won": "Won deals",
-    "opportunity": "Opportunities",
-    "sql": "SQL",
-    "mql": "MQL",
-    "lead": "Leads",
-}
+# The funnel's stage labels, but a count of won deals is "Won deals", not "Won".
+WATERFALL_LABELS = {**{s: STAGE_LABELS[s] for s in WATERFALL_STAGES}, "won": "Won deals"}
 _CEIL_DECIMALS = 9  # 80 / 0.2 = 400.00000000000006 must need 400, not 401
 
 
