@@ -141,7 +141,7 @@ def test_rag_question_matches_rag_status():
 
 
 def test_alignment_question_wrong_component_is_not_a_weight():
-    from helpers.analysis.workbook import KPIS
+    from helpers.metrics.headline import KPIS
 
     weights = default_settings()["alignment_weights"]
     labels = {KPIS[m][0]: m for m in KPIS} | {"Feedback coverage": "feedback_coverage"}

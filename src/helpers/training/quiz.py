@@ -379,8 +379,8 @@ def team_figures(workbook, team: str) -> pd.DataFrame:
         (int64) and value (NaN when the denominator is 0). Empty when the data has no
         complete quarter.
     """
-    from ..analysis.workbook import KPIS
     from ..errors import WorkbookError
+    from ..metrics.headline import KPIS
 
     columns = ["quarter", "metric", "label", "numerator", "denominator", "value"]
     try:

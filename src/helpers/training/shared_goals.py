@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.workbook import KPIS
 from ..data.atomic import write_text_atomically
 from ..display.widgets import Html, LivePanel, Part, show, static_html
 from ..errors import ParameterError
+from ..metrics.headline import KPIS
 from .exercise_summary import ExerciseSummary, roles_apart
 
 EXERCISE = "shared_goals"
