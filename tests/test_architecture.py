@@ -128,3 +128,13 @@ def test_no_import_cycle_at_run_time_or_for_type_checking():
 def test_the_cycle_finder_finds_a_cycle_and_passes_a_tree():
     assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
     assert find_cycles({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_both_report_pools_follow_the_pool_protocol():
+    from helpers.reports.dask_pool import DaskPool
+    from helpers.reports.jobs import ReportPool
+    from helpers.reports.kernel_pool import KernelPool
+
+    assert issubclass(KernelPool, ReportPool)
+    assert issubclass(DaskPool, ReportPool)
+    assert not issubclass(object, ReportPool)

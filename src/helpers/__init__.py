@@ -24,7 +24,7 @@ _EXPORTS = {
     "ConfigError": ("errors", "ConfigError"),
     "DataValidationError": ("errors", "DataValidationError"),
     "Dataset": ("data.dataset", "Dataset"),
-    "Figures": ("metrics.results", "Figures"),
+    "Figures": ("metrics.figures", "Figures"),
     "KPIS": ("metrics.headline", "KPIS"),
     "ParameterError": ("errors", "ParameterError"),
     "Problem": ("errors", "Problem"),
@@ -92,9 +92,9 @@ if TYPE_CHECKING:
     from .explore.funnel import build_funnel_explorer
     from .metrics.attribution import MODELS as ATTRIBUTION_MODELS
     from .metrics.attribution import AttributionResult
+    from .metrics.figures import Figures
     from .metrics.goals import AlignmentIndex
     from .metrics.headline import KPIS
-    from .metrics.results import Figures
     from .metrics.stats import Change, Rate, compare_rates, wilson_interval
 
 

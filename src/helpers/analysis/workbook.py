@@ -36,8 +36,8 @@ from ..metrics import (
     pipeline,
     quality,
 )
+from ..metrics.figures import Figures
 from ..metrics.headline import KPIS, headline_table, trend_table
-from ..metrics.results import Figures
 from ..metrics.scope import for_team, lead_teams, within
 from ..metrics.stats import Rate
 from .cache import SourceCache

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..data.schema import QUARTER_PATTERN, TEAM_ID_PATTERN
 from ..data.source import DataSource
 from ..errors import ParameterError, WorkbookError
 
 
+@runtime_checkable
 class ReportPool(Protocol):
     """What renders report jobs: local kernels or a Dask cluster."""
 
