@@ -305,6 +305,34 @@ REJECTED = [
         ),
     ),
     Case(
+        "duplicate-target",
+        write(
+            "targets.csv",
+            "team,quarter,metric,target\n"
+            "north,2026Q3,mqls,100\n"
+            "*,2026Q3,mqls,80\n"
+            "north,2026Q3,mqls,120\n",
+        ),
+        # north's two mqls rows are lines 2 and 4; the * row on line 3 is another key.
+        (
+            "targets.csv, column 'team, quarter, metric': 2 rows for team 'north', quarter "
+            "2026Q3, metric 'mqls' (got targets '100', '120') (lines 2, 4)",
+            "Fix: keep one row per team, quarter and metric",
+        ),
+        cli=True,
+    ),
+    Case(
+        "negative-target",
+        write(
+            "targets.csv",
+            "team,quarter,metric,target\n*,2026Q3,mqls,80\nnorth,2026Q3,cac,-500\n",
+        ),
+        (
+            "targets.csv, column 'target': 1 target(s) are negative (got '-500') (line 3)",
+            "Fix: targets cannot be negative: write a target of 0 or more",
+        ),
+    ),
+    Case(
         "spend-month-without-zero",
         write(
             "spend.csv",

@@ -21,7 +21,13 @@ from .database import Database, DatabaseUrl, Scope, missing_table_fix
 from .loading import SourceFile, find_table_file, parse_column, read_source
 from .periods import Quarter, quarter_index
 from .schema import ALL_TEAMS, REQUIRED_TABLES, TABLES
-from .validation import check_columns, check_events, check_opportunities, check_references
+from .validation import (
+    check_columns,
+    check_events,
+    check_opportunities,
+    check_references,
+    check_targets,
+)
 
 
 @dataclass(frozen=True)
@@ -449,6 +455,8 @@ def _cross_table_checks(sources, tables, clean, config) -> list[Problem]:
         problems += check_references(
             sources["targets"], tables["targets"], "team", teams, "teams.csv", extra_allowed=("*",)
         )
+    if "targets" in clean:
+        problems += check_targets(sources["targets"], tables["targets"])
     if "lead_events" in clean:
         leads = tables["leads"] if "leads" in clean else None
         problems += check_events(sources["lead_events"], tables["lead_events"], leads, config)

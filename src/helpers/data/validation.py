@@ -12,7 +12,7 @@ import pandera.pandas as pa
 
 from ..errors import Problem
 from .config import CANONICAL_EVENTS, Config
-from .loading import SourceFile
+from .loading import MAX_ROWS_SHOWN, SourceFile
 from .schema import Table
 
 # Stage pairs whose first occurrences must be in this order within one lead.
@@ -24,6 +24,8 @@ STAGE_ORDER = (
     ("first_touch", "accepted"),
     ("rejected", "recycled"),
 )
+# One target per team, quarter and metric.
+TARGET_KEY = ("team", "quarter", "metric")
 
 
 def _pandera_schema(table: Table) -> pa.DataFrameSchema:
@@ -223,6 +225,48 @@ def check_opportunities(source: SourceFile, opps: pd.DataFrame) -> list[Problem]
                 f"{backwards.sum()} opportunities close before they were created",
                 "correct created_at or closed_at",
                 np.flatnonzero(backwards),
+            )
+        )
+    return problems
+
+
+def check_targets(source: SourceFile, targets: pd.DataFrame) -> list[Problem]:
+    """One target per team, quarter and metric, and no negative target.
+
+    Two rows for one ``(team, quarter, metric)`` would leave it to the reader which one counts;
+    a negative target has no attainment. Each repeated key is one problem naming all its lines
+    and the targets they hold; the negative targets are one problem.
+    """
+    problems = []
+    key = list(TARGET_KEY)
+    repeated = targets.duplicated(key, keep=False).to_numpy()
+    if repeated.any():
+        for (team, quarter, metric), group in targets[repeated].groupby(
+            key, sort=False, dropna=False
+        ):
+            positions = targets.index.get_indexer(group.index)
+            # Quote the targets as written in the file ('100', not the parsed 100.0).
+            written = source.raw["target"].iloc[positions[:MAX_ROWS_SHOWN]].astype(str)
+            values = ", ".join(repr(v) for v in written)
+            problems.append(
+                source.problem(
+                    ", ".join(key),
+                    f"{len(positions)} rows for team {team!r}, quarter {quarter}, metric "
+                    f"{metric!r} (got targets {values})",
+                    "keep one row per team, quarter and metric: delete the others",
+                    positions,
+                )
+            )
+    negative = (targets["target"] < 0).to_numpy()
+    if negative.any():
+        examples = source.raw["target"][negative].astype(str).unique()[:3]
+        problems.append(
+            source.problem(
+                "target",
+                f"{negative.sum()} target(s) are negative "
+                f"(got {', '.join(repr(e) for e in examples)})",
+                "targets cannot be negative: write a target of 0 or more",
+                np.flatnonzero(negative),
             )
         )
     return problems
