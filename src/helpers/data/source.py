@@ -96,8 +96,13 @@ class DataSource:
             text = str(value).strip()
             return cls(None, DatabaseUrl.parse(text), text)
         folder = Path(value)
-        named = load_config(folder).database_url if folder.is_dir() else None
-        return cls(folder, DatabaseUrl.parse(named) if named else None, str(value))
+        if not folder.is_dir():  # loading says what is wrong with it
+            return cls(folder, None, str(value))
+        config = load_config(folder)
+        named = config.database_url
+        source = cls(folder, DatabaseUrl.parse(named) if named else None, str(value))
+        source.__dict__["config"] = config  # read once: seeds the cached property
+        return source
 
     def __str__(self) -> str:
         return self.text
