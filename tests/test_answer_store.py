@@ -137,7 +137,7 @@ def test_rejoining_in_another_team_is_refused(store: AnswerStore):
         store.join(SESSION, "Ana", "sales", team="south")
 
 
-def test_version_1_store_gains_the_team_column_and_keeps_its_rows(tmp_path: Path):
+def test_version_1_store_is_upgraded_to_version_3_and_keeps_its_rows(tmp_path: Path):
     path = store_path(tmp_path)
     raw = sqlite3.connect(path)
     raw.executescript(
@@ -162,8 +162,10 @@ def test_version_1_store_gains_the_team_column_and_keeps_its_rows(tmp_path: Path
         ]
         assert store.join("s", "Ana", "sales") == "p1"
     raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 3
+    tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_master")}
     raw.close()
+    assert "session_settings" in tables
 
 
 def test_store_files_are_not_data(tmp_path: Path):
@@ -215,8 +217,10 @@ def test_wal_full_sync_busy_timeout_and_schema_version(store: AnswerStore):
     # journal_mode and user_version live in the file: read them over a fresh connection.
     raw = sqlite3.connect(store.path)
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 3
+    tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_master")}
     raw.close()
+    assert "session_settings" in tables
     assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
 
@@ -281,9 +285,9 @@ def test_newer_schema_is_refused(tmp_path: Path):
     path = store_path(tmp_path)
     AnswerStore(path).close()
     raw = sqlite3.connect(path)
-    raw.execute("PRAGMA user_version=3")
+    raw.execute("PRAGMA user_version=4")
     raw.close()
-    with pytest.raises(WorkbookError, match=r"schema version 3 is newer than this code knows"):
+    with pytest.raises(WorkbookError, match=r"schema version 4 is newer than this code knows"):
         AnswerStore(path)
 
 

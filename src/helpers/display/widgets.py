@@ -71,14 +71,28 @@ def show(widget, fallback: Iterable[Part] | str) -> None:
     display(bundle, raw=True)
 
 
+def error_html(err: Exception) -> str:
+    """An error for a participant's status line (escaped, in the workbook's error colour)."""
+    return f'<span class="workbook-error" style="color:#b00020">{html.escape(str(err))}</span>'
+
+
 class LivePanel:
-    """An output area that redraws from the answers in the store whenever asked.
+    """An output area that redraws from the answers in the store when asked.
+
+    Answering does not redraw it: a click stores the answer and nothing more, and the room's
+    results are drawn when somebody asks (the panel's *Refresh results* button), from
+    results shared by every viewer (see :meth:`helpers.training.session.Workshop.results_html`).
 
     Parameters
     ----------
     render : callable
         Returns the pieces to show (see :func:`part_html`), computed from the store's current
         answers. Called once for the static snapshot, and again on every :meth:`refresh`.
+
+    Attributes
+    ----------
+    widget : ipywidgets.VBox
+        The *Refresh results* button (CSS class ``results-refresh``) above the output.
     """
 
     def __init__(self, render: Callable[[], Iterable[Part]]) -> None:
@@ -86,6 +100,12 @@ class LivePanel:
 
         self.render = render
         self.output = widgets.Output()
+        self.button = widgets.Button(
+            description="Refresh results", icon="refresh", tooltip="Show the room's latest answers"
+        )
+        self.button.add_class("results-refresh")
+        self.button.on_click(lambda _: self.refresh())
+        self.widget = widgets.VBox([self.button, self.output])
 
     def refresh(self) -> None:
         """Redraw from the current answers: the old content is replaced, never stacked.
@@ -99,7 +119,7 @@ class LivePanel:
         """Show the panel: live in a frontend, a snapshot of the answers so far on a page."""
         html_now = static_html(self.render())
         self.output.outputs = (_html_output(html_now),)
-        show(self.output, html_now)
+        show(self.widget, html_now)
 
 
 def _html_output(markup: str) -> dict:

@@ -14,6 +14,11 @@ store makes that safe with SQLite's own locking:
   answer survives a killed kernel *and* a power cut or OS crash of the machine. ``NORMAL``
   would survive a killed process only; answers arrive at human pace (a few per participant per
   minute), so the one fsync per answer costs nothing anyone notices.
+- **Retries, then a loud failure**: a write that still finds the database locked (or fails
+  for any other SQLite reason) after its busy timeout is tried again :data:`WRITE_ATTEMPTS`
+  times; if it still fails, :class:`AnswerNotSaved` says so. It is a
+  :class:`~helpers.errors.WorkbookError`, so every exercise shows "not saved — try again"
+  instead of acknowledging an answer that is not stored.
 - **Append-only answers**: every answer is a new row; changing an answer adds a row, and the
   view ``latest_answers`` picks the last row (highest ``id``) per participant, exercise and
   item. The history is kept for the debrief.
@@ -25,13 +30,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..data.source import ANSWER_STORE_NAME
 from ..errors import ParameterError, WorkbookError
@@ -39,9 +45,11 @@ from ..errors import ParameterError, WorkbookError
 if TYPE_CHECKING:
     import pandas as pd
 
+T = TypeVar("T")
 FILE_NAME = ANSWER_STORE_NAME
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_S = 30.0
+WRITE_ATTEMPTS = 3
 ROLES = ("sales", "marketing")
 
 _SCHEMA = """
@@ -66,6 +74,12 @@ CREATE TABLE IF NOT EXISTS answers (
     answered_at    TEXT NOT NULL,
     FOREIGN KEY (session, participant_id) REFERENCES participants (session, participant_id)
 );
+CREATE TABLE IF NOT EXISTS session_settings (
+    session TEXT NOT NULL,
+    key     TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (session, key)
+);
 CREATE INDEX IF NOT EXISTS answers_by_item
     ON answers (session, participant_id, exercise, item, id);
 CREATE VIEW IF NOT EXISTS latest_answers AS
@@ -88,6 +102,26 @@ _LATEST_COLUMNS = [
 ]
 _HISTORY_COLUMNS = ["id", *_LATEST_COLUMNS]
 _PARTICIPANT_COLUMNS = ["session", "participant_id", "name", "role", "team", "joined_at"]
+
+
+class AnswerNotSaved(WorkbookError):
+    """A write that failed after every retry: the answer (or join) is *not* stored.
+
+    Attributes
+    ----------
+    what : str
+        What was being written (``"answer to calibration / L1:mql"``).
+    cause : str
+        SQLite's message (``"database is locked"``).
+    """
+
+    def __init__(self, what: str, cause: str) -> None:
+        self.what = what
+        self.cause = cause
+        super().__init__(
+            f"Not saved — try again. The {what} could not be stored ({cause}). "
+            "If it keeps failing, tell the facilitator."
+        )
 
 
 def store_path(data_dir: Path) -> Path:
@@ -141,10 +175,10 @@ def _require_text(value: object, what: str, fix: str) -> str:
 class AnswerStore:
     """Participants and their answers for workshops, in one SQLite file.
 
-    One ``AnswerStore`` holds one connection. Open one per process (one per kernel) and use it
-    from the thread that opened it: a connection must not be shared across processes or
-    threads (Python's ``check_same_thread`` guard is left on). Any number of stores, in any
-    number of processes, may have the same file open at once.
+    One ``AnswerStore`` holds one connection, which any thread of the process may use: a lock
+    serialises the calls (the workshop server shares one store among every participant's
+    page). Any number of stores, in any number of processes, may have the same file open at
+    once.
 
     Every answer is committed before :meth:`record` returns, so it survives the kernel being
     killed, and a restarted kernel or a new store on the same file sees it.
@@ -153,6 +187,10 @@ class AnswerStore:
     ----------
     path : Path
         Database file, e.g. ``store_path(data_dir)``; created with its schema if missing.
+    busy_timeout_s : float
+        How long one write attempt waits for another writer's lock.
+    attempts : int
+        Write attempts before :class:`AnswerNotSaved` is raised.
 
     Raises
     ------
@@ -167,12 +205,19 @@ class AnswerStore:
     ...     store.latest("2026-07-01 Lisbon")
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S, attempts: int = WRITE_ATTEMPTS
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.attempts = max(1, int(attempts))
+        self._lock = threading.RLock()
         # isolation_level=None: no implicit transactions; every write below says BEGIN
-        # IMMEDIATE ... COMMIT itself. timeout= is SQLite's busy timeout.
-        self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        # IMMEDIATE ... COMMIT itself. timeout= is SQLite's busy timeout. The lock above
+        # guards the connection, so it may be used from any thread.
+        self._db = sqlite3.connect(
+            self.path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+        )
         try:
             self._configure()
         except BaseException:
@@ -199,6 +244,7 @@ class AnswerStore:
             if version == 1:
                 # Version 2 adds the participant's team (a workshop may hold several pods).
                 cur.execute("ALTER TABLE participants ADD COLUMN team TEXT NOT NULL DEFAULT ''")
+            # Version 3 adds session_settings (created by the schema below).
             if version < SCHEMA_VERSION:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
@@ -209,17 +255,32 @@ class AnswerStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Cursor]:
         """One write transaction: take the write lock now, commit on success, else roll back."""
-        cur = self._db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        else:
-            cur.execute("COMMIT")
-        finally:
-            cur.close()
+        with self._lock:
+            cur = self._db.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:
+                if self._db.in_transaction:
+                    cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
+
+    def _retried(self, what: str, write: Callable[[], T]) -> T:
+        """Run ``write`` (one transaction); on an SQLite error retry, then raise AnswerNotSaved."""
+        pause = 0.05
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return write()
+            except sqlite3.Error as err:
+                if attempt == self.attempts:
+                    raise AnswerNotSaved(what, str(err)) from err
+            time.sleep(pause)
+            pause *= 4
+        raise AssertionError("not reached")
 
     # --- writing ------------------------------------------------------------------------
 
@@ -257,6 +318,11 @@ class AnswerStore:
                 f"Role must be 'sales' or 'marketing', got {role!r} for {name!r}. "
                 "Fix: pick one of the two."
             )
+        return self._retried(
+            f"join of {name!r}", lambda: self._join(session, name, role, str(team))
+        )
+
+    def _join(self, session: str, name: str, role: str, team: str) -> str:
         with self._write() as cur:
             row = cur.execute(
                 "SELECT participant_id, role, team FROM participants "
@@ -277,7 +343,7 @@ class AnswerStore:
             cur.execute(
                 "INSERT INTO participants (session, participant_id, name, role, team, joined_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (session, participant_id, name, role, str(team), _now()),
+                (session, participant_id, name, role, team, _now()),
             )
         return participant_id
 
@@ -306,6 +372,8 @@ class AnswerStore:
         ParameterError
             When a name is empty, the answer is not JSON-serialisable (NaN included), or the
             participant has not joined the session.
+        AnswerNotSaved
+            When the database refused the write after every attempt.
         """
         _require_text(session, "Session", "give the workshop session a name.")
         _require_text(participant_id, "Participant id", "use the id join() returned.")
@@ -318,6 +386,14 @@ class AnswerStore:
                 f"Answer to {exercise!r} / {item!r} cannot be stored: {err}. "
                 "Fix: give text, a number, a list or a dict of those (no NaN)."
             ) from err
+        return self._retried(
+            f"answer to {exercise} / {item}",
+            lambda: self._insert_answer(session, participant_id, exercise, item, text),
+        )
+
+    def _insert_answer(
+        self, session: str, participant_id: str, exercise: str, item: str, text: str
+    ) -> int:
         with self._write() as cur:
             # The role is copied from the participant in the same statement, so an answer
             # exists only for a participant who joined the session.
@@ -334,6 +410,63 @@ class AnswerStore:
                     "Fix: call join() for this session first and use the id it returns."
                 )
             return int(cur.lastrowid)
+
+    def set_setting(self, session: str, key: str, value: Any) -> None:
+        """Store one setting of a session (JSON), e.g. the open exercise; committed at once."""
+        text = json.dumps(value)
+
+        def write() -> None:
+            with self._write() as cur:
+                cur.execute(
+                    "INSERT INTO session_settings (session, key, value) VALUES (?, ?, ?) "
+                    "ON CONFLICT (session, key) DO UPDATE SET value = excluded.value",
+                    (session, key, text),
+                )
+
+        self._retried(f"setting {key}", write)
+
+    def settings(self, session: str) -> dict[str, Any]:
+        """Every setting of a session (key → decoded value)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, value FROM session_settings WHERE session = ?", (session,)
+            ).fetchall()
+        return {key: json.loads(value) for key, value in rows}
+
+    def remove(self, session: str, participant_id: str | None = None) -> int:
+        """Remove one participant (or, with None, everyone) of a session with their answers.
+
+        Returns
+        -------
+        int
+            Number of participants removed.
+        """
+
+        def write() -> int:
+            # "participant_id = ? OR ? IS NULL": one statement for one participant or all.
+            where = "session = ? AND (participant_id = ? OR ? IS NULL)"
+            params = (session, participant_id, participant_id)
+            with self._write() as cur:
+                cur.execute("DELETE FROM answers WHERE " + where, params)
+                cur.execute("DELETE FROM participants WHERE " + where, params)
+                return int(cur.rowcount)
+
+        return self._retried("removal", write)
+
+    def version(self, session: str) -> tuple[int, int]:
+        """A cheap fingerprint of a session's answers: (last answer id, participants).
+
+        It changes whenever an answer is given or someone joins or leaves, so results
+        computed from the answers can be kept until it does.
+        """
+        with self._lock:
+            last = self._db.execute(
+                "SELECT COALESCE(MAX(id), 0) FROM answers WHERE session = ?", (session,)
+            ).fetchone()[0]
+            people = self._db.execute(
+                "SELECT COUNT(*) FROM participants WHERE session = ?", (session,)
+            ).fetchone()[0]
+        return int(last), int(people)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -413,7 +546,10 @@ class AnswerStore:
 
     def sessions(self) -> list[str]:
         """Names of the sessions anyone joined, sorted."""
-        rows = self._db.execute("SELECT DISTINCT session FROM participants ORDER BY session")
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT session FROM participants ORDER BY session"
+            ).fetchall()
         return [session for (session,) in rows]
 
     def _frame(self, sql: str, params: tuple[str, ...], columns: list[str]) -> pd.DataFrame:
@@ -421,7 +557,8 @@ class AnswerStore:
         # kernel that only records answers does not pay for it.
         import pandas as pd
 
-        rows = self._db.execute(sql, params).fetchall()
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
         frame = pd.DataFrame(rows, columns=columns)
         if "answer" in frame:
             # object dtype: answers come back as the Python values recorded (3 stays int,
@@ -434,7 +571,8 @@ class AnswerStore:
 
     def close(self) -> None:
         """Close the connection; everything recorded is already committed."""
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     def __enter__(self) -> AnswerStore:
         return self

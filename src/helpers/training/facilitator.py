@@ -31,7 +31,7 @@ def progress(workshop: Workshop, team: str | None = None) -> pd.DataFrame:
         title with the number of items answered, and ``last answer`` (UTC time, empty if none).
     """
     people = workshop.participants(team)
-    answers = workshop.store.latest(workshop.session)
+    answers = workshop.latest()
     titles = {exercise.slug: exercise.title for exercise in EXERCISES.values()}
     counts = (
         answers.groupby(["participant_id", "exercise"]).size().unstack(fill_value=0)

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..display.widgets import Html, LivePanel, show
+from ..display.widgets import Html, LivePanel, error_html, show
 from ..errors import WorkbookError
 from ..metrics.definitions import DEFINITIONS
 from ..metrics.stats import Rate
@@ -578,7 +578,6 @@ class QuizExercise:
         self.verdicts: dict[str, Any] = {}
         self.boxes: dict[str, Any] = {}
         self._filling = False
-        self._panels: list[LivePanel] = []
         for number, q in enumerate(self.questions, start=1):
             radio = widgets.RadioButtons(
                 options=list(q.options),
@@ -627,13 +626,20 @@ class QuizExercise:
         if self._filling or change["new"] is None or self.workshop.participant is None:
             return
         q = question(question_id)
-        self.workshop.record(EXERCISE, question_id, change["new"])
+        try:
+            self.workshop.record(EXERCISE, question_id, change["new"])
+        except WorkbookError as err:
+            self.verdicts[question_id].value = error_html(err)
+            self._filling = True
+            try:
+                self.choices[question_id].value = change["old"]  # shows what is stored
+            finally:
+                self._filling = False
+            return
         self.verdicts[question_id].value = _verdict_html(q, change["new"])
         if self.lock_answered:
             self.choices[question_id].disabled = True
         self._update_score()
-        for panel in self._panels:
-            panel.refresh()
 
     def _update_score(self) -> None:
         participant = self.workshop.participant
@@ -659,7 +665,17 @@ class QuizExercise:
         show(self.widget, fallback)
 
     def results_panel(self) -> LivePanel:
-        """The session's results for the participant's team; redrawn after each own answer."""
-        panel = LivePanel(lambda: summarise(self.workshop, self.workshop.team()).page_parts())
-        self._panels.append(panel)
-        return panel
+        """The session's results for the participant's team (shared by every viewer)."""
+        workshop = self.workshop
+
+        def render() -> list[Html]:
+            team = workshop.team()
+            return [
+                Html(
+                    workshop.results_html(
+                        EXERCISE, team, lambda: summarise(workshop, team).page_parts()
+                    )
+                )
+            ]
+
+        return LivePanel(render)

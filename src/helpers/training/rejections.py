@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..display.widgets import Html, LivePanel, show
+from ..display.widgets import Html, LivePanel, error_html, show
+from ..errors import WorkbookError
 from ..metrics.agreement import agreement_by_group, most_disputed
 from .answer_store import ROLES
 from .exercise_summary import ExerciseSummary
@@ -556,7 +557,6 @@ class RejectionReviewExercise:
         self.team = ""
         self.sample = pd.DataFrame()
         self._filling = False
-        self._panels: list[LivePanel] = []
         self.widget = widgets.VBox([self.intro, self.rows, self.progress])
         self._build(workshop.team())
         workshop.on_join(self._joined)
@@ -565,8 +565,10 @@ class RejectionReviewExercise:
         import ipywidgets as widgets
 
         self.team = team
-        self.sample = rejected_sample(
-            self.workshop.workbook(), team, self.workshop.session, self.size
+        workshop = self.workshop
+        self.sample = workshop.material(
+            ("rejections", team, self.size),
+            lambda: rejected_sample(workshop.workbook(), team, workshop.session, self.size),
         )
         self.choices = {}
         boxes = []
@@ -613,10 +615,17 @@ class RejectionReviewExercise:
     def _chosen(self, item: str, change: dict) -> None:
         if self._filling or change["new"] is None or self.workshop.participant is None:
             return
-        self.workshop.record(EXERCISE, item, change["new"])
+        try:
+            self.workshop.record(EXERCISE, item, change["new"])
+        except WorkbookError as err:
+            self.progress.value = error_html(err)
+            self._filling = True
+            try:
+                self.choices[item].value = change["old"]  # shows what is stored
+            finally:
+                self._filling = False
+            return
         self._update_progress()
-        for panel in self._panels:
-            panel.refresh()
 
     def _update_progress(self) -> None:
         done = sum(radio.value is not None for radio in self.choices.values())
@@ -638,7 +647,17 @@ class RejectionReviewExercise:
         show(self.widget, fallback)
 
     def results_panel(self) -> LivePanel:
-        """The team's results so far; redrawn after each own answer."""
-        panel = LivePanel(lambda: summarise(self.workshop, self.team).page_parts())
-        self._panels.append(panel)
-        return panel
+        """The team's results so far (shared by every viewer)."""
+        workshop = self.workshop
+
+        def render() -> list[Html]:
+            team = self.team
+            return [
+                Html(
+                    workshop.results_html(
+                        EXERCISE, team, lambda: summarise(workshop, team).page_parts()
+                    )
+                )
+            ]
+
+        return LivePanel(render)

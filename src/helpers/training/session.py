@@ -19,14 +19,17 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
+from ..display.widgets import static_html
 from ..errors import ParameterError
-from .answer_store import ROLES, AnswerStore, store_path
+from .answer_store import ROLES, AnswerNotSaved, AnswerStore, store_path
+from .shared_results import SharedResults
 
 SESSION_ENV = "WORKBOOK_SESSION"
 DATA_ENV = "WORKBOOK_DATA_DIR"
 TEAMS_ENV = "WORKBOOK_TEAMS"
 QUERY_ENV = "QUERY_STRING"  # set by Voila for each page's kernel
 DEFAULT_SESSION = "practice"
+ANONYMOUS_SINCE = "anonymous_since"  # session setting: joins from then on are nicknames
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "sample"
 # Printable text without path separators or quotes: session names end up in file names of
 # the session report (after slugging) and in HTML (escaped), never in code.
@@ -98,6 +101,39 @@ def participant_query(name: str, role: str, team: str = "") -> str:
     return urlencode(fields)
 
 
+def display_names(
+    people: pd.DataFrame, anonymous_since: str | None = None, *, hide: bool = False
+) -> dict[str, str]:
+    """Participant id → the name pages, reports and exports may show.
+
+    Parameters
+    ----------
+    people : DataFrame
+        Participants of one session in joining order (``participant_id``, ``name``,
+        ``joined_at``), as :meth:`AnswerStore.participants` returns them.
+    anonymous_since : str, optional
+        When the session went anonymous (UTC ISO time). Who joined from then on gave a
+        nickname, which is shown; who joined before gave a real name, shown as
+        "Participant N" (N counts in joining order).
+    hide : bool
+        Show everyone as "Participant N" (the projector, unless names are chosen).
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant_id": ["a", "b"], "name": ["Ana Costa", "Fox"],
+    ...                        "joined_at": ["2026-01-01T09:00", "2026-01-01T09:05"]})
+    >>> display_names(people, "2026-01-01T09:01")
+    {'a': 'Participant 1', 'b': 'Fox'}
+    """
+    shown = {}
+    for number, person in enumerate(people.itertuples(index=False), start=1):
+        nickname = anonymous_since is not None and str(person.joined_at) >= anonymous_since
+        real = anonymous_since is None
+        keep = not hide and (nickname or real)
+        shown[person.participant_id] = person.name if keep else f"Participant {number}"
+    return shown
+
+
 @dataclass(frozen=True)
 class Participant:
     """Who is answering in this kernel."""
@@ -120,6 +156,17 @@ class Workshop:
         Session name (see :func:`session_name`).
     teams : list of str or str, optional
         Teams the session is for (see :func:`session_teams`); empty means all teams.
+    store : AnswerStore, optional
+        A store shared with other pages of the same process (the workshop server's); by
+        default the workshop opens its own, and closes it in :meth:`close`.
+    shared : SharedResults, optional
+        Where results and exercise material are shared with the other pages; without it
+        every call computes.
+    on_error : callable, optional
+        ``on_error(workshop, error)`` is called when an answer could not be stored (the
+        facilitator's list of failures); the error is raised all the same.
+    hide_names : bool
+        Show every participant as "Participant N" in answers and summaries (the projector).
     """
 
     def __init__(
@@ -127,11 +174,20 @@ class Workshop:
         data_dir: str | Path = "",
         session: str = "",
         teams: str | list[str] | tuple[str, ...] = (),
+        *,
+        store: AnswerStore | None = None,
+        shared: SharedResults | None = None,
+        on_error: Callable[[Workshop, AnswerNotSaved], Any] | None = None,
+        hide_names: bool = False,
     ) -> None:
         self.data_dir = data_directory(data_dir)
         self.session = session_name(session)
         self._teams = session_teams(teams)
-        self.store = AnswerStore(store_path(self.data_dir))
+        self._owns_store = store is None
+        self.store = store if store is not None else AnswerStore(store_path(self.data_dir))
+        self.shared = shared
+        self.on_error = on_error
+        self.hide_names = hide_names
         self.participant: Participant | None = None
         self._on_join: list[Callable[[Participant], Any]] = []
 
@@ -156,6 +212,28 @@ class Workshop:
             )
         return self._teams
 
+    def anonymous(self) -> bool:
+        """Whether participants join with a nickname (the session's setting)."""
+        return self.store.settings(self.session).get(ANONYMOUS_SINCE) is not None
+
+    def material(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """Exercise material that is the same for every page (prepared once when shared)."""
+        if self.shared is None:
+            return compute()
+        return self.shared.material(key, compute)
+
+    def results_html(self, exercise: str, team: str, parts: Callable[[], Any]) -> str:
+        """The room's results of one exercise for one team, as HTML.
+
+        Computed from ``parts()`` (pieces for :func:`static_html`) once per change of the
+        session's answers when the workshop is shared, so every viewer gets the same
+        computation; computed on every call otherwise.
+        """
+        if self.shared is None:
+            return static_html(parts())
+        key = ("results", exercise, team, self.hide_names)
+        return self.shared.result(key, lambda: static_html(parts()))
+
     def team(self) -> str:
         """The participant's team, else the session's only (or first) team."""
         if self.participant is not None and self.participant.team:
@@ -178,7 +256,11 @@ class Workshop:
             raise ParameterError(
                 f"Team {team!r} is not part of this session. Fix: pick one of {', '.join(teams)}."
             )
-        participant_id = self.store.join(self.session, name, role, team)
+        try:
+            participant_id = self.store.join(self.session, name, role, team)
+        except AnswerNotSaved as err:
+            self._failed(err)
+            raise
         self.participant = Participant(participant_id, name.strip(), role, team)
         for callback in list(self._on_join):
             callback(self.participant)
@@ -197,28 +279,63 @@ class Workshop:
         ------
         ParameterError
             When nobody has joined yet in this kernel.
+        AnswerNotSaved
+            When the store refused the write after its retries (``on_error`` is told first).
         """
         if self.participant is None:
             raise ParameterError(
                 "Nobody has joined this workshop yet. Fix: enter your name and role above "
                 "and press Join."
             )
-        return self.store.record(
-            self.session, self.participant.participant_id, exercise, item, answer
-        )
+        try:
+            return self.store.record(
+                self.session, self.participant.participant_id, exercise, item, answer
+            )
+        except AnswerNotSaved as err:
+            self._failed(err)
+            raise
+
+    def _failed(self, err: AnswerNotSaved) -> None:
+        if self.on_error is not None:
+            self.on_error(self, err)
 
     # --- what the room said --------------------------------------------------------------
 
+    def names(self) -> dict[str, str]:
+        """Participant id → the name this view may show (see :func:`display_names`)."""
+        since = self.store.settings(self.session).get(ANONYMOUS_SINCE)
+        return display_names(self.store.participants(self.session), since, hide=self.hide_names)
+
+    def _shown(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with its ``name`` column as this view may show it."""
+        if frame.empty:
+            return frame
+        names = self.names()
+        shown = frame.copy()
+        shown["name"] = [
+            names.get(pid, name)
+            for pid, name in zip(frame["participant_id"], frame["name"], strict=True)
+        ]
+        return shown
+
     def answers(self, exercise: str, team: str | None = None) -> pd.DataFrame:
         """Latest answer per participant and item of one exercise, optionally for one team."""
-        latest = self.store.latest(self.session, exercise)
+        latest = self._shown(self.store.latest(self.session, exercise))
         if team is not None:
             latest = latest[latest["team"] == team].reset_index(drop=True)
         return latest
 
+    def latest(self) -> pd.DataFrame:
+        """Latest answer per participant and item of every exercise (names as shown)."""
+        return self._shown(self.store.latest(self.session))
+
+    def history(self) -> pd.DataFrame:
+        """Every answer given in the session, in order, changes included (names as shown)."""
+        return self._shown(self.store.history(self.session))
+
     def participants(self, team: str | None = None) -> pd.DataFrame:
         """Who joined the session, optionally only one team's participants."""
-        people = self.store.participants(self.session)
+        people = self._shown(self.store.participants(self.session))
         if team is not None:
             people = people[people["team"] == team].reset_index(drop=True)
         return people
@@ -232,5 +349,6 @@ class Workshop:
         return dict(zip(mine["item"], mine["answer"], strict=True))
 
     def close(self) -> None:
-        """Close the answer store (everything is already committed)."""
-        self.store.close()
+        """Close the answer store unless it is shared (everything is already committed)."""
+        if self._owns_store:
+            self.store.close()

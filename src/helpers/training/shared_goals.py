@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from ..data.atomic import write_text_atomically
-from ..display.widgets import Html, LivePanel, Part, show, static_html
-from ..errors import ParameterError
+from ..display.widgets import Html, LivePanel, Part, error_html, show
+from ..errors import ParameterError, WorkbookError
 from ..metrics.headline import KPIS
 from .exercise_summary import ExerciseSummary, roles_apart
 
@@ -665,8 +665,8 @@ class SharedGoalsExercise:
             values = self.values()
             for metric, value in values.items():
                 self.workshop.record(EXERCISE, TARGET_PREFIX + metric, value)
-        except ParameterError as err:
-            self.status.value = f'<span style="color:#b00020">{html.escape(str(err))}</span>'
+        except WorkbookError as err:
+            self.status.value = error_html(err)
             return None
         self.status.value = "Proposals saved. Look at the team proposal, then agree (or discuss)."
         self.refresh_team()
@@ -677,9 +677,12 @@ class SharedGoalsExercise:
         return team_proposal(proposals(self.workshop.answers(EXERCISE, team=self.team)))
 
     def refresh_team(self) -> None:
-        """Redraw the team proposal from the store."""
-        summary = summarise(self.workshop, self.team)
-        self.team_view.value = static_html(summary.page_parts())
+        """Redraw the team proposal from the store (shared by every viewer of the team)."""
+        self.team_view.value = self._results_html()
+
+    def _results_html(self) -> str:
+        workshop, team = self.workshop, self.team
+        return workshop.results_html(EXERCISE, team, lambda: summarise(workshop, team).page_parts())
 
     def agree(self) -> pd.DataFrame | None:
         """Agree to the team proposal as it is now; write targets once both roles agree."""
@@ -690,8 +693,8 @@ class SharedGoalsExercise:
         try:
             self.workshop.record(EXERCISE, AGREE_ITEM, agreement_answer(self.quarter, proposal))
             agreed = apply_agreement(self.workshop, self.team)
-        except ParameterError as err:
-            self.status.value = f'<span style="color:#b00020">{html.escape(str(err))}</span>'
+        except WorkbookError as err:
+            self.status.value = error_html(err)
             return None
         if agreed is None:
             self.status.value = (
@@ -715,6 +718,6 @@ class SharedGoalsExercise:
         """Proposals by role and the agreement so far (refresh to update)."""
 
         def render() -> Iterable[Part]:
-            return summarise(self.workshop, self.team).page_parts()
+            return [Html(self._results_html())]
 
         return LivePanel(render)

@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..display.widgets import Html, LivePanel, Part, show, static_html
-from ..errors import ParameterError
+from ..display.widgets import Html, LivePanel, Part, error_html, show, static_html
+from ..errors import ParameterError, WorkbookError
 from ..metrics import goals
 from ..metrics.stats import Rate
 from .exercise_summary import ExerciseSummary, roles_apart
@@ -708,8 +708,13 @@ class WhatIfExercise:
         workshop.on_join(self._joined)
 
     def _baseline(self, team: str) -> Baseline:
-        workbook = self.workshop.workbook()
-        return baseline(workbook.view(team, workbook.dataset.latest_complete_quarter))
+        """The team's baseline: the same for everyone, computed once per session."""
+
+        def compute() -> Baseline:
+            workbook = self.workshop.workbook()
+            return baseline(workbook.view(team, workbook.dataset.latest_complete_quarter))
+
+        return self.workshop.material(("what_if", team), compute)
 
     def _build_sliders(self) -> None:
         import ipywidgets as widgets
@@ -815,16 +820,21 @@ class WhatIfExercise:
         ]
 
     def update(self) -> None:
-        """Recompute and redraw the results for the current sliders."""
-        self.result.value = static_html(self.parts())
+        """Recompute and redraw the results for the current sliders.
+
+        The same levers give the same page for everyone (at the baseline, all of the room),
+        so the drawing is shared material.
+        """
+        key = ("what_if", self.base.team, tuple(sorted(self.levers().items())))
+        self.result.value = self.workshop.material(key, lambda: static_html(self.parts()))
 
     def save(self) -> dict[str, Any] | None:
         """Record the current levers and projections as this participant's scenario."""
         try:
             answer = scenario_answer(self.base, **self.levers())
             self.workshop.record(EXERCISE, SCENARIO_ITEM, answer)
-        except ParameterError as err:
-            self.status.value = f'<span style="color:#b00020">{html.escape(str(err))}</span>'
+        except WorkbookError as err:
+            self.status.value = error_html(err)
             return None
         self.status.value = (
             "Scenario saved: projected won revenue "
@@ -847,9 +857,13 @@ class WhatIfExercise:
 
     def results_panel(self) -> LivePanel:
         """Scenarios saved so far by the team, medians per role (refresh to update)."""
+        workshop = self.workshop
 
         def render() -> list[Part]:
-            summary = summarise(self.workshop, self.base.team)
-            return summary.page_parts()
+            team = self.base.team
+            parts = workshop.results_html(
+                EXERCISE, team, lambda: summarise(workshop, team).page_parts()
+            )
+            return [Html(parts)]
 
         return LivePanel(render)

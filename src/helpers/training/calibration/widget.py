@@ -6,7 +6,7 @@ import html
 
 import pandas as pd
 
-from ...display.widgets import Html, LivePanel, show
+from ...display.widgets import Html, LivePanel, error_html, show
 from ...errors import WorkbookError
 from .model import ANSWERS, EXERCISE, FORM_COLUMNS, QUESTIONS, SHORT, item_id, lead_sample
 from .summary import summarise
@@ -20,8 +20,9 @@ class CalibrationExercise:
     ``calibration-lead-<position>``: an ``HTML`` label "Lead <position> · <lead_id>", an
     ``HTML`` line of attributes, and three ``ToggleButtons`` (options "yes", "no"; no value
     until answered) with descriptions "MQL?", "SQL?", "Call?" and classes
-    ``calibration-mql`` / ``calibration-sql`` / ``calibration-call``; then a "Refresh results"
-    button. The toggles are disabled until the participant joins.
+    ``calibration-mql`` / ``calibration-sql`` / ``calibration-call``. The toggles are
+    disabled until the participant joins. A click stores the answer and says "Saved"; if the
+    store refuses it, the status says "Not saved — try again" and the toggle goes back.
 
     Parameters
     ----------
@@ -37,7 +38,7 @@ class CalibrationExercise:
         self.workshop = workshop
         self.size = size
         self.team = workshop.team()
-        self.sample = lead_sample(workshop.workbook(), self.team, workshop.session, size)
+        self.sample = self._sample(self.team)
         self.toggles: dict[str, widgets.ToggleButtons] = {}  # item id → toggle
         self.rows: list[widgets.HBox] = []
         self._loading = False
@@ -45,15 +46,20 @@ class CalibrationExercise:
         self.status = widgets.HTML(
             "<i>Join above (name and role) to start rating; your answers are saved at once.</i>"
         )
-        self.refresh_button = widgets.Button(
-            description="Refresh results", icon="refresh", tooltip="Show the room's latest answers"
-        )
-        self.refresh_button.on_click(lambda _: self.refresh())
+        self.status.add_class("exercise-status")
         self.rows_box = widgets.VBox()
         self._build_rows()
-        self.widget = widgets.VBox([self.status, self.rows_box, self.refresh_button])
+        self.widget = widgets.VBox([self.status, self.rows_box])
         self.widget.add_class("calibration-exercise")
         workshop.on_join(self._joined)
+
+    def _sample(self, team: str) -> pd.DataFrame:
+        """The team's leads to rate: the same for everyone, drawn once per session."""
+        workshop = self.workshop
+        return workshop.material(
+            ("calibration", team, self.size),
+            lambda: lead_sample(workshop.workbook(), team, workshop.session, self.size),
+        )
 
     def _build_rows(self) -> None:
         import ipywidgets as widgets
@@ -91,9 +97,7 @@ class CalibrationExercise:
         """Enable the toggles for the participant's team and show their earlier answers."""
         if participant.team and participant.team != self.team:
             self.team = participant.team
-            self.sample = lead_sample(
-                self.workshop.workbook(), self.team, self.workshop.session, self.size
-            )
+            self.sample = self._sample(self.team)
             self._build_rows()
         earlier = self.workshop.my_answers(EXERCISE)
         self._loading = True
@@ -108,7 +112,6 @@ class CalibrationExercise:
             f"Rating as <b>{html.escape(participant.name)}</b>: {len(self.sample)} leads, "
             f"{done} of {len(self.toggles)} answers given so far."
         )
-        self.refresh()
 
     def _changed(self, item: str, change: dict) -> None:
         if self._loading or change["new"] not in ANSWERS:
@@ -116,11 +119,15 @@ class CalibrationExercise:
         try:
             self.workshop.record(EXERCISE, item, change["new"])
         except WorkbookError as err:
-            self.status.value = f'<span style="color:#b00020">{html.escape(str(err))}</span>'
+            self.status.value = error_html(err)
+            self._loading = True
+            try:
+                self.toggles[item].value = change["old"]  # the toggle shows what is stored
+            finally:
+                self._loading = False
             return
         done = sum(t.value is not None for t in self.toggles.values())
         self.status.value = f"Saved. {done} of {len(self.toggles)} answers given."
-        self.refresh()
 
     def refresh(self) -> None:
         """Redraw the results panel (when it is shown) from the store."""
@@ -149,10 +156,20 @@ class CalibrationExercise:
         show(self.widget, fallback)
 
     def results_panel(self) -> LivePanel:
-        """The room's results so far (:func:`summarise`), redrawn after every answer."""
+        """The room's results so far (:func:`summarise`), shared by every viewer."""
         if self._panel is None:
             self._panel = LivePanel(
-                lambda: summarise(self.workshop, self.team, size=self.size).page_parts()
+                lambda: [
+                    Html(
+                        self.workshop.results_html(
+                            EXERCISE,
+                            self.team,
+                            lambda: summarise(
+                                self.workshop, self.team, size=self.size
+                            ).page_parts(),
+                        )
+                    )
+                ]
             )
         return self._panel
 
