@@ -328,21 +328,43 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export, s
     "--ip",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on. Keep 127.0.0.1 unless the room's network is trusted.",
+    help="Address to listen on. Keep 127.0.0.1 unless the room's network is trusted; "
+    "0.0.0.0 lets the participants' laptops join over the LAN.",
 )
-def workshop(session, teams, data_dir, port, ip) -> None:
-    """Serve the training exercises with Voila (no code shown) for one workshop session.
+@click.option(
+    "--anonymous",
+    is_flag=True,
+    help="Participants join with a nickname; pages, reports and exports show no real names.",
+)
+@click.option(
+    "--open",
+    "open_exercise",
+    default="",
+    help="Exercise open when the server starts (calibration, what_if, shared_goals, quiz, "
+    "rejections); default: as the facilitator left it.",
+)
+def workshop(session, teams, data_dir, port, ip, anonymous, open_exercise) -> None:
+    """Serve the five exercises to a room from one process (Solara), for one session.
 
-    Prints the addresses participants and the facilitator open, then serves until Ctrl+C.
-    Answers go to DATA/workshop.sqlite as they are given.
+    Prints the addresses participants, the facilitator and the projector open, then serves
+    until Ctrl+C. Answers go to DATA/workshop.sqlite as they are given.
     """
     from .training.server import WorkshopServer
 
-    server = WorkshopServer.prepare(_folder(data_dir), session, teams, port=port, ip=ip)
+    server = WorkshopServer.prepare(
+        _folder(data_dir),
+        session,
+        teams,
+        port=port,
+        ip=ip,
+        anonymous=anonymous,
+        open_exercise=open_exercise,
+    )
     click.echo(f"Workshop session: {server.session}")
     click.echo(f"Answers are stored in: {server.store}")
-    click.echo(f"Participants open:  {server.url(server.first_exercise)}")
-    click.echo(f"Facilitator opens:  {server.url('facilitator_view.ipynb')}")
+    click.echo(f"Participants open:  {server.participant_url}")
+    click.echo(f"Facilitator opens:  {server.url('facilitator')}")
+    click.echo(f"Projector shows:    {server.url('projector')}")
     click.echo(f'After the session:  workbook session-report "{server.session}"')
     click.echo("Press Ctrl+C to stop.", err=True)
     sys.exit(server.serve())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from ..display.widgets import Html, show
+from ..display.widgets import Html, error_html, show
 from ..errors import WorkbookError
 from .answer_store import ROLES
 from .exercise import pages
@@ -38,21 +38,41 @@ class JoinPanel:
         Prefill (notebook parameters); the page's query string, when there is one, wins.
     page : str, optional
         This notebook's file name, left out of the links to the other exercises.
+    query : str, optional
+        The page's query string (``name=…&role=…``); by default Voila's ``$QUERY_STRING``.
+    links : bool
+        After joining, list links to the other exercise notebooks (one notebook per page);
+        the served workshop shows every exercise on one page and needs none.
+
+    In an anonymous session the panel asks for a nickname instead of a name.
     """
 
     def __init__(
-        self, workshop: Workshop, *, name: str = "", role: str = "", team: str = "", page: str = ""
+        self,
+        workshop: Workshop,
+        *,
+        name: str = "",
+        role: str = "",
+        team: str = "",
+        page: str = "",
+        query: str | None = None,
+        links: bool = True,
     ) -> None:
         import ipywidgets as widgets
 
         self.workshop = workshop
         self.page = page
+        self.links = links
         given = {"name": name, "role": role if role in ROLES else "", "team": team}
-        given.update(participant_from_query())
+        given.update(participant_from_query(query))
         teams = workshop.teams()
+        anonymous = workshop.anonymous()
         self.name = widgets.Text(
-            value=given["name"], description="Your name", placeholder="e.g. Ana Costa"
+            value=given["name"],
+            description="Nickname" if anonymous else "Your name",
+            placeholder="pick a nickname, not your name" if anonymous else "e.g. Ana Costa",
         )
+        self.name.add_class("join-name")
         self.role = widgets.ToggleButtons(
             options=[("Sales", "sales"), ("Marketing", "marketing")],
             value=given["role"] or None,
@@ -66,6 +86,7 @@ class JoinPanel:
         )
         self.button = widgets.Button(description="Join", button_style="primary", icon="sign-in")
         self.status = widgets.HTML()
+        self.status.add_class("join-status")
         self.button.on_click(lambda _: self.submit())
         self.widget = widgets.VBox(
             [
@@ -85,7 +106,7 @@ class JoinPanel:
         try:
             who = self.workshop.join(self.name.value, self.role.value or "", self.team.value)
         except WorkbookError as err:
-            self.status.value = f'<span style="color:#b00020">{html.escape(str(err))}</span>'
+            self.status.value = error_html(err)
             return None
         self.name.disabled = self.role.disabled = self.team.disabled = True
         self.button.disabled = True
@@ -93,8 +114,8 @@ class JoinPanel:
         self.status.value = (
             f"Joined as <b>{html.escape(who.name)}</b> ({html.escape(who.role)}"
             f"{', team ' + html.escape(who.team) if who.team else ''}). "
-            "Your answers are saved as you give them. The other exercises:"
-            + next_links(who, self.page)
+            "Your answers are saved as you give them."
+            + (" The other exercises:" + next_links(who, self.page) if self.links else "")
         )
         return who
 
