@@ -252,12 +252,23 @@ def test_workshop_server_checks_before_starting(data_dir: Path):
 
     notebooks = Path(__file__).parents[1] / "notebooks" / "training"
     server = WorkshopServer.prepare(data_dir, "Lisbon", ("north",), port=0, notebooks=notebooks)
-    assert server.teams == ("north",) and server.session == "Lisbon"
-    assert "--Voila.ip=127.0.0.1" in server.command()
+    assert server.served.teams == ("north",) and server.session == "Lisbon"
+    command = server.command()
+    assert command[1:5] == ["-m", "solara", "run", "helpers.training.serving.app"]
+    assert "--host=127.0.0.1" in command and "--no-check-version" in command
     env = server.environment()
     assert env["WORKBOOK_SESSION"] == "Lisbon" and env["WORKBOOK_TEAMS"] == "north"
     assert env["WORKBOOK_DATA_DIR"] == str(data_dir.resolve())
-    assert server.url("01_lead_calibration.ipynb").startswith("http://127.0.0.1:0/voila/render/")
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert server.participant_url == "http://127.0.0.1:0/"
+    key = env["WORKBOOK_FACILITATOR_KEY"]
+    assert (
+        len(key) >= 16 and server.url("facilitator") == f"http://127.0.0.1:0/facilitator?key={key}"
+    )
+    with pytest.raises(ParameterError, match="--open 'nope' is not an exercise"):
+        WorkshopServer.prepare(
+            data_dir, "Lisbon", port=0, notebooks=notebooks, open_exercise="nope"
+        )
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -11,6 +11,7 @@ reload link instead of an empty area.
 from __future__ import annotations
 
 import html
+import math
 from typing import Any
 
 from ..exercise import EXERCISES
@@ -38,7 +39,7 @@ def countdown_text(seconds: float | None) -> str:
         return "time's up"
     if seconds < 60:
         return "under 1 min left"
-    return f"about {round(seconds / 60)} min left"
+    return f"about {math.ceil(seconds / 60)} min left"
 
 
 def banner_html(session: str, state: RoomState, *, countdown: str) -> str:
