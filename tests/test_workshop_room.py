@@ -205,7 +205,8 @@ def test_anonymous_session_shows_no_real_name_anywhere(sample: Path, tmp_path: P
 def test_projector_hides_names_unless_chosen(sample: Path):
     room = _room(sample)
     pages = [room.workshop() for _ in range(2)]
-    for page, (name, role) in zip(pages, [("Zed Sales", "sales"), ("Yan Mkt", "marketing")]):
+    people = [("Zed Sales", "sales"), ("Yan Mkt", "marketing")]
+    for page, (name, role) in zip(pages, people, strict=True):
         page.join(name, role, TEAM)
         app = CalibrationExercise(page)
         for item in list(app.toggles)[:6]:
