@@ -612,7 +612,8 @@ class SharedGoalsExercise:
                 self.status,
             ]
         )
-        self._build()
+        if workshop.participant is None:  # else joining builds the fields, once
+            self._build()
         workshop.on_join(self._joined)
 
     def _build(self) -> None:
@@ -620,8 +621,10 @@ class SharedGoalsExercise:
 
         workbook = self.workshop.workbook()
         self.quarter = str(next_quarter(workbook))
-        self.baseline = goal_baseline(
-            workbook.view(self.team, workbook.dataset.latest_complete_quarter)
+        team = self.team
+        self.baseline = self.workshop.material(
+            ("shared_goals", team),
+            lambda: goal_baseline(workbook.view(team, workbook.dataset.latest_complete_quarter)),
         )
         mine = self.workshop.my_answers(EXERCISE)
         self.fields = {}
@@ -646,7 +649,12 @@ class SharedGoalsExercise:
             )
             rows.append(widgets.HBox([field, hint]))
         self.grid.children = rows
-        self.refresh_team()
+        # The team's proposals so far are the room's results: drawn when the participant saves
+        # or asks (Refresh results), not each time a page is built.
+        self.team_view.value = (
+            "<p><i>Save your proposals to see the team proposal (or press Refresh results "
+            "below).</i></p>"
+        )
 
     def _joined(self, participant) -> None:
         if participant.team and participant.team != self.team:

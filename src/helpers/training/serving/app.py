@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import queue
 import threading
 import time
 import weakref
@@ -39,6 +40,8 @@ class Served:
         self.settings: ServedSession | None = None
         self._pages: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
         self._ticker: threading.Thread | None = None
+        self._to_prebuild: queue.Queue[Any] = queue.Queue()
+        self._prebuilder: threading.Thread | None = None
 
     def room(self) -> Room:
         """The room, made once from the environment (the data loaded, material prepared)."""
@@ -68,6 +71,29 @@ class Served:
                 self._ticker = threading.Thread(target=self._tick_forever, daemon=True)
                 self._ticker.start()
         context.on_close(lambda: self._pages.pop(page, None))
+
+    def prebuild(self, page: Any) -> None:
+        """Build a joined participant's exercises in the background, one at a time."""
+        with self._lock:
+            if self._prebuilder is None:
+                self._prebuilder = threading.Thread(target=self._prebuild_forever, daemon=True)
+                self._prebuilder.start()
+        self._to_prebuild.put(weakref.ref(page))
+
+    def _prebuild_forever(self) -> None:
+        while True:
+            page = self._to_prebuild.get()()
+            context = self._pages.get(page) if page is not None else None
+            if context is None:
+                continue
+            try:
+                with context:
+                    more = page.prebuild_next()
+            except Exception:
+                log.exception("workshop prebuild failed")
+                continue
+            if more:  # back of the queue: every participant gets the next exercise in turn
+                self._to_prebuild.put(weakref.ref(page))
 
     def _tick_forever(self) -> None:
         while True:
@@ -107,7 +133,7 @@ def _page(build) -> Any:
 
 
 def _participant(query: str):
-    return _page(lambda: ParticipantPage(SERVED.room(), query))
+    return _page(lambda: ParticipantPage(SERVED.room(), query, on_join=SERVED.prebuild))
 
 
 def _facilitator(query: str):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import html
 import math
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from ..exercise import EXERCISES
@@ -75,10 +77,17 @@ class ParticipantPage:
         The page's query string (``name=…&role=…&team=…`` prefills the join panel).
     """
 
-    def __init__(self, room: Room, query: str = "") -> None:
+    def __init__(
+        self,
+        room: Room,
+        query: str = "",
+        *,
+        on_join: Callable[[ParticipantPage], Any] | None = None,
+    ) -> None:
         import ipywidgets as widgets
 
         self.room = room
+        self._lock = threading.RLock()  # the ticker and the prebuilder may both build
         self.workshop = room.workshop()
         self.join = JoinPanel(self.workshop, query=query, links=False)
         self.banner = widgets.HTML()
@@ -94,6 +103,8 @@ class ParticipantPage:
         )
         self.widget.add_class("workshop-participant")
         self.workshop.on_join(lambda _participant: self.tick())
+        if on_join is not None:
+            self.workshop.on_join(lambda _participant: on_join(self))
         self.tick()
 
     def tick(self) -> None:
@@ -123,13 +134,32 @@ class ParticipantPage:
                 widgets.HTML("<p><i>Waiting for the facilitator to open an exercise.</i></p>")
             ]
             return
-        self.body.children = [self._exercise_box(slug)]
+        with self._lock:
+            self.body.children = [self._exercise_box(slug)]
         for other in EXERCISES:
             self.body.remove_class(f"exercise-{other}")
         self.body.add_class(f"exercise-{slug}")
 
+    def prebuild_next(self) -> bool:
+        """Build one exercise not built yet (in workshop order); False when all are built.
+
+        Run in the background after joining, so that opening an exercise later only swaps
+        what the page shows.
+        """
+        if self.workshop.participant is None:
+            return False
+        for slug in EXERCISES:
+            if slug not in self.boxes:
+                self._exercise_box(slug)
+                return True
+        return False
+
     def _exercise_box(self, slug: str):
         """The exercise's widgets, built once per page and kept (answers stay on screen)."""
+        with self._lock:
+            return self._build_box(slug)
+
+    def _build_box(self, slug: str):
         import ipywidgets as widgets
 
         if slug in self.boxes:
@@ -140,7 +170,10 @@ class ParticipantPage:
             panel = app.results_panel()
         except Exception as err:  # the participant must see it, and so must the facilitator
             self.room.page_failed(f"{EXERCISES[slug].title} page", err)
-            return widgets.HTML(page_error_html(EXERCISES[slug].title, err))
+            failed = widgets.HTML(page_error_html(EXERCISES[slug].title, err))
+            failed.add_class("workshop-page-error")
+            self.boxes[slug] = failed
+            return failed
         self.apps[slug] = app
         box = widgets.VBox(
             [
