@@ -676,8 +676,11 @@ class SharedGoalsExercise:
         except WorkbookError as err:
             self.status.value = error_html(err)
             return None
-        self.status.value = "Proposals saved. Look at the team proposal, then agree (or discuss)."
-        self.refresh_team()
+        # Acknowledged without drawing the room's results: the team proposal is drawn on
+        # demand (Refresh results) and when agreeing.
+        self.status.value = (
+            "Proposals saved. Press Refresh results for the team proposal, then agree (or discuss)."
+        )
         return values
 
     def current_proposal(self) -> dict[str, float]:

@@ -28,6 +28,7 @@ from .room import Room
 from .settings import ServedSession
 
 TICK_S = 0.5
+PREBUILD_PAUSE_S = 0.05
 log = logging.getLogger(__name__)
 
 
@@ -94,6 +95,7 @@ class Served:
                 continue
             if more:  # back of the queue: every participant gets the next exercise in turn
                 self._to_prebuild.put(weakref.ref(page))
+            time.sleep(PREBUILD_PAUSE_S)  # leave the interpreter to clicks between builds
 
     def _tick_forever(self) -> None:
         while True:
