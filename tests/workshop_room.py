@@ -46,6 +46,8 @@ ANSWERS_PER_EXERCISE = {
     "rejections": 3,
 }
 
+PAGE_LOAD_TIMEOUT_MS = 300_000
+
 
 def free_port() -> int:
     """A port nobody listens on now."""
@@ -236,9 +238,12 @@ async def _participant(
     page.set_default_timeout(120_000)
     try:
         start = time.monotonic()
-        await page.goto(url)
+        # Here every simulated participant's Chromium shares the server's two cores, so 60
+        # page loads take minutes that a participant's own laptop would not spend: loading
+        # gets PAGE_LOAD_TIMEOUT_MS; everything after it keeps the shorter default.
+        await page.goto(url, timeout=PAGE_LOAD_TIMEOUT_MS)
         try:
-            await page.locator(".join-name input").wait_for()
+            await page.locator(".join-name input").wait_for(timeout=PAGE_LOAD_TIMEOUT_MS)
         except Exception:
             figures.empty_join_pages += 1
             raise
