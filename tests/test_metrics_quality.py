@@ -136,6 +136,11 @@ def test_messy_set_finds_each_problem_once(messy):
             ("opportunities without amount", "opportunities", 1, 1 / 4),  # OB
             ("won without close date", "opportunities", 1, 1 / 2),  # OC, of OA and OC
             ("leads without channel", "leads", 1, 1 / 4),  # B
+            # 13 events have a known lead and a timestamp (not Z's, not A's empty one); all
+            # are dated after the leads were created (1 Jul 08:00).
+            ("events before their lead", "lead_events", 0, 0.0),
+            ("opportunity before its lead", "opportunities", 0, 0.0),  # OA, of OA (Z unknown)
+            ("won before first contact", "opportunities", 0, 0.0),  # OA won 1 Aug
         ],
         columns=["check", "table", "count", "share"],
     ).astype({"count": "Int64"})
@@ -164,9 +169,9 @@ def test_clean_set_is_all_zero():
         "opportunities": _opps([("OA", "A", "won", 100.0, T("2026-08-01"))]),
     }
     table = data_quality(tables)
-    assert len(table) == 22  # 3 table-level checks × 4 tables + 10 checks
+    assert len(table) == 25  # 3 table-level checks × 4 tables + 13 checks
     problems = table[table["check"] != "rows read"]
-    assert problems["count"].tolist() == [0] * 18
+    assert problems["count"].tolist() == [0] * 21
     assert table.loc[table["check"] == "rows read", "count"].tolist() == [1, 1, 4, 1]
 
 
@@ -219,3 +224,45 @@ def test_tiny_fixture_counts(tiny_dir):
     assert table.loc[("won without close date", "opportunities"), "detail"].startswith("0 of 2 won")
     others = {k: v for k, v in counts.items() if k[0] not in ("rows read", "MQLs never touched")}
     assert set(others.values()) == {0}
+
+
+def test_cross_table_order_names_deals_won_before_first_contact():
+    # Leads created 1 Jul 08:00. P's first event is 30 Jun (before it was created); Q was
+    # first contacted 1 Jul 08:00. Opportunities are created 5 Jul (after both leads):
+    # OP won on 7 Jul, after P's first contact (its event of 30 Jun) -> fine;
+    # OQ won on 20 Jun, before Q's first contact -> flagged; OX has no lead -> not counted.
+    leads = _leads(["P", "Q"], ["web", "web"])
+    events = _events(
+        [
+            ("P", "mql", T("2026-06-30 09:00")),
+            ("Q", "mql", T("2026-07-02 09:00")),
+        ]
+    )
+    opps = _opps(
+        [
+            ("OP", "P", "won", 100.0, T("2026-07-07")),
+            ("OQ", "Q", "won", 100.0, T("2026-06-20")),
+            ("OX", None, "won", 100.0, T("2026-07-09")),
+        ]
+    )
+    opps.loc[opps["opportunity_id"] == "OQ", "created_at"] = T("2026-06-10")
+    quality = data_quality({"leads": leads, "lead_events": events, "opportunities": opps})
+    rows = quality.set_index("check")
+    assert rows.loc["events before their lead", "count"] == 1
+    assert "(e.g. P)" in rows.loc["events before their lead", "detail"]
+    # OQ was created 10 Jun, before Q (1 Jul); OP on 5 Jul, after P.
+    assert rows.loc["opportunity before its lead", "count"] == 1
+    assert rows.loc["opportunity before its lead", "share"] == pytest.approx(1 / 2)
+    won_early = rows.loc["won before first contact"]
+    assert won_early["count"] == 1
+    assert won_early["detail"] == (
+        "1 of 2 won opportunities with a known lead closed before its first contact (e.g. OQ)"
+    )
+
+
+def test_cross_table_order_not_checked_without_leads():
+    opps = _opps([("O1", None, "won", 100.0, T("2026-07-09"))])
+    rows = data_quality({"opportunities": opps}).set_index("check")
+    for check in ("events before their lead", "won before first contact"):
+        assert pd.isna(rows.loc[check, "count"])
+        assert rows.loc[check, "detail"] == "not checked: no leads table"

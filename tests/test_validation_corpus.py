@@ -244,10 +244,21 @@ REJECTED = [
     ),
     Case(
         "required-table-missing",
-        delete("opportunities.csv"),
+        delete("teams.csv"),
         (
-            "opportunities.csv: required table is missing",
-            "Fix: add opportunities.csv (or opportunities.parquet) to data",
+            "teams.csv: required table is missing",
+            "Fix: add teams.csv (or teams.parquet) to data",
+        ),
+        cli=True,
+    ),
+    Case(
+        # Without leads.csv the data set would be opportunity-only, but its events are left
+        # pointing at leads that are not there.
+        "events-without-leads",
+        delete("leads.csv"),
+        (
+            "lead_events.csv: lead events are here but their leads are not",
+            "Fix: add leads.csv (one row per lead the events refer to), or remove lead_events.csv",
         ),
         cli=True,
     ),

@@ -177,8 +177,10 @@ class Workbook:
     def data_quality(self) -> pd.DataFrame:
         """Data-quality checks of the whole directory, the same for every view (cached)."""
         dataset = self.dataset
-        rows = {name: len(frame) for name, frame in dataset.tables.items()}
-        return quality.data_quality(dict(dataset.tables), dataset.anomalies, rows_read=rows)
+        # A side left out is read as empty tables; its checks say "not checked", not 0.
+        supplied = {name: frame for name, frame in dataset.tables.items() if dataset.has(name)}
+        rows = {name: len(frame) for name, frame in supplied.items()}
+        return quality.data_quality(supplied, dataset.anomalies, rows_read=rows)
 
     @cached_property
     def journeys(self) -> pd.DataFrame:
@@ -225,6 +227,38 @@ class TeamQuarter:
         return self.workbook.dataset.as_of
 
     @property
+    def complete(self) -> bool:
+        """Whether the quarter had ended by the as-of date (see ``Dataset.is_complete``)."""
+        return self.workbook.dataset.is_complete(self.quarter)
+
+    def period_warnings(self) -> list[str]:
+        """What a reader must know before comparing this quarter: unfinished, tables cut off.
+
+        One sentence each, with the dates: the quarter had not ended at the as-of date (its
+        figures are so far, not final), and each table whose data stop before the quarter
+        ends while other tables go on (``Dataset.tables_ending_before``), e.g. a lead export
+        that ends in May beside deals that go on to November.
+        """
+        dataset = self.workbook.dataset
+        last_day = (self.as_of - pd.Timedelta(days=1)).date()
+        warnings = []
+        if not self.complete:
+            days = (self.as_of - self.start).days
+            total = (self.end - self.start).days
+            warnings.append(
+                f"{self.quarter} is not complete: the data end on {last_day} ({days} of "
+                f"{total} days), so its figures are so far, not final, and are not compared "
+                "with complete quarters as if they were."
+            )
+        for row in dataset.tables_ending_before(self.quarter).itertuples():
+            warnings.append(
+                f"The {row.table} table stops on {row.last.date()}, before {self.quarter} "
+                f"ends, while the data go on to {last_day}: figures from {row.table} for "
+                f"{self.quarter} are incomplete (the export ended), not a quiet quarter."
+            )
+        return warnings
+
+    @property
     def team_name(self) -> str:
         """Display name of the team."""
         return self.workbook.dataset.team_name(self.team)
@@ -265,7 +299,8 @@ class TeamQuarter:
         E.g. ``view.not_in_data("speed_to_lead")`` → ``"Not in this data: no first_touch
         events, so no speed to lead or SLA compliance."`` (see :func:`coverage.not_in_data`).
         """
-        return coverage.not_in_data(figures, self.workbook.dataset.tracked)
+        dataset = self.workbook.dataset
+        return coverage.not_in_data(figures, dataset.tracked, dataset.not_supplied)
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -599,8 +634,9 @@ class TeamQuarter:
             return "not in this data: no spend table"
         figure = coverage.KPI_FIGURES.get(component, component)
         if figure in coverage.NEEDS and not self.tracks(figure):
-            missing = coverage.missing_for(figure, self.workbook.dataset.tracked)
-            return f"not in this data: {coverage.absent_phrase(missing)}"
+            dataset = self.workbook.dataset
+            missing = coverage.missing_for(figure, dataset.tracked)
+            return f"not in this data: {coverage.absent_phrase(missing, dataset.not_supplied)}"
         return _EMPTY_REASONS.get(component, "no data in {quarter}").format(quarter=self.quarter)
 
     def reverse_waterfall(self) -> pd.DataFrame:
@@ -701,11 +737,14 @@ class TeamQuarter:
             name for m in chosen for name in coverage.missing_for(coverage.KPI_FIGURES[m], tracked)
         ]
         labels = [KPIS[m][0] for m in chosen]
-        return coverage.left_out_line(missing, [], labels, consequence=consequence)
+        not_supplied = self.workbook.dataset.not_supplied
+        return coverage.left_out_line(
+            missing, [], labels, consequence=consequence, not_supplied=not_supplied
+        )
 
     def skipped_stages_line(self) -> str | None:
         """The funnel's line for stages the data set never records (see :meth:`stages`)."""
-        return coverage.skipped_stages_line(self.stages)
+        return coverage.skipped_stages_line(self.stages, self.workbook.dataset.not_supplied)
 
     def target(self, metric: str) -> float:
         """The quarter's target for ``metric`` (see :func:`goals.target_for`); NaN if none."""

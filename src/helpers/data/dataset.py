@@ -20,7 +20,7 @@ from .config import Config
 from .database import Database, DatabaseUrl, Scope, missing_table_fix
 from .loading import SourceFile, find_table_file, parse_column, read_source
 from .periods import Quarter, quarter_index
-from .schema import ALL_TEAMS, REQUIRED_TABLES, TABLES
+from .schema import ALL_TEAMS, REQUIRED_TABLES, SIDE_TABLES, SIDES, TABLES
 from .validation import (
     check_columns,
     check_events,
@@ -28,6 +28,19 @@ from .validation import (
     check_references,
     check_targets,
 )
+
+# Tables and the timestamp columns that date their rows (they set the as-of date and the
+# quarters); month tables are dated by month only.
+TIMESTAMPS: dict[str, tuple[str, ...]] = {
+    "leads": ("created_at",),
+    "lead_events": ("at",),
+    "opportunities": ("created_at", "closed_at"),
+    "touches": ("at",),
+    "feedback": ("at",),
+}
+MONTHS: dict[str, tuple[str, ...]] = {"spend": ("month",), "revenue": ("month",)}
+# A table whose last date is this much earlier than the data set's latest was cut off.
+CUT_OFF_GAP = pd.Timedelta(days=31)
 
 
 @dataclass(frozen=True)
@@ -38,8 +51,9 @@ class WholeData:
     columns "not supplied" the same as a full read would make them.
     """
 
-    first_created: pd.Timestamp
+    first_timestamp: pd.Timestamp  # first lead created, else first opportunity
     last_timestamp: pd.Timestamp
+    spans: tuple[tuple[str, pd.Timestamp, pd.Timestamp], ...]  # table, first, last
     events: tuple[str, ...]
     outcomes: tuple[str, ...]
     filled: frozenset[tuple[str, str]]
@@ -62,6 +76,7 @@ class Dataset:
     files: Mapping[str, str] = field(default_factory=dict)
     anomalies: tuple[Problem, ...] = ()
     whole: WholeData | None = None  # set when only part of a database was read
+    not_supplied: tuple[str, ...] = ()  # side tables left out, read as empty (see SIDES)
     content_digest: str | None = None  # of the rows read from a database
 
     @property
@@ -70,8 +85,13 @@ class Dataset:
         return self.directory.name if isinstance(self.directory, Path) else self.directory
 
     def has(self, name: str) -> bool:
-        """Whether the optional table ``name`` was supplied."""
-        return name in self.tables
+        """Whether the table ``name`` was supplied (a side left out is read as empty tables)."""
+        return name in self.tables and name not in self.not_supplied
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The sides of :data:`~.schema.SIDES` the data set has: ``leads``, ``deals`` or both."""
+        return tuple(side for side, names in SIDES.items() if self.has(names[0]))
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """The table called ``name``; a clear KeyError names the missing file."""
@@ -115,8 +135,8 @@ class Dataset:
 
     @property
     def missing_tables(self) -> tuple[str, ...]:
-        """Optional tables not supplied."""
-        return tuple(name for name in TABLES if name not in self.tables)
+        """Tables not supplied: optional tables and the side tables left out."""
+        return tuple(name for name in TABLES if not self.has(name))
 
     @property
     def teams(self) -> list[str]:
@@ -132,24 +152,92 @@ class Dataset:
 
     @property
     def as_of(self) -> pd.Timestamp:
-        """Extraction date: ``as_of`` from workbook.toml, else the day after the last timestamp."""
+        """Extraction date: ``as_of`` from workbook.toml, else the day after the last timestamp.
+
+        The last timestamp is the latest of every timestamp column of every table (a deal
+        closed months after the last lead counts); months of ``spend`` and ``revenue`` do not,
+        since budgets are often entered ahead.
+        """
         if self.config.as_of is not None:
             return pd.Timestamp(self.config.as_of)
         if self.whole is not None:
             return self.whole.last_timestamp.normalize() + pd.Timedelta(days=1)
-        latest = max(
-            self.tables["leads"]["created_at"].max(), self.tables["lead_events"]["at"].max()
-        )
+        spans = self.table_spans()
+        latest = spans.loc[spans["table"].isin(list(TIMESTAMPS)), "last"].max()
         return latest.normalize() + pd.Timedelta(days=1)
+
+    @cached_property
+    def _spans(self) -> pd.DataFrame:
+        rows = []
+        for name, columns in {**TIMESTAMPS, **MONTHS}.items():
+            frame = self.tables.get(name)
+            if frame is None or not self.has(name) or not len(frame):
+                continue
+            if name in MONTHS:
+                months = pd.PeriodIndex(frame[columns[0]].dropna(), freq="M")
+                first, last = months.min().start_time, months.max().end_time.normalize()
+            else:
+                stamps = pd.concat([frame[c].dropna() for c in columns if c in frame])
+                first, last = stamps.min(), stamps.max()
+            rows.append({"table": name, "first": first, "last": last, "rows": len(frame)})
+        return pd.DataFrame(rows, columns=["table", "first", "last", "rows"])
+
+    def table_spans(self) -> pd.DataFrame:
+        """The first and last date of each supplied table that has dates.
+
+        Returns
+        -------
+        DataFrame
+            table, first, last, rows; one row per table of :data:`TIMESTAMPS` and
+            :data:`MONTHS` that was supplied with rows (a month table spans whole months).
+            For a narrowed database read, the whole tables' spans (rows unknown).
+        """
+        if self.whole is not None:
+            rows = [(name, first, last, pd.NA) for name, first, last in self.whole.spans]
+            return pd.DataFrame(rows, columns=["table", "first", "last", "rows"])
+        return self._spans.copy()
+
+    def is_complete(self, quarter: Quarter) -> bool:
+        """Whether ``quarter`` had ended by the as-of date (an unfinished quarter is partial)."""
+        return quarter.end <= self.as_of
+
+    def tables_ending_before(self, quarter: Quarter) -> pd.DataFrame:
+        """Supplied tables whose data stop before the end of ``quarter`` while others go on.
+
+        A table is cut off when its last date is before the quarter's end (or the as-of
+        date) *and* more than :data:`CUT_OFF_GAP` before the latest timestamp of the data
+        set (months of spend or revenue entered ahead do not count): the export ended early,
+        so its figures for that quarter are incomplete (not a quiet quarter).
+
+        Returns
+        -------
+        DataFrame
+            table, first, last, rows of the tables cut off (no rows when none is).
+        """
+        spans = self.table_spans()
+        if spans.empty:
+            return spans
+        latest = spans.loc[spans["table"].isin(list(TIMESTAMPS)), "last"].max()
+        cut = (spans["last"] < min(quarter.end, self.as_of) - pd.Timedelta(days=1)) & (
+            spans["last"] < latest - CUT_OFF_GAP
+        )
+        return spans[cut].reset_index(drop=True)
 
     @property
     def quarters(self) -> list[Quarter]:
-        """Fiscal quarters from the first lead to the as-of date, oldest first."""
+        """Fiscal quarters from the first lead (else the first opportunity) to the as-of date.
+
+        Oldest first. The first lead starts them when the lead side is supplied: deals
+        created before it (renewals, sales-sourced deals) do not add quarters whose funnel
+        would be empty only because the lead export starts later.
+        """
         fy = self.config.fiscal_year_start_month
         if self.whole is not None:
-            first = Quarter.containing(self.whole.first_created, fy)
+            first = Quarter.containing(self.whole.first_timestamp, fy)
         else:
-            first = Quarter.containing(self.tables["leads"]["created_at"].min(), fy)
+            spans = self.table_spans().set_index("table")
+            start = "leads" if "leads" in spans.index else "opportunities"
+            first = Quarter.containing(spans.loc[start, "first"], fy)
         last = Quarter.containing(self.as_of - pd.Timedelta(microseconds=1), fy)
         return [first.shift(i) for i in range(last.index - first.index + 1)]
 
@@ -255,8 +343,11 @@ def _typed_table(
         frame["event"] = frame["event"].replace(config.event_map)
     if not problems:
         problems += check_columns(source, frame)
-    if table.required and len(frame) == 0 and not part:  # a part read may be empty
-        problems.append(source.problem(None, "has a header but no rows", "add at least one row"))
+    if (table.required or table.side) and len(frame) == 0 and not part:  # a part may be empty
+        fix = "add at least one row"
+        if table.side:
+            fix += f" (or leave {table.name} out: a data set needs leads or opportunities)"
+        problems.append(source.problem(None, "has a header but no rows", fix))
     return frame, problems
 
 
@@ -293,10 +384,13 @@ def load_folder(directory: Path, config: Config) -> Dataset:
         )
     problems: list[Problem] = []
     read: dict[str, SourceFile] = {}
+    present: set[str] = set()  # files present, read or not (an unreadable one is not absent)
     for name, table in TABLES.items():
         path = find_table_file(directory, table)
+        if path is not None:
+            present.add(name)
         if path is None:
-            if table.required:
+            if table.required:  # a side's tables are checked together in _validated
                 problems.append(
                     Problem(
                         f"{name}.csv",
@@ -310,7 +404,7 @@ def load_folder(directory: Path, config: Config) -> Dataset:
         problems += found
         if source_file is not None:
             read[name] = source_file
-    return _validated(directory, config, read, problems)
+    return _validated(directory, config, read, problems, present=present)
 
 
 def database_catalogue(url: DatabaseUrl, config: Config, directory: Path | None) -> Dataset:
@@ -318,6 +412,7 @@ def database_catalogue(url: DatabaseUrl, config: Config, directory: Path | None)
     with Database.connect(url, config.timezone) as db:
         relations = db.relations()
         missing = [_missing_table(db, n) for n in REQUIRED_TABLES if n not in relations]
+        missing += _side_problems(set(relations), url.masked)
         if missing:
             raise DataValidationError(url.masked, missing)
         teams = TABLES["teams"]
@@ -335,6 +430,7 @@ def _validated(
     config: Config,
     read: dict[str, SourceFile],
     problems: list[Problem],
+    present: set[str] | None = None,
     **extra,
 ) -> Dataset:
     """Type and check the tables as read; raise with every problem, or build the Dataset."""
@@ -350,14 +446,54 @@ def _validated(
         if not found:
             clean.add(name)
 
+    problems += _side_problems(set(read) if present is None else present, str(directory))
     problems += _cross_table_checks(sources, tables, clean, config)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise DataValidationError(str(directory), problems)
 
+    not_supplied = tuple(name for name in SIDE_TABLES if name not in tables)
+    for name in not_supplied:
+        tables[name] = _empty_table(TABLES[name])
     tables["opportunities"] = _default_source_type(tables["opportunities"], tables["leads"])
     files = {name: source.name for name, source in sources.items()}
-    return Dataset(directory, config, tables, files, tuple(problems), **extra)
+    return Dataset(
+        directory, config, tables, files, tuple(problems), not_supplied=not_supplied, **extra
+    )
+
+
+def _side_problems(present: set[str], where: str) -> list[Problem]:
+    """A data set needs leads or opportunities (see :data:`SIDES`); events need their leads.
+
+    ``present`` names the tables found (read or not: an unreadable file is not absent).
+    """
+    problems = []
+    if "lead_events" in present and "leads" not in present:
+        problems.append(
+            Problem(
+                "lead_events.csv",
+                None,
+                "lead events are here but their leads are not",
+                "add leads.csv (one row per lead the events refer to), or remove lead_events.csv",
+            )
+        )
+    if "leads" not in present and "opportunities" not in present:
+        problems.append(
+            Problem(
+                "leads.csv, opportunities.csv",
+                None,
+                f"{where} has neither leads nor opportunities, so there is nothing to report on",
+                "add leads.csv (with lead_events.csv) for the funnel and hand-off, and/or "
+                "opportunities.csv for pipeline and revenue",
+            )
+        )
+    return problems
+
+
+def _empty_table(table) -> pd.DataFrame:
+    """A table with no rows and the columns and dtypes a read of ``table`` gives."""
+    index = pd.RangeIndex(0)
+    return pd.DataFrame({c.name: _empty_column(c.kind, index) for c in table.columns})
 
 
 def load_database(
@@ -375,7 +511,7 @@ def load_database(
         relations = db.relations()
         for name, table in TABLES.items():
             if name not in relations:
-                if table.required:
+                if table.required:  # a side's tables are checked together in _validated
                     problems.append(_missing_table(db, name))
                 continue
             known = [c.name for c in table.columns if c.name in relations[name]]
@@ -407,10 +543,15 @@ def _missing_table(db: Database, name: str) -> Problem:
 
 def _whole_data(db: Database, relations: dict[str, list[str]], config: Config) -> WholeData:
     """What a narrowed read cannot see by itself, from aggregate queries over whole tables."""
-    first, last_created = db.extremes("leads", "created_at")
-    _, last_event = db.extremes("lead_events", "at")
-    stamps = [s for s in (last_created, last_event) if s is not None]
-    events = db.distinct("lead_events", "event")
+    spans = []
+    for name, columns in TIMESTAMPS.items():
+        found = [db.extremes(name, c) for c in columns if c in relations.get(name, ())]
+        firsts = [low for low, _ in found if low is not None]
+        lasts = [high for _, high in found if high is not None]
+        if firsts and lasts:
+            spans.append((name, min(firsts), max(lasts)))
+    events = db.distinct("lead_events", "event") if "lead_events" in relations else []
+    outcomes = db.distinct("opportunities", "status") if "opportunities" in relations else []
     filled = set()
     for name, columns in relations.items():
         table = TABLES.get(name)
@@ -424,11 +565,13 @@ def _whole_data(db: Database, relations: dict[str, list[str]], config: Config) -
         if not table.extra_columns:
             others = [c for c in others if c in {col.name for col in table.columns}]
         filled |= {(name, c) for c in db.filled(name, others)}
+    starts = {name: first for name, first, _ in spans}
     return WholeData(
-        first_created=first if first is not None else pd.Timestamp("NaT"),
-        last_timestamp=max(stamps) if stamps else pd.Timestamp("NaT"),
+        first_timestamp=starts.get("leads", starts.get("opportunities", pd.Timestamp("NaT"))),
+        last_timestamp=max((last for *_, last in spans), default=pd.Timestamp("NaT")),
+        spans=tuple(spans),
         events=tuple(config.event_map.get(e, e) for e in events),
-        outcomes=tuple(db.distinct("opportunities", "status")),
+        outcomes=tuple(outcomes),
         filled=frozenset(filled),
     )
 
@@ -477,5 +620,5 @@ def _default_source_type(opps: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFram
         if "source_type" in opps
         else pd.Series(pd.NA, index=opps.index, dtype="string")
     )
-    filled = current.fillna(from_lead) if from_lead is not None else current
+    filled = current.fillna(from_lead.astype(current.dtype)) if from_lead is not None else current
     return opps.assign(source_type=filled.fillna("sales").astype("string"))

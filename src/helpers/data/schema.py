@@ -54,6 +54,7 @@ class Table:
     required: bool = False
     key: tuple[str, ...] = ()
     extra_columns: bool = False  # leads may carry any attribute columns
+    side: str | None = None  # the side of the data set it belongs to (see SIDES)
     references: dict[str, str] = field(default_factory=dict)  # column -> "table.column"
 
     def column(self, name: str) -> Column:
@@ -81,7 +82,7 @@ TABLES: dict[str, Table] = {
                 Column("campaign_id", required=False, nullable=True),
                 Column("score", "float", required=False, nullable=True),
             ),
-            required=True,
+            side="leads",
             key=("lead_id",),
             extra_columns=True,
             references={"team": "teams.team"},
@@ -95,7 +96,7 @@ TABLES: dict[str, Table] = {
                 Column("actor", required=False, nullable=True),
                 Column("reason", required=False, nullable=True),
             ),
-            required=True,
+            side="leads",
             references={"lead_id": "leads.lead_id"},
         ),
         Table(
@@ -112,7 +113,7 @@ TABLES: dict[str, Table] = {
                 Column("source_type", required=False, nullable=True, allowed=SOURCE_TYPES),
                 Column("lost_reason", required=False, nullable=True),
             ),
-            required=True,
+            side="deals",
             key=("opportunity_id",),
             references={"team": "teams.team", "lead_id": "leads.lead_id"},
         ),
@@ -171,4 +172,13 @@ TABLES: dict[str, Table] = {
 }
 
 REQUIRED_TABLES = tuple(name for name, t in TABLES.items() if t.required)
-OPTIONAL_TABLES = tuple(name for name, t in TABLES.items() if not t.required)
+OPTIONAL_TABLES = tuple(name for name, t in TABLES.items() if not t.required and not t.side)
+
+SIDES: dict[str, tuple[str, ...]] = {
+    side: tuple(name for name, t in TABLES.items() if t.side == side) for side in ("leads", "deals")
+}
+"""The two sides of a data set. Besides ``teams`` a data set needs at least one: the lead side
+(``leads``, with ``lead_events`` optional within it) and/or the deal side (``opportunities``).
+A side left out is read as empty tables, so every figure that needs it is *not in this data*."""
+
+SIDE_TABLES = tuple(name for tables in SIDES.values() for name in tables)

@@ -93,8 +93,11 @@ def _either(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def absent_phrase(missing: Iterable[str]) -> str:
+def absent_phrase(missing: Iterable[str], not_supplied: Collection[str] = ()) -> str:
     """What the data lacks, e.g. ``no first_touch or accepted events``, ``no lost opportunities``.
+
+    ``not_supplied`` names the side tables the data set left out (``Dataset.not_supplied``):
+    their events or outcomes are then missing because the table is, and the phrase says so.
 
     Examples
     --------
@@ -102,18 +105,26 @@ def absent_phrase(missing: Iterable[str]) -> str:
     'no first_touch or accepted events'
     >>> absent_phrase(["rejected", "lost"])
     'no rejected events and no lost opportunities'
+    >>> absent_phrase(["mql", "won"], not_supplied=("leads", "lead_events"))
+    'no leads table and no won opportunities'
     """
-    return " and ".join(_absent_parts(missing))
+    return " and ".join(_absent_parts(missing, not_supplied))
 
 
-def _absent_parts(missing: Iterable[str]) -> list[str]:
+def _absent_parts(missing: Iterable[str], not_supplied: Collection[str] = ()) -> list[str]:
     missing = list(dict.fromkeys(missing))
     events = [m for m in CANONICAL_EVENTS if m in missing]
     outcomes = [m for m in OUTCOMES if m in missing]
     parts = []
-    if events:
+    if events and "leads" in not_supplied:
+        parts.append("no leads table")
+    elif events and "lead_events" in not_supplied:
+        parts.append("no lead_events table")
+    elif events:
         parts.append(f"no {_either(events)} events")
-    if outcomes:
+    if outcomes and "opportunities" in not_supplied:
+        parts.append("no opportunities table")
+    elif outcomes:
         parts.append(f"no {_either(outcomes)} opportunities")
     return parts
 
@@ -124,7 +135,9 @@ def _and(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def not_in_data(figures: Iterable[str], tracked: Collection[str]) -> str | None:
+def not_in_data(
+    figures: Iterable[str], tracked: Collection[str], not_supplied: Collection[str] = ()
+) -> str | None:
     """The report's one line for the figures of a section the data set cannot fill.
 
     Parameters
@@ -133,6 +146,8 @@ def not_in_data(figures: Iterable[str], tracked: Collection[str]) -> str | None:
         Keys of :data:`NEEDS` shown in one section.
     tracked : collection of str
         Tracked events and outcomes.
+    not_supplied : collection of str
+        Side tables left out of the data set (see :func:`absent_phrase`).
 
     Returns
     -------
@@ -153,16 +168,18 @@ def not_in_data(figures: Iterable[str], tracked: Collection[str]) -> str | None:
         return None
     missing = [name for _, m in gaps for name in m]
     what = list(dict.fromkeys(noun for f, _ in gaps for noun in WHAT[KPI_FIGURES.get(f, f)]))
-    return f"Not in this data: {absent_phrase(missing)}, so no {_either(what)}."
+    return f"Not in this data: {absent_phrase(missing, not_supplied)}, so no {_either(what)}."
 
 
-def skipped_stages_line(stages: Collection[str]) -> str | None:
+def skipped_stages_line(stages: Collection[str], not_supplied: Collection[str] = ()) -> str | None:
     """The funnel section's line for main-chain stages the data set never records.
 
     Parameters
     ----------
     stages : collection of str
         Tracked stages (:func:`tracked_stages`).
+    not_supplied : collection of str
+        Side tables left out of the data set (see :func:`absent_phrase`).
 
     Returns
     -------
@@ -180,7 +197,8 @@ def skipped_stages_line(stages: Collection[str]) -> str | None:
     if not skipped:
         return None
     labels = [STAGE_LABELS[s] for s in skipped]
-    return f"Not in this data: {absent_phrase(skipped)}, so the funnels skip {_and(labels)}."
+    phrase = absent_phrase(skipped, not_supplied)
+    return f"Not in this data: {phrase}, so the funnels skip {_and(labels)}."
 
 
 def left_out_line(
@@ -189,6 +207,7 @@ def left_out_line(
     labels: Sequence[str],
     *,
     consequence: tuple[str, str] = ("is left out", "are left out"),
+    not_supplied: Collection[str] = (),
 ) -> str | None:
     """One line for KPIs left out of a chart because the data set cannot measure them.
 
@@ -203,6 +222,8 @@ def left_out_line(
     consequence : (str, str)
         What follows for them, for one KPI and for several (e.g. ``("has no baseline",
         "have no baseline")``).
+    not_supplied : collection of str
+        Side tables left out of the data set (see :func:`absent_phrase`).
 
     Returns
     -------
@@ -219,6 +240,6 @@ def left_out_line(
     labels = list(labels)
     if not labels:
         return None
-    parts = [*_absent_parts(missing), *(f"no {name} table" for name in tables)]
+    parts = [*_absent_parts(missing, not_supplied), *(f"no {name} table" for name in tables)]
     verb = consequence[0] if len(labels) == 1 else consequence[1]
     return f"Not in this data: {_and(parts)}, so {_and(labels)} {verb}."

@@ -22,6 +22,9 @@ MQLs never touched              lead_events      MQL events with no ``first_touc
 opportunities without amount    opportunities    amount empty or 0
 won without close date          opportunities    won opportunities with no ``closed_at``
 leads without channel           leads            leads with an empty channel
+events before their lead        lead_events      events dated before their lead's ``created_at``
+opportunity before its lead     opportunities    opportunities created before their lead was
+won before first contact        opportunities    won deals closed before their lead's first contact
 ==============================  ===============  ===================================================
 
 ``share`` is ``count`` over the population named in ``detail`` (e.g. "1 of 6 events").
@@ -362,7 +365,13 @@ def data_quality(
           <NA> ("not checked") when the data set has no first_touch event at all;
         - opportunities without amount = amount empty or 0; won without close date = won
           opportunities without ``closed_at``, over won opportunities;
-        - leads without channel = empty or blank channel.
+        - leads without channel = empty or blank channel;
+        - events before their lead = events whose ``at`` precedes their lead's
+          ``created_at``; opportunity before its lead = opportunities whose ``created_at``
+          precedes their lead's; won before first contact = won opportunities whose
+          ``closed_at`` precedes the lead's first contact (the earlier of its ``created_at``
+          and its first event), over won opportunities with a known lead. Such rows are
+          left out of stage velocity (a negative duration), so they are named here.
 
         ``share = count / population``; NaN when the population is 0.
 
@@ -378,5 +387,62 @@ def data_quality(
     rows.append(_skipped_stages(tables))
     rows.append(_untouched_mqls(tables))
     rows += _record_checks(tables)
+    rows += _cross_table_order(tables)
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     return out.astype({"count": "Int64", "share": "float64"})
+
+
+def _lead_dates(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.Series, pd.Series] | None:
+    """Each lead's ``created_at`` and first contact (earlier of created_at and first event)."""
+    leads = tables.get("leads")
+    if leads is None:
+        return None
+    created = leads.dropna(subset=["lead_id"]).drop_duplicates("lead_id").set_index("lead_id")
+    created = created["created_at"]
+    events = tables.get("lead_events")
+    first = created
+    if events is not None and len(events):
+        first_event = events.dropna(subset=["lead_id", "at"]).groupby("lead_id")["at"].min()
+        first = pd.concat([created, first_event], axis=1).min(axis=1)
+    return created, first
+
+
+def _cross_table_order(tables: Mapping[str, pd.DataFrame]) -> list[dict]:
+    """Rows of one table dated before the lead they belong to (see :func:`data_quality`)."""
+    checks = (
+        ("events before their lead", "lead_events"),
+        ("opportunity before its lead", "opportunities"),
+        ("won before first contact", "opportunities"),
+    )
+    dates = _lead_dates(tables)
+    if dates is None:
+        return [_absent(check, table, "leads") for check, table in checks]
+    created, first = dates
+    rows = []
+    events = tables.get("lead_events")
+    if events is None:
+        rows.append(_absent(*checks[0], "lead_events"))
+    else:
+        lead_created = events["lead_id"].map(created)
+        known = events["at"].notna() & lead_created.notna()
+        early = (known & (events["at"] < lead_created)).to_numpy(dtype=bool)
+        n, base = int(early.sum()), int(known.sum())
+        detail = f"{n} of {base} events are dated before their lead was created"
+        rows.append(_row(*checks[0], n, base, detail + _examples(_ids(events, "lead_id", early))))
+    opps = tables.get("opportunities")
+    if opps is None or "lead_id" not in opps:
+        why = "opportunities" if opps is None else "opportunities with lead_id"
+        return [*rows, _absent(*checks[1], why), _absent(*checks[2], why)]
+    lead_created = opps["lead_id"].map(created)
+    known = opps["created_at"].notna() & lead_created.notna()
+    early = (known & (opps["created_at"] < lead_created)).to_numpy(dtype=bool)
+    n, base = int(early.sum()), int(known.sum())
+    detail = f"{n} of {base} opportunities with a known lead were created before it"
+    rows.append(_row(*checks[1], n, base, detail + _examples(_ids(opps, "opportunity_id", early))))
+    contact = opps["lead_id"].map(first)
+    won = (opps["status"] == "won").fillna(False) & opps["closed_at"].notna() & contact.notna()
+    early = (won & (opps["closed_at"] < contact)).to_numpy(dtype=bool)
+    n, base = int(early.sum()), int(won.sum())
+    detail = f"{n} of {base} won opportunities with a known lead closed before its first contact"
+    rows.append(_row(*checks[2], n, base, detail + _examples(_ids(opps, "opportunity_id", early))))
+    return rows

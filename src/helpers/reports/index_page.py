@@ -54,6 +54,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
        border-radius: 3px; color: #fff; text-align: center; font-size: 0.85rem; }
 .rag-green { background: #009E73; } .rag-amber { background: #E69F00; color: #000; }
 .rag-red { background: #D55E00; } .rag-none { background: #999999; }
+small.partial { color: #9a6700; font-weight: 600; }
 """
 _STATUS_TEXT = {
     "ok": ("ok", "rendered"),
@@ -367,6 +368,9 @@ def _row(entry: _Entry) -> str:
         detail = f'<a href="{e(entry.export)}">exported tables</a>' if entry.export else ""
     seconds = f"{entry.seconds:.1f}" if entry.seconds is not None else ""
     index, rag = _summary_cells(entry.summary)
+    if isinstance(entry.summary, dict) and entry.summary.get("complete") is False:
+        as_of = e(str(entry.summary.get("as_of", "")))
+        team += f'<br><small class="partial">quarter not complete as of {as_of}</small>'
     return (
         f'<tr><td>{team}</td><td class="num">{index}</td><td>{rag}</td>'
         f'<td>{status}</td><td>{detail}</td><td class="num">{seconds}</td></tr>'

@@ -85,8 +85,9 @@ def report_summary(view: TeamQuarter) -> dict[str, Any]:
     -------
     dict
         ``team``, ``quarter``, ``alignment_index`` (0–100, ``None`` when it cannot be
-        computed) and ``rag``: the number of headline KPIs per status green, amber, red and
-        none (no target).
+        computed), ``rag``: the number of headline KPIs per status green, amber, red and
+        none (no target), ``complete`` (whether the quarter had ended at the as-of date)
+        and ``as_of``.
     """
     index = view.alignment_index().value
     counts = Counter(view.kpis()["rag"])
@@ -95,6 +96,8 @@ def report_summary(view: TeamQuarter) -> dict[str, Any]:
         "quarter": str(view.quarter),
         "alignment_index": None if math.isnan(index) else round(float(index), 1),
         "rag": {level: int(counts.get(level, 0)) for level in RAG_LEVELS},
+        "complete": view.complete,
+        "as_of": view.as_of.date().isoformat(),
     }
 
 
