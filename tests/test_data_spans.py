@@ -126,3 +126,19 @@ def test_events_without_their_leads_are_refused(tmp_path):
     with pytest.raises(DataValidationError) as err:
         Workbook.load(tmp_path)
     assert "lead events are here but their leads are not" in str(err.value)
+
+
+def test_validate_prints_each_tables_dates_and_what_stops_early():
+    from click.testing import CliRunner
+
+    from helpers.cli import main
+
+    result = CliRunner().invoke(main, ["validate", str(DATA / "ends_early")])
+    assert result.exit_code == 0, result.output
+    assert "  leads          2026-01-10 to 2026-05-20  (stops early" in result.output
+    assert "  opportunities  2026-02-02 to 2026-11-20\n" in result.output
+    assert "as of:          2026-11-21 (the day after the latest date)" in result.output
+    assert "(latest complete: 2026Q3; 2026Q4 is not complete)" in result.output
+    deals = CliRunner().invoke(main, ["validate", str(DATA / "deals_only")])
+    assert deals.exit_code == 0, deals.output
+    assert "  leads                   —  (not supplied" in deals.output

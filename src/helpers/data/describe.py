@@ -15,7 +15,6 @@ def dataset_summary(dataset: Dataset) -> str:
     str
         Several lines of text, ready to print.
     """
-    leads = dataset["leads"]
     quarters = dataset.quarters
     lines = [f"{dataset.directory}: valid", "", "rows per table:"]
     for name in TABLES:
@@ -25,14 +24,25 @@ def dataset_summary(dataset: Dataset) -> str:
             lines.append(
                 f"  {name:<14} {'—':>10}  (not supplied; sections that need it are skipped)"
             )
+    spans = dataset.table_spans()
+    latest = str(quarters[-1])
+    cut = set(dataset.tables_ending_before(quarters[-1])["table"])
+    lines += ["", "dates per table:"]
+    for row in spans.itertuples():
+        flag = (
+            "  (stops early: figures of later quarters are incomplete)" if row.table in cut else ""
+        )
+        lines.append(f"  {row.table:<14} {row.first:%Y-%m-%d} to {row.last:%Y-%m-%d}{flag}")
     lines += [
         "",
-        f"leads created:  {leads['created_at'].min():%Y-%m-%d} to "
-        f"{leads['created_at'].max():%Y-%m-%d}",
-        f"as of:          {dataset.as_of:%Y-%m-%d}",
+        f"as of:          {dataset.as_of:%Y-%m-%d} ("
+        + ("as_of in workbook.toml" if dataset.config.as_of else "the day after the latest date")
+        + ")",
         f"teams ({len(dataset.teams)}):      {', '.join(dataset.teams)}",
         f"quarters ({len(quarters)}):  {quarters[0]} to {quarters[-1]}"
-        f" (latest complete: {_latest(dataset)})",
+        f" (latest complete: {_latest(dataset)}"
+        + ("" if dataset.is_complete(quarters[-1]) else f"; {latest} is not complete")
+        + ")",
     ]
     warnings = [p for p in dataset.anomalies if p.severity == "warning"]
     if warnings:
