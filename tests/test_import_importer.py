@@ -42,7 +42,7 @@ from helpers.errors import DataValidationError, ParameterError
 from helpers.importing.importer import import_exports
 from helpers.importing.mapping import load_mapping
 from helpers.importing.output import toml_text
-from helpers.importing.report import LOG_NAME
+from helpers.importing.report import LOG_NAME, describe_rule
 
 GENERIC = TESTS / "data" / "imports" / "generic"
 ACME = GENERIC / "acme.toml"
@@ -397,6 +397,72 @@ def test_import_log_says_what_happened(imported):
     assert "`deals.csv`, column `Result`: `Won`, `won` → `Won`" in opps
     assert "closed_at cleared on 1 open opportunities" in opps
     assert "- valid, nothing flagged" in sections["Validation"]
+
+
+def _rule_lines(section: str) -> list[str]:
+    """The lines under "value maps, rows changed by each rule" of one table's log section."""
+    lines = section.splitlines()
+    start = lines.index("- value maps, rows changed by each rule:") + 1
+    rules = []
+    for line in lines[start:]:
+        if not line.startswith("  - "):
+            break
+        rules.append(line[4:])
+    return rules
+
+
+def test_import_log_counts_the_rows_each_value_rule_changed(imported):
+    sections = _sections((imported[0] / LOG_NAME).read_text(encoding="utf-8"))
+    # Origin of the 9 people rows read (P001 twice): Google Ads x2, "google ads " (unified to
+    # Google Ads), GOOGLE ADS -> 4 rows for "google ads"; Newsletter x2 (P004, P008); Trade
+    # Fair (P006); Cold Call (P003); Spam (P005, then dropped). Every rule changes its rows.
+    assert _rule_lines(sections["leads"]) == [
+        "tables.leads[0].values.channel: `google ads` → `paid_search`: 4 rows",
+        "tables.leads[0].values.channel: ` NEWSLETTER ` → `email`: 2 rows",
+        "tables.leads[0].values.channel: `trade  fair` → `events`: 1 row",
+        "tables.leads[0].values.channel: `Cold Call` → `outbound`: 1 row",
+        "tables.leads[0].values.channel: `Spam` → empty cell: 1 row",
+        "tables.leads[0].values.source_type: `cold call` → `sales`: 1 row",
+        "tables.leads[0].values.source_type: any other value (`*`) → `marketing`: 8 rows",
+    ]
+    # Result of D01..D06: Won, won (unified to Won), Lost, Open, Won, In Negotiation.
+    assert _rule_lines(sections["opportunities"]) == [
+        "tables.opportunities[0].values.status: `Won` → `won`: 3 rows",
+        "tables.opportunities[0].values.status: `Lost` → `lost`: 1 row",
+        "tables.opportunities[0].values.status: any other value (`*`) → `open`: 2 rows",
+    ]
+    assert imported[1].tables["opportunities"].value_rules == {
+        ("tables.opportunities[0].values.status", "`Won` → `won`"): 3,
+        ("tables.opportunities[0].values.status", "`Lost` → `lost`"): 1,
+        ("tables.opportunities[0].values.status", "any other value (`*`) → `open`"): 2,
+    }
+
+
+def test_a_rule_mapping_a_value_to_itself_changes_no_row(tmp_path):
+    # "Lost" = "Lost" keeps D03's value as it is (the vocabulary check lower-cases it later);
+    # "Open" = "open" changes D04; "In Negotiation" is now the only value left to "*".
+    text = ACME.read_text(encoding="utf-8").replace(
+        'values.status = { "Won" = "won", "Lost" = "lost", "*" = "open" }',
+        'values.status = { "Won" = "won", "Lost" = "Lost", "Open" = "open", "Closed" = "lost", '
+        '"*" = "open" }',
+    )
+    mapping = tmp_path / "variant.toml"
+    mapping.write_text(text, encoding="utf-8")
+    report = import_exports(load_mapping(str(mapping)), _exports(tmp_path), tmp_path / "data")
+    assert list(report.tables["opportunities"].value_rules.items()) == [
+        (("tables.opportunities[0].values.status", "`Won` → `won`"), 3),
+        (("tables.opportunities[0].values.status", "`Lost` → `Lost`"), 0),
+        (("tables.opportunities[0].values.status", "`Open` → `open`"), 1),
+        (("tables.opportunities[0].values.status", "`Closed` → `lost`"), 0),
+        (("tables.opportunities[0].values.status", "any other value (`*`) → `open`"), 1),
+    ]
+
+
+def test_describe_rule():
+    assert describe_rule("Google Ads", "paid_search") == "`Google Ads` → `paid_search`"
+    assert describe_rule("", "unknown") == "empty cell → `unknown`"
+    assert describe_rule("*", "marketing") == "any other value (`*`) → `marketing`"
+    assert describe_rule("Spam", "") == "`Spam` → empty cell"
 
 
 def test_workbook_toml_from_the_mapping(imported):

@@ -360,6 +360,27 @@ def test_every_required_table_needs_a_part(tmp_path):
         load_mapping(str(_write(tmp_path, text)))
 
 
+def test_the_empty_cell_rule_of_a_value_map(tmp_path):
+    leads = 'values.channel = { "" = "unknown", " " = "unknown", "Web" = "website", "*" = "other" }'
+    mapping = load_mapping(str(_write(tmp_path, _text(leads=leads))))
+    value_map = mapping.parts_of("leads")[0].values["channel"]
+    # "" and " " are one rule (keys ignore spaces), written as "" first.
+    assert value_map.rules == (
+        ("", "", "unknown"),
+        ("web", "Web", "website"),
+        ("\0*", "*", "other"),
+    )
+    assert [value_map.translate(v) for v in ("", "web ", "Mail")] == ["unknown", "website", "other"]
+    assert [value_map.rule(v) for v in ("", "WEB", "Mail")] == ["", "web", "\0*"]
+
+
+def test_without_an_empty_cell_rule_empty_cells_stay_empty(tmp_path):
+    leads = 'values.channel = { "Web" = "website", "*" = "other" }'
+    value_map = load_mapping(str(_write(tmp_path, _text(leads=leads)))).parts_of("leads")[0]
+    assert value_map.values["channel"].translate("") == ""
+    assert value_map.values["channel"].rule("") is None
+
+
 def test_a_mapping_without_tables(tmp_path):
     with pytest.raises(MappingError, match=re.escape("key 'tables': got 'nothing'")):
         load_mapping(str(_write(tmp_path, '[import]\ndescription = "empty"\n')))

@@ -35,6 +35,7 @@ from .report import (
     ImportReport,
     TableReport,
     as_code,
+    describe_rule,
 )
 
 EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
@@ -543,6 +544,7 @@ class _Importer:
                 continue
             before = piece[canon]
             after = _each_distinct(before, value_map.translate)
+            self._count_rules(part, canon, value_map, before, after, report)
             if not table.column(canon).nullable:
                 # A required cell that a value map empties is not data: drop the row.
                 gone = ((after == "") & (before != "")).to_numpy() & ~dropped
@@ -552,6 +554,17 @@ class _Importer:
             mapped[canon] = after
         piece = piece.assign(**mapped)
         return piece[~dropped].reset_index(drop=True)
+
+    @staticmethod
+    def _count_rules(part, canon, value_map, before, after, report) -> None:
+        """Add the rows each rule of one value map changed to the log (0 for a rule unused)."""
+        rule = _each_distinct(before, value_map.rule)
+        changed = rule[(after != before).to_numpy()].value_counts()
+        where = f"{part.key}.values.{canon}"
+        for rule_id, written, target in value_map.rules:
+            report.value_rules[(where, describe_rule(written, target))] += int(
+                changed.get(rule_id, 0)
+            )
 
     def _check_required(self, part, source, piece, origin) -> None:
         problems = []

@@ -26,6 +26,8 @@ from .cleaning import DEFAULT_MISSING, normalise_key
 PRESET_PACKAGE = "helpers.importing"
 PRESET_FOLDER = "presets"
 WILDCARD = "*"
+OTHER_VALUES = "\0*"
+"""Rule id of ``"*"`` in :attr:`ValueMap.written` (not a cell's key, so ``" * "`` stays apart)."""
 DATE_KEYWORDS = ("auto", "excel")
 DECIMALS = (".", ",")
 
@@ -69,11 +71,16 @@ class ValueMap:
         canonical value; ``""`` empties the cell.
     fallback : str or None
         Value of ``"*"``: used for every other non-empty value; ``None`` lets them pass through.
+    written : MappingProxyType
+        Rule -> the key as the mapping file wrote it (first spelling of a normalised key), in
+        file order; the rules are the normalised keys and :data:`OTHER_VALUES` (for ``"*"``).
+        The empty-cell rule is the key ``""`` (``"" = "unknown"`` gives empty cells a value).
     """
 
     column: str
     mapping: MappingProxyType = field(default_factory=_frozen)
     fallback: str | None = None
+    written: MappingProxyType = field(default_factory=_frozen)
 
     def translate(self, value: str) -> str:
         """Canonical value of one export value (already stripped).
@@ -81,12 +88,35 @@ class ValueMap:
         Empty cells stay empty unless the map has an explicit ``""`` key: ``"*"`` is meant for
         values, and an empty required cell must still be reported.
         """
+        rule = self.rule(value)
+        if rule is None:
+            return value
+        return self.fallback if rule == OTHER_VALUES else self.mapping[rule]
+
+    def rule(self, value: str) -> str | None:
+        """The rule that applies to one export value (already stripped).
+
+        Returns its normalised key when the map has it, :data:`OTHER_VALUES` when the ``"*"``
+        rule takes it, or None when no rule applies (the value passes through unchanged; an
+        empty cell without a ``""`` rule stays empty).
+
+        >>> ValueMap("channel", _frozen({"": "unknown", "web": "website"}), "other").rule(" WEB")
+        'web'
+        """
         key = normalise_key(value)
         if key in self.mapping:
-            return self.mapping[key]
+            return key
         if value == "" or self.fallback is None:
-            return value
-        return self.fallback
+            return None
+        return OTHER_VALUES
+
+    @property
+    def rules(self) -> tuple[tuple[str, str, str], ...]:
+        """``(rule, key as written, canonical value)`` of every rule, in file order."""
+        return tuple(
+            (rule, key, self.fallback if rule == OTHER_VALUES else self.mapping[rule])
+            for rule, key in self.written.items()
+        )
 
 
 @dataclass(frozen=True)
@@ -638,7 +668,7 @@ def _value_map(check: _Checker, key: str, column: str, value: Any) -> ValueMap:
                 f"{key}.{name}", target, 'map to a text ("" empties the cell and drops the row)'
             )
         if name == WILDCARD:
-            fallback = target
+            fallback, originals[OTHER_VALUES] = target, name
             continue
         normal = normalise_key(name)
         if normal in mapping and mapping[normal] != target:
@@ -648,8 +678,11 @@ def _value_map(check: _Checker, key: str, column: str, value: Any) -> ValueMap:
                 f"keep one entry: '{originals[normal]}' is the same value (keys ignore case "
                 f"and spaces) and maps to {mapping[normal]!r}",
             )
-        mapping[normal], originals[normal] = target, name
-    return ValueMap(column=column, mapping=_frozen(mapping), fallback=fallback)
+        mapping[normal] = target
+        originals.setdefault(normal, name)
+    return ValueMap(
+        column=column, mapping=_frozen(mapping), fallback=fallback, written=_frozen(originals)
+    )
 
 
 def _check_keep(check: _Checker, key: str, table: Table, keep: tuple[str, ...]) -> None:

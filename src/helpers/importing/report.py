@@ -38,6 +38,12 @@ class TableReport:
     dropped : Counter
         Reason -> number of rows dropped; ``read == kept + sum(dropped.values())`` except for
         generated tables.
+    value_rules : Counter
+        ``(where, rule)`` -> rows the rule changed, one entry per rule of every value map of
+        the table's parts, in mapping order (see :func:`describe_rule`); ``where`` is the key
+        of the value map, e.g. ``tables.leads[0].values.channel``. A rule counts the rows read
+        whose cell it gave another value (rows it sent to an empty required cell included,
+        which are then dropped); a rule that changed nothing is listed with 0.
     unifications : list of (str, tuple of str, str)
         ``(where, variants, chosen)`` for each set of spellings unified.
     date_formats : dict
@@ -50,6 +56,7 @@ class TableReport:
     read: int = 0
     kept: int = 0
     dropped: Counter = field(default_factory=Counter)
+    value_rules: Counter = field(default_factory=Counter)
     unifications: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
     date_formats: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -136,6 +143,12 @@ class ImportReport:
             if t.dropped:
                 lines.append("- dropped:")
                 lines += [f"  - {reason}: {n}" for reason, n in sorted(t.dropped.items())]
+            if t.value_rules:
+                lines.append("- value maps, rows changed by each rule:")
+                lines += [
+                    f"  - {where}: {rule}: {n} {'row' if n == 1 else 'rows'}"
+                    for (where, rule), n in t.value_rules.items()
+                ]
             if t.unifications:
                 lines.append("- spellings unified:")
                 lines += [
@@ -154,6 +167,37 @@ class ImportReport:
         else:
             lines.append("- valid, nothing flagged")
         return "\n".join(lines) + "\n"
+
+
+def describe_rule(key: str, target: str) -> str:
+    """One value-map rule as the log names it.
+
+    Parameters
+    ----------
+    key : str
+        The rule's key as the mapping file wrote it: an export value, ``""`` (empty cells)
+        or ``"*"`` (every other non-empty value).
+    target : str
+        The canonical value it maps to; ``""`` empties the cell.
+
+    Examples
+    --------
+    >>> describe_rule("Google Ads", "paid_search")
+    '`Google Ads` → `paid_search`'
+    >>> describe_rule("", "unknown")
+    'empty cell → `unknown`'
+    >>> describe_rule("*", "marketing")
+    'any other value (`*`) → `marketing`'
+    >>> describe_rule("Spam", "")
+    '`Spam` → empty cell'
+    """
+    if key == "*":
+        source = "any other value (`*`)"
+    elif not key.strip():
+        source = "empty cell"
+    else:
+        source = as_code(key)
+    return f"{source} → {as_code(target) if target else 'empty cell'}"
 
 
 def as_code(text: str) -> str:
