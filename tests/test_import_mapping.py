@@ -352,12 +352,74 @@ def test_required_canonical_columns_must_be_mapped(tmp_path):
         load_mapping(str(_write(tmp_path, text)))
 
 
-def test_every_required_table_needs_a_part(tmp_path):
-    text = _text().split("[[tables.opportunities]]")[0]
-    with pytest.raises(
-        MappingError, match=re.escape("key 'tables': got 'no part for opportunities'")
-    ):
+def _without(text: str, *tables: str) -> str:
+    """``text`` without the ``[[tables.<name>]]`` parts of ``tables``."""
+    parts = re.split(r"(?=^\[\[tables\.)", text, flags=re.MULTILINE)
+    return "".join(
+        part for part in parts if not any(part.startswith(f"[[tables.{t}]]") for t in tables)
+    )
+
+
+def test_a_mapping_with_only_the_deal_side_is_valid(tmp_path):
+    mapping = load_mapping(str(_write(tmp_path, _without(_text(), "leads", "lead_events"))))
+    assert mapping.tables == ("opportunities",)
+
+
+def test_a_mapping_with_only_the_lead_side_is_valid(tmp_path):
+    mapping = load_mapping(str(_write(tmp_path, _without(_text(), "opportunities"))))
+    assert mapping.tables == ("leads", "lead_events")
+
+
+def test_a_mapping_with_leads_and_no_events_is_valid(tmp_path):
+    # lead_events are optional within the lead side.
+    mapping = load_mapping(str(_write(tmp_path, _without(_text(), "lead_events", "opportunities"))))
+    assert mapping.tables == ("leads",)
+
+
+def test_a_mapping_needs_a_side(tmp_path):
+    teams = '[[tables.teams]]\nfile = "teams.csv"\n' + (
+        'columns = { team = "team", name = "name", region = "region", segment = "segment" }\n'
+    )
+    text = _without(_text(head=teams), "leads", "lead_events", "opportunities")
+    with pytest.raises(MappingError) as caught:
         load_mapping(str(_write(tmp_path, text)))
+    assert str(caught.value) == (
+        f"{tmp_path / 'my_mapping.toml'}: key 'tables': got 'no part for leads or "
+        "opportunities'. Fix: add [[tables.leads]] and/or [[tables.opportunities]]: leads (with "
+        "lead_events) give the funnel and hand-off, opportunities give pipeline, win rate and "
+        "revenue; one of them is enough."
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "part"),
+    [
+        (
+            "lead_events",
+            '[[tables.lead_events]]\nfile = "people*"\ncolumns = { lead_id = "Person ID" }\n'
+            'melt = { "Qualified On" = "mql" }\n',
+        ),
+        (
+            "touches",
+            '[[tables.touches]]\nfile = "touches*"\ncolumns = { lead_id = "Person ID", at = '
+            '"When", campaign_id = "Campaign", channel = "Channel" }\n',
+        ),
+        (
+            "feedback",
+            '[[tables.feedback]]\nfile = "ratings*"\ncolumns = { lead_id = "Person ID", at = '
+            '"When", rating = "Stars", reason = "Why", comment = "Note" }\n',
+        ),
+    ],
+)
+def test_rows_that_belong_to_leads_need_a_leads_part(tmp_path, table, part):
+    text = _without(_text(), "leads", "lead_events") + part
+    with pytest.raises(MappingError) as caught:
+        load_mapping(str(_write(tmp_path, text)))
+    assert str(caught.value) == (
+        f"{tmp_path / 'my_mapping.toml'}: key 'tables.{table}': got '{table} without leads'. "
+        f"Fix: add a [[tables.leads]] part ({table} rows belong to leads, and rows of leads that "
+        f"are not imported are dropped), or remove the [[tables.{table}]] parts."
+    )
 
 
 def test_the_empty_cell_rule_of_a_value_map(tmp_path):

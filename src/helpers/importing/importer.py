@@ -20,7 +20,13 @@ import pandas as pd
 
 from ..data.config import CANONICAL_EVENTS
 from ..data.database import is_database_url
-from ..data.schema import OPPORTUNITY_STATUSES, SOURCE_TYPES, SPEND_CATEGORIES, TABLES
+from ..data.schema import (
+    OPPORTUNITY_STATUSES,
+    SIDES,
+    SOURCE_TYPES,
+    SPEND_CATEGORIES,
+    TABLES,
+)
 from ..errors import DataValidationError, ParameterError, Problem
 from .cleaning import blank_placeholders, normalise_key, parse_dates, parse_numbers, unify_spellings
 from .database_tables import DatabaseExports
@@ -217,6 +223,7 @@ class _Importer:
         for name in list(stacked):
             stacked[name] = self._deduplicate(name, stacked[name])
         stacked = self._cross_checks(stacked)
+        stacked = self._without_empty_tables(stacked)
         if "teams" not in stacked:
             stacked["teams"] = self._generated_teams(stacked)
         result = {}
@@ -732,26 +739,28 @@ class _Importer:
 
     def _cross_checks(self, stacked: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         result = dict(stacked)
-        if "leads" in result:
-            known = set(result["leads"]["lead_id"])
-            for name in LEAD_TABLES:
-                if name not in result:
-                    continue
-                unknown = ~result[name]["lead_id"].isin(known).to_numpy()
-                if unknown.any():
-                    self.report.table(name).dropped[DROP_UNKNOWN_LEAD] += int(unknown.sum())
-                    result[name] = result[name][~unknown].reset_index(drop=True)
-            opps = result.get("opportunities")
-            if opps is not None and "lead_id" in opps:
-                unknown = ((opps["lead_id"] != "") & ~opps["lead_id"].isin(known)).to_numpy()
-                if unknown.any():
-                    self.report.table("opportunities").notes.append(
-                        f"lead_id cleared on {int(unknown.sum())} opportunities: the lead is not "
-                        "among the imported leads (the deals are kept)"
-                    )
-                    result["opportunities"] = opps.assign(
-                        lead_id=opps["lead_id"].where(~unknown, "")
-                    )
+        # Without leads (an opportunity-only export, or lead parts skipped) no lead is known:
+        # rows that belong to a lead are dropped, and deals lose their lead_id, not their amount.
+        known = set(result["leads"]["lead_id"]) if "leads" in result else set()
+        for name in LEAD_TABLES:
+            if name not in result:
+                continue
+            unknown = ~result[name]["lead_id"].isin(known).to_numpy()
+            if unknown.any():
+                self.report.table(name).dropped[DROP_UNKNOWN_LEAD] += int(unknown.sum())
+                result[name] = result[name][~unknown].reset_index(drop=True)
+        opps = result.get("opportunities")
+        if opps is not None and "lead_id" in opps:
+            unknown = ((opps["lead_id"] != "") & ~opps["lead_id"].isin(known)).to_numpy()
+            if unknown.any():
+                self.report.table("opportunities").notes.append(
+                    f"lead_id cleared on {int(unknown.sum())} opportunities: the lead is not "
+                    "among the imported leads (the deals are kept)"
+                    if "leads" in result
+                    else f"lead_id cleared on {int(unknown.sum())} opportunities: no leads were "
+                    "imported (the deals are kept)"
+                )
+                result["opportunities"] = opps.assign(lead_id=opps["lead_id"].where(~unknown, ""))
         opps = result.get("opportunities")
         if opps is not None and "closed_at" in opps and "status" in opps:
             # An open deal's close date is only the expected one: not a close.
@@ -765,6 +774,45 @@ class _Importer:
                     closed_at=opps["closed_at"].where(~expected, "")
                 )
         return result
+
+    def _without_empty_tables(self, stacked: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """Leave out the tables that ended with no rows; refuse an import with neither side.
+
+        A table the exports gave no row for is not in this data: it is not written (a
+        header-only file would read as a real zero), and the log says so. ``teams`` is kept
+        (validation names an empty one). What is left must hold leads or opportunities.
+        """
+        result = {}
+        for name, frame in stacked.items():
+            if len(frame) or name == "teams":
+                result[name] = frame
+                continue
+            report = self.report.table(name)
+            report.notes.append(
+                f"no rows left, so {name} is not written (the data set has no {name}: "
+                "the report sections that need it say so)"
+            )
+        mains = [tables[0] for tables in SIDES.values()]
+        if any(main in result for main in mains):
+            return result
+        counts = "; ".join(
+            f"{name}: {self.report.tables[name].read} read, 0 left"
+            for name in mains
+            if name in self.report.tables
+        )
+        raise DataValidationError(
+            str(self.src),
+            [
+                Problem(
+                    self.src.name,
+                    None,
+                    f"the exports gave no rows of {' or '.join(mains)} ({counts or 'no part ran'};"
+                    f" see the parts of {self.mapping.label}), so there is nothing to report on",
+                    "export the leads (with their events) and/or the opportunities, or correct "
+                    "the file patterns, where filters and value maps of those parts",
+                )
+            ],
+        )
 
     def _generated_teams(self, stacked: dict[str, pd.DataFrame]) -> pd.DataFrame:
         found: set[str] = set()

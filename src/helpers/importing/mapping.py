@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..data.config import config_from_dict, default_settings
-from ..data.schema import TABLES, Table
+from ..data.schema import SIDES, TABLES, Table
 from ..errors import ConfigError, MappingError
 from .cleaning import DEFAULT_MISSING, normalise_key
 
@@ -387,17 +387,7 @@ def parse_mapping(
             )
         parts += [_part(check, name, i, entry) for i, entry in enumerate(entries)]
 
-    mapped = {part.table for part in parts}
-    # teams may be generated from the team ids found; the other required tables may not.
-    absent = [t.name for t in TABLES.values() if t.required and t.name != "teams"]
-    absent = [name for name in absent if name not in mapped]
-    if absent:
-        raise check.fail(
-            "tables",
-            f"no part for {', '.join(absent)}",
-            "a part for every required table: add "
-            + ", ".join(f"[[tables.{name}]]" for name in absent),
-        )
+    _check_sides(check, {part.table for part in parts})
     return Mapping(
         label=label,
         directory=directory,
@@ -407,6 +397,46 @@ def parse_mapping(
         missing=missing,
         workbook=_frozen(copy.deepcopy(workbook)),
         parts=tuple(parts),
+    )
+
+
+def _check_sides(check: _Checker, mapped: set[str]) -> None:
+    """A mapping fills at least one side of a data set, and nothing that needs absent leads.
+
+    ``teams`` may be generated from the team ids found. Besides it, a data set needs the lead
+    side (``leads``, with ``lead_events``) and/or the deal side (``opportunities``); see
+    :data:`~helpers.data.schema.SIDES`. An opportunity-only or a lead-only export is fine.
+    Tables whose rows belong to a lead (``lead_events``, ``touches``, ``feedback``) need a
+    ``leads`` part.
+    """
+    mains = {side: tables[0] for side, tables in SIDES.items()}
+    if not any(main in mapped for main in mains.values()):
+        parts = " and/or ".join(f"[[tables.{main}]]" for main in mains.values())
+        raise check.fail(
+            "tables",
+            f"no part for {' or '.join(mains.values())}",
+            f"add {parts}: leads (with lead_events) give the funnel and hand-off, "
+            "opportunities give pipeline, win rate and revenue; one of them is enough",
+        )
+    if "leads" in mapped:
+        return
+    for name in TABLES:
+        if name in mapped and _needs_leads(TABLES[name]):
+            raise check.fail(
+                f"tables.{name}",
+                f"{name} without leads",
+                f"add a [[tables.leads]] part ({name} rows belong to leads, and rows of leads "
+                f"that are not imported are dropped), or remove the [[tables.{name}]] parts",
+            )
+
+
+def _needs_leads(table: Table) -> bool:
+    """Whether every row of ``table`` belongs to a lead (a required reference to leads)."""
+    return any(
+        target == "leads.lead_id"
+        and table.column(column).required
+        and not table.column(column).nullable
+        for column, target in table.references.items()
     )
 
 
