@@ -20,7 +20,7 @@ from .room import Room
 REFRESH_S = 2.0
 PROJECTOR_STYLE = """<style>
 .projector-view { font-size: 22px; max-width: 1400px; margin: 0 auto; }
-.projector-view h1 { font-size: 44px; margin: 8px 0; }
+.projector-view h1 { font-size: 44px; line-height: 1.15; margin: 8px 0; }
 .projector-view table { font-size: 18px; }
 .projector-clock { font-size: 64px; font-weight: bold; }
 </style>"""
@@ -52,7 +52,7 @@ class ProjectorView:
         join = widgets.HTML(
             f"<div style='display:flex;gap:24px;align-items:center'>"
             f"<div style='width:220px'>{qr_svg(join_url, scale=6)}</div>"
-            f"<div>Join at<br><b style='font-size:32px'>{url}</b></div></div>"
+            f"<div>Join at<br><b style='font-size:32px; overflow-wrap:anywhere'>{url}</b></div></div>"
         )
         self.widget = widgets.VBox(
             [widgets.HTML(PROJECTOR_STYLE), self.title, join, self.clock, self.counts, self.results]
