@@ -52,7 +52,8 @@ class ProjectorView:
         join = widgets.HTML(
             f"<div style='display:flex;gap:24px;align-items:center'>"
             f"<div style='width:220px'>{qr_svg(join_url, scale=6)}</div>"
-            f"<div>Join at<br><b style='font-size:32px; overflow-wrap:anywhere'>{url}</b></div></div>"
+            "<div>Join at<br><b style='font-size:32px; overflow-wrap:anywhere'>"
+            f"{url}</b></div></div>"
         )
         self.widget = widgets.VBox(
             [widgets.HTML(PROJECTOR_STYLE), self.title, join, self.clock, self.counts, self.results]
