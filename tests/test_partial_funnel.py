@@ -232,18 +232,21 @@ def test_figures_needing_untracked_stages_are_none(workbook):
 
 def test_alignment_index_leaves_out_untracked_components(workbook):
     # 2026Q3: MQL→SQL 2/3 at .25 and pipeline share 1/3 at .15; SLA compliance, acceptance
-    # and feedback coverage left out: 100 × (.25 × 2/3 + .15 × 1/3) / .40 = 100 × 13/24.
+    # and feedback coverage left out. Two of five components are short of the default
+    # minimum of 3 (issue 16): no index, where it used to be 100 × (.25 × 2/3 + .15 × 1/3)
+    # / .40 = 54.2 from two components.
     index = workbook.view("east", "2026Q3").alignment_index()
-    assert index.value == pytest.approx(100 * 13 / 24)
+    assert math.isnan(index.value)
+    assert index.na_reason == "2 of 5 components in this data; the index needs at least 3"
     assert index.missing == ("sla_compliance", "mql_acceptance", "feedback_coverage")
     assert index.reasons == {
         "sla_compliance": "not in this data: no first_touch events",
         "mql_acceptance": "not in this data: no accepted or rejected events",
         "feedback_coverage": "not in this data: no feedback table",
     }
-    # 2026Q1: MQL→SQL 1/2 (P1 of P1, P2); pipeline O1 1,000 (marketing) of 4,000 = 1/4:
-    # 100 × (.25 × 1/2 + .15 × 1/4) / .40 = 40.625.
-    assert workbook.view("east", "2026Q1").alignment_index().value == pytest.approx(40.625)
+    # 2026Q1: MQL→SQL 1/2 (P1 of P1, P2); pipeline O1 1,000 (marketing) of 4,000 = 1/4: the
+    # same two components, so no index either.
+    assert math.isnan(workbook.view("east", "2026Q1").alignment_index().value)
     # 2026Q2: nothing to score at all; the two tracked components are empty, not untracked.
     empty = workbook.view("east", "2026Q2").alignment_index()
     assert math.isnan(empty.value)
@@ -356,11 +359,9 @@ def test_data_quality_draws_no_verdict_on_untracked_stages(workbook):
 
 def test_talking_points_draw_no_conclusion_from_untracked_stages(workbook):
     points = talking_points(workbook.view("east", "2026Q3"))
-    # Renormalised weights: MQL→SQL .625 loses 62.5 × 1/3 = 20.8 points, pipeline share .375
-    # loses 37.5 × 2/3 = 25.0. No target, no prior quarter with a value, nothing waiting.
+    # No alignment index (2 of 5 components), no target, no prior quarter with a value,
+    # nothing waiting.
     assert points == [
-        "The alignment index is 54.2/100; Marketing-sourced pipeline share costs it the most: "
-        "a score of 33.3 % at a weight of 37.5 % loses 25.0 points.",
         "Marketing sourced 33.3 % of the pipeline created (EUR 2,000 of EUR 6,000).",
         "This data has no first_touch, accepted, rejected or recycled events and no lost "
         "opportunities, so the figures that need them are left out rather than shown as 0; "
@@ -390,7 +391,7 @@ def test_metrics_cli_shows_na_not_zero():
         assert metrics[metric]["value"] is None, metric
         assert metrics[metric]["denominator"] is None, metric
     assert metrics["mqls"]["value"] == 3
-    assert document["alignment_index"]["value"] == pytest.approx(100 * 13 / 24)
+    assert document["alignment_index"]["value"] is None  # 2 of 5 components (issue 16)
     assert document["alignment_index"]["missing"] == [
         "sla_compliance",
         "mql_acceptance",
@@ -580,7 +581,7 @@ def test_reports_render_every_section_or_its_line(rendered, quarter, team):
     assert kpis["sla_compliance"]["value"] == ""
     assert kpis["sla_compliance"]["note"] == "not in this data: no first_touch events"
     if quarter == "2026Q3":
-        assert "54.2 / 100" in text
+        assert "n/a — 2 of 5 components in this data; the index needs at least 3" in text
         assert [int(row["reached"]) for row in strict] == [4, 3, 2, 1, 1]
         assert float(kpis["mqls"]["value"]) == 3
     else:

@@ -605,6 +605,8 @@ class TeamQuarter:
         the targets table has them. Unavailable components are dropped and the weights
         renormalised (see :func:`goals.alignment_index`); a component whose stages the data
         set does not track is unavailable (never a 0), and ``reasons`` says why each one is.
+        With fewer available than ``[alignment] min_components`` (default 3) the index is n/a
+        and ``na_reason`` says how many components the data has.
         """
         speed = self.speed_to_lead()
         acceptance = self.mql_acceptance()
@@ -618,13 +620,19 @@ class TeamQuarter:
             "marketing_pipeline_share": self.deal_metrics()["marketing_sourced_share"],
         }
         targets = {m: self.target(m) for m in ("mql_to_sql", "marketing_pipeline_share")}
-        weights = self.workbook.dataset.config.alignment_weights
+        config = self.workbook.dataset.config
         reasons = {
             name: self._unavailable_reason(name)
             for name, value in components.items()
             if value is None or np.isnan(value)
         }
-        return goals.alignment_index(components, weights, targets, reasons=reasons)
+        return goals.alignment_index(
+            components,
+            config.alignment_weights,
+            targets,
+            reasons=reasons,
+            min_components=config.alignment_min_components,
+        )
 
     def _unavailable_reason(self, component: str) -> str:
         """Why an alignment component or KPI has no value this quarter (short, lower case)."""

@@ -55,6 +55,10 @@ class Config:
     event_map: dict[str, str] = field(default_factory=dict)
     out_of_order: str = "flag"
     alignment_weights: dict[str, float] = field(default_factory=dict)
+    # The documented default lives in workbook_defaults.toml alone ([alignment] min_components).
+    alignment_min_components: int = field(
+        default_factory=lambda: default_settings()["alignment"]["min_components"]
+    )
     rag_green: float = 1.0
     rag_amber: float = 0.9
     half_life_days: float = 7.0
@@ -167,6 +171,7 @@ def config_from_dict(settings: dict[str, Any], where: str = "workbook.toml") -> 
     weights = {
         k: _number(where, f"alignment_weights.{k}", v) for k, v in s["alignment_weights"].items()
     }
+    min_components = _min_components(where, s["alignment"]["min_components"], weights)
     green = _number(where, "rag.green", s["rag"]["green"])
     amber = _number(where, "rag.amber", s["rag"]["amber"])
     if amber > green:
@@ -191,11 +196,26 @@ def config_from_dict(settings: dict[str, Any], where: str = "workbook.toml") -> 
         event_map=event_map,
         out_of_order=out_of_order,
         alignment_weights=weights,
+        alignment_min_components=min_components,
         rag_green=green,
         rag_amber=amber,
         half_life_days=_half_life(where, s["attribution"]["half_life_days"]),
         database_url=database_url or None,
     )
+
+
+def _min_components(where: str, value: Any, weights: dict[str, float]) -> int:
+    """``[alignment] min_components``: 1 to the number of components weighted above 0."""
+    weighted = sum(1 for w in weights.values() if w > 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= max(weighted, 1):
+        raise _fail(
+            where,
+            "alignment.min_components",
+            value,
+            f"a whole number from 1 to {max(weighted, 1)} (the components with a weight above 0 "
+            "under [alignment_weights])",
+        )
+    return value
 
 
 def _half_life(where: str, value: Any) -> float:

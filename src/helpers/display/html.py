@@ -17,6 +17,7 @@ _TILE_CSS = """
 .aw-tile .aw-value{font-size:1.6em;font-weight:600;margin:2px 0}
 .aw-tile .aw-sub{font-size:0.8em;color:#555;line-height:1.4}
 .aw-note{font-family:sans-serif;color:#555;font-style:italic}
+.aw-tile .aw-why{font-size:0.55em;font-weight:400;color:#444}
 </style>
 """
 
@@ -209,12 +210,20 @@ def figure_table(rows, currency: str = "") -> pd.DataFrame:
 def alignment_index_html(index) -> str:
     """The alignment index as a headline number with its components, weights and scores.
 
+    Below its minimum of components the tile reads ``n/a — 1 of 5 components in this data;
+    the index needs at least 3`` (``AlignmentIndex.na_reason``), in grey, not a number.
+
     Parameters
     ----------
     index : AlignmentIndex
         :meth:`TeamQuarter.alignment_index`.
     """
     value = "n/a" if math.isnan(index.value) else f"{index.value:.1f}"
+    shown_value = f"{html.escape(value)} / 100"
+    colour = "#0072B2"
+    if index.na_reason:
+        shown_value = f'n/a <span class="aw-why">— {html.escape(index.na_reason)}</span>'
+        colour = RAG_COLOURS["none"]
     table = index.table.copy()
     shown = pd.DataFrame(
         {
@@ -228,16 +237,21 @@ def alignment_index_html(index) -> str:
     )
     parts = [
         _TILE_CSS,
-        '<div class="aw-tiles"><div class="aw-tile" style="--rag:#0072B2">'
+        f'<div class="aw-tiles"><div class="aw-tile" style="--rag:{colour}">'
         '<div class="aw-label">Alignment index</div>'
-        f'<div class="aw-value">{html.escape(value)} / 100</div>'
+        f'<div class="aw-value">{shown_value}</div>'
         '<div class="aw-sub">weighted score of the shared KPIs</div></div></div>',
         table_html(shown, percent=("actual", "target", "score", "weight")),
     ]
     if index.missing:
         labels = dict(zip(table["component"], table["label"], strict=True))
         names = index.left_out(labels)
-        parts.append(note(f"Left out (no data): {names}; the other weights were renormalised."))
+        after = (
+            f"with fewer than {index.min_components} components no index is computed"
+            if index.na_reason
+            else "the other weights were renormalised"
+        )
+        parts.append(note(f"Left out (no data): {names}; {after}."))
     return "\n".join(parts)
 
 

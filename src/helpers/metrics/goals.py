@@ -48,6 +48,10 @@ def _missing(value) -> bool:
     return value is None or bool(np.ndim(value) == 0 and pd.isna(value))
 
 
+def _whole_at_least_one(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 def _check_direction(direction: str, metric: str | None = None) -> None:
     if direction not in DIRECTIONS:
         where = f" for metric {metric!r}" if metric else ""
@@ -259,21 +263,30 @@ class AlignmentIndex:
     Attributes
     ----------
     value : float
-        Index from 0 to 100 (NaN when no weighted component is available).
+        Index from 0 to 100; NaN when fewer than ``min_components`` weighted components are
+        available (``na_reason`` says so) or no component has a weight.
     table : DataFrame
         One row per component: component, label, raw, target, score, weight, contribution
-        (``100 × weight × score``; the contributions sum to ``value``).
+        (``100 × weight × score``; the contributions sum to ``value``; weight and
+        contribution are NaN when the index is n/a).
     missing : tuple of str
         Weighted components that were absent or NaN and were left out.
     reasons : dict of str
         Component → why it has no value (e.g. ``"not in this data: no first_touch events"``),
         for the components the caller could explain.
+    min_components : int
+        Weighted components the index needs (``[alignment] min_components``).
+    na_reason : str
+        Why the index is n/a, e.g. ``"1 of 5 components in this data; the index needs at
+        least 3"``; empty when it has a value.
     """
 
     value: float
     table: pd.DataFrame
     missing: tuple[str, ...] = ()
     reasons: Mapping[str, str] = field(default_factory=dict)
+    min_components: int = 1
+    na_reason: str = ""
 
     def left_out(self, labels: Mapping[str, str] | None = None) -> str:
         """The components left out, each with its reason: ``SLA compliance (not in this …)``."""
@@ -285,6 +298,8 @@ class AlignmentIndex:
         )
 
     def __str__(self) -> str:
+        if self.na_reason:
+            return f"Alignment index n/a: {self.na_reason}"
         text = "n/a" if math.isnan(self.value) else f"{self.value:.1f}/100"
         if self.missing:
             text += f" (without {', '.join(self.missing)})"
@@ -292,15 +307,19 @@ class AlignmentIndex:
 
     def _repr_html_(self) -> str:
         value = "n/a" if math.isnan(self.value) else f"{self.value:.1f}"
+        headline = f"<strong>Alignment index: {html.escape(value)}</strong> / 100"
+        if self.na_reason:
+            headline = f"<strong>Alignment index: n/a</strong> — {html.escape(self.na_reason)}"
         parts = [
-            f"<p><strong>Alignment index: {html.escape(value)}</strong> / 100</p>",
+            f"<p>{headline}</p>",
             self.table.to_html(
                 index=False, escape=True, na_rep="n/a", float_format=lambda x: f"{x:.3g}"
             ),
         ]
         if self.missing:
             names = html.escape(self.left_out())
-            parts.append(f"<p>Left out (no data): {names}; weights renormalised.</p>")
+            after = "no index computed" if self.na_reason else "weights renormalised"
+            parts.append(f"<p>Left out (no data): {names}; {after}.</p>")
         return "\n".join(parts)
 
 
@@ -310,6 +329,7 @@ def alignment_index(
     targets: Mapping[str, float] | None = None,
     *,
     reasons: Mapping[str, str] | None = None,
+    min_components: int = 1,
 ) -> AlignmentIndex:
     """Alignment index (0–100): a weighted score of shared sales-and-marketing KPIs.
 
@@ -325,7 +345,10 @@ def alignment_index(
 
         wᵢ = weightᵢ / Σⱼ available weightⱼ,   index = 100 × Σᵢ wᵢ · scoreᵢ
 
-    Components with no weight are shown with weight 0.
+    Components with no weight are shown with weight 0. An index of few components says
+    little about alignment (one component of five scoring 0 would read "0.0 / 100"), so
+    with fewer than ``min_components`` weighted components available the index is NaN and
+    ``na_reason`` says ``"k of n components in this data; the index needs at least m"``.
 
     Parameters
     ----------
@@ -338,16 +361,21 @@ def alignment_index(
     reasons : dict of str, optional
         Component name → why it is NaN (kept for the components left out, see
         :meth:`AlignmentIndex.left_out`); a NaN component is left out whatever the reason.
+    min_components : int
+        Weighted components (weight above 0) that must be available for an index
+        (``Config.alignment_min_components``, ``[alignment] min_components`` in workbook.toml;
+        1 here: any one).
 
     Returns
     -------
     AlignmentIndex
-        ``value`` NaN when no weighted component is available or all weights are 0.
+        ``value`` NaN, with ``na_reason``, when fewer than ``min_components`` weighted
+        components are available or all weights are 0.
 
     Raises
     ------
     ParameterError
-        For a component outside [0, 1] or a negative weight.
+        For a component outside [0, 1], a negative weight or ``min_components`` below 1.
 
     Examples
     --------
@@ -355,8 +383,16 @@ def alignment_index(
     ...                      {"sla_compliance": 0.5, "mql_acceptance": 0.5})
     >>> round(ai.value, 6)
     70.0
+    >>> alignment_index({"sla_compliance": 0.8}, {"sla_compliance": 0.5, "mql_acceptance": 0.5},
+    ...                 min_components=2).na_reason
+    '1 of 2 components in this data; the index needs at least 2'
     """
     targets = targets or {}
+    if not _whole_at_least_one(min_components):
+        raise ParameterError(
+            f"min_components is {min_components!r}; use a whole number of at least 1 "
+            "([alignment] min_components in workbook.toml)."
+        )
     for name, weight in weights.items():
         if _missing(weight) or weight < 0:
             raise ParameterError(
@@ -386,9 +422,20 @@ def alignment_index(
         rows.append((name, raw, target, score, float(weights.get(name, 0.0))))
     table = pd.DataFrame(rows, columns=["component", "raw", "target", "score", "configured"])
     available = table["score"].notna()
-    missing = tuple(table.loc[~available & (table["configured"] > 0), "component"])
+    weighted = table["configured"] > 0
+    missing = tuple(table.loc[~available & weighted, "component"])
     total = table.loc[available, "configured"].sum()
-    if total > 0:
+    counted = int((available & weighted).sum())
+    if not weighted.any():
+        na_reason = "no component has a weight above 0"
+    elif counted < min_components:
+        na_reason = (
+            f"{counted} of {int(weighted.sum())} components in this data; the index needs at "
+            f"least {min_components}"
+        )
+    else:
+        na_reason = ""
+    if total > 0 and not na_reason:
         table["weight"] = np.where(available, table["configured"] / total, 0.0)
         table["contribution"] = 100 * table["weight"] * table["score"]
         value = float(table["contribution"].sum())
@@ -399,7 +446,7 @@ def alignment_index(
     table.insert(1, "label", table["component"].map(COMPONENT_LABELS).fillna(table["component"]))
     table = table.drop(columns="configured")
     why = {name: str(reasons[name]) for name in missing if reasons and reasons.get(name)}
-    return AlignmentIndex(value, table, missing, why)
+    return AlignmentIndex(value, table, missing, why, min_components, na_reason)
 
 
 def reverse_waterfall(

@@ -65,7 +65,12 @@ def kpis_json(view: TeamQuarter) -> str:
 def _alignment(view: TeamQuarter) -> dict:
     index = view.alignment_index()
     components = [{k: _plain(v) for k, v in row.items()} for row in index.table.to_dict("records")]
-    return {"value": _plain(index.value), "missing": list(index.missing), "components": components}
+    return {
+        "value": _plain(index.value),
+        "reason": index.na_reason or None,
+        "missing": list(index.missing),
+        "components": components,
+    }
 
 
 def kpis_csv(view: TeamQuarter) -> str:
