@@ -7,6 +7,21 @@ rules from a :class:`~helpers.analysis.workbook.TeamQuarter`.
 
 Numbers are written as in the review: rates ``84.0 %``, hours ``12.5 h``, amounts with the
 currency (``EUR 1,234``), p-values ``p=0.003`` (``p<0.001`` below that).
+
+Only bases that can carry a point make one:
+
+- a change against Q−1 or Q−4 needs at least :data:`MIN_BASE` observations on *both* sides
+  (MQLs for the MQL count, the rate's denominator, touched MQLs for speed to lead,
+  opportunities created for pipeline, deals won for won revenue, new customers for CAC);
+- a change beyond ±500 % (:data:`MAX_RELATIVE_CHANGE`) is written ``from 4 to 2,655``, not
+  as a percentage;
+- a quarter whose table stopped early (the export ended before the quarter did, see
+  :func:`tables_cut_off`) is no side of a comparison: the point is skipped;
+- an unfinished quarter (``view.complete`` false) is never compared with complete ones: no
+  change points, no volume (count or amount) against its target; rates and hours against
+  target say ``so far (quarter not complete at 15 Aug 2026)``;
+- the alignment index is cited only when it has a value (enough components, see
+  :func:`helpers.metrics.goals.alignment_index`).
 """
 
 from __future__ import annotations
@@ -23,12 +38,34 @@ from ..errors import ParameterError
 from ..metrics.coverage import absent_phrase
 from ..metrics.goals import AlignmentIndex
 from ..metrics.handoff import AGE_BANDS
-from ..metrics.stats import Rate
+from ..metrics.headline import KPIS
+from ..metrics.stats import SMALL_SAMPLE, Rate
 
 if TYPE_CHECKING:
     from ..analysis.workbook import TeamQuarter
 
 SEVERITY = {"red": 0, "amber": 1}
+
+MIN_BASE = SMALL_SAMPLE
+"""Observations each side of a change needs (the small-sample threshold of the rates, 30)."""
+
+MAX_RELATIVE_CHANGE = 5.0
+"""Relative changes beyond ±500 % are written ``from 4 to 2,655`` instead of as a percentage."""
+
+# The tables a KPI is computed from: a quarter beyond the end of one of them is no base.
+KPI_TABLES = {
+    "mqls": ("leads", "lead_events"),
+    "sla_compliance": ("leads", "lead_events"),
+    "speed_to_lead_hours": ("leads", "lead_events"),
+    "mql_acceptance": ("leads", "lead_events"),
+    "mql_to_sql": ("leads", "lead_events"),
+    "pipeline_created": ("opportunities",),
+    "won_revenue": ("opportunities",),
+    "won_deals": ("opportunities",),
+    "win_rate": ("opportunities",),
+    "cac": ("spend", "opportunities"),
+}
+VOLUME_KINDS = ("count", "amount")
 
 
 def _nan(value) -> bool:
@@ -64,6 +101,17 @@ def p_text(p_value: float) -> str:
     return "p<0.001" if p_value < 0.001 else f"p={p_value:.3f}"
 
 
+def carries(*bases: float, min_base: int = MIN_BASE) -> bool:
+    """Whether every base (observations behind a figure) is known and at least ``min_base``.
+
+    Examples
+    --------
+    >>> carries(30, 212), carries(4, 2655), carries(40, math.nan)
+    (True, False, False)
+    """
+    return all(not _nan(b) and b >= min_base for b in bases)
+
+
 def kpi_change_points(
     kpis: pd.DataFrame,
     *,
@@ -71,26 +119,34 @@ def kpi_change_points(
     previous_label: str = "Q−1",
     year_label: str = "Q−4",
     min_relative_change: float = 0.2,
+    min_base: int = MIN_BASE,
 ) -> list[str]:
     """Significant changes of rate KPIs and large changes of the others, vs Q−1 and Q−4.
 
-    A rate KPI fires when its change is significant (``significant_previous`` /
-    ``significant_year``, set by a two-proportion or Fisher's exact test). Counts, hours and
-    amounts have no test; they fire when they moved by at least ``min_relative_change`` of
-    the earlier value (which must be above 0), and the sentence says which way is better.
+    A comparison is drawn only when both quarters rest on at least ``min_base``
+    observations (columns ``base``, ``base_previous``, ``base_year``; a missing base, e.g. a
+    quarter beyond the end of its table, draws none). A rate KPI then fires when its change
+    is significant (``significant_previous`` / ``significant_year``, set by a two-proportion
+    or Fisher's exact test). Counts, hours and amounts have no test; they fire when they
+    moved by at least ``min_relative_change`` of the earlier value (which must be above 0),
+    and the sentence says which way is better. A change beyond ±500 % (:data:`MAX_RELATIVE_CHANGE`)
+    is written as the two figures (``from 4 to 2,655``), not as a percentage.
 
     Parameters
     ----------
     kpis : DataFrame
         :meth:`TeamQuarter.kpis`: label, direction, kind, value, previous, year,
         change_previous, change_year, p_previous, p_year, significant_previous,
-        significant_year.
+        significant_year; with base, base_previous and base_year (see
+        :func:`with_bases`).
     currency : str
         Written before amounts.
     previous_label, year_label : str
         Names of Q−1 and Q−4 in the sentences (e.g. ``2026Q2``).
     min_relative_change : float
         Threshold for KPIs that are not rates (0.2 = 20 %).
+    min_base : int
+        Observations each side needs (:data:`MIN_BASE`).
 
     Returns
     -------
@@ -104,6 +160,8 @@ def kpi_change_points(
             before, now = row[key], row["value"]
             if _nan(before) or _nan(now) or before == now:
                 continue
+            if not carries(row.get("base"), row.get(f"base_{key}"), min_base=min_base):
+                continue
             verb = "rose" if now > before else "fell"
             if kind == "rate":
                 if not row[f"significant_{key}"]:
@@ -113,25 +171,35 @@ def kpi_change_points(
                     f"{figure(now, kind)} (significant, {p_text(row[f'p_{key}'])})."
                 )
                 continue
-            if before <= 0 or abs(now - before) / before < min_relative_change:
+            relative = abs(now - before) / before if before > 0 else math.nan
+            if _nan(relative) or relative < min_relative_change:
                 continue
             better = (now > before) == (row["direction"] == "higher")
-            points.append(
-                f"{row['label']} {verb} {figure(abs(now - before) / before, 'rate')} against "
-                f"{label}, "
-                f"from {figure(before, kind, currency)} to {figure(now, kind, currency)} "
-                f"({'better' if better else 'worse'}: {row['direction']} is better)."
-            )
+            verdict = f"({'better' if better else 'worse'}: {row['direction']} is better)"
+            span = f"from {figure(before, kind, currency)} to {figure(now, kind, currency)}"
+            if relative > MAX_RELATIVE_CHANGE:
+                points.append(f"{row['label']} {verb} {span} against {label} {verdict}.")
+            else:
+                points.append(
+                    f"{row['label']} {verb} {figure(relative, 'rate')} against {label}, "
+                    f"{span} {verdict}."
+                )
     return points
 
 
-def target_points(kpis: pd.DataFrame, *, currency: str = "") -> list[str]:
+def target_points(kpis: pd.DataFrame, *, currency: str = "", so_far: str = "") -> list[str]:
     """KPIs that are red or amber against their target, red first.
 
     Parameters
     ----------
     kpis : DataFrame
         :meth:`TeamQuarter.kpis` (label, direction, kind, value, target, attainment, rag).
+    currency : str
+        Written before amounts.
+    so_far : str
+        For an unfinished quarter, e.g. ``"so far (quarter not complete at 15 Aug 2026)"``:
+        counts and amounts (a part of a quarter against a whole quarter's target) are left
+        out and rates and hours say ``so far``.
 
     Returns
     -------
@@ -139,14 +207,19 @@ def target_points(kpis: pd.DataFrame, *, currency: str = "") -> list[str]:
         ``"Red against target: <KPI> <actual> vs a target of <target> (attainment 76 %)."``,
         with ``lower is better`` added for such KPIs.
     """
-    chosen = [r for r in kpis.to_dict("records") if r["rag"] in SEVERITY]
+    chosen = [
+        r
+        for r in kpis.to_dict("records")
+        if r["rag"] in SEVERITY and not (so_far and r["kind"] in VOLUME_KINDS)
+    ]
     chosen.sort(key=lambda r: SEVERITY[r["rag"]])
+    when = f" {so_far}" if so_far else ""
     points = []
     for row in chosen:
         kind = row["kind"]
         note = "; lower is better" if row["direction"] == "lower" else ""
         points.append(
-            f"{row['rag'].capitalize()} against target: {row['label']} "
+            f"{row['rag'].capitalize()} against target{when}: {row['label']} "
             f"{figure(row['value'], kind, currency)} vs a target of "
             f"{figure(row['target'], kind, currency)} "
             f"(attainment {row['attainment'] * 100:.0f} %{note})."
@@ -155,7 +228,11 @@ def target_points(kpis: pd.DataFrame, *, currency: str = "") -> list[str]:
 
 
 def untouched_points(
-    waiting: pd.DataFrame, overdue: int | None = None, *, over_hours: float = 48
+    waiting: pd.DataFrame,
+    overdue: int | None = None,
+    *,
+    over_hours: float = 48,
+    when: str = "at quarter end",
 ) -> list[str]:
     """MQLs still waiting for a first touch at quarter end, and MQLs that passed their SLA.
 
@@ -169,6 +246,9 @@ def untouched_points(
     over_hours : float
         Count waiting MQLs in the bands starting at or above this many business hours; must
         be a band boundary (8, 24, 48 or 120).
+    when : str
+        When they were counted: ``at quarter end``, or for an unfinished quarter e.g.
+        ``on 15 Aug 2026 (quarter not complete)``.
 
     Returns
     -------
@@ -192,7 +272,7 @@ def untouched_points(
     parts = []
     if long_wait:
         parts.append(
-            f"{count(long_wait, 'MQL')} still waited for a first touch at quarter end after "
+            f"{count(long_wait, 'MQL')} still waited for a first touch {when} after "
             f"more than {over_hours:g} business hours"
         )
     if overdue:
@@ -273,7 +353,8 @@ def alignment_points(index: AlignmentIndex) -> list[str]:
     Returns
     -------
     list of str
-        One sentence; none when the index is NaN or no component loses a point.
+        One sentence; none when the index is NaN (e.g. fewer components than its minimum:
+        an index of one component never leads the review) or no component loses a point.
     """
     if _nan(index.value):
         return []
@@ -354,13 +435,74 @@ def coverage_points(untracked: Sequence[str]) -> list[str]:
     ]
 
 
+def tables_cut_off(view: TeamQuarter) -> frozenset[str]:
+    """Tables whose export ended before ``view``'s quarter did, while the others go on.
+
+    The seam to the data layer's rule (``Dataset.tables_ending_before``, from the tables'
+    first and last dates, ``Dataset.table_spans``): a KPI of such a quarter from such a table
+    is incomplete, not a quiet quarter, so it is no side of a comparison.
+    """
+    cut = view.workbook.dataset.tables_ending_before(view.quarter)
+    return frozenset(cut["table"])
+
+
+def kpi_bases(view: TeamQuarter) -> dict[str, float]:
+    """The observations behind each shared KPI of ``view``: the base a comparison needs.
+
+    Counts (MQLs, won deals): the count itself; rates: their denominator; speed to lead: the
+    MQLs touched; pipeline created and won revenue: the deals with an amount (opportunities
+    created, deals won); CAC: new customers. A KPI whose table stopped before the quarter
+    ended (:func:`tables_cut_off`), or that the data set cannot measure, has NaN (no base),
+    never 0.
+    """
+    values = view.kpi_values()
+    bases = {}
+    for metric, value in values.items():
+        if isinstance(value, Rate):
+            bases[metric] = float(value.denominator)
+        elif hasattr(value, "counted"):  # an amount with the deals it is built from
+            bases[metric] = float(value.counted)
+        elif KPIS.get(metric, ("", "", ""))[2] == "count":
+            bases[metric] = float(value)
+        else:
+            bases[metric] = math.nan
+    volumes = view.stage_volumes().set_index("stage")["volume"]
+    for metric, stage in (("pipeline_created", "opportunity"), ("won_revenue", "won")):
+        if _nan(bases.get(metric)):  # amounts given as plain numbers: the deals behind them
+            bases[metric] = float(volumes[stage])
+    speed, cac = view.speed_to_lead(), view.cac()
+    bases["speed_to_lead_hours"] = math.nan if speed is None else float(speed["touched"])
+    bases["cac"] = math.nan if cac is None else float(cac["new_customers"])
+    cut = tables_cut_off(view)
+    for metric, tables in KPI_TABLES.items():
+        if cut.intersection(tables):
+            bases[metric] = math.nan
+    return bases
+
+
+def with_bases(view: TeamQuarter, kpis: pd.DataFrame) -> pd.DataFrame:
+    """``kpis`` with the columns base, base_previous and base_year (see :func:`kpi_bases`).
+
+    A comparison quarter before the data starts has no base (NaN).
+    """
+    known = set(view.workbook.dataset.quarters)
+    columns = {}
+    for column, shift in (("base", 0), ("base_previous", -1), ("base_year", -4)):
+        bases = kpi_bases(view.shift(shift)) if view.quarter.shift(shift) in known else {}
+        columns[column] = kpis["metric"].map(lambda m, b=bases: b.get(m, math.nan))
+    return kpis.assign(**columns)
+
+
 def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> list[str]:
     """Every rule of this module on one team and quarter, in review order.
 
     Order: alignment index, KPIs off target, significant changes, untouched MQLs, top
     rejection reason, lead-quality feedback, marketing-sourced pipeline share, stages the
     data set does not record. A rule that needs a stage the data set never records does not
-    fire (no conclusion is drawn from an absent stage).
+    fire (no conclusion is drawn from an absent stage). Changes need enough observations on
+    both sides and no table cut off (:func:`with_bases`); an unfinished quarter
+    (``view.complete`` false) gets no change points, no volume against target, and says
+    ``so far (quarter not complete at <as-of date>)`` against the targets of its rates.
 
     Parameters
     ----------
@@ -372,6 +514,10 @@ def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> li
     kpis = view.kpis() if kpis is None else kpis
     dataset = view.workbook.dataset
     currency = dataset.config.currency
+    complete = view.complete
+    as_of = f"{view.as_of:%d %b %Y}"
+    so_far = "" if complete else f"so far (quarter not complete at {as_of})"
+    waited = "at quarter end" if complete else f"on {as_of} (quarter not complete)"
     speed, waiting, rejected = view.speed_to_lead(), view.untouched_by_age(), view.reasons()
     untracked = [
         *(e for e in CANONICAL_EVENTS if e not in dataset.tracked_events),
@@ -379,15 +525,19 @@ def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> li
     ]
     return [
         *alignment_points(view.alignment_index()),
-        *target_points(kpis, currency=currency),
-        *kpi_change_points(
-            kpis,
-            currency=currency,
-            previous_label=str(view.quarter.shift(-1)),
-            year_label=str(view.quarter.shift(-4)),
+        *target_points(kpis, currency=currency, so_far=so_far),
+        *(
+            kpi_change_points(
+                with_bases(view, kpis),
+                currency=currency,
+                previous_label=str(view.quarter.shift(-1)),
+                year_label=str(view.quarter.shift(-4)),
+            )
+            if complete
+            else []
         ),
         *(
-            untouched_points(waiting, speed["untouched_overdue"])
+            untouched_points(waiting, speed["untouched_overdue"], when=waited)
             if waiting is not None and speed is not None
             else []
         ),
