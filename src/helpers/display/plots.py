@@ -1,6 +1,12 @@
 """Seaborn chart helpers shaped like seaborn's own: ``f(data, *, ..., ax=None) -> Axes``.
 
 Colours come from seaborn's colour-blind-safe palette; no helper calls ``plt.show()``.
+
+No empty charts: a report asks :func:`drawable` before it makes a figure and shows the
+one-line reason instead when there is nothing to draw (no rows; only 0 or NaN for counts and
+amounts; only NaN for rates and hours). A helper given nothing to draw anyway draws no axes,
+ticks or bars: it turns the axes off and writes its ``empty`` line in them. Count axes have
+whole-number ticks.
 """
 
 from __future__ import annotations
@@ -20,6 +26,52 @@ STATUS_COLOURS = {
 }
 
 
+# Kinds whose 0 is a value worth drawing (a rate of 0 %); for counts and amounts it is not.
+_ZERO_IS_A_VALUE = ("rate", "hours", "days")
+
+
+def drawable(values, kind: str = "count") -> bool:
+    """Whether ``values`` hold anything to draw.
+
+    Counts and amounts need one value that is neither 0 nor NaN; rates, hours and days one
+    that is not NaN (0 % is a finding).
+
+    Parameters
+    ----------
+    values : array-like
+        The numbers a chart would draw (a column, a Series, a list).
+    kind : str
+        ``count``, ``amount``, ``rate``, ``hours`` or ``days``.
+
+    Examples
+    --------
+    >>> drawable([0, 0, 0]), drawable([0, 3]), drawable([float("nan")], "rate")
+    (False, True, False)
+    >>> drawable([0.0], "rate"), drawable([])
+    (True, False)
+    """
+    numbers = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype("float64")
+    numbers = numbers[np.isfinite(numbers)]
+    if kind not in _ZERO_IS_A_VALUE:
+        numbers = numbers[numbers != 0]
+    return bool(len(numbers))
+
+
+def no_chart(ax: Axes, reason: str = "Nothing to draw.") -> Axes:
+    """Axes that say ``reason`` instead of showing an empty chart: no frame, ticks or grid."""
+    ax.clear()
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, reason, ha="center", va="center", fontsize=10, transform=ax.transAxes)
+    return ax
+
+
+def integer_ticks(ax: Axes, axis: str = "x") -> Axes:
+    """Whole-number ticks on a count axis (never 0, 0, 1, 1 from fractional steps)."""
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(plt.matplotlib.ticker.MaxNLocator(integer=True, min_n_ticks=1))
+    return ax
+
+
 def use_report_style() -> None:
     """Seaborn theme used by every report chart (white grid, readable font sizes)."""
     sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
@@ -27,7 +79,13 @@ def use_report_style() -> None:
 
 
 def funnel_bars(
-    data: pd.DataFrame, *, x: str = "volume", y: str = "label", ax: Axes | None = None, **kwargs
+    data: pd.DataFrame,
+    *,
+    x: str = "volume",
+    y: str = "label",
+    ax: Axes | None = None,
+    empty: str = "Nothing reached any stage.",
+    **kwargs,
 ) -> Axes:
     """Horizontal funnel: one bar per stage with its volume and the drop from the stage above.
 
@@ -39,8 +97,12 @@ def funnel_bars(
         Columns holding the volume and the stage label.
     ax : Axes, optional
         Axes to draw on; ``plt.gca()`` by default.
+    empty : str
+        Written instead of a chart when every volume is 0 (see :func:`drawable`).
     """
     ax = ax if ax is not None else plt.gca()
+    if not drawable(data[x], "count"):
+        return no_chart(ax, empty)
     sns.barplot(data=data, x=x, y=y, color=PALETTE[0], ax=ax, **kwargs)
     top = float(data[x].max()) if len(data) else 0.0
     previous = data[x].shift(1)
@@ -50,6 +112,7 @@ def funnel_bars(
             note += f"  ({value / before:.0%} of above)"
         ax.text(value + top * 0.01, i, note, va="center", fontsize=9)
     ax.set_xlim(0, top * 1.35 if top else 1)
+    integer_ticks(ax, "x")
     ax.set(xlabel="Leads / opportunities", ylabel="")
     return ax
 
@@ -62,10 +125,16 @@ def rate_intervals(
     low: str = "ci_low",
     high: str = "ci_high",
     ax: Axes | None = None,
+    empty: str = "No rate to draw.",
     **kwargs,
 ) -> Axes:
-    """Point estimate of each rate with its 95 % interval as a horizontal error bar."""
+    """Point estimate of each rate with its 95 % interval as a horizontal error bar.
+
+    Rows without a rate are left out; with none left, ``empty`` is written instead.
+    """
     ax = ax if ax is not None else plt.gca()
+    if not drawable(data[x], "rate"):
+        return no_chart(ax, empty)
     shown = data.dropna(subset=[x])
     positions = np.arange(len(shown))
     errors = np.vstack([shown[x] - shown[low], shown[high] - shown[x]]).clip(min=0)
@@ -80,16 +149,27 @@ def rate_intervals(
 
 
 def response_histogram(
-    data: pd.DataFrame, *, x: str = "response_hours", sla: float, ax: Axes | None = None, **kwargs
+    data: pd.DataFrame,
+    *,
+    x: str = "response_hours",
+    sla: float,
+    ax: Axes | None = None,
+    empty: str = "No MQL was touched.",
+    **kwargs,
 ) -> Axes:
-    """Distribution of speed to lead (business hours) with the SLA as a vertical line."""
+    """Distribution of speed to lead (business hours) with the SLA as a vertical line.
+
+    Without a single response time (no MQL touched), ``empty`` is written instead.
+    """
     ax = ax if ax is not None else plt.gca()
     values = data[x].dropna()
-    if len(values):
-        upper = max(float(values.quantile(0.98)), sla * 1.5)
-        sns.histplot(values.clip(upper=upper), bins=30, color=PALETTE[0], ax=ax, **kwargs)
+    if not drawable(values, "hours"):
+        return no_chart(ax, empty)
+    upper = max(float(values.quantile(0.98)), sla * 1.5)
+    sns.histplot(values.clip(upper=upper), bins=30, color=PALETTE[0], ax=ax, **kwargs)
     ax.axvline(sla, color=PALETTE[3], linestyle="--", linewidth=2, label=f"SLA {sla:g} h")
     ax.legend(loc="upper right")
+    integer_ticks(ax, "y")
     ax.set(xlabel="Business hours from MQL to first touch", ylabel="MQLs")
     return ax
 
@@ -101,15 +181,21 @@ def rate_trend(
     y: str = "value",
     hue: str = "label",
     ax: Axes | None = None,
+    empty: str = "No rate to draw.",
     **kwargs,
 ) -> Axes:
     """Rates over quarters, one line per KPI, with the 95 % interval as a shaded band.
 
     A quarter without a value (an empty quarter: 0 of 0) breaks the line instead of being
-    bridged, so the chart never suggests a rate where there was none.
+    bridged, so the chart never suggests a rate where there was none. A KPI without a value
+    in any quarter gets no line (nor a legend entry); with no value at all, ``empty`` is
+    written instead.
     """
     ax = ax if ax is not None else plt.gca()
-    for colour, (label, group) in zip(PALETTE, data.groupby(hue, sort=False), strict=False):
+    if not drawable(data[y], "rate"):
+        return no_chart(ax, empty)
+    groups = [(label, g) for label, g in data.groupby(hue, sort=False) if drawable(g[y], "rate")]
+    for colour, (label, group) in zip(PALETTE, groups, strict=False):
         values = group[y].astype("float64")
         ax.plot(group[x], values, marker="o", color=colour, label=label, **kwargs)
         ax.fill_between(group[x], group["ci_low"], group["ci_high"], color=colour, alpha=0.15)
@@ -120,44 +206,57 @@ def rate_trend(
 
 
 def count_bars(
-    data: pd.DataFrame, *, x: str, y: str, ax: Axes | None = None, xlabel: str = "", **kwargs
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    ax: Axes | None = None,
+    xlabel: str = "",
+    empty: str = "Nothing to count.",
+    **kwargs,
 ) -> Axes:
-    """Horizontal bars of counts (reasons, age bands), largest first as given."""
+    """Horizontal bars of counts (reasons, age bands), largest first as given.
+
+    Whole-number ticks; when every count is 0 (or there is no row), ``empty`` is written
+    instead of bars.
+    """
     ax = ax if ax is not None else plt.gca()
+    if not drawable(data[x], "count"):
+        return no_chart(ax, empty)
     sns.barplot(data=data, x=x, y=y, color=kwargs.pop("color", PALETTE[0]), ax=ax, **kwargs)
     for i, value in enumerate(data[x]):
         ax.text(value, i, f" {int(value):,}", va="center", fontsize=9)
+    integer_ticks(ax, "x")
     ax.set(xlabel=xlabel, ylabel="")
     return ax
 
 
 def reason_panels(tables: dict[str, pd.DataFrame], *, top: int = 8) -> np.ndarray:
-    """Side-by-side Paretos of reasons (rejected, recycled): one panel per table given.
+    """Side-by-side Paretos of reasons (rejected, recycled): one panel per table with a count.
 
     Parameters
     ----------
     tables : dict of DataFrame
-        Panel title → reason table (reason, count, ...), most frequent first; an empty table
-        gives an empty panel titled ``"<title>: none"``. Leave out a table the data set does
-        not track instead of passing it empty.
+        Panel title → reason table (reason, count, ...), most frequent first. A table with
+        no count gets no panel (say why in one line, see :func:`drawable`); with none, no
+        figure is made. Leave out a table the data set does not track.
     top : int
         Reasons shown per panel.
 
     Returns
     -------
     ndarray of Axes
-        One per panel.
+        One per panel drawn (empty when there was nothing to draw).
     """
+    shown = {title: t for title, t in tables.items() if drawable(t["count"], "count")}
+    if not shown:
+        return np.array([], dtype=object)
     fig, axes = plt.subplots(
-        1, len(tables), figsize=(6 * len(tables), 4), layout="constrained", squeeze=False
+        1, len(shown), figsize=(6 * len(shown), 4), layout="constrained", squeeze=False
     )
-    for ax, (title, table) in zip(axes[0], tables.items(), strict=True):
-        if table.empty:
-            ax.set_axis_off()
-            ax.set_title(f"{title}: none")
-        else:
-            count_bars(table.head(top), x="count", y="reason", xlabel="MQLs", ax=ax)
-            ax.set_title(title)
+    for ax, (title, table) in zip(axes[0], shown.items(), strict=True):
+        count_bars(table.head(top), x="count", y="reason", xlabel="MQLs", ax=ax)
+        ax.set_title(title)
     return axes[0]
 
 
@@ -184,7 +283,7 @@ def format_axis(ax: Axes, kind: str, axis: str = "x") -> Axes:
     """Tick labels for a KPI kind: percentages for rates, ``12 h`` for hours, 3.4M for amounts."""
     target = ax.xaxis if axis == "x" else ax.yaxis
     ticker = plt.matplotlib.ticker
-    target.set_major_locator(ticker.MaxNLocator(nbins=4))
+    target.set_major_locator(ticker.MaxNLocator(nbins=4, integer=kind == "count"))
     if kind == "rate":
         target.set_major_formatter(ticker.PercentFormatter(1.0))
     elif kind == "hours":
@@ -204,6 +303,13 @@ def _label(value: float, kind: str) -> str:
     return f" {_compact(value)}"
 
 
+def _kind_of(data: pd.DataFrame, kind: str | None) -> str:
+    """The kind asked for, else the ``kind`` column's first value, else ``count``."""
+    if kind is not None:
+        return kind
+    return str(data["kind"].iloc[0]) if "kind" in data and len(data) else "count"
+
+
 def kpi_bars(
     data: pd.DataFrame,
     *,
@@ -214,9 +320,12 @@ def kpi_bars(
     high: str = "ci_high",
     order: list | None = None,
     ax: Axes | None = None,
+    empty: str = "No value to draw.",
     **kwargs,
 ) -> Axes:
     """One KPI across teams (or quarters): a horizontal bar each, 95 % interval for rates.
+
+    With nothing to draw (see :func:`drawable`), ``empty`` is written instead of bars.
 
     Parameters
     ----------
@@ -232,7 +341,9 @@ def kpi_bars(
         Axes to draw on; ``plt.gca()`` by default.
     """
     ax = ax if ax is not None else plt.gca()
-    kind = kind if kind is not None else str(data["kind"].iloc[0]) if "kind" in data else "count"
+    kind = _kind_of(data, kind)
+    if not drawable(data[x], kind):
+        return no_chart(ax, empty)
     shown = data.set_index(y).reindex(order).reset_index() if order is not None else data
     labels = shown[y].astype(str)
     values = shown[x].astype("float64")
@@ -278,11 +389,13 @@ def kpi_line(
     low: str = "ci_low",
     high: str = "ci_high",
     ax: Axes | None = None,
+    empty: str = "No value to draw.",
     **kwargs,
 ) -> Axes:
     """One KPI over quarters: a line with markers, and the 95 % interval band for rates.
 
-    A quarter without a value breaks the line (it is not bridged).
+    A quarter without a value breaks the line (it is not bridged). With nothing to draw
+    (see :func:`drawable`), ``empty`` is written instead.
 
     Parameters
     ----------
@@ -295,7 +408,9 @@ def kpi_line(
         Axes to draw on; ``plt.gca()`` by default.
     """
     ax = ax if ax is not None else plt.gca()
-    kind = kind if kind is not None else str(data["kind"].iloc[0]) if "kind" in data else "count"
+    kind = _kind_of(data, kind)
+    if not drawable(data[y], kind):
+        return no_chart(ax, empty)
     positions = np.arange(len(data))
     values = data[y].astype("float64").to_numpy()
     ax.plot(positions, values, marker="o", color=kwargs.pop("color", PALETTE[0]), **kwargs)
@@ -322,6 +437,7 @@ def kpi_panels(
     *,
     draw=kpi_bars,
     panel: str = "label",
+    value: str = "value",
     col_wrap: int = 3,
     height: float = 2.4,
     aspect: float = 1.6,
@@ -330,6 +446,9 @@ def kpi_panels(
     **kwargs,
 ) -> np.ndarray:
     """Small multiples: one panel per KPI, each drawn by ``draw`` on its own scale.
+
+    A KPI with nothing to draw (only NaN, or only 0 for counts and amounts: see
+    :func:`empty_panels`) gets no panel; with none left, no figure is made.
 
     Parameters
     ----------
@@ -341,6 +460,8 @@ def kpi_panels(
         (teams compared) or :func:`kpi_line` (quarters).
     panel : str
         Column naming the panels (titles), in order of first appearance.
+    value : str
+        Column of the values drawn (to leave out the panels with nothing to draw).
     col_wrap, height, aspect : int, float, float
         Panels per row, and each panel's height (inches) and width / height.
     wspace, hspace : float
@@ -349,9 +470,13 @@ def kpi_panels(
     Returns
     -------
     ndarray of Axes
-        One per panel, in order (unused grid cells are removed).
+        One per panel drawn, in order (unused grid cells are removed); empty when no KPI
+        had anything to draw.
     """
-    names = list(dict.fromkeys(data[panel]))
+    skipped = set(empty_panels(data, panel=panel, y=value))
+    names = [name for name in dict.fromkeys(data[panel]) if name not in skipped]
+    if not names:
+        return np.array([], dtype=object)
     ncols = max(1, min(col_wrap, len(names)))
     nrows = max(1, -(-len(names) // ncols))
     # A fixed layout instead of tight_layout: no extra draw pass (the report's PNG is cropped
@@ -372,6 +497,73 @@ def kpi_panels(
     return flat[: len(names)]
 
 
+def empty_panels(data: pd.DataFrame, *, panel: str = "label", y: str = "value") -> list[str]:
+    """The panels of long-form KPI ``data`` with nothing to draw, in order of appearance.
+
+    A panel is empty when its ``y`` values are all NaN, or all 0 or NaN for a count or an
+    amount (see :func:`drawable`; the kind is the ``kind`` column's).
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"label": ["MQLs", "MQLs", "CAC", "Win rate"],
+    ...                      "kind": ["count", "count", "amount", "rate"],
+    ...                      "value": [0.0, 0.0, float("nan"), 0.0]})
+    >>> empty_panels(long)
+    ['MQLs', 'CAC']
+    """
+    names = list(dict.fromkeys(data[panel]))
+    return [
+        name
+        for name in names
+        if not drawable(data.loc[data[panel] == name, y], _kind_of(data[data[panel] == name], None))
+    ]
+
+
+def empty_panels_line(
+    data: pd.DataFrame,
+    *,
+    panel: str = "label",
+    value: str = "value",
+    over: str = "team",
+    where: str = "",
+) -> str | None:
+    """The one line for the KPIs :func:`kpi_panels` draws no panel for (None when it draws all).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long form as for :func:`kpi_panels`.
+    panel, value : str
+        Columns naming the panels and holding the values.
+    over : str
+        What the rows of a panel are (``team``, ``quarter``).
+    where : str
+        Appended to the sentence, e.g. ``in 2026Q3``.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"label": ["CAC", "CAC", "Won revenue", "Won revenue"],
+    ...                      "kind": ["amount"] * 4, "value": [float("nan"), float("nan"), 0, 0]})
+    >>> empty_panels_line(long, where="in 2026Q3")
+    'No panel for CAC (n/a for every team) or Won revenue (0 for every team) in 2026Q3.'
+    """
+    names = empty_panels(data, panel=panel, y=value)
+    if not names:
+        return None
+    parts = []
+    for name in names:
+        values = pd.to_numeric(data.loc[data[panel] == name, value], errors="coerce")
+        if values.isna().all():
+            state = "n/a"
+        elif values.notna().all():
+            state = "0"
+        else:
+            state = "0 or n/a"
+        parts.append(f"{name} ({state} for every {over})")
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+    return f"No panel for {listed}{' ' + where if where else ''}."
+
+
 def attribution_bars(
     data: pd.DataFrame,
     *,
@@ -379,9 +571,12 @@ def attribution_bars(
     hue: str = "model",
     top: int | None = 8,
     ax: Axes | None = None,
+    empty: str = "Nothing was attributed.",
     **kwargs,
 ) -> Axes:
     """Attributed amount per channel (or campaign), one bar per attribution model.
+
+    With no amount above 0 (see :func:`drawable`), ``empty`` is written instead of bars.
 
     Parameters
     ----------
@@ -394,6 +589,8 @@ def attribution_bars(
         Axes to draw on; ``plt.gca()`` by default.
     """
     ax = ax if ax is not None else plt.gca()
+    if not drawable(data.to_numpy().ravel(), "amount"):
+        return no_chart(ax, empty)
     wide = data.head(top) if top is not None else data
     long = wide.rename_axis(y).reset_index().melt(id_vars=y, var_name=hue, value_name="amount")
     sns.barplot(data=long, x="amount", y=y, hue=hue, palette="colorblind", ax=ax, **kwargs)
@@ -412,12 +609,15 @@ def value_bars(
     exclude: tuple[str, ...] = ("total",),
     ax: Axes | None = None,
     xlabel: str = "",
+    empty: str = "No value to draw.",
     **kwargs,
 ) -> Axes:
     """Horizontal bars of one value per category (pipeline by source, spend or ROI by channel).
 
     Rows whose ``y`` is in ``exclude`` (the ``total`` row) or whose ``x`` is NaN are left
-    out; negative values (an ROI below 0) extend to the left of a zero line.
+    out; negative values (an ROI below 0) extend to the left of a zero line. With nothing to
+    draw (see :func:`drawable`: all 0 or NaN for amounts and counts, all NaN for rates),
+    ``empty`` is written instead of bars.
 
     Parameters
     ----------
@@ -432,6 +632,8 @@ def value_bars(
     """
     ax = ax if ax is not None else plt.gca()
     shown = data[~data[y].isin(exclude)].dropna(subset=[x])
+    if not drawable(shown[x], kind):
+        return no_chart(ax, empty)
     values = shown[x].astype("float64").to_numpy()
     sns.barplot(
         x=values,

@@ -1,0 +1,245 @@
+"""No empty charts (issue 16): nothing to draw gives the one-line reason, counts whole ticks.
+
+The chart helpers are asked with small literal tables (artists inspected, not pixels); the
+report notebook is run on tests/data/tiny for north in 2026Q2, a quarter without a single
+opportunity. What tiny holds for north in 2026Q2 (1 Apr - 30 Jun 2026), by hand: L5 created
+10 Apr, MQL 10 Apr 10:00, touched 11:00 (1 business hour), rejected "not ready" at 12:00,
+recycled "timing" on 11 Apr; no other lead, event or opportunity. So at the end of 2026Q2 no
+MQL waits for a touch (L1-L3 become MQLs in July), no pipeline is created and no deal is won.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+import papermill as pm
+import pytest
+from conftest import PROJECT, TINY
+
+from helpers.display import plots
+
+NAN = math.nan
+REPORT = PROJECT / "notebooks" / "reports" / "team_quarterly_report.ipynb"
+
+
+@pytest.mark.parametrize(
+    ("values", "kind", "expected"),
+    [
+        ([], "count", False),
+        ([0, 0, 0], "count", False),
+        ([0, NAN], "amount", False),
+        ([0, 3], "count", True),
+        ([NAN, NAN], "rate", False),
+        ([0.0], "rate", True),  # 0 % is a finding
+        ([NAN, 0.0], "hours", True),
+        ([-1.0, NAN], "rate", True),  # an ROI of −100 %
+    ],
+)
+def test_drawable(values, kind, expected):
+    assert plots.drawable(values, kind) is expected
+
+
+def _says(ax) -> list[str]:
+    """The texts of axes that show a reason instead of a chart (asserting they do)."""
+    assert not ax.axison and not ax.patches and not ax.lines and not ax.collections
+    return [t.get_text() for t in ax.texts]
+
+
+def _whole(ticks) -> bool:
+    return all(float(t).is_integer() for t in ticks)
+
+
+WAITING = pd.DataFrame(
+    {"age_band": ["0–8 h", "8–24 h", "24–48 h", "48–120 h", "> 120 h"], "mqls": [1, 1, 0, 0, 0]}
+)
+
+
+def test_count_bars_with_nothing_to_count_say_so():
+    fig, ax = plt.subplots()
+    plots.count_bars(WAITING.assign(mqls=0), x="mqls", y="age_band", ax=ax, empty="No MQL.")
+    assert _says(ax) == ["No MQL."]
+
+
+def test_count_bars_have_whole_number_ticks():
+    # Counts 1, 1, 0, 0, 0 used to get ticks 0.0, 0.2, ... 1.0, labelled "0 0 0 1 1".
+    fig, ax = plt.subplots()
+    plots.count_bars(WAITING, x="mqls", y="age_band", ax=ax)
+    assert [p.get_width() for p in ax.patches] == [1, 1, 0, 0, 0]
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and _whole(ticks)
+
+
+def test_funnel_bars_of_an_empty_quarter_say_so_and_counts_are_whole():
+    period = pd.DataFrame({"label": ["Leads", "MQLs", "SQLs"], "volume": [0, 0, 0]})
+    fig, ax = plt.subplots()
+    plots.funnel_bars(period, ax=ax, empty="Nothing reached any stage in 2026Q2.")
+    assert _says(ax) == ["Nothing reached any stage in 2026Q2."]
+    fig, ax = plt.subplots()
+    plots.funnel_bars(period.assign(volume=[2, 1, 1]), ax=ax)
+    assert [p.get_width() for p in ax.patches] == [2, 1, 1]
+    assert _whole(ax.get_xticks())
+
+
+def test_response_histogram_without_a_touched_mql_says_so():
+    fig, ax = plt.subplots()
+    plots.response_histogram(
+        pd.DataFrame({"response_hours": [NAN, NAN]}), sla=8, ax=ax, empty="No MQL touched."
+    )
+    assert _says(ax) == ["No MQL touched."]
+    fig, ax = plt.subplots()
+    plots.response_histogram(pd.DataFrame({"response_hours": [1.0, 2.0, 30.0]}), sla=8, ax=ax)
+    assert _whole(ax.get_yticks())
+
+
+def test_rate_charts_without_a_rate_say_so():
+    rates = pd.DataFrame({"label": ["MQL"], "rate": [NAN], "ci_low": [NAN], "ci_high": [NAN]})
+    fig, ax = plt.subplots()
+    plots.rate_intervals(rates, ax=ax, empty="No conversion.")
+    assert _says(ax) == ["No conversion."]
+    trend = pd.DataFrame(
+        {"quarter": ["2026Q1", "2026Q2"], "label": ["SLA"] * 2, "value": [NAN, NAN]}
+        | {"ci_low": [NAN, NAN], "ci_high": [NAN, NAN]}
+    )
+    fig, ax = plt.subplots()
+    plots.rate_trend(trend, ax=ax, empty="No rate.")
+    assert _says(ax) == ["No rate."]
+
+
+def test_rate_trend_draws_no_line_for_a_kpi_without_a_value():
+    trend = pd.DataFrame(
+        {
+            "quarter": ["2026Q1", "2026Q2"] * 2,
+            "label": ["SLA"] * 2 + ["Win rate"] * 2,
+            "value": [0.5, 0.75, NAN, NAN],
+            "ci_low": [0.3, 0.6, NAN, NAN],
+            "ci_high": [0.7, 0.9, NAN, NAN],
+        }
+    )
+    fig, ax = plt.subplots()
+    plots.rate_trend(trend, ax=ax)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["SLA"]
+    assert [list(line.get_ydata()) for line in ax.lines] == [[0.5, 0.75]]
+
+
+def test_value_and_attribution_bars_of_nothing_say_so():
+    created = pd.DataFrame(
+        {"source_type": ["marketing", "sales", "total"], "amount": [0.0, 0.0, 0.0]}
+    )
+    fig, ax = plt.subplots()
+    plots.value_bars(created, x="amount", y="source_type", ax=ax, empty="No pipeline.")
+    assert _says(ax) == ["No pipeline."]
+    roi = pd.DataFrame({"channel": ["email", "total"], "roi": [NAN, NAN]})
+    fig, ax = plt.subplots()
+    plots.value_bars(roi, x="roi", y="channel", kind="rate", ax=ax, empty="No ROI.")
+    assert _says(ax) == ["No ROI."]
+    wide = pd.DataFrame({"linear": [0.0]}, index=pd.Index(["email"], name="channel"))
+    fig, ax = plt.subplots()
+    plots.attribution_bars(wide, ax=ax, empty="Nothing attributed.")
+    assert _says(ax) == ["Nothing attributed."]
+
+
+def test_value_bars_of_counts_have_whole_ticks():
+    data = pd.DataFrame({"channel": ["email", "events"], "customers": [1.0, 2.0]})
+    fig, ax = plt.subplots()
+    plots.value_bars(data, x="customers", y="channel", kind="count", ax=ax)
+    assert _whole(ax.get_xticks())
+
+
+LONG = pd.DataFrame(
+    {
+        "quarter": ["2026Q1", "2026Q2"] * 4,
+        "label": ["MQLs"] * 2 + ["Pipeline created"] * 2 + ["CAC"] * 2 + ["Win rate"] * 2,
+        "kind": ["count"] * 2 + ["amount"] * 2 + ["amount"] * 2 + ["rate"] * 2,
+        "value": [1.0, 2.0, 0.0, 0.0, NAN, NAN, 0.0, NAN],
+        "ci_low": [NAN] * 6 + [0.0, NAN],
+        "ci_high": [NAN] * 6 + [0.8, NAN],
+    }
+)
+
+
+def test_kpi_panels_leave_out_the_kpis_with_nothing_to_draw():
+    # Pipeline created is 0 in both quarters and CAC n/a: no panel; a win rate of 0 % is one.
+    assert plots.empty_panels(LONG) == ["Pipeline created", "CAC"]
+    assert plots.empty_panels_line(LONG, over="quarter", where="in the last 8 quarters") == (
+        "No panel for Pipeline created (0 for every quarter) or CAC (n/a for every quarter) "
+        "in the last 8 quarters."
+    )
+    axes = plots.kpi_panels(LONG, draw=plots.kpi_line, x="quarter")
+    assert [ax.get_title() for ax in axes] == ["MQLs", "Win rate"]
+    assert list(axes[0].lines[0].get_ydata()) == [1.0, 2.0]
+    assert _whole(axes[0].get_yticks())  # MQLs are counted: 0, 1, 2, not 0.5 steps
+
+
+def test_kpi_panels_with_nothing_at_all_make_no_figure():
+    before = plt.get_fignums()
+    nothing = LONG[LONG["label"].isin(["Pipeline created", "CAC"])]
+    assert len(plots.kpi_panels(nothing, draw=plots.kpi_bars, y="quarter")) == 0
+    assert plt.get_fignums() == before
+    assert plots.empty_panels_line(LONG[LONG["label"] == "MQLs"]) is None
+
+
+def test_kpi_bars_and_line_of_nothing_say_so():
+    fig, ax = plt.subplots()
+    plots.kpi_bars(LONG[LONG["label"] == "CAC"], y="quarter", ax=ax, empty="No CAC.")
+    assert _says(ax) == ["No CAC."]
+    fig, ax = plt.subplots()
+    plots.kpi_line(LONG[LONG["label"] == "Pipeline created"], ax=ax, empty="No pipeline.")
+    assert _says(ax) == ["No pipeline."]
+
+
+def test_reason_panels_draw_only_the_reasons_there_are():
+    rejected = pd.DataFrame({"reason": ["no budget"], "count": [3]})
+    recycled = pd.DataFrame(
+        {"reason": pd.Series([], dtype=str), "count": pd.Series([], dtype="int64")}
+    )
+    axes = plots.reason_panels({"Rejection reasons": rejected, "Recycle reasons": recycled})
+    assert [ax.get_title() for ax in axes] == ["Rejection reasons"]
+    assert [p.get_width() for p in axes[0].patches] == [3]
+    before = plt.get_fignums()
+    assert len(plots.reason_panels({"Recycle reasons": recycled})) == 0
+    assert plt.get_fignums() == before
+
+
+# --- the report on a quarter without a deal --------------------------------------------------
+
+
+def _outputs(nb) -> tuple[str, int]:
+    html = "".join(
+        "".join(o.get("data", {}).get("text/html", ""))
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+    )
+    images = sum(
+        "image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", [])
+    )
+    return html, images
+
+
+@pytest.mark.slow
+def test_report_of_a_quarter_without_deals_shows_reasons_not_empty_charts(tmp_path):
+    out = tmp_path / "report.ipynb"
+    pm.execute_notebook(
+        str(REPORT),
+        str(out),
+        parameters={"team": "north", "quarter": "2026Q2", "data_dir": str(TINY)},
+        cwd=str(REPORT.parent),
+        progress_bar=False,
+    )
+    html, images = _outputs(nbformat.read(out, as_version=4))
+    for reason in (
+        "No MQL was waiting for a first touch at the end of 2026Q2, so no chart of them.",
+        "No opportunity with an amount was created in 2026Q2, so no pipeline chart.",
+        "No deal with an amount was won in 2026Q2, so no won-revenue chart.",
+    ):
+        assert html.count(reason) == 1, reason
+    # The trend to 2026Q2 starts in 2026Q2 (the data's first quarter): no pipeline, won
+    # revenue, win rate (nothing closed) or CAC (no spend table) to draw there.
+    assert "No panel for Pipeline created (0 for every quarter), Won revenue (0 for" in html
+    assert "Win rate (n/a for every quarter) or CAC (n/a for every quarter) in the last" in html
+    # Drawn: the period funnel (1 lead, 1 MQL), the cohort's conversion (L5: 1 of 1 to MQL),
+    # speed to lead with the SLA outcome (1 MQL touched after 1 h), the rate trend, the
+    # rejection and recycle reasons, and the KPI trend panels: 6 figures, none of them empty.
+    assert images == 6
