@@ -31,11 +31,13 @@ from helpers.metrics.efficiency import (
     cost_per_lead,
     cost_per_mql,
     marketing_roi,
+    roi_line,
     spend_in_window,
 )
 from helpers.metrics.growth import (
     bookings,
     bookings_growth,
+    bookings_line,
     growth,
     logo_retention,
     retention_months,
@@ -216,12 +218,14 @@ def test_marketing_roi_by_channel():
             "channel": ["paid_search", "referral", "webinar", "total"],
             # W1 (L1) + W4 (L5) | partner W8 does not count | W2 (L3) | 1000 + 4000 + 2000
             "won_revenue": [5000.0, 0.0, 2000.0, 7000.0],
+            "missing_amount": [0, 0, 0, 0],  # every marketing-sourced won deal has an amount
             "spend": [1100.0, 200.0, 400.0, 1700.0],
             # (5000 - 1100) / 1100; (0 - 200) / 200; (2000 - 400) / 400; (7000 - 1700) / 1700
             "roi": [3900 / 1100, -1.0, 4.0, 5300 / 1700],
         }
     )
     pd.testing.assert_frame_equal(table, expected, check_dtype=False)
+    assert roi_line(table) is None
 
 
 def test_marketing_roi_can_credit_partner_deals():
@@ -234,7 +238,7 @@ def test_marketing_roi_can_credit_partner_deals():
     assert table.loc["total", "roi"] == pytest.approx((7600 - 1700) / 1700)
 
 
-def test_marketing_roi_deal_without_lead_missing_amount_and_zero_spend():
+def test_marketing_roi_deal_without_lead_deal_without_amount_and_zero_spend():
     opps = OPPS.copy()
     opps.loc[opps["opportunity_id"] == "W4", "lead_id"] = pd.NA
     opps.loc[opps["opportunity_id"] == "W2", "amount"] = np.nan
@@ -256,11 +260,38 @@ def test_marketing_roi_deal_without_lead_missing_amount_and_zero_spend():
     assert table.loc["paid_search", "roi"] == pytest.approx(-100 / 1100)
     assert table.loc["(no lead)", "won_revenue"] == 4000.0
     assert math.isnan(table.loc["(no lead)", "spend"])
-    # W2's missing amount counts 0: (0 - 400) / 400.
-    assert table.loc["webinar", "roi"] == -1.0
-    # 1000 + 4000 + 0 against 1700.
+    # W2, webinar's only won deal, has no amount: webinar's won revenue and ROI are not in
+    # this data (NaN), not (0 - 400) / 400.
+    assert math.isnan(table.loc["webinar", "won_revenue"])
+    assert math.isnan(table.loc["webinar", "roi"])
+    assert table.loc["webinar", "missing_amount"] == 1
+    # The total is that of the deals with an amount, W1 1000 + W4 4000, against 1700.
     assert table.loc["total", "won_revenue"] == 5000.0
+    assert table.loc["total", "missing_amount"] == 1
     assert table.loc["total", "roi"] == pytest.approx(3300 / 1700)
+    assert roi_line(table.reset_index()) == (
+        "Marketing ROI from won deals with an amount only: 1 marketing-sourced won deal has "
+        "none (webinar 1); no deal counts as 0."
+    )
+
+
+def test_marketing_roi_without_any_amount_is_not_in_this_data():
+    # The marketing-sourced won deals of Q3, W1 (paid_search), W2 (webinar) and W4
+    # (paid_search), all lose their amounts.
+    opps = OPPS.assign(amount=NAN)
+    table = by_channel(marketing_roi(SPEND, opps, LEADS, Q3_START, Q3_END))
+    assert table.loc[["paid_search", "webinar", "total"], "won_revenue"].isna().all()
+    assert table.loc[["paid_search", "webinar", "total"], "roi"].isna().all()
+    assert table["missing_amount"].tolist() == [2, 0, 1, 3]  # paid_search, referral, webinar
+    # referral had spend (200) and no marketing-sourced won deal: a genuine 0 and -100 %.
+    assert table.loc["referral", "won_revenue"] == 0.0
+    assert table.loc["referral", "roi"] == -1.0
+    assert roi_line(table.reset_index()) == (
+        "Not in this data: no opportunity amounts (3 marketing-sourced won deals without an "
+        "amount), so no marketing ROI."
+    )
+    # CAC needs no amount: (1700 + 1000) / 6 customers, as with amounts.
+    assert cac(SPEND, opps, Q3_START, Q3_END)["cac"] == 450.0
 
 
 def test_empty_window_gives_zeros_and_nan():
@@ -271,7 +302,8 @@ def test_empty_window_gives_zeros_and_nan():
     assert cpl[["spend", "cost_per_lead"]].isna().all().all()
     assert cost_per_mql(SPEND, EVENTS, LEADS, start, end)["mqls"].tolist() == [0]
     roi = marketing_roi(SPEND, OPPS, LEADS, start, end)
-    assert roi["won_revenue"].tolist() == [0.0]
+    assert roi["won_revenue"].tolist() == [0.0]  # nothing won: a genuine 0
+    assert roi["missing_amount"].tolist() == [0]
     assert math.isnan(roi["roi"].iloc[0])
     assert math.isnan(cac(SPEND, OPPS, start, end)["cac"])
 
@@ -304,7 +336,8 @@ GROWTH_OPPS = frame(
 
 
 def test_bookings_and_growth_qoq_yoy():
-    # Q3 2026: G4 3000 + G6 (no amount) 0; Q2 2026: G2 1500 + G3 500; Q3 2025: G1 1000.
+    # Q3 2026: G4 3000 (G6 has no amount: left out, counted as without one); Q2 2026: G2
+    # 1500 + G3 500; Q3 2025: G1 1000.
     assert bookings(GROWTH_OPPS, Q3_START, Q3_END) == 3000.0
     result = bookings_growth(GROWTH_OPPS, Q3_START, Q3_END)
     assert result == {
@@ -313,12 +346,46 @@ def test_bookings_and_growth_qoq_yoy():
         "year_ago_bookings": 1000.0,
         "qoq": 0.5,  # (3000 - 2000) / 2000
         "yoy": 2.0,  # (3000 - 1000) / 1000
+        "won_deals": 2,  # G4, G6
+        "missing_amount": 1,  # G6
+        "previous_won_deals": 2,  # G2, G3
+        "previous_missing_amount": 0,
+        "year_ago_won_deals": 1,  # G1
+        "year_ago_missing_amount": 0,
     }
+    assert bookings_line(result) == (
+        "Bookings from won deals with an amount only: this quarter from 1 of 2 won deals (1 "
+        "without an amount). Growth compares the bookings as they are; no deal counts as 0."
+    )
     # 2026Q4: nothing won, after 3000: -100 %; a year before (2025Q4) nothing: n/a.
     q4 = bookings_growth(GROWTH_OPPS, Q3_END, pd.Timestamp("2027-01-01"))
     assert q4["bookings"] == 0.0
     assert q4["qoq"] == -1.0
     assert math.isnan(q4["yoy"])
+
+
+def test_bookings_without_amounts_are_not_in_this_data_and_have_no_growth():
+    # South's only Q3 win, G6, has no amount: bookings NaN, not 0, and no QoQ against its Q2
+    # bookings (G3 500); nothing was won a year before (a genuine 0).
+    south = team(GROWTH_OPPS, "south")
+    assert math.isnan(bookings(south, Q3_START, Q3_END))
+    result = bookings_growth(south, Q3_START, Q3_END)
+    assert math.isnan(result["bookings"]) and math.isnan(result["qoq"])
+    assert result["previous_bookings"] == 500.0 and result["year_ago_bookings"] == 0.0
+    assert (result["won_deals"], result["missing_amount"]) == (1, 1)
+    assert bookings_line(result) == (
+        "Bookings from won deals with an amount only: this quarter not in this data (1 won deal, "
+        "none with an amount). Growth compares the bookings as they are; no deal counts as 0."
+    )
+    # The quarter after: nothing won, but Q3's bookings are unknown, so no growth either.
+    q4 = bookings_growth(south, Q3_END, pd.Timestamp("2027-01-01"))
+    assert q4["bookings"] == 0.0 and math.isnan(q4["previous_bookings"])
+    assert math.isnan(q4["qoq"])
+    assert bookings_line(q4) == (
+        "Bookings from won deals with an amount only: previous quarter not in this data (1 won "
+        "deal, none with an amount). Growth compares the bookings as they are; no deal counts "
+        "as 0."
+    )
 
 
 @pytest.mark.parametrize(
@@ -429,6 +496,11 @@ def _nansum(values: list[float]) -> float:
     return float(pd.Series(values, dtype="float64").sum(min_count=1))
 
 
+def _known(value: float) -> float:
+    """A sum of known amounts: 0 when it is NaN (deals, none with an amount)."""
+    return 0.0 if math.isnan(value) else value
+
+
 spend_rows = st.lists(
     st.tuples(
         st.sampled_from(MONTHS),
@@ -483,13 +555,17 @@ def test_properties_team_figures_add_up_to_all_teams(spend_list, opp_list):
     for key in ("marketing_spend", "sales_spend", "spend"):
         summed = _nansum([c[key] for c, _ in per_team])
         assert summed == pytest.approx(everyone[key], nan_ok=True)
-    for column in ("won_revenue", "spend"):
-        summed = _nansum([r.loc["total", column] for _, r in per_team])
-        assert summed == pytest.approx(roi.loc["total", column], nan_ok=True)
+    summed = _nansum([r.loc["total", "spend"] for _, r in per_team])
+    assert summed == pytest.approx(roi.loc["total", "spend"], nan_ok=True)
+    # Won revenue: the known amounts add up; a total is NaN only when its deals have none.
+    known = sum(_known(r.loc["total", "won_revenue"]) for _, r in per_team)
+    assert known == pytest.approx(_known(roi.loc["total", "won_revenue"]))
+    missing = sum(r.loc["total", "missing_amount"] for _, r in per_team)
+    assert missing == roi.loc["total", "missing_amount"]
     # Opportunities without an account are their own customers, so customers add up too.
     assert sum(c["new_customers"] for c, _ in per_team) == everyone["new_customers"]
-    assert sum(bookings(team(opps, t), Q3_START, Q3_END) for t in TEAMS) == bookings(
-        opps, Q3_START, Q3_END
+    assert sum(_known(bookings(team(opps, t), Q3_START, Q3_END)) for t in TEAMS) == _known(
+        bookings(opps, Q3_START, Q3_END)
     )
     for result in [everyone, *(c for c, _ in per_team)]:
         assert math.isnan(result["cac"]) or result["cac"] >= 0

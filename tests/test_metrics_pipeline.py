@@ -16,6 +16,7 @@ The window is 2026Q3 = [1 Jul 2026, 1 Oct 2026). The opportunities of ``OPPS``:
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -26,13 +27,20 @@ from hypothesis import strategies as st
 from helpers.data.source import load_dataset
 from helpers.metrics.pipeline import (
     SOURCE_TYPES,
+    WON_DEALS,
+    Amount,
+    amount_of,
+    amount_reason,
+    amounts_line,
     average_deal_size,
+    count_of,
     marketing_sourced_share,
     open_at,
     pipeline_created,
     sales_cycle_days,
     sales_velocity,
     win_rate,
+    won_deals,
     won_revenue,
 )
 
@@ -41,6 +49,7 @@ Q3_END = pd.Timestamp("2026-10-01")
 Q1_START = pd.Timestamp("2026-01-01")
 Q1_END = pd.Timestamp("2026-04-01")
 
+NAN = math.nan
 COLUMNS = [
     "opportunity_id",
     "team",
@@ -84,19 +93,23 @@ def by_source(table: pd.DataFrame) -> pd.DataFrame:
 
 def test_pipeline_created_by_source_type():
     # Created in Q3: P1 (marketing 1000), P2, P5, P7 (sales 500 + 2000 + 700 = 3200),
-    # P3 (partner, no amount: counts 0 and 1 missing). P4 and P6 were created before July.
+    # P3 (partner, no amount: partner's amount is not in this data, NaN, not 0; the total is
+    # that of the 4 with an amount). P4 and P6 were created before July.
     table = pipeline_created(OPPS, Q3_START, Q3_END)
     expected = pd.DataFrame(
         {
             "source_type": ["marketing", "sales", "partner", "total"],
             "opportunities": [1, 3, 1, 5],
-            "amount": [1000.0, 3200.0, 0.0, 4200.0],
+            "amount": [1000.0, 3200.0, NAN, 4200.0],
             "missing_amount": [0, 0, 1, 1],
-            "share": [1000 / 4200, 3200 / 4200, 0.0, 1.0],
+            "share": [1000 / 4200, 3200 / 4200, NAN, 1.0],
         }
     )
     pd.testing.assert_frame_equal(table, expected, check_dtype=False)
     assert marketing_sourced_share(OPPS, Q3_START, Q3_END) == pytest.approx(1000 / 4200)
+    total = amount_of(table)
+    assert (total.value, total.deals, total.missing, total.counted) == (4200.0, 5, 1, 4)
+    assert total.basis() == "from 4 of 5 opportunities; 1 without an amount"
 
 
 def test_won_revenue_by_source_type():
@@ -155,14 +168,20 @@ def test_empty_table_gives_zeros_and_nan():
     assert math.isnan(sales_velocity(empty, Q3_START, Q3_END))
 
 
-def test_missing_won_amount_counts_zero_in_revenue_but_not_in_deal_size():
+def test_some_won_amounts_missing_sum_the_known_ones_and_count_the_others():
     opps = OPPS.copy()
     opps.loc[opps["opportunity_id"] == "P1", "amount"] = np.nan
-    table = by_source(won_revenue(opps, Q3_START, Q3_END))
-    # Marketing: P1 (missing, 0) + P4 3000.
+    revenue = won_revenue(opps, Q3_START, Q3_END)
+    table = by_source(revenue)
+    # Marketing: P1 (no amount, left out) + P4 3000; sales P5 2000.
     assert table.loc["marketing", "amount"] == 3000.0
     assert table.loc["marketing", "missing_amount"] == 1
     assert table.loc["total", "amount"] == 5000.0
+    won = amount_of(revenue, noun=WON_DEALS)
+    assert (won.value, won.basis()) == (5000.0, "from 2 of 3 won deals; 1 without an amount")
+    assert amount_reason(revenue) is None  # some amounts: a value, not "not in this data"
+    # The count of won deals needs no amount: P1, P4, P5.
+    assert won_deals(opps, Q3_START, Q3_END) == 3
     # Mean of the known amounts: (3000 + 2000) / 2.
     assert average_deal_size(opps, Q3_START, Q3_END) == 2500.0
 
@@ -262,14 +281,114 @@ def test_properties_rates_shares_and_team_sums(rows):
     for metric in (pipeline_created, won_revenue):
         table = by_source(metric(opps, Q3_START, Q3_END))
         parts = table.drop(index="total")
-        if table.loc["total", "amount"] > 0:
-            assert parts["share"].sum() == pytest.approx(1.0)
+        total = table.loc["total", "amount"]
+        if total > 0:
+            assert parts["share"].sum() == pytest.approx(1.0)  # rows without amounts: NaN
         else:
             assert table["share"].isna().all()
-        assert parts["amount"].sum() == table.loc["total", "amount"]
+        # A row's amount is not in this data exactly when it has deals and none has an amount.
+        unknown = (table["opportunities"] > 0) & (table["missing_amount"] == table["opportunities"])
+        assert (table["amount"].isna() == unknown).all()
+        # The total is the sum of the known amounts (0 when there are none).
+        assert parts["amount"].sum() == (0.0 if math.isnan(total) else total)
         assert parts["opportunities"].sum() == table.loc["total", "opportunities"]
 
         teams = [by_source(metric(g, Q3_START, Q3_END)) for _, g in opps.groupby("team")]
-        for column in ("opportunities", "amount", "missing_amount"):
+        for column in ("opportunities", "missing_amount"):
             summed = sum(t.loc["total", column] for t in teams)
             assert summed == table.loc["total", column]
+        known = sum(
+            t.loc["total", "amount"] for t in teams if not math.isnan(t.loc["total", "amount"])
+        )
+        assert known == (0.0 if math.isnan(total) else total)
+
+
+# --- missing amounts: not in this data, or computed on the deals that have one -------------
+
+
+def test_all_amounts_missing_is_not_in_this_data_never_zero():
+    opps = OPPS.assign(amount=NAN)
+    created = pipeline_created(opps, Q3_START, Q3_END)
+    # Created in Q3: P1 marketing, P2 P5 P7 sales, P3 partner; none with an amount.
+    table = by_source(created)
+    assert table["amount"].isna().all()
+    assert table["share"].isna().all()
+    assert table["missing_amount"].tolist() == [1, 3, 1, 5]
+    total = amount_of(created)
+    assert math.isnan(total.value) and math.isnan(float(total)) and not total.known
+    assert (total.deals, total.missing, total.counted) == (5, 5, 0)
+    assert amount_reason(created) == (
+        "not in this data: no opportunity amounts (5 opportunities without an amount)"
+    )
+    revenue = won_revenue(opps, Q3_START, Q3_END)  # P1, P4, P5 won in Q3
+    assert amount_reason(revenue, noun=WON_DEALS) == (
+        "not in this data: no opportunity amounts (3 won deals without an amount)"
+    )
+    assert math.isnan(marketing_sourced_share(opps, Q3_START, Q3_END))
+    assert math.isnan(average_deal_size(opps, Q3_START, Q3_END))
+    # No deal size, so no velocity; the counts need no amount and keep their values.
+    assert math.isnan(sales_velocity(opps, Q3_START, Q3_END))
+    assert won_deals(opps, Q3_START, Q3_END) == 3
+    assert (
+        win_rate(opps, Q3_START, Q3_END).numerator,
+        win_rate(opps, Q3_START, Q3_END).denominator,
+    ) == (3, 4)
+    assert sales_cycle_days(opps, Q3_START, Q3_END) == 30.0
+    assert amounts_line(created, revenue) == (
+        "Not in this data: no opportunity amounts (5 opportunities created and 3 won deals in "
+        "the quarter, none with an amount), so no pipeline created, won revenue, average deal "
+        "size, sales velocity or marketing-sourced pipeline share."
+    )
+
+
+def test_an_empty_quarter_is_a_genuine_zero_not_missing():
+    created = pipeline_created(OPPS.assign(amount=NAN), Q1_START, Q1_END)
+    total = amount_of(created)
+    assert (total.value, total.deals, total.missing, total.basis()) == (0.0, 0, 0, "")
+    assert amount_reason(created) is None
+    assert amounts_line(created, won_revenue(OPPS, Q1_START, Q1_END)) is None
+
+
+def test_marketing_share_without_marketing_amounts_is_not_in_this_data():
+    # P1, the only marketing opportunity created in Q3, has no amount; sales has 3200.
+    opps = OPPS.copy()
+    opps.loc[opps["opportunity_id"] == "P1", "amount"] = np.nan
+    created = pipeline_created(opps, Q3_START, Q3_END)
+    assert math.isnan(marketing_sourced_share(opps, Q3_START, Q3_END))
+    assert amount_reason(created, ("total", "marketing")) == (
+        "not in this data: no opportunity amounts (1 marketing-sourced opportunity without an "
+        "amount)"
+    )
+    # Sales 3200 of the 3200 known (P3 partner and P1 marketing have none).
+    assert by_source(created).loc["sales", "share"] == 1.0
+    assert amounts_line(created, won_revenue(opps, Q3_START, Q3_END)) == (
+        "Opportunities without an amount: pipeline created is from 3 of 5 opportunities (2 "
+        "without an amount); won revenue is from 2 of 3 won deals (1 without an amount). "
+        "Average deal size, sales velocity and the marketing-sourced pipeline share use only "
+        "the deals with an amount; none counts as 0."
+    )
+
+
+def test_some_amounts_missing_velocity_uses_the_known_deal_sizes():
+    # P4 (won, 3000) loses its amount: deal size (1000 + 2000) / 2 = 1500; velocity
+    # 3 open x 3/4 x 1500 / 30 days = 112.5 a day.
+    opps = OPPS.copy()
+    opps.loc[opps["opportunity_id"] == "P4", "amount"] = np.nan
+    assert average_deal_size(opps, Q3_START, Q3_END) == 1500.0
+    assert sales_velocity(opps, Q3_START, Q3_END) == pytest.approx(112.5)
+
+
+def test_amount_value_and_phrases():
+    assert Amount(0.0, 1, 1, WON_DEALS).basis() == (
+        "not in this data: no opportunity amounts (1 won deal without an amount)"
+    )
+    complete = Amount(1234.0, 3, 0)
+    assert (complete == 1234.0, complete.basis(), complete.known) == (True, "", True)
+    # A number: team amounts add up to a plain float; a copy keeps its deals.
+    assert Amount(1.0, 1, 0) + Amount(2.0, 2, 1) == 3.0
+    restored = pickle.loads(pickle.dumps(Amount(5.0, 3, 1, WON_DEALS)))
+    assert (restored, restored.deals, restored.missing, restored.noun) == (5.0, 3, 1, WON_DEALS)
+    assert Amount(10.0, 2, 1).partial and not Amount(10.0, 2, 0).partial
+    assert not Amount(0.0, 2, 2).partial
+    assert count_of(2, "marketing-sourced opportunities") == "2 marketing-sourced opportunities"
+    assert count_of(1, "marketing-sourced opportunities") == "1 marketing-sourced opportunity"

@@ -57,7 +57,8 @@ class AttributionResult:
     by : str
         ``"channel"`` or ``"campaign_id"``.
     missing_amount_opportunities : int
-        Opportunities whose amount was missing (NaN) and counted as 0.
+        Opportunities whose amount was missing (NaN): they hand out their credit count but no
+        amount, so the amounts are those of the opportunities that have one.
     """
 
     table: pd.DataFrame
@@ -84,8 +85,8 @@ class AttributionResult:
         )
         if self.missing_amount_opportunities:
             text += (
-                f" {self.missing_amount_opportunities} opportunities had no amount and "
-                "counted as 0."
+                f" {self.missing_amount_opportunities} opportunities had no amount: the amounts "
+                "are those of the others (a missing amount is unknown, not 0)."
             )
         return text
 

@@ -6,7 +6,10 @@ category ``marketing`` is marketing spend (including partner fees booked as mark
 of category ``sales`` is sales cost.
 
 No spend row for a channel, team or window means the spend is *unknown*, not 0: it shows as
-NaN and so does every cost or return computed from it. Any division by 0 gives NaN.
+NaN and so does every cost or return computed from it. Any division by 0 gives NaN. Likewise
+a won deal without an amount is unknown, not 0: marketing ROI follows the rule of
+:mod:`helpers.metrics.pipeline` on missing amounts (the deals with an amount count, NaN when
+none has one, and the count of those without is kept).
 """
 
 from __future__ import annotations
@@ -197,7 +200,9 @@ def marketing_roi(
     """Marketing ROI = (marketing-sourced won revenue − marketing spend) / marketing spend.
 
     Won revenue is the amount of the opportunities won and closed in ``[start, end)`` whose
-    source type is in ``source_types`` (default ``marketing``; a missing amount counts as 0).
+    source type is in ``source_types`` (default ``marketing``), over those that have an
+    amount: a channel whose won deals all lack one has won revenue and ROI NaN (not in this
+    data), never 0; ``missing_amount`` counts the won deals without an amount.
     A won opportunity's channel is its lead's channel; one without a (known) lead has no
     channel and is shown in a ``(no lead)`` row. Spend is the marketing spend of the window's
     months by ``spend.channel``.
@@ -215,9 +220,10 @@ def marketing_roi(
     Returns
     -------
     DataFrame
-        Columns channel, won_revenue, spend (NaN when no spend row), roi (NaN when the spend
-        is NaN or 0). One row per channel with spend or revenue (sorted), ``(no lead)`` if
-        any, then ``total``.
+        Columns channel, won_revenue, missing_amount (won deals of the channel without an
+        amount), spend (NaN when no spend row), roi (NaN when the spend is NaN or 0, or the
+        won revenue is NaN). One row per channel with spend or won deals (sorted), ``(no
+        lead)`` if any, then ``total``.
     """
     chosen = spend_in_window(spend, start, end)
     won = _won_in(opportunities, start, end)
@@ -225,22 +231,75 @@ def marketing_roi(
     channel_of = leads.set_index("lead_id")["channel"].astype("object")
     channel = pd.Series(channel_of.reindex(won["lead_id"]).to_numpy(), dtype="object")
     channel = channel.fillna(NO_LEAD)
-    amount = pd.Series(won["amount"].astype("float64").fillna(0.0).to_numpy())
-    revenue = amount.groupby(channel.to_numpy()).sum()
+    amount = pd.Series(won["amount"].astype("float64").to_numpy())
+    grouped = amount.groupby(channel.to_numpy())
+    revenue = grouped.sum(min_count=1)  # NaN for a channel whose won deals have no amount
+    missing = amount.isna().groupby(channel.to_numpy()).sum()
     by_channel = _marketing_by_channel(chosen)
     named = sorted((set(revenue.index) | set(by_channel.index)) - {NO_LEAD})
     channels = [*named, NO_LEAD] if NO_LEAD in revenue.index else named
+    won_any = pd.Series(True, index=revenue.index).reindex(channels, fill_value=False)
     table = pd.DataFrame(
         {
-            "won_revenue": revenue.reindex(channels, fill_value=0.0).astype("float64"),
+            # A channel without a won deal won 0; one whose won deals lack amounts, NaN.
+            "won_revenue": revenue.reindex(channels).where(won_any, 0.0).astype("float64"),
+            "missing_amount": missing.reindex(channels, fill_value=0).astype("int64"),
             "spend": by_channel.reindex(channels).astype("float64"),
         }
     )
     total_spend = _total(chosen.loc[equals(chosen["category"], MARKETING), "amount"])
-    table.loc[TOTAL] = [float(amount.sum()), total_spend]
+    total_revenue = float(amount.sum(min_count=1)) if len(amount) else 0.0
+    table.loc[TOTAL] = [total_revenue, int(amount.isna().sum()), total_spend]
+    table = table.astype({"won_revenue": "float64", "missing_amount": "int64", "spend": "float64"})
     positive = table["spend"].where(table["spend"] > 0)
     table["roi"] = (table["won_revenue"] - positive) / positive
     return table.rename_axis("channel").reset_index()
+
+
+def roi_line(roi_table: pd.DataFrame) -> str | None:
+    """The efficiency section's one line on won deals without an amount (None if there are none).
+
+    Parameters
+    ----------
+    roi_table : DataFrame
+        :func:`marketing_roi` (channel, won_revenue, missing_amount, ...).
+
+    Returns
+    -------
+    str or None
+        ``"Not in this data: no opportunity amounts (5 marketing-sourced won deals without an
+        amount), so no marketing ROI."`` when none of them has an amount; else ``"Marketing
+        ROI from won deals with an amount only: 3 marketing-sourced won deals have none
+        (webinar 2, (no lead) 1)."``
+
+    Examples
+    --------
+    >>> roi = pd.DataFrame({"channel": ["email", "webinar", "total"],
+    ...                     "won_revenue": [500.0, float("nan"), 500.0],
+    ...                     "missing_amount": [0, 2, 2]})
+    >>> print(roi_line(roi))  # doctest: +NORMALIZE_WHITESPACE
+    Marketing ROI from won deals with an amount only: 2 marketing-sourced won deals have none
+    (webinar 2); no deal counts as 0.
+    """
+    if "missing_amount" not in roi_table.columns:
+        return None
+    table = roi_table.set_index("channel")
+    missing = int(table.loc[TOTAL, "missing_amount"]) if TOTAL in table.index else 0
+    if not missing:
+        return None
+    deals = f"{missing:,} marketing-sourced won deal{'' if missing == 1 else 's'}"
+    if pd.isna(table.loc[TOTAL, "won_revenue"]):
+        return (
+            f"Not in this data: no opportunity amounts ({deals} without an amount), so no "
+            "marketing ROI."
+        )
+    where = table.drop(index=TOTAL)
+    where = where[where["missing_amount"] > 0]
+    listed = ", ".join(f"{name} {int(n):,}" for name, n in where["missing_amount"].items())
+    return (
+        f"Marketing ROI from won deals with an amount only: {deals} "
+        f"{'has' if missing == 1 else 'have'} none ({listed}); no deal counts as 0."
+    )
 
 
 def by_channel(
@@ -252,8 +311,9 @@ def by_channel(
 
     The three tables share the channel's marketing spend of the window, so ``spend`` is the
     first of their ``spend`` values that is known. A channel missing from a table had no lead,
-    MQL or marketing-sourced won revenue there: its ``leads``, ``mqls`` or ``won_revenue`` is
-    0 and its ratio stays as computed (NaN when missing).
+    MQL or marketing-sourced won deal there: its ``leads``, ``mqls`` or ``won_revenue`` is
+    0 and its ratio stays as computed (NaN when missing). A won revenue that is NaN in the
+    ROI table (won deals, none with an amount) stays NaN.
 
     Parameters
     ----------
@@ -275,6 +335,7 @@ def by_channel(
     order = [*named, *special, *([TOTAL] if TOTAL in channels else [])]
     lead, mql, roi = (t.reindex(order) for t in tables)
     spend = lead["spend"].combine_first(mql["spend"]).combine_first(roi["spend"])
+    in_roi = pd.Series(order, index=order).isin(tables[2].index)
     out = pd.DataFrame(
         {
             "spend": spend.astype("float64"),
@@ -282,7 +343,7 @@ def by_channel(
             "cost_per_lead": lead["cost_per_lead"].astype("float64"),
             "mqls": mql["mqls"].fillna(0).astype("int64"),
             "cost_per_mql": mql["cost_per_mql"].astype("float64"),
-            "won_revenue": roi["won_revenue"].fillna(0.0).astype("float64"),
+            "won_revenue": roi["won_revenue"].where(in_roi, 0.0).astype("float64"),
             "roi": roi["roi"].astype("float64"),
         },
         index=pd.Index(order, name="channel"),

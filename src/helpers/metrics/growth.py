@@ -16,18 +16,27 @@ import math
 
 import pandas as pd
 
-from .pipeline import won_revenue
+from .pipeline import WON_DEALS, Amount, amount_of, count_of, won_revenue
 from .stats import Rate
 
 
-def bookings(opportunities: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:
-    """Bookings = sum of the amounts of opportunities won and closed in ``[start, end)``.
+def won_amount(opportunities: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> Amount:
+    """Bookings of ``[start, end)`` with the won deals they are built from (an :class:`Amount`).
 
-    A missing amount counts as 0 (as in :func:`helpers.metrics.pipeline.won_revenue`, whose
-    total this is); 0 when nothing was won.
+    The total of :func:`helpers.metrics.pipeline.won_revenue`: Σ amount of the deals won and
+    closed in the window that have one; ``missing`` counts the won deals without an amount.
     """
-    table = won_revenue(opportunities, start, end).set_index("source_type")
-    return float(table.loc["total", "amount"])
+    return amount_of(won_revenue(opportunities, start, end), noun=WON_DEALS)
+
+
+def bookings(opportunities: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """Bookings = Σ amount of the opportunities won and closed in ``[start, end)`` that have one.
+
+    A won deal without an amount is left out (its size is unknown, not 0): NaN (not in this
+    data) when deals were won and none has an amount; 0 when nothing was won. The total of
+    :func:`helpers.metrics.pipeline.won_revenue`.
+    """
+    return won_amount(opportunities, start, end).value
 
 
 def growth(current: float, previous: float) -> float:
@@ -57,24 +66,89 @@ def bookings_growth(
     ``yoy = growth(bookings, bookings of the window moved back 12 months)``. The window must
     start and end on the first day of a month.
 
+    Bookings use the won deals with an amount (see :func:`bookings`): a quarter whose won
+    deals have none has no bookings (NaN) and so no growth; one where only some lack an
+    amount is compared as it is, and its count of won deals without an amount is returned
+    beside it.
+
     Returns
     -------
     dict
         ``bookings``, ``previous_bookings``, ``year_ago_bookings``, ``qoq``, ``yoy`` (NaN when
-        the earlier bookings are 0).
+        the earlier bookings are 0 or either is not in this data); ``won_deals``,
+        ``previous_won_deals``, ``year_ago_won_deals`` (deals won in each window) and
+        ``missing_amount``, ``previous_missing_amount``, ``year_ago_missing_amount`` (those
+        of them without an amount).
     """
     length = pd.DateOffset(months=_months_between(start, end))
     year = pd.DateOffset(months=12)
-    current = bookings(opportunities, start, end)
-    previous = bookings(opportunities, start - length, end - length)
-    year_ago = bookings(opportunities, start - year, end - year)
-    return {
-        "bookings": current,
-        "previous_bookings": previous,
-        "year_ago_bookings": year_ago,
-        "qoq": growth(current, previous),
-        "yoy": growth(current, year_ago),
+    current = won_amount(opportunities, start, end)
+    previous = won_amount(opportunities, start - length, end - length)
+    year_ago = won_amount(opportunities, start - year, end - year)
+    figures = {
+        "bookings": current.value,
+        "previous_bookings": previous.value,
+        "year_ago_bookings": year_ago.value,
+        "qoq": growth(current.value, previous.value),
+        "yoy": growth(current.value, year_ago.value),
     }
+    for prefix, amount in (("", current), ("previous_", previous), ("year_ago_", year_ago)):
+        figures[f"{prefix}won_deals"] = amount.deals
+        figures[f"{prefix}missing_amount"] = amount.missing
+    return figures
+
+
+def bookings_line(figures: dict) -> str | None:
+    """The growth section's one line on won deals without an amount (None when there are none).
+
+    Parameters
+    ----------
+    figures : dict
+        :func:`bookings_growth` (a comparison quarter outside the data has NaN counts).
+
+    Returns
+    -------
+    str or None
+        ``"Bookings from won deals with an amount only: this quarter from 3 of 4 won deals
+        (1 without an amount); previous quarter not in this data (2 won deals, none with an
+        amount). …"``
+
+    Examples
+    --------
+    >>> print(bookings_line({"won_deals": 4, "missing_amount": 1, "previous_won_deals": 2,
+    ...     "previous_missing_amount": 2, "year_ago_won_deals": float("nan"),
+    ...     "year_ago_missing_amount": float("nan")}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Bookings from won deals with an amount only: this quarter from 3 of 4 won deals (1 without
+    an amount); previous quarter not in this data (2 won deals, none with an amount). Growth
+    compares the bookings as they are; no deal counts as 0.
+    """
+    parts = []
+    for prefix, label in (
+        ("", "this quarter"),
+        ("previous_", "previous quarter"),
+        ("year_ago_", "same quarter last year"),
+    ):
+        deals, missing = figures.get(f"{prefix}won_deals"), figures.get(f"{prefix}missing_amount")
+        if deals is None or missing is None or math.isnan(missing) or not missing:
+            continue
+        amount = Amount(0.0, int(deals), int(missing), WON_DEALS)
+        if amount.partial:
+            parts.append(
+                f"{label} from {amount.counted:,} of {count_of(amount.deals, WON_DEALS)} "
+                f"({amount.missing:,} without an amount)"
+            )
+        else:
+            parts.append(
+                f"{label} not in this data ({count_of(amount.deals, WON_DEALS)}, none with an "
+                "amount)"
+            )
+    if not parts:
+        return None
+    return (
+        f"Bookings from won deals with an amount only: {'; '.join(parts)}. Growth compares the "
+        "bookings as they are; no deal counts as 0."
+    )
 
 
 def retention_months(start: pd.Timestamp, end: pd.Timestamp) -> tuple[str, str]:

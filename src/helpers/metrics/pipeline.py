@@ -4,6 +4,24 @@ Every function takes the canonical ``opportunities`` table (already restricted t
 :func:`helpers.metrics.scope.for_team` if wanted) and a window ``[start, end)``. An opportunity
 is *created* in the window when its ``created_at`` is in it and *closed* in the window when its
 ``closed_at`` is; won and lost opportunities are told apart by ``status``.
+
+Missing amounts (the rule for every figure built on opportunity amounts)
+------------------------------------------------------------------------
+An opportunity without an amount has an *unknown* size, never 0. For a figure summing or
+averaging the amounts of a *base* of deals (the opportunities created in the quarter, the
+deals won in it, those of one source type or channel):
+
+- no deal in the base: the sum is a genuine 0 (nothing was created or won);
+- deals in the base, none with an amount: the figure is *not in this data* (NaN, JSON
+  ``null``), with the reason ``"not in this data: no opportunity amounts (n … without an
+  amount)"``;
+- some deals with an amount: the figure is computed on the deals that have one and carries
+  the count of those that do not, shown as ``"from k of n opportunities; m without an
+  amount"`` (:meth:`Amount.basis`). Amounts are never negative, so such a sum is a lower
+  bound of the true one.
+
+Counts that need no amount (opportunities, won deals, win rate, sales cycle, CAC) are
+unaffected.
 """
 
 from __future__ import annotations
@@ -19,7 +37,114 @@ from .stats import Rate
 SOURCE_TYPES = ("marketing", "sales", "partner")
 TOTAL = "total"
 UNKNOWN_SOURCE = "(missing)"
+OPPORTUNITIES = "opportunities"
+WON_DEALS = "won deals"
+NO_AMOUNTS = "not in this data: no opportunity amounts"
+_SINGULAR = {OPPORTUNITIES: "opportunity", WON_DEALS: "won deal"}
 _SECONDS_PER_DAY = 86400.0
+
+
+def count_of(n: int, noun: str) -> str:
+    """``1 opportunity``, ``530 opportunities``, ``1 won deal``: a count with its noun.
+
+    ``noun`` is plural; its singular is known for :data:`OPPORTUNITIES` and :data:`WON_DEALS`
+    and for nouns ending in those (``marketing-sourced opportunities``).
+
+    Examples
+    --------
+    >>> count_of(1, "won deals"), count_of(1_200, "opportunities")
+    ('1 won deal', '1,200 opportunities')
+    """
+    if n != 1:
+        return f"{n:,} {noun}"
+    for plural, singular in _SINGULAR.items():
+        if noun.endswith(plural):
+            return f"1 {noun.removesuffix(plural)}{singular}"
+    return f"1 {noun}"
+
+
+class Amount(float):
+    """A sum of opportunity amounts that knows the deals it is built from.
+
+    A number (a ``float``: it adds, compares and formats like one) whose value is ``total``
+    = Σ amount over the deals of the base that have one, except NaN (not in this data) when
+    the base has deals and none of them has an amount; an empty base is a genuine 0.
+    ``deals`` = deals in the base; ``missing`` = those without an amount; ``counted = deals −
+    missing``. Arithmetic gives plain floats.
+
+    Examples
+    --------
+    >>> part = Amount(4200.0, 5, 1)
+    >>> part + 0, part.counted, part.partial, part.basis()
+    (4200.0, 4, True, 'from 4 of 5 opportunities; 1 without an amount')
+    >>> Amount(0.0, 2, 2, WON_DEALS).basis()
+    'not in this data: no opportunity amounts (2 won deals without an amount)'
+    >>> float(Amount(0.0, 0, 0))
+    0.0
+    """
+
+    total: float
+    deals: int
+    missing: int
+    noun: str
+
+    def __new__(cls, total: float, deals: int, missing: int, noun: str = OPPORTUNITIES):
+        """``Amount(total, deals, missing, noun)``; ``noun`` names the deals (plural)."""
+        value = math.nan if deals and deals == missing else float(total)
+        self = super().__new__(cls, value)
+        self.total, self.deals, self.missing, self.noun = float(total), deals, missing, noun
+        return self
+
+    def __reduce__(self):
+        return (Amount, (self.total, self.deals, self.missing, self.noun))
+
+    def __repr__(self) -> str:
+        return f"Amount({self.total!r}, {self.deals!r}, {self.missing!r}, {self.noun!r})"
+
+    def __str__(self) -> str:
+        return float.__repr__(self)  # printed as the number it is
+
+    @property
+    def counted(self) -> int:
+        """Deals of the base with an amount."""
+        return self.deals - self.missing
+
+    @property
+    def value(self) -> float:
+        """The sum as a plain float; NaN when the base has deals and none with an amount."""
+        return float(self)
+
+    @property
+    def known(self) -> bool:
+        """Whether there is a value (every deal or some with an amount, or no deal)."""
+        return not math.isnan(self)
+
+    @property
+    def partial(self) -> bool:
+        """Some deals of the base have an amount and some do not."""
+        return self.missing > 0 and self.counted > 0
+
+    def basis(self) -> str:
+        """Which deals the value is built from: ``""`` when all of them.
+
+        ``"from k of n <noun>; m without an amount"`` when some lack one;
+        ``"not in this data: no opportunity amounts (n <noun> without an amount)"`` when all do.
+        """
+        if not self.missing:
+            return ""
+        if not self.counted:
+            return f"{NO_AMOUNTS} ({count_of(self.missing, self.noun)} without an amount)"
+        return (
+            f"from {self.counted:,} of {count_of(self.deals, self.noun)}; "
+            f"{self.missing:,} without an amount"
+        )
+
+
+def _sum_known(amounts: pd.Series) -> float:
+    """Σ of the amounts that are known; NaN when there are some and none is known; 0 if none."""
+    if len(amounts) and amounts.isna().all():
+        return math.nan
+    return float(amounts.sum())
 
 
 def _closed(
@@ -33,7 +158,11 @@ def _closed(
 
 
 def _by_source(chosen: pd.DataFrame) -> pd.DataFrame:
-    """Count, amount, missing amounts and share of amount per source type, plus a total row."""
+    """Count, amount, missing amounts and share of amount per source type, plus a total row.
+
+    A row's amount is the sum of its known amounts: NaN when it has opportunities and none
+    with an amount, 0 when it has none (see the module's rule on missing amounts).
+    """
     source = chosen["source_type"].astype("object").fillna(UNKNOWN_SOURCE)
     extra = sorted(set(source) - set(SOURCE_TYPES))
     order = [*SOURCE_TYPES, *extra]
@@ -41,7 +170,7 @@ def _by_source(chosen: pd.DataFrame) -> pd.DataFrame:
     parts = pd.DataFrame(
         {
             "source_type": source.to_numpy(),
-            "amount": amount.fillna(0.0).to_numpy(),
+            "amount": amount.to_numpy(),
             "missing": amount.isna().to_numpy(dtype="int64"),
         }
     )
@@ -49,16 +178,57 @@ def _by_source(chosen: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "opportunities": grouped.size().reindex(order, fill_value=0).astype("int64"),
-            "amount": grouped["amount"].sum().reindex(order, fill_value=0.0).astype("float64"),
+            # min_count=1: a source whose every amount is missing sums to NaN, not 0.
+            "amount": grouped["amount"].sum(min_count=1).reindex(order).astype("float64"),
             "missing_amount": grouped["missing"].sum().reindex(order, fill_value=0),
         }
     )
-    table["missing_amount"] = table["missing_amount"].astype("int64")
-    table.loc[TOTAL] = table.sum()
+    table.loc[table["opportunities"] == 0, "amount"] = 0.0
+    total_amount = _sum_known(parts["amount"])
+    table.loc[TOTAL] = [len(parts), total_amount, int(parts["missing"].sum())]
     table = table.astype({"opportunities": "int64", "missing_amount": "int64"})
     total = table.loc[TOTAL, "amount"]
     table["share"] = table["amount"] / total if total > 0 else np.nan
     return table.rename_axis("source_type").reset_index()
+
+
+def amount_of(table: pd.DataFrame, row: str = TOTAL, noun: str = OPPORTUNITIES) -> Amount:
+    """The :class:`Amount` of one row of :func:`pipeline_created` or :func:`won_revenue`.
+
+    Examples
+    --------
+    >>> opps = pd.DataFrame({
+    ...     "created_at": pd.to_datetime(["2026-07-01", "2026-08-01"]),
+    ...     "amount": [300.0, None], "source_type": ["marketing", "sales"]})
+    >>> total = amount_of(pipeline_created(opps, pd.Timestamp("2026-07-01"),
+    ...                                    pd.Timestamp("2026-10-01")))
+    >>> total.value, total.basis()
+    (300.0, 'from 1 of 2 opportunities; 1 without an amount')
+    """
+    line = table.set_index("source_type").loc[row]
+    amount = float(line["amount"])
+    return Amount(
+        0.0 if math.isnan(amount) else amount,
+        int(line["opportunities"]),
+        int(line["missing_amount"]),
+        noun,
+    )
+
+
+def amount_reason(
+    table: pd.DataFrame, rows: tuple[str, ...] = (TOTAL,), noun: str = OPPORTUNITIES
+) -> str | None:
+    """Why an amount of ``table`` is not in this data, or None when it is.
+
+    The first of ``rows`` (source types or ``total``) that has opportunities and none with
+    an amount gives ``"not in this data: no opportunity amounts (n <noun> without an
+    amount)"``; a source type's row names it (``12 marketing-sourced opportunities``).
+    """
+    for row in rows:
+        amount = amount_of(table, row, noun if row == TOTAL else f"{row}-sourced {noun}")
+        if not amount.known:
+            return amount.basis()
+    return None
 
 
 def pipeline_created(
@@ -66,8 +236,10 @@ def pipeline_created(
 ) -> pd.DataFrame:
     """Pipeline created in ``[start, end)``: opportunities created in the window, by source type.
 
-    ``amount`` = sum of the amounts of the opportunities created in the window (a missing amount
-    counts as 0 and is counted in ``missing_amount``); ``share`` = amount / total amount.
+    ``amount`` = Σ amount of the opportunities created in the window that have one (NaN when
+    a row has opportunities and none with an amount; 0 when it has none); ``missing_amount``
+    = opportunities without an amount; ``share`` = amount / total amount. See the module's
+    rule on missing amounts; :func:`amount_of` gives the total with its basis.
 
     Parameters
     ----------
@@ -80,9 +252,10 @@ def pipeline_created(
     -------
     DataFrame
         Columns source_type, opportunities (count), amount, missing_amount (count of
-        opportunities without an amount), share (NaN when the total amount is 0). Rows
-        ``marketing``, ``sales``, ``partner`` (always present, zeros when empty), any other
-        source type found (sorted), then ``total``.
+        opportunities without an amount), share (NaN when the total amount is 0 or not in
+        this data, or the row's amount is). Rows ``marketing``, ``sales``, ``partner``
+        (always present, zeros when empty), any other source type found (sorted), then
+        ``total``.
 
     Examples
     --------
@@ -102,7 +275,9 @@ def marketing_sourced_share(
 ) -> float:
     """Marketing-sourced pipeline share = marketing pipeline amount / total pipeline amount.
 
-    Both amounts are those of :func:`pipeline_created` for the window; NaN when the total is 0.
+    Both amounts are those of :func:`pipeline_created` for the window, over the opportunities
+    that have an amount; NaN when the total is 0, or when the marketing or total amount is
+    not in this data (opportunities, none with an amount).
     """
     table = pipeline_created(opportunities, start, end).set_index("source_type")
     return float(table.loc["marketing", "share"])
@@ -113,9 +288,9 @@ def won_revenue(
 ) -> pd.DataFrame:
     """Won revenue: opportunities won and closed in ``[start, end)``, by source type.
 
-    ``amount`` = sum of the amounts of won opportunities with ``closed_at`` in the window (a
-    missing amount counts as 0 and is counted in ``missing_amount``); ``share`` = amount /
-    total amount.
+    ``amount`` = Σ amount of the won opportunities with ``closed_at`` in the window that have
+    one (NaN when a row has won deals and none with an amount; 0 when it has none);
+    ``missing_amount`` = won deals without an amount; ``share`` = amount / total amount.
 
     Returns
     -------
@@ -125,6 +300,80 @@ def won_revenue(
         source type, total.
     """
     return _by_source(_closed(opportunities, "won", start, end))
+
+
+def amounts_line(created: pd.DataFrame, won: pd.DataFrame) -> str | None:
+    """The pipeline section's one line on opportunities without an amount (None if there are none).
+
+    Parameters
+    ----------
+    created, won : DataFrame
+        :func:`pipeline_created` and :func:`won_revenue` of the same window.
+
+    Returns
+    -------
+    str or None
+        ``"Not in this data: no opportunity amounts (…), so no pipeline created, won revenue,
+        …"`` when no deal of either base has an amount; ``"Opportunities without an amount:
+        pipeline created is from 412 of 530 opportunities (118 without an amount); …"`` when
+        some lack one; None when every deal has an amount.
+
+    Examples
+    --------
+    >>> opps = pd.DataFrame({
+    ...     "created_at": pd.to_datetime(["2026-07-01", "2026-08-01"]),
+    ...     "closed_at": pd.to_datetime(["2026-08-01", None]),
+    ...     "status": ["won", "open"], "amount": [None, None],
+    ...     "source_type": ["marketing", "sales"]})
+    >>> a, b = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-10-01")
+    >>> print(amounts_line(pipeline_created(opps, a, b), won_revenue(opps, a, b)))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Not in this data: no opportunity amounts (2 opportunities created and 1 won deal in the
+    quarter, none with an amount), so no pipeline created, won revenue, average deal size,
+    sales velocity or marketing-sourced pipeline share.
+    """
+    bases = (
+        ("pipeline created", amount_of(created, noun=OPPORTUNITIES), "created"),
+        ("won revenue", amount_of(won, noun=WON_DEALS), ""),
+    )
+    if not any(amount.missing for _, amount, _ in bases):
+        return None
+    if all(not amount.counted for _, amount, _ in bases):
+        deals = " and ".join(
+            f"{count_of(amount.deals, amount.noun)}{f' {verb}' if verb else ''}"
+            for _, amount, verb in bases
+            if amount.deals
+        )
+        return (
+            f"Not in this data: no opportunity amounts ({deals} in the quarter, none with an "
+            "amount), so no pipeline created, won revenue, average deal size, sales velocity or "
+            "marketing-sourced pipeline share."
+        )
+    parts = []
+    for label, amount, _ in bases:
+        if amount.partial:
+            parts.append(
+                f"{label} is from {amount.counted:,} of {count_of(amount.deals, amount.noun)} "
+                f"({amount.missing:,} without an amount)"
+            )
+        elif not amount.known:
+            parts.append(
+                f"{label} is not in this data ({count_of(amount.deals, amount.noun)}, none with "
+                "an amount)"
+            )
+    return (
+        f"Opportunities without an amount: {'; '.join(parts)}. Average deal size, sales "
+        "velocity and the marketing-sourced pipeline share use only the deals with an amount; "
+        "none counts as 0."
+    )
+
+
+def won_deals(opportunities: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Won deals = number of opportunities won and closed in ``[start, end)``.
+
+    Counted whether or not they have an amount (the count pair of :func:`won_revenue`).
+    """
+    return len(_closed(opportunities, "won", start, end))
 
 
 def win_rate(opportunities: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> Rate:
@@ -178,11 +427,15 @@ def sales_velocity(opportunities: pd.DataFrame, start: pd.Timestamp, end: pd.Tim
     average deal size and sales cycle are those of the window (:func:`win_rate`,
     :func:`average_deal_size`, :func:`sales_cycle_days`).
 
+    The deal size is the mean of the won deals that have an amount, so velocity is NaN (not
+    in this data) when no won deal of the window has one.
+
     Returns
     -------
     float
         NaN when the win rate, deal size or cycle is undefined (no deal closed or won in the
-        window) or the cycle is 0 days; 0 when nothing is open.
+        window, or no won deal with an amount) or the cycle is 0 days; 0 when nothing is
+        open.
     """
     rate = win_rate(opportunities, start, end).value
     deal = average_deal_size(opportunities, start, end)
