@@ -3,12 +3,13 @@
 tests/data/tiny in 2026Q3 (see tests/test_metrics_funnel.py for the worked figures):
 - north: 4 MQLs (L1, L2, L3, L5); SLA 2 of 4; median speed to lead 5 h (2, 16, 5 h);
   acceptance 2 of 3; MQL→SQL 2 of 4; pipeline created 1500 (O1 1000 + O2 500); won 1000
-  (O1); win rate 1 of 2 (O1 won, O2 lost); no spend, so no CAC.
+  (O1, 1 won deal); win rate 1 of 2 (O1 won, O2 lost); no spend, so no CAC.
 - south: 1 MQL (L6), touched after 0.5 business h (in SLA, 1 of 1), rejected (acceptance
-  0 of 1), MQL→SQL 0 of 1; O3 created and won for 2000 (win rate 1 of 1).
+  0 of 1), MQL→SQL 0 of 1; O3 created and won for 2000 (1 won deal; win rate 1 of 1).
 Ranks (1 = best): north is first on MQLs, acceptance and MQL→SQL; south on SLA, speed (lower
-is better), pipeline, won revenue and win rate. CAC has no value and no rank.
-Mean rank: north (1+2+2+1+1+2+2+2)/8 = 1.625, south (2+1+1+2+2+1+1+1)/8 = 1.375.
+is better), pipeline, won revenue and win rate; both first on won deals (1 each, a tie). CAC
+has no value and no rank.
+Mean rank: north (1+2+2+1+1+2+2+1+2)/9 = 14/9, south (2+1+1+2+2+1+1+1+1)/9 = 12/9.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def test_compare_teams_on_tiny(workbook):
     assert value.loc["mql_acceptance"].tolist() == pytest.approx([2 / 3, 0.0])
     assert value.loc["pipeline_created"].tolist() == [1500.0, 2000.0]
     assert value.loc["won_revenue"].tolist() == [1000.0, 2000.0]
+    assert value.loc["won_deals"].tolist() == [1.0, 1.0]
     assert value.loc["win_rate"].tolist() == [0.5, 1.0]
     assert rank["north"].dropna().to_dict() == {
         "mql_acceptance": 1.0,
@@ -105,13 +107,14 @@ def test_compare_teams_on_tiny(workbook):
         "sla_compliance": 2.0,
         "speed_to_lead_hours": 2.0,
         "win_rate": 2.0,
+        "won_deals": 1.0,
         "won_revenue": 2.0,
     }
     assert rank.loc["cac"].isna().all()
     names = {"north": "North Pod", "south": "South Pod"}
     ranking = team_ranking(long, names)
     assert ranking["team"].tolist() == ["south", "north"]
-    assert ranking["mean_rank"].tolist() == [1.375, 1.625]
+    assert ranking["mean_rank"].tolist() == pytest.approx([12 / 9, 14 / 9])
     assert team_standing(ranking, "north") == (
         "North Pod ranks 2 of 2 teams on the shared KPIs (mean rank 1.6; 1 = best)."
     )
@@ -139,4 +142,5 @@ def test_kpi_trend_covers_every_kpi_of_the_quarters_in_the_data(workbook):
     assert q2.loc["mql_acceptance", "value"] == 0.0
     assert q2.loc["pipeline_created", "value"] == 0.0
     assert math.isnan(q2.loc["win_rate", "value"])  # nothing closed
-    assert len(trend) == 2 * 9
+    assert q2.loc["won_deals", "value"] == 0.0  # nothing won in 2026Q2
+    assert len(trend) == 2 * 10

@@ -28,11 +28,16 @@ def test_json_is_stable_and_carries_hand_computed_figures():
     by_metric = {m["metric"]: m for m in doc["metrics"]}
     assert set(by_metric) == {
         "mqls", "sla_compliance", "speed_to_lead_hours", "mql_acceptance", "mql_to_sql",
-        "pipeline_created", "won_revenue", "win_rate", "cac",
+        "pipeline_created", "won_revenue", "won_deals", "win_rate", "cac",
     }  # fmt: skip
     # O1 (won 1000) and O2 (lost 500) are north's; both created and closed in 2026Q3.
     assert by_metric["pipeline_created"]["value"] == 1500
     assert by_metric["won_revenue"]["value"] == 1000
+    assert by_metric["won_deals"]["value"] == 1  # O1
+    # Every deal has an amount: no note; the amounts' counts are those of their deals.
+    pipeline = by_metric["pipeline_created"]
+    assert (pipeline["deals"], pipeline["missing_amount"], pipeline["note"]) == (2, 0, None)
+    assert by_metric["win_rate"]["deals"] is None  # not an amount
     assert (by_metric["win_rate"]["numerator"], by_metric["win_rate"]["denominator"]) == (1, 2)
     assert by_metric["cac"]["value"] is None  # the tiny data set has no spend table
     # Hand-computed in test_metrics_funnel.py.

@@ -311,6 +311,7 @@ def test_trends_and_comparison_leave_out_untracked_kpis(workbook):
         "mql_to_sql",
         "pipeline_created",
         "won_revenue",
+        "won_deals",
         "cac",
     ]
     assert trend["quarter"].unique().tolist() == ["2026Q1", "2026Q2", "2026Q3"]

@@ -21,11 +21,12 @@ Actual values in 2026Q3 (1 Jul - 30 Sep 2026; SLA 8 business hours, 09:00-17:00 
 
 - north (tests/test_metrics_funnel.py): MQLs L1, L2, L3, L5 = 4; responses L1 2 h, L2 16 h,
   L5 5 h, L3 untouched, so SLA compliance 2/4 and median speed to lead 5 h; acceptance 2/3
-  (L1, L5 accepted, L2 rejected); MQL->SQL 2/4; pipeline O1 1000 + O2 500 = 1500; won O1 1000;
-  win rate 1/2; no spend table, so CAC n/a.
+  (L1, L5 accepted, L2 rejected); MQL->SQL 2/4; pipeline O1 1000 + O2 500 = 1500; won O1 1000,
+  1 won deal; win rate 1/2; no spend table, so CAC n/a.
 - south: L6 MQL Mon 3 Aug 09:00 (1 Jul 2026 is a Wednesday, +33 days), first touch 09:30:
   0.5 business hours, so SLA 1/1 and median 0.5 h; L6 rejected, so acceptance 0/1 and MQL->SQL
-  0/1; O3 created 10 Aug and won 15 Sep for 2000: pipeline 2000, won 2000, win rate 1/1.
+  0/1; O3 created 10 Aug and won 15 Sep for 2000: pipeline 2000, won 2000 (1 won deal), win
+  rate 1/1.
 
 Default RAG bands (workbook_defaults.toml): green at attainment >= 1.0, amber >= 0.9.
 """
@@ -78,6 +79,7 @@ ACTUALS = {
         "mql_to_sql": 2 / 4,
         "pipeline_created": 1500.0,
         "won_revenue": 1000.0,
+        "won_deals": 1.0,
         "win_rate": 1 / 2,
         "cac": NAN,
     },
@@ -89,6 +91,7 @@ ACTUALS = {
         "mql_to_sql": 0 / 1,
         "pipeline_created": 2000.0,
         "won_revenue": 2000.0,
+        "won_deals": 1.0,
         "win_rate": 1 / 1,
         "cac": NAN,
     },
@@ -112,6 +115,7 @@ EXPECTED = {
         "pipeline_created": NO_TARGET,
         # 1000 / 2000 = 0.5, red; the 2026Q2 row (1) is another quarter's.
         "won_revenue": (2000.0, 0.5, "red"),
+        "won_deals": NO_TARGET,
         "win_rate": NO_TARGET,
         "cac": NO_TARGET,
     },
@@ -125,6 +129,7 @@ EXPECTED = {
         "mql_to_sql": NO_TARGET,
         "pipeline_created": NO_TARGET,
         "won_revenue": NO_TARGET,
+        "won_deals": NO_TARGET,
         "win_rate": NO_TARGET,
         "cac": NO_TARGET,
     },

@@ -35,6 +35,7 @@ _LONG_COLUMNS = (
     "ci_low",
     "ci_high",
     "small_sample",
+    "missing_amount",
 )
 
 
@@ -58,7 +59,8 @@ def kpi_long(
     ----------
     values : dict of dict
         Key (team id or quarter) → metric name → value: a :class:`Rate` for rates, a number
-        (NaN allowed) otherwise. A metric missing for a key gives NaN.
+        (NaN allowed) otherwise, or an amount with ``missing`` deals without an amount
+        (:class:`~helpers.metrics.pipeline.Amount`). A metric missing for a key gives NaN.
     key : str
         Name of the first column (``"team"``, ``"quarter"``).
     kpis : dict, optional
@@ -69,7 +71,8 @@ def kpi_long(
     -------
     DataFrame
         Columns ``<key>``, metric, label, direction, kind, value, numerator, denominator,
-        ci_low, ci_high (NaN for non-rates), small_sample (False for non-rates).
+        ci_low, ci_high (NaN for non-rates), small_sample (False for non-rates),
+        missing_amount (deals without an amount behind an amount; NaN for other values).
 
     Examples
     --------
@@ -94,6 +97,7 @@ def kpi_long(
                     ci_low=low,
                     ci_high=high,
                     small_sample=value.small_sample,
+                    missing_amount=math.nan,
                 )
             else:
                 row.update(
@@ -103,11 +107,12 @@ def kpi_long(
                     ci_low=math.nan,
                     ci_high=math.nan,
                     small_sample=False,
+                    missing_amount=float(getattr(value, "missing", math.nan)),
                 )
             rows.append(row)
     columns = [key, *_LONG_COLUMNS]
     out = pd.DataFrame(rows, columns=columns)
-    numeric = ("value", "numerator", "denominator", "ci_low", "ci_high")
+    numeric = ("value", "numerator", "denominator", "ci_low", "ci_high", "missing_amount")
     return out.astype({c: "float64" for c in numeric} | {"small_sample": "bool"})
 
 
@@ -115,7 +120,9 @@ def rank_kpis(long: pd.DataFrame, *, key: str = "team") -> pd.DataFrame:
     """Rank the keys (teams) on each KPI, 1 = best, the way its direction says.
 
     Higher-is-better KPIs rank the largest value first, lower-is-better ones (speed to lead,
-    CAC) the smallest. Ties share the better rank (1, 1, 3); a NaN value has no rank.
+    CAC) the smallest. Ties share the better rank (1, 1, 3); a NaN value has no rank, and
+    neither has an amount built from part of its deals (``missing_amount`` above 0): such a
+    sum is a lower bound, and ranking it against complete sums would rank data entry.
 
     Parameters
     ----------
@@ -132,6 +139,8 @@ def rank_kpis(long: pd.DataFrame, *, key: str = "team") -> pd.DataFrame:
     out = long.copy()
     sign = np.where(out["direction"] == "lower", 1.0, -1.0)
     signed = out["value"] * sign
+    if "missing_amount" in out.columns:
+        signed = signed.where(~(out["missing_amount"] > 0))
     out["rank"] = signed.groupby(out["metric"], sort=False).rank(method="min", na_option="keep")
     return out
 
@@ -178,6 +187,42 @@ def team_ranking(
         out[f"{metric}_rank"] = ranks[metric].astype("float64")
     out = out.sort_values(["rank", key], na_position="last", kind="stable")
     return out.reset_index(drop=True)
+
+
+def unranked_amounts_line(long: pd.DataFrame, names: Mapping[str, str] | None = None) -> str | None:
+    """One line naming the teams whose amounts are not ranked for lack of deal amounts.
+
+    Parameters
+    ----------
+    long : DataFrame
+        :func:`compare_teams` (team, label, value, missing_amount).
+    names : dict of str, optional
+        Team id → display name.
+
+    Returns
+    -------
+    str or None
+        ``"Some deals have no amount, so these are not ranked: North (Pipeline created, Won
+        revenue); South (Won revenue)."``; None when every amount is complete.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"team": ["a", "a", "b"], "label": ["Pipeline", "Won", "Won"],
+    ...                      "missing_amount": [2.0, 0.0, 1.0]})
+    >>> unranked_amounts_line(long, {"a": "Alpha"})
+    'Some deals have no amount, so these are not ranked: Alpha (Pipeline); b (Won).'
+    """
+    if "missing_amount" not in long.columns:
+        return None
+    names = names or {}
+    gaps = long[long["missing_amount"] > 0]
+    if gaps.empty:
+        return None
+    parts = [
+        f"{names.get(team, team)} ({', '.join(group['label'])})"
+        for team, group in gaps.groupby("team", sort=False)
+    ]
+    return f"Some deals have no amount, so these are not ranked: {'; '.join(parts)}."
 
 
 def team_standing(ranking: pd.DataFrame, team: str, *, key: str = "team") -> str:

@@ -408,11 +408,19 @@ class TeamQuarter:
         return self.tables["opportunities"]
 
     def pipeline_created(self) -> pd.DataFrame:
-        """Pipeline created by source type (see :func:`pipeline.pipeline_created`)."""
+        """Pipeline created by source type (see :func:`pipeline.pipeline_created`).
+
+        Amounts are those of the opportunities that have one (``missing_amount`` counts the
+        others); NaN, not 0, where opportunities were created and none has an amount.
+        """
         return pipeline.pipeline_created(self._opps, self.start, self.end)
 
     def won_revenue(self) -> pd.DataFrame:
-        """Won revenue by source type (see :func:`pipeline.won_revenue`)."""
+        """Won revenue by source type (see :func:`pipeline.won_revenue`).
+
+        Amounts are those of the won deals that have one (``missing_amount`` counts the
+        others); NaN, not 0, where deals were won and none has an amount.
+        """
         return pipeline.won_revenue(self._opps, self.start, self.end)
 
     def win_rate(self) -> Rate | None:
@@ -429,15 +437,21 @@ class TeamQuarter:
         """Average deal size, sales cycle (median days), sales velocity (per day), share.
 
         Sales velocity is NaN when the data set tracks no win rate (see :meth:`win_rate`).
+        Deal size, velocity and the marketing-sourced share use the deals with an amount (NaN
+        when none has one); ``won_deals`` and ``won_without_amount`` count the quarter's won
+        deals and those of them without an amount.
         """
         o, a, b = self._opps, self.start, self.end
         velocity = pipeline.sales_velocity(o, a, b) if self.tracks("win_rate") else np.nan
+        won = pipeline.amount_of(self.won_revenue(), noun=pipeline.WON_DEALS)
         return Figures(
             {
                 "average_deal_size": pipeline.average_deal_size(o, a, b),
                 "sales_cycle_days": pipeline.sales_cycle_days(o, a, b),
                 "sales_velocity_per_day": velocity,
                 "marketing_sourced_share": pipeline.marketing_sourced_share(o, a, b),
+                "won_deals": won.deals,
+                "won_without_amount": won.missing,
             }
         )
 
@@ -495,6 +509,8 @@ class TeamQuarter:
         ):
             if self.quarter.shift(-shift).index < first.index:
                 figures[amount] = figures[change] = np.nan
+                prefix = amount.removesuffix("bookings")
+                figures[f"{prefix}won_deals"] = figures[f"{prefix}missing_amount"] = np.nan
         return Figures(figures)
 
     def logo_retention(self) -> Rate | None:
@@ -640,6 +656,16 @@ class TeamQuarter:
             return "not in this data: no feedback table"
         if component == "cac" and not self.has("spend"):
             return "not in this data: no spend table"
+        if component in ("pipeline_created", "won_revenue", "marketing_pipeline_share"):
+            won = component == "won_revenue"
+            share = component == "marketing_pipeline_share"
+            why = pipeline.amount_reason(
+                self.won_revenue() if won else self.pipeline_created(),
+                (pipeline.TOTAL, "marketing") if share else (pipeline.TOTAL,),
+                pipeline.WON_DEALS if won else pipeline.OPPORTUNITIES,
+            )
+            if why:
+                return why
         figure = coverage.KPI_FIGURES.get(component, component)
         if figure in coverage.NEEDS and not self.tracks(figure):
             dataset = self.workbook.dataset
@@ -674,20 +700,25 @@ class TeamQuarter:
         return self.workbook.data_quality.copy()
 
     # --- headline ---------------------------------------------------------------------------
-    def kpi_values(self) -> dict[str, Rate | float]:
-        """The shared KPIs: a :class:`Rate` for rates, a number otherwise (cached)."""
+    def kpi_values(self) -> dict[str, Rate | pipeline.Amount | float]:
+        """The shared KPIs: a :class:`Rate` for rates, a number otherwise (cached).
+
+        Pipeline created and won revenue are a :class:`pipeline.Amount` (a number with the
+        deals it is built from and those of them without an amount).
+        """
         key = (self.team, self.quarter.index)
         cache = self.workbook._kpi_values
         if key not in cache:
             cache[key] = self._compute_kpi_values()
         return cache[key]
 
-    def _compute_kpi_values(self) -> dict[str, Rate | float]:
-        # A KPI the data set cannot measure is NaN (n/a), never a Rate of 0 out of n.
+    def _compute_kpi_values(self) -> dict[str, Rate | pipeline.Amount | float]:
+        # A KPI the data set cannot measure is NaN (n/a), never a Rate of 0 out of n; an
+        # amount without any known deal amount is an Amount whose value is NaN, never 0.
         speed = self.speed_to_lead()
         volumes = self.stage_volumes().set_index("stage")["volume"]
-        created = self.pipeline_created().set_index("source_type")["amount"]
-        won = self.won_revenue().set_index("source_type")["amount"]
+        created = pipeline.amount_of(self.pipeline_created())
+        won = pipeline.amount_of(self.won_revenue(), noun=pipeline.WON_DEALS)
         cac = self.cac()
         acceptance, conversion, win = self.mql_acceptance(), self.mql_to_sql(), self.win_rate()
         return {
@@ -696,8 +727,9 @@ class TeamQuarter:
             "speed_to_lead_hours": np.nan if speed is None else speed["median_hours"],
             "mql_acceptance": np.nan if acceptance is None else acceptance,
             "mql_to_sql": np.nan if conversion is None else conversion,
-            "pipeline_created": float(created["total"]),
-            "won_revenue": float(won["total"]),
+            "pipeline_created": created,
+            "won_revenue": won,
+            "won_deals": float(won.deals),
             "win_rate": np.nan if win is None else win,
             "cac": np.nan if cac is None else float(cac["cac"]),
         }
@@ -705,14 +737,18 @@ class TeamQuarter:
     def kpi_notes(self) -> dict[str, str]:
         """Why a shared KPI cannot be measured at all: ``"not in this data: no …"`` (or absent).
 
-        Only KPIs whose stages or table the data set lacks are named; a KPI that is merely
-        empty this quarter (0 of 0) is not.
+        Only KPIs whose stages or table the data set lacks are named, and amounts of deals
+        none of which has an amount (``"not in this data: no opportunity amounts (…)"``); a
+        KPI that is merely empty this quarter (0 of 0) is not.
         """
         notes = {}
+        values = self.kpi_values()
         for metric in KPIS:
             figure = coverage.KPI_FIGURES.get(metric)
             untracked = figure is not None and not self.tracks(figure)
-            if untracked or (metric == "cac" and not self.has("spend")):
+            value = values[metric]
+            no_amounts = isinstance(value, pipeline.Amount) and not value.known
+            if untracked or no_amounts or (metric == "cac" and not self.has("spend")):
                 notes[metric] = self._unavailable_reason(metric)
         return notes
 

@@ -17,9 +17,13 @@ _TILE_CSS = """
 .aw-tile .aw-value{font-size:1.6em;font-weight:600;margin:2px 0}
 .aw-tile .aw-sub{font-size:0.8em;color:#555;line-height:1.4}
 .aw-note{font-family:sans-serif;color:#555;font-style:italic}
+.aw-tile .aw-missing{font-size:1.1em;color:#666}
 .aw-tile .aw-why{font-size:0.55em;font-weight:400;color:#444}
 </style>
 """
+
+
+_NOT_IN_DATA = "not in this data"
 
 
 def format_value(value: float, kind: str) -> str:
@@ -54,16 +58,24 @@ def kpi_tiles(kpis: pd.DataFrame) -> str:
 
     Each tile shows the value, its RAG colour against the target, the change against Q−1 and
     Q−4 with significance, the count pair and the small-sample flag. A KPI the data set cannot
-    measure (a ``note`` such as "not in this data: no first_touch events") shows n/a and the
-    note instead of its changes.
+    measure (a ``note`` such as "not in this data: no first_touch events") shows "not in this
+    data" as its value, never a number, and the reason instead of its changes (another
+    missing value, e.g. 0 MQLs of 0, shows n/a). A value with a note (an amount built from
+    part of its deals: "from 412 of 530 opportunities; 118 without an amount") shows the
+    note below its changes.
     """
     tiles = []
     for row in kpis.to_dict("records"):
         kind = row["kind"]
         why = str(row.get("note") or "")
-        if why:
-            # As written ("not in this data: no spend table"): the section's own line is the
-            # sentence that starts with a capital, once per report.
+        missing = row["value"] is None or pd.isna(row["value"])
+        shown = html.escape(format_value(row["value"], kind))
+        if missing and why.startswith(_NOT_IN_DATA):
+            # The reason as written after "not in this data: " (the section's own line is the
+            # sentence that starts with a capital, once per report).
+            shown = f'<span class="aw-missing">{html.escape(_NOT_IN_DATA)}</span>'
+            sub = [why.removeprefix(_NOT_IN_DATA).removeprefix(":").strip()]
+        elif why and missing:
             sub = [why]
         else:
             sub = [
@@ -73,6 +85,8 @@ def kpi_tiles(kpis: pd.DataFrame) -> str:
                 )
                 for key, label in (("previous", "Q−1"), ("year", "Q−4"))
             ]
+            if why:
+                sub.append(why)
         if not math.isnan(row["target"]):
             sub.append(f"target {format_value(row['target'], kind)} · {row['rag'].upper()}")
         else:
@@ -88,7 +102,7 @@ def kpi_tiles(kpis: pd.DataFrame) -> str:
         tiles.append(
             f'<div class="aw-tile" style="--rag:{colour}">'
             f'<div class="aw-label">{html.escape(str(row["label"]))}</div>'
-            f'<div class="aw-value">{html.escape(format_value(row["value"], kind))}</div>'
+            f'<div class="aw-value">{shown}</div>'
             f'<div class="aw-sub">{"<br>".join(html.escape(s) for s in sub)}</div></div>'
         )
     return _TILE_CSS + '<div class="aw-tiles">' + "".join(tiles) + "</div>"

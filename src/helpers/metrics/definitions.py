@@ -114,14 +114,24 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition(
         "pipeline_created",
         "Headline",
-        "sum of the amounts of the opportunities created in the quarter (missing amount = 0)",
+        "sum of the amounts of the opportunities created in the quarter that have one; not in "
+        "this data when none has an amount, else from k of n opportunities (see "
+        "missing_amounts)",
         _P + "pipeline_created",
     ),
     Definition(
         "won_revenue",
         "Headline",
-        "sum of the amounts of the opportunities won and closed in the quarter",
+        "sum of the amounts of the opportunities won and closed in the quarter that have one; "
+        "not in this data when none has an amount, else from k of n won deals (see "
+        "missing_amounts)",
         _P + "won_revenue",
+    ),
+    Definition(
+        "won_deals",
+        "Headline",
+        "opportunities won and closed in the quarter, with or without an amount",
+        _P + "won_deals",
     ),
     Definition(
         "win_rate",
@@ -217,7 +227,8 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition(
         "marketing_pipeline_share",
         "Pipeline and revenue",
-        "pipeline created by marketing-sourced opportunities / all pipeline created",
+        "pipeline created by marketing-sourced opportunities / all pipeline created, over the "
+        "opportunities with an amount",
         _P + "marketing_sourced_share",
         "Marketing-sourced pipeline share",
         "higher",
@@ -226,7 +237,7 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition(
         "average_deal_size",
         "Pipeline and revenue",
-        "mean amount of the opportunities won and closed in the quarter",
+        "mean amount of the opportunities won and closed in the quarter that have one",
         _P + "average_deal_size",
         "Average deal size",
         "higher",
@@ -244,11 +255,24 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition(
         "sales_velocity",
         "Pipeline and revenue",
-        "open opportunities at quarter end × win rate × average deal size / sales cycle days",
+        "open opportunities at quarter end × win rate × average deal size / sales cycle days "
+        "(not in this data when no won deal has an amount)",
         _P + "sales_velocity",
         "Sales velocity (per day)",
         "higher",
         "amount",
+    ),
+    Definition(
+        "missing_amounts",
+        "Pipeline and revenue",
+        "a deal without an amount is unknown, never 0: a sum or mean of amounts over a base of "
+        "deals is not in this data when no deal of the base has an amount, and is computed on "
+        "the deals that have one when only some lack it, shown as 'from k of n; m without an "
+        "amount'; counts (opportunities, won deals, win rate, sales cycle, CAC) need no amount",
+        _P + "amount_of",
+        "Opportunities without an amount",
+        "n/a",
+        "count",
     ),
     Definition(
         "attribution",
@@ -294,7 +318,8 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition(
         "marketing_roi",
         "Efficiency",
-        "(marketing-sourced won revenue − marketing spend) / marketing spend, by channel",
+        "(marketing-sourced won revenue − marketing spend) / marketing spend, by channel; won "
+        "revenue over the won deals with an amount (not in this data when none has one)",
         _E + "marketing_roi",
         "Marketing ROI",
         "higher",
@@ -305,7 +330,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         "bookings_growth",
         "Growth and retention",
         "(bookings − bookings of the earlier quarter) / bookings of the earlier quarter; "
-        "QoQ against Q−1, YoY against Q−4",
+        "QoQ against Q−1, YoY against Q−4; bookings = won revenue of the won deals with an "
+        "amount (not in this data when none has one)",
         _G + "bookings_growth",
         "Bookings growth (QoQ, YoY)",
         "higher",

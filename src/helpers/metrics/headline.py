@@ -1,6 +1,7 @@
 """The headline: the shared KPIs of one team-quarter with change, target, attainment and RAG.
 
-Pure functions: KPI values in (a :class:`~helpers.metrics.stats.Rate` for a rate, a number
+Pure functions: KPI values in (a :class:`~helpers.metrics.stats.Rate` for a rate, an
+:class:`~helpers.metrics.pipeline.Amount` for a sum of opportunity amounts, a number
 otherwise), a table out. Targets and RAG come from :mod:`helpers.metrics.goals`
 (:func:`~helpers.metrics.goals.target_for` and :func:`~helpers.metrics.goals.rag_status`), the
 one place where those rules are written.
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .goals import rag_status
+from .pipeline import Amount
 from .stats import Rate, compare_rates
 
 # Shared KPIs of the headline: name -> (label, direction, kind)
@@ -25,15 +27,21 @@ KPIS = {
     "mql_to_sql": ("MQL → SQL", "higher", "rate"),
     "pipeline_created": ("Pipeline created", "higher", "amount"),
     "won_revenue": ("Won revenue", "higher", "amount"),
+    "won_deals": ("Won deals", "higher", "count"),
     "win_rate": ("Win rate", "higher", "rate"),
     "cac": ("CAC", "lower", "amount"),
 }
 
-KpiValues = Mapping[str, "Rate | float"]
+KpiValues = Mapping[str, "Rate | Amount | float"]
+EARLIER_LABELS = {"previous": "Q−1", "year": "Q−4"}
 
 
-def value_columns(value: Rate | float) -> dict:
-    """Value, counts and 95 % interval of one KPI value (NaN counts for a plain number)."""
+def value_columns(value: Rate | Amount | float) -> dict:
+    """Value, counts and 95 % interval of one KPI value (NaN counts for a plain number).
+
+    An :class:`Amount` gives its value (NaN when no deal of its base has an amount); its
+    deal counts are in :func:`amount_columns`.
+    """
     if isinstance(value, Rate):
         low, high = value.interval
         return {
@@ -54,10 +62,55 @@ def value_columns(value: Rate | float) -> dict:
     }
 
 
-def change_columns(value: Rate | float, before: Rate | float | None, prefix: str) -> dict:
+def amount_columns(value: Rate | Amount | float) -> dict:
+    """The deals an amount KPI is built from: ``deals`` (its base) and ``missing_amount``.
+
+    NaN for a KPI that is not a sum of opportunity amounts.
+    """
+    if isinstance(value, Amount):
+        return {"deals": float(value.deals), "missing_amount": float(value.missing)}
+    return {"deals": np.nan, "missing_amount": np.nan}
+
+
+def amount_note(
+    value: Rate | Amount | float,
+    earlier: Mapping[str, Rate | Amount | float | None] | None = None,
+) -> str:
+    """Which deals an amount KPI is built from, when not all of them; else ``""``.
+
+    The quarter's :meth:`Amount.basis` (``"from 412 of 530 opportunities; 118 without an
+    amount"``), then, for an earlier quarter whose own value is built from part of its deals,
+    ``"Q−1 from 300 of 320"`` (the change compares such values as they are).
+
+    Parameters
+    ----------
+    value : Amount or other
+        The KPI value; anything but an :class:`Amount` gives ``""``.
+    earlier : dict
+        ``"previous"`` / ``"year"`` → the value of Q−1 / Q−4 (None outside the data).
+
+    Examples
+    --------
+    >>> amount_note(Amount(900.0, 4, 1), {"previous": Amount(500.0, 3, 1)})
+    'from 3 of 4 opportunities; 1 without an amount; Q−1 from 2 of 3'
+    """
+    if not isinstance(value, Amount):
+        return ""
+    parts = [value.basis()] if value.missing else []
+    for key, label in EARLIER_LABELS.items():
+        before = (earlier or {}).get(key)
+        if isinstance(before, Amount) and before.partial:
+            parts.append(f"{label} from {before.counted:,} of {before.deals:,}")
+    return "; ".join(parts)
+
+
+def change_columns(
+    value: Rate | Amount | float, before: Rate | Amount | float | None, prefix: str
+) -> dict:
     """The earlier value and the change to ``value`` (with a test for rates).
 
-    ``before`` is None for a quarter before the data starts: every column is NaN.
+    ``before`` is None for a quarter before the data starts: every column is NaN. Amounts
+    change by ``value − before``, NaN when either is not in this data.
     """
     if before is None:
         return {
@@ -94,6 +147,10 @@ def headline_table(
 ) -> pd.DataFrame:
     """One row per shared KPI: value, interval, change vs Q−1 and Q−4, target, RAG.
 
+    An amount built from part of its deals (some without an amount) is compared with its
+    target and its earlier quarters as it is, and its ``note`` says which part; one whose
+    deals have no amount at all is NaN, so it has no change and no RAG.
+
     Parameters
     ----------
     now, previous, year_ago : dict
@@ -101,7 +158,9 @@ def headline_table(
     targets : dict of float
         KPI name → target (NaN or absent: no target).
     notes : dict of str
-        KPI name → why the data set cannot measure it (``"not in this data: …"``).
+        KPI name → why the data set cannot measure it (``"not in this data: …"``). An amount
+        KPI without such a note whose value is built from part of its deals gets
+        :func:`amount_note` instead.
     green, amber : float
         RAG thresholds on attainment (see :func:`~helpers.metrics.goals.rag_status`).
 
@@ -110,18 +169,24 @@ def headline_table(
     DataFrame
         metric, label, direction, kind, value, numerator, denominator, ci_low, ci_high,
         small_sample, previous, change_previous, p_previous, significant_previous, year_ago,
-        change_year, p_year, significant_year, target, attainment, rag, note.
+        change_year, p_year, significant_year, target, attainment, rag, note, deals and
+        missing_amount (the deals an amount KPI is built from and those of them without an
+        amount; NaN for other KPIs).
     """
     rows = []
     for metric, (label, direction, kind) in KPIS.items():
         value = now[metric]
         row = {"metric": metric, "label": label, "direction": direction, "kind": kind}
         row.update(value_columns(value))
+        before = {}
         for earlier, prefix in ((previous, "previous"), (year_ago, "year")):
-            row.update(change_columns(value, None if earlier is None else earlier[metric], prefix))
+            before[prefix] = None if earlier is None else earlier[metric]
+            row.update(change_columns(value, before[prefix], prefix))
         target = targets.get(metric, np.nan)
         attainment, status = rag_status(row["value"], target, direction, green, amber)
-        row.update(target=target, attainment=attainment, rag=status, note=notes.get(metric, ""))
+        note = notes.get(metric) or amount_note(value, before)
+        row.update(target=target, attainment=attainment, rag=status, note=note)
+        row.update(amount_columns(value))
         rows.append(row)
     return pd.DataFrame(rows)
 

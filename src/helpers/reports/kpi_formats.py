@@ -1,6 +1,11 @@
 """KPIs of one team and quarter as text, JSON or CSV (what ``workbook metrics`` prints).
 
 The JSON form is stable: ``schema`` names its version, and fields are only ever added.
+Missing figures are ``null``, never 0: ``note`` says why a KPI is not in this data (``"not in
+this data: no opportunity amounts (530 opportunities without an amount)"``) or, for an amount
+built from part of its deals, which part (``"from 412 of 530 opportunities; 118 without an
+amount"``); ``deals`` and ``missing_amount`` are the deals an amount KPI is built from and
+those of them without an amount (``null`` for other KPIs).
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ FIELDS = (
     "metric", "label", "direction", "kind", "value", "numerator", "denominator", "ci_low",
     "ci_high", "small_sample", "previous", "change_previous", "p_previous",
     "significant_previous", "year", "change_year", "p_year", "significant_year", "target",
-    "attainment", "rag",
+    "attainment", "rag", "note", "deals", "missing_amount",
 )  # fmt: skip
+COUNTS = ("numerator", "denominator", "deals", "missing_amount")
 
 
 def _plain(value):
@@ -39,9 +45,10 @@ def kpi_records(view: TeamQuarter) -> list[dict]:
     records = []
     for row in view.kpis().to_dict("records"):
         record = {f: _plain(row[f]) for f in FIELDS}
-        for count in ("numerator", "denominator"):  # counts are whole numbers, not floats
+        for count in COUNTS:  # counts are whole numbers, not floats
             if record[count] is not None:
                 record[count] = int(record[count])
+        record["note"] = record["note"] or None
         records.append(record)
     return records
 
@@ -69,6 +76,7 @@ def _alignment(view: TeamQuarter) -> dict:
         "value": _plain(index.value),
         "reason": index.na_reason or None,
         "missing": list(index.missing),
+        "reasons": {name: str(why) for name, why in index.reasons.items()},
         "components": components,
     }
 
@@ -76,7 +84,7 @@ def _alignment(view: TeamQuarter) -> dict:
 def kpis_csv(view: TeamQuarter) -> str:
     """CSV with one row per KPI and the columns of :data:`FIELDS` (plus team and quarter)."""
     frame = pd.DataFrame(kpi_records(view), columns=list(FIELDS))
-    frame = frame.astype({"numerator": "Int64", "denominator": "Int64"})
+    frame = frame.astype({count: "Int64" for count in COUNTS})
     frame.insert(0, "quarter", str(view.quarter))
     frame.insert(0, "team", view.team)
     return frame.to_csv(index=False)
@@ -96,8 +104,9 @@ def kpis_text(view: TeamQuarter) -> str:
             if row["small_sample"]:
                 counts += ", small sample"
         target = format_value(row["target"], kind) if not math.isnan(row["target"]) else "—"
+        note = f"  ({row['note']})" if row.get("note") else ""
         lines.append(
             f"  {row['label']:<36} {format_value(row['value'], kind):>10}  {counts:<34}"
-            f" target {target:>8}  {row['rag']}"
+            f" target {target:>8}  {row['rag']}{note}"
         )
     return "\n".join(lines)
