@@ -23,9 +23,11 @@ from helpers.reports.talking_points import (
     carries,
     feedback_points,
     figure,
+    kpi_bases,
     kpi_change_points,
     pipeline_share_points,
     rejection_points,
+    tables_cut_off,
     talking_points,
     target_points,
     untouched_points,
@@ -418,7 +420,8 @@ def test_good_feedback_or_no_table_does_not_fire():
 
 def test_talking_points_on_tiny_north():
     # north 2026Q3 vs 2026Q2 (tests/test_comparison.py): MQLs 1 → 4 and speed to lead 1 h →
-    # 5 h are changes on 1 and 4 observations, far below 30: no change point. L3 waits
+    # 5 h are changes on 1 and 4 observations, far below 30 (and tiny's lead export counts as
+    # cut off for 2026Q3, see test_the_bases_of_tiny_north): no change point. L3 waits
     # untouched from Thu 2 Jul 10:00 to quarter end (far more than 120 business hours) and
     # passed its 8 h SLA; 1 rejection only; marketing pipeline 1000 of 1500. Alignment
     # components (tests/test_workbook_view.py): 4 of 5 (no feedback table), at least the 3
@@ -431,6 +434,37 @@ def test_talking_points_on_tiny_north():
         "hours; 1 MQL of the quarter passed the SLA without a touch.",
         "Marketing sourced 66.7 % of the pipeline created (EUR 1,000 of EUR 1,500).",
     ]
+
+
+def test_the_bases_of_tiny_north():
+    # north 2026Q3 (tests/test_targets_and_rag.py): O1 (1,000) and O2 (500) created with an
+    # amount, O1 won, O1 and O2 closed; no spend table, so no CAC base. tiny's leads and
+    # events end on Mon 3 Aug while deals go on to Tue 15 Sep, more than a month later: for
+    # 2026Q3 the lead export counts as cut off, so no lead-side base (NaN, never 0).
+    view = Workbook.load(TINY).view("north", "2026Q3")
+    assert tables_cut_off(view) == frozenset({"leads", "lead_events"})
+    bases = kpi_bases(view)
+    assert {m: b for m, b in bases.items() if not math.isnan(b)} == {
+        "pipeline_created": 2,
+        "won_revenue": 1,
+        "won_deals": 1,
+        "win_rate": 2,
+    }
+    # 2026Q2 ends 30 Jun, before the lead export does: L5 is its 1 MQL, touched after 1 h,
+    # past its SLA window, rejected; no deal created or closed.
+    q2 = Workbook.load(TINY).view("north", "2026Q2")
+    assert tables_cut_off(q2) == frozenset()
+    assert {m: b for m, b in kpi_bases(q2).items() if m != "cac"} == {
+        "mqls": 1,
+        "sla_compliance": 1,
+        "speed_to_lead_hours": 1,
+        "mql_acceptance": 1,
+        "mql_to_sql": 1,
+        "pipeline_created": 0,
+        "won_revenue": 0,
+        "won_deals": 0,
+        "win_rate": 0,
+    }
 
 
 TARGETS = "team,quarter,metric,target\nnorth,2026Q3,sla_compliance,0.9\nnorth,2026Q3,mqls,10\n"

@@ -39,6 +39,7 @@ from ..metrics.coverage import absent_phrase
 from ..metrics.goals import AlignmentIndex
 from ..metrics.handoff import AGE_BANDS
 from ..metrics.headline import KPIS
+from ..metrics.pipeline import Amount
 from ..metrics.stats import SMALL_SAMPLE, Rate
 
 if TYPE_CHECKING:
@@ -455,21 +456,16 @@ def kpi_bases(view: TeamQuarter) -> dict[str, float]:
     ended (:func:`tables_cut_off`), or that the data set cannot measure, has NaN (no base),
     never 0.
     """
-    values = view.kpi_values()
     bases = {}
-    for metric, value in values.items():
+    for metric, value in view.kpi_values().items():
         if isinstance(value, Rate):
             bases[metric] = float(value.denominator)
-        elif hasattr(value, "counted"):  # an amount with the deals it is built from
+        elif isinstance(value, Amount):  # the deals of its base that have an amount
             bases[metric] = float(value.counted)
         elif KPIS.get(metric, ("", "", ""))[2] == "count":
             bases[metric] = float(value)
         else:
             bases[metric] = math.nan
-    volumes = view.stage_volumes().set_index("stage")["volume"]
-    for metric, stage in (("pipeline_created", "opportunity"), ("won_revenue", "won")):
-        if _nan(bases.get(metric)):  # amounts given as plain numbers: the deals behind them
-            bases[metric] = float(volumes[stage])
     speed, cac = view.speed_to_lead(), view.cac()
     bases["speed_to_lead_hours"] = math.nan if speed is None else float(speed["touched"])
     bases["cac"] = math.nan if cac is None else float(cac["new_customers"])
