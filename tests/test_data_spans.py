@@ -142,3 +142,81 @@ def test_validate_prints_each_tables_dates_and_what_stops_early():
     deals = CliRunner().invoke(main, ["validate", str(DATA / "deals_only")])
     assert deals.exit_code == 0, deals.output
     assert "  leads                   —  (not supplied" in deals.output
+
+
+def test_kpis_of_a_quarter_after_a_table_stopped_are_not_in_this_data():
+    # Q3 begins 2026-07-01, after the lead export stopped (events: 2026-05-21): lead-side KPIs
+    # are unknown, not 0; the deal side goes on (O1 won 07-15, O3 lost 08-03).
+    kpis = Workbook.load(DATA / "ends_early").view("north", "2026Q3").kpis().set_index("metric")
+    assert pd.isna(kpis.loc["mqls", "value"])
+    assert kpis.loc["mqls", "note"] == (
+        "not in this data: the lead_events table stops on 2026-05-21, before 2026Q3"
+    )
+    assert pd.isna(kpis.loc["mqls", "change_previous"])
+    assert kpis.loc["won_deals", "value"] == 1
+    assert (kpis.loc["win_rate", "numerator"], kpis.loc["win_rate", "denominator"]) == (1, 2)
+    # Q2 is only partly covered (leads go to 05-20): counted, with the warning on the page.
+    q2 = Workbook.load(DATA / "ends_early").view("north", "2026Q2")
+    assert q2.kpis().set_index("metric").loc["mqls", "value"] == 2  # L3 (04-07), L4 (05-20)
+    assert any("The leads table stops on 2026-05-20" in w for w in q2.period_warnings())
+
+
+def test_leads_only_deal_kpis_are_not_in_this_data():
+    kpis = Workbook.load(DATA / "leads_only").view("north", "2026Q3").kpis().set_index("metric")
+    for metric in ("pipeline_created", "won_revenue", "won_deals", "win_rate"):
+        assert pd.isna(kpis.loc[metric, "value"]), metric
+        assert kpis.loc[metric, "note"] == "not in this data: no opportunities table", metric
+
+
+def test_deals_without_any_source_have_no_marketing_share():
+    # deals_only has no source_type column and no leads: "sales" is a default, not a fact.
+    workbook = Workbook.load(DATA / "deals_only")
+    assert not workbook.dataset.sources_known
+    view = workbook.view("all", "2026Q3")
+    assert pd.isna(view.deal_metrics()["marketing_sourced_share"])
+    index = view.alignment_index()
+    assert index.reasons["marketing_pipeline_share"] == (
+        "not in this data: no source_type on opportunities and no leads to take it from"
+    )
+    from helpers.reports.talking_points import talking_points
+
+    points = talking_points(view)
+    assert not any("Marketing sourced" in p for p in points)
+    assert points[-1] == (
+        "This data has no leads table, so the sections that need it say so rather than show "
+        "0; add that export to measure them."
+    )
+    # The tiny fixture's deals carry a source: the share is known there.
+    assert Workbook.load(DATA / "tiny").dataset.sources_known
+
+
+@pytest.mark.slow
+def test_unfinished_quarter_and_stopped_tables_are_labelled_in_report_index_and_json(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from helpers.cli import main
+
+    data = DATA / "ends_early"
+    args = ["reports", "--data", str(data), "--out", str(tmp_path), "--jobs", "1"]
+    result = CliRunner().invoke(main, [*args, "--quarter", "2026Q4", "--team", "north"])
+    assert result.exit_code == 0, result.output
+    index = (tmp_path / "index.html").read_text()
+    assert "quarter not complete as of 2026-11-21" in index
+    page = (tmp_path / "2026Q4" / "north.html").read_text()
+    assert "2026Q4 is not complete: the data end on 2026-11-20 (51 of 92 days)" in page
+    assert "The leads table stops on 2026-05-20, before 2026Q4 ends" in page
+    assert "Cohort still forming: 2026Q4 had not ended at the as-of date 2026-11-21" in page
+    metrics = CliRunner().invoke(
+        main, ["metrics", "--data", str(data), "--team", "north", "--quarter", "2026Q4",
+               "--format", "json"]
+    )  # fmt: skip
+    document = json.loads(metrics.output)
+    assert document["quarter_complete"] is False
+    assert len(document["warnings"]) == 3  # unfinished; leads and lead_events stopped
+    mqls = next(m for m in document["metrics"] if m["metric"] == "mqls")
+    assert mqls["value"] is None
+    assert (
+        mqls["note"] == "not in this data: the lead_events table stops on 2026-05-21, before 2026Q4"
+    )

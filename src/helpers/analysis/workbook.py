@@ -22,7 +22,7 @@ from ..data.config import CANONICAL_EVENTS
 from ..data.database import Scope
 from ..data.dataset import Dataset
 from ..data.periods import Quarter
-from ..data.schema import ALL_TEAMS
+from ..data.schema import ALL_TEAMS, SIDE_TABLES, SIDES
 from ..data.source import DataSource
 from ..errors import ParameterError
 from ..metrics import (
@@ -438,7 +438,8 @@ class TeamQuarter:
 
         Sales velocity is NaN when the data set tracks no win rate (see :meth:`win_rate`).
         Deal size, velocity and the marketing-sourced share use the deals with an amount (NaN
-        when none has one); ``won_deals`` and ``won_without_amount`` count the quarter's won
+        when none has one; the share is NaN too when no deal's source is known, see
+        ``Dataset.sources_known``); ``won_deals`` and ``won_without_amount`` count the quarter's won
         deals and those of them without an amount.
         """
         o, a, b = self._opps, self.start, self.end
@@ -449,7 +450,11 @@ class TeamQuarter:
                 "average_deal_size": pipeline.average_deal_size(o, a, b),
                 "sales_cycle_days": pipeline.sales_cycle_days(o, a, b),
                 "sales_velocity_per_day": velocity,
-                "marketing_sourced_share": pipeline.marketing_sourced_share(o, a, b),
+                "marketing_sourced_share": (
+                    pipeline.marketing_sourced_share(o, a, b)
+                    if self.workbook.dataset.sources_known
+                    else np.nan
+                ),
                 "won_deals": won.deals,
                 "won_without_amount": won.missing,
             }
@@ -635,6 +640,9 @@ class TeamQuarter:
             "mql_to_sql": np.nan if conversion is None else conversion.value,
             "marketing_pipeline_share": self.deal_metrics()["marketing_sourced_share"],
         }
+        for name in components:
+            if self._table_reason(name):
+                components[name] = np.nan
         targets = {m: self.target(m) for m in ("mql_to_sql", "marketing_pipeline_share")}
         config = self.workbook.dataset.config
         reasons = {
@@ -650,8 +658,40 @@ class TeamQuarter:
             min_components=config.alignment_min_components,
         )
 
+    def ended_tables(self) -> dict[str, pd.Timestamp]:
+        """Tables whose export stopped before this quarter began, with their last date.
+
+        Their figures for the quarter are not in this data (see :data:`coverage.KPI_TABLES`),
+        not 0: e.g. MQLs of 2026Q3 when the lead export ends in May.
+        """
+        cut = self.workbook.dataset.tables_ending_before(self.quarter)
+        return {row.table: row.last for row in cut.itertuples() if row.last < self.start}
+
+    def _table_reason(self, component: str) -> str | None:
+        """Why a KPI or component cannot be had from its table this quarter, else None.
+
+        The table it counts (:data:`coverage.KPI_TABLES`) was left out, or its export stopped
+        before the quarter began; or it is the marketing-sourced share of deals whose source
+        nobody recorded.
+        """
+        dataset = self.workbook.dataset
+        if component == "marketing_pipeline_share" and not dataset.sources_known:
+            return "not in this data: no source_type on opportunities and no leads to take it from"
+        table = coverage.KPI_TABLES.get(component)
+        if table in SIDES["leads"] and not dataset.has("leads"):
+            return "not in this data: no leads table"
+        if table is not None and table in SIDE_TABLES and not dataset.has(table):
+            return f"not in this data: no {table} table"
+        last = self.ended_tables().get(table)
+        if last is None:
+            return None
+        return f"not in this data: the {table} table stops on {last.date()}, before {self.quarter}"
+
     def _unavailable_reason(self, component: str) -> str:
         """Why an alignment component or KPI has no value this quarter (short, lower case)."""
+        unavailable = self._table_reason(component)
+        if unavailable:
+            return unavailable
         if component == "feedback_coverage" and not self.has("feedback"):
             return "not in this data: no feedback table"
         if component == "cac" and not self.has("spend"):
@@ -721,7 +761,7 @@ class TeamQuarter:
         won = pipeline.amount_of(self.won_revenue(), noun=pipeline.WON_DEALS)
         cac = self.cac()
         acceptance, conversion, win = self.mql_acceptance(), self.mql_to_sql(), self.win_rate()
-        return {
+        values = {
             "mqls": float(volumes["mql"]),
             "sla_compliance": np.nan if speed is None else speed["sla_compliance"],
             "speed_to_lead_hours": np.nan if speed is None else speed["median_hours"],
@@ -732,6 +772,10 @@ class TeamQuarter:
             "won_deals": float(won.deals),
             "win_rate": np.nan if win is None else win,
             "cac": np.nan if cac is None else float(cac["cac"]),
+        }
+        return {
+            metric: np.nan if self._table_reason(metric) else value
+            for metric, value in values.items()
         }
 
     def kpi_notes(self) -> dict[str, str]:
@@ -748,7 +792,13 @@ class TeamQuarter:
             untracked = figure is not None and not self.tracks(figure)
             value = values[metric]
             no_amounts = isinstance(value, pipeline.Amount) and not value.known
-            if untracked or no_amounts or (metric == "cac" and not self.has("spend")):
+            unavailable = self._table_reason(metric) is not None
+            if (
+                untracked
+                or no_amounts
+                or unavailable
+                or (metric == "cac" and not self.has("spend"))
+            ):
                 notes[metric] = self._unavailable_reason(metric)
         return notes
 

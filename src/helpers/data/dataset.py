@@ -77,6 +77,7 @@ class Dataset:
     anomalies: tuple[Problem, ...] = ()
     whole: WholeData | None = None  # set when only part of a database was read
     not_supplied: tuple[str, ...] = ()  # side tables left out, read as empty (see SIDES)
+    sources_known: bool = True  # opportunities carry a source_type, or leads to take it from
     content_digest: str | None = None  # of the rows read from a database
 
     @property
@@ -455,10 +456,21 @@ def _validated(
     not_supplied = tuple(name for name in SIDE_TABLES if name not in tables)
     for name in not_supplied:
         tables[name] = _empty_table(TABLES[name])
-    tables["opportunities"] = _default_source_type(tables["opportunities"], tables["leads"])
+    opps = tables["opportunities"]
+    # Without a source_type and without leads, "sales" for every deal is a default, not a fact:
+    # the marketing-sourced share is then not in this data.
+    sources_known = bool(opps["source_type"].notna().any()) or "leads" not in not_supplied
+    tables["opportunities"] = _default_source_type(opps, tables["leads"])
     files = {name: source.name for name, source in sources.items()}
     return Dataset(
-        directory, config, tables, files, tuple(problems), not_supplied=not_supplied, **extra
+        directory,
+        config,
+        tables,
+        files,
+        tuple(problems),
+        not_supplied=not_supplied,
+        sources_known=sources_known or not len(opps),
+        **extra,
     )
 
 

@@ -50,6 +50,22 @@ KPI_FIGURES: dict[str, str] = {
     "mql_to_sql": "mql_to_sql",
     "win_rate": "win_rate",
 }
+# Shared KPI or alignment component -> the table whose rows it counts. A quarter that starts
+# after that table's export stopped (while other tables go on) has no value, not a 0.
+KPI_TABLES: dict[str, str] = {
+    "mqls": "lead_events",
+    "sla_compliance": "lead_events",
+    "speed_to_lead_hours": "lead_events",
+    "mql_acceptance": "lead_events",
+    "mql_to_sql": "lead_events",
+    "feedback_coverage": "lead_events",
+    "pipeline_created": "opportunities",
+    "won_revenue": "opportunities",
+    "won_deals": "opportunities",
+    "win_rate": "opportunities",
+    "cac": "opportunities",
+    "marketing_pipeline_share": "opportunities",
+}
 
 
 def missing_for(figure: str, tracked: Collection[str]) -> tuple[str, ...]:

@@ -110,7 +110,8 @@ def change_columns(
     """The earlier value and the change to ``value`` (with a test for rates).
 
     ``before`` is None for a quarter before the data starts: every column is NaN. Amounts
-    change by ``value − before``, NaN when either is not in this data.
+    change by ``value − before``, NaN when either is not in this data (as is the change of a
+    rate whose other quarter is not in this data).
     """
     if before is None:
         return {
@@ -119,7 +120,7 @@ def change_columns(
             f"p_{prefix}": np.nan,
             f"significant_{prefix}": False,
         }
-    if isinstance(value, Rate):
+    if isinstance(value, Rate) and isinstance(before, Rate):
         change = compare_rates(before, value)
         return {
             prefix: before.value,
@@ -127,9 +128,12 @@ def change_columns(
             f"p_{prefix}": change.p_value,
             f"significant_{prefix}": change.significant,
         }
+    # A rate on one side only (the other quarter not in this data) has no change.
+    earlier = before.value if isinstance(before, Rate) else float(before)
+    now = value.value if isinstance(value, Rate) else float(value)
     return {
-        prefix: float(before),
-        f"change_{prefix}": float(value) - float(before),
+        prefix: earlier,
+        f"change_{prefix}": now - earlier,
         f"p_{prefix}": np.nan,
         f"significant_{prefix}": False,
     }

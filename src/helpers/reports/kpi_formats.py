@@ -62,6 +62,8 @@ def kpis_json(view: TeamQuarter) -> str:
         "team_name": view.team_name,
         "quarter": str(view.quarter),
         "as_of": dataset.as_of.date().isoformat(),
+        "quarter_complete": view.complete,
+        "warnings": view.period_warnings(),
         "data_fingerprint": dataset.fingerprint(),
         "metrics": kpi_records(view),
         "alignment_index": _alignment(view),
@@ -109,4 +111,5 @@ def kpis_text(view: TeamQuarter) -> str:
             f"  {row['label']:<36} {format_value(row['value'], kind):>10}  {counts:<34}"
             f" target {target:>8}  {row['rag']}{note}"
         )
+    lines += [f"  ! {warning}" for warning in view.period_warnings()]
     return "\n".join(lines)

@@ -410,13 +410,16 @@ def feedback_points(
     ]
 
 
-def coverage_points(untracked: Sequence[str]) -> list[str]:
+def coverage_points(untracked: Sequence[str], not_supplied: Sequence[str] = ()) -> list[str]:
     """Stages the data set never records: named once, so nobody reads their absence as a 0.
 
     Parameters
     ----------
     untracked : sequence of str
         Canonical events and opportunity outcomes (``won``, ``lost``) the data set lacks.
+    not_supplied : sequence of str
+        Side tables the data set left out (``Dataset.not_supplied``): the point then names
+        the table, not its stages.
 
     Returns
     -------
@@ -430,6 +433,11 @@ def coverage_points(untracked: Sequence[str]) -> list[str]:
     """
     if not untracked:
         return []
+    if not_supplied:
+        return [
+            f"This data has {absent_phrase(untracked, not_supplied)}, so the sections that "
+            "need it say so rather than show 0; add that export to measure them."
+        ]
     return [
         f"This data has {absent_phrase(untracked)}, so the figures that need them are left "
         "out rather than shown as 0; agree how the CRM export will record those stages."
@@ -539,8 +547,12 @@ def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> li
         ),
         *(rejection_points(rejected) if rejected is not None else []),
         *feedback_points(view.feedback_summary()),
-        *pipeline_share_points(
-            view.pipeline_created(), view.target("marketing_pipeline_share"), currency=currency
+        *(
+            pipeline_share_points(
+                view.pipeline_created(), view.target("marketing_pipeline_share"), currency=currency
+            )
+            if dataset.sources_known
+            else []
         ),
-        *coverage_points(untracked),
+        *coverage_points(untracked, dataset.not_supplied),
     ]
