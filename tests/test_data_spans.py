@@ -220,3 +220,18 @@ def test_unfinished_quarter_and_stopped_tables_are_labelled_in_report_index_and_
     assert (
         mqls["note"] == "not in this data: the lead_events table stops on 2026-05-21, before 2026Q4"
     )
+
+
+def test_funnel_stages_follow_the_sides_supplied():
+    deals = Workbook.load(DATA / "deals_only").view("all", "2026Q3")
+    assert deals.stages == ("opportunity", "won")
+    assert list(deals.period_funnel()["volume"]) == [4, 2]  # O3-O6 created; O3, O5 won
+    assert deals.skipped_stages_line() == (
+        "Not in this data: no leads table, so the funnels skip Leads, MQL, First touched, "
+        "Accepted (SAL) and SQL."
+    )
+    leads = Workbook.load(DATA / "leads_only").view("north", "2026Q3")
+    assert "opportunity" not in leads.stages and "won" not in leads.stages
+    assert leads.skipped_stages_line() == (
+        "Not in this data: no opportunities table, so the funnels skip Opportunities and Won."
+    )

@@ -24,9 +24,12 @@ from .schema import ALL_TEAMS, REQUIRED_TABLES, SIDE_TABLES, SIDES, TABLES
 from .validation import (
     check_columns,
     check_events,
+    check_not_after_as_of,
     check_opportunities,
     check_references,
+    check_target_metrics,
     check_targets,
+    check_team_ids,
 )
 
 # Tables and the timestamp columns that date their rows (they set the as-of date and the
@@ -132,7 +135,7 @@ class Dataset:
     @property
     def tracked_stages(self) -> tuple[str, ...]:
         """Funnel stages the data set records (see :func:`stages.tracked_stages`)."""
-        return stages.tracked_stages(self.tracked_events, self.tracked_outcomes)
+        return stages.tracked_stages(self.tracked_events, self.tracked_outcomes, self.sides)
 
     @property
     def missing_tables(self) -> tuple[str, ...]:
@@ -387,10 +390,13 @@ def load_folder(directory: Path, config: Config) -> Dataset:
     read: dict[str, SourceFile] = {}
     present: set[str] = set()  # files present, read or not (an unreadable one is not absent)
     for name, table in TABLES.items():
-        path = find_table_file(directory, table)
-        if path is not None:
+        path, ambiguous = find_table_file(directory, table)
+        problems += ambiguous
+        if path is not None or ambiguous:
             present.add(name)
         if path is None:
+            if ambiguous:
+                continue
             if table.required:  # a side's tables are checked together in _validated
                 problems.append(
                     Problem(
@@ -610,8 +616,16 @@ def _cross_table_checks(sources, tables, clean, config) -> list[Problem]:
         problems += check_references(
             sources["targets"], tables["targets"], "team", teams, "teams.csv", extra_allowed=("*",)
         )
+    if "teams" in clean:
+        problems += check_team_ids(sources["teams"], tables["teams"])
     if "targets" in clean:
         problems += check_targets(sources["targets"], tables["targets"])
+        problems += check_target_metrics(sources["targets"], tables["targets"])
+    if config.as_of is not None:
+        as_of = pd.Timestamp(config.as_of)
+        for name, columns in TIMESTAMPS.items():
+            if name in clean:
+                problems += check_not_after_as_of(sources[name], tables[name], columns, as_of)
     if "lead_events" in clean:
         leads = tables["leads"] if "leads" in clean else None
         problems += check_events(sources["lead_events"], tables["lead_events"], leads, config)

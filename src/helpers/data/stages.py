@@ -69,11 +69,13 @@ def tracked_outcomes(opportunities: pd.DataFrame) -> tuple[str, ...]:
     return tuple(s for s in OUTCOMES if s in present)
 
 
-def tracked_stages(events: Collection[str], outcomes: Collection[str]) -> tuple[str, ...]:
+def tracked_stages(
+    events: Collection[str], outcomes: Collection[str], sides: Collection[str] = ("leads", "deals")
+) -> tuple[str, ...]:
     """Funnel stages the data set records: leads, opportunities, the tracked events and ``won``.
 
-    Leads and opportunities are required tables, so those stages are always tracked; ``won`` is
-    tracked when some opportunity was won.
+    ``lead`` is tracked when the data set has its lead side, ``opportunity`` when it has its
+    deal side (``Dataset.sides``; both by default); ``won`` when some opportunity was won.
 
     Parameters
     ----------
@@ -81,6 +83,8 @@ def tracked_stages(events: Collection[str], outcomes: Collection[str]) -> tuple[
         :func:`tracked_events`.
     outcomes : collection of str
         :func:`tracked_outcomes`.
+    sides : collection of str
+        ``leads`` and/or ``deals``: the sides of the data set supplied.
 
     Returns
     -------
@@ -92,5 +96,7 @@ def tracked_stages(events: Collection[str], outcomes: Collection[str]) -> tuple[
     >>> tracked_stages(("mql", "sql"), ("won",))
     ('lead', 'mql', 'sql', 'opportunity', 'won')
     """
-    have = {"lead", "opportunity", *events} | ({"won"} if "won" in outcomes else set())
+    have = {*events} | ({"won"} if "won" in outcomes else set())
+    have |= {"lead"} if "leads" in sides else set()
+    have |= {"opportunity"} if "deals" in sides else set()
     return tuple(s for s in (*CHAIN, *SIDE) if s in have)
