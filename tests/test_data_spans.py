@@ -235,3 +235,42 @@ def test_funnel_stages_follow_the_sides_supplied():
     assert leads.skipped_stages_line() == (
         "Not in this data: no opportunities table, so the funnels skip Opportunities and Won."
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("folder", "lines"),
+    [
+        (
+            "deals_only",
+            (
+                "Not in this data: no leads table, so no cohort funnel.",
+                "Not in this data: no leads table, so no speed to lead or SLA compliance.",
+                "every deal counts as sales-sourced by default",
+            ),
+        ),
+        (
+            "leads_only",
+            (
+                "Not in this data: no opportunities table, so no pipeline, revenue, win rate, "
+                "deal size, cycle or velocity.",
+                "Not in this data: no opportunities table, so no bookings or growth.",
+                "Not in this data: no opportunities table, so the funnels skip Opportunities "
+                "and Won.",
+            ),
+        ),
+    ],
+)
+def test_one_sided_reports_say_what_is_absent(tmp_path, folder, lines):
+    import html
+
+    from click.testing import CliRunner
+
+    from helpers.cli import main
+
+    args = ["reports", "--data", str(DATA / folder), "--out", str(tmp_path), "--team", "all"]
+    result = CliRunner().invoke(main, [*args, "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    page = html.unescape((tmp_path / "2026Q3" / "all.html").read_text())
+    for line in lines:
+        assert line in page, line
