@@ -365,7 +365,7 @@ REJECTED = [
         ),
         (
             "feedback.csv, column 'rating': has values above 5 (got '7') (line 3)",
-            "Fix: use values up to 5",
+            "Fix: use values from 1 to 5",
         ),
     ),
     Case(

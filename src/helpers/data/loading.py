@@ -124,12 +124,58 @@ def _duplicate_header(path: Path) -> Problem | None:
     )
 
 
-def find_table_file(directory: Path, table: Table) -> Path | None:
-    """``DIR/<table>.csv`` or ``DIR/<table>.parquet``, whichever exists."""
-    for suffix in (".csv", ".parquet"):
-        path = directory / f"{table.name}{suffix}"
-        if path.exists():
-            return path
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def table_files(directory: Path, table: Table) -> list[Path]:
+    """Every ``DIR/<table>.csv`` and ``DIR/<table>.parquet`` there is, files or not.
+
+    A folder or a broken link of that name is listed too (:func:`read_source` says what is
+    wrong with it): it is not an absent table.
+    """
+    paths = [directory / f"{table.name}{suffix}" for suffix in TABLE_SUFFIXES]
+    return [path for path in paths if path.exists() or path.is_symlink()]
+
+
+def find_table_file(directory: Path, table: Table) -> tuple[Path | None, list[Problem]]:
+    """The one file of ``table`` in ``directory``, or None when it has none.
+
+    Returns
+    -------
+    (Path or None, list of Problem)
+        Both ``<table>.csv`` and ``<table>.parquet`` present is a problem (which one holds the
+        data?) and gives no path.
+    """
+    found = table_files(directory, table)
+    if len(found) > 1:
+        names = " and ".join(path.name for path in found)
+        return None, [
+            Problem(
+                names,
+                None,
+                f"both are in {directory.name}, so it is not clear which holds the {table.name}",
+                "keep one of them: delete or move the other",
+            )
+        ]
+    return (found[0] if found else None), []
+
+
+def _unusable_file(path: Path) -> Problem | None:
+    """A folder, a broken link or an unreadable file where a table file should be."""
+    fix = f"put the table's file at {path.name} (a CSV or Parquet file you can read)"
+    if path.is_symlink() and not path.exists():
+        return Problem(
+            path.name, None, f"is a link to {path.readlink()}, which does not exist", fix
+        )
+    if path.is_dir():
+        return Problem(path.name, None, "is a folder, not a file", fix)
+    if not path.is_file():
+        return Problem(path.name, None, "is not a regular file", fix)
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError as err:
+        return Problem(path.name, None, f"cannot be read ({err.strerror or err})", fix)
     return None
 
 
@@ -142,6 +188,9 @@ def read_source(path: Path, table: Table) -> tuple[SourceFile | None, list[Probl
         ``None`` when the file cannot be used at all.
     """
     name = path.name
+    unusable = _unusable_file(path)
+    if unusable is not None:
+        return None, [unusable]
     if path.suffix == ".parquet":
         try:
             frame = pd.read_parquet(path)
@@ -175,6 +224,10 @@ def read_source(path: Path, table: Table) -> tuple[SourceFile | None, list[Probl
     except UnicodeDecodeError:
         return None, [
             Problem(name, None, "is not UTF-8 text", "save the file as UTF-8 (CSV UTF-8)")
+        ]
+    except OSError as err:  # e.g. a file that went away or a read error of the disk
+        return None, [
+            Problem(name, None, f"cannot be read ({err.strerror or err})", "check the file")
         ]
     except pd.errors.ParserError as err:
         return None, [_malformed_csv(path, err)]
@@ -235,6 +288,19 @@ def parse_column(
                     bad,
                 )
             )
+        infinite = np.flatnonzero(np.isinf(values.to_numpy(dtype="float64", na_value=np.nan)))
+        if len(infinite):
+            problems.append(
+                source.problem(
+                    column.name,
+                    f"{len(infinite)} value(s) are not finite numbers, "
+                    f"e.g. {text.iloc[infinite[0]]!r}",
+                    "write the number itself (inf and infinity are not amounts, counts or scores)",
+                    infinite,
+                )
+            )
+        # -0 is 0: no "-0" revenue in a report.
+        values = values + 0.0
         if kind == "int":
             fractional = np.flatnonzero(values.notna().to_numpy() & (values % 1 != 0).to_numpy())
             if len(fractional):

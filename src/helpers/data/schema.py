@@ -11,15 +11,92 @@ ALL_TEAMS = "all"
 QUARTER_PATTERN = re.compile(r"([0-9]{4})Q([1-4])")
 """A fiscal quarter as written everywhere (``2026Q3``); use ``fullmatch``. Groups: year, q."""
 
-TEAM_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-"""A team id that is safe as a file name (with ``..`` refused besides); use ``fullmatch``."""
+TEAM_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*", re.ASCII)
+"""A team id that is safe as a file name (with ``..`` refused besides); use ``fullmatch``.
+
+Use :func:`team_id_problem`, the one rule for team ids, rather than this pattern alone."""
+
+MAX_TEAM_ID_LENGTH = 100
+TEAM_ID_RULE = (
+    "a team id has only ASCII letters (a-z, A-Z), digits, '_', '.' and '-', starts with a "
+    f"letter or digit, has no '..' and at most {MAX_TEAM_ID_LENGTH} characters"
+)
+"""The rule of :func:`team_id_problem` in words, for the fix of every message that applies it."""
+
+
+def team_id_problem(team: object, *, company: bool = False) -> str | None:
+    """What makes ``team`` unusable as a team id, or None when it is a good one.
+
+    The one rule for team ids: ``workbook validate`` applies it to ``teams.team``, and
+    ``workbook reports``, ``session-report`` and the workshop to every team they name. A team
+    id names files (``OUT/<quarter>/<team>.html``), so it is ASCII letters, digits, ``_``,
+    ``.`` and ``-``, starting with a letter or digit, without ``..``, at most 100 characters
+    (see :data:`TEAM_ID_RULE`); and ``all`` (in any case) is the company, never a team.
+
+    Parameters
+    ----------
+    team : object
+        Candidate team id.
+    company : bool
+        Accept :data:`ALL_TEAMS` (a parameter naming the company report); a team of
+        ``teams.csv`` is never ``all``.
+
+    Returns
+    -------
+    str or None
+        ``"reserved"`` for ``all``, ``"unsafe"`` for a name that breaks the rule, else None.
+
+    Examples
+    --------
+    >>> team_id_problem("emea-ent"), team_id_problem("../x"), team_id_problem("All")
+    (None, 'unsafe', 'reserved')
+    >>> team_id_problem("all", company=True) is None
+    True
+    """
+    if (
+        not isinstance(team, str)
+        or len(team) > MAX_TEAM_ID_LENGTH
+        or not TEAM_ID_PATTERN.fullmatch(team)
+        or ".." in team
+    ):
+        return "unsafe"
+    if team.lower() == ALL_TEAMS and not (company and team == ALL_TEAMS):
+        return "reserved"
+    return None
 
 
 def is_report_name(quarter: str, team: str) -> bool:
     """Whether ``<quarter>/<team>.html`` is a safe report path (no ``..``, no separator)."""
-    return bool(
-        QUARTER_PATTERN.fullmatch(quarter) and TEAM_ID_PATTERN.fullmatch(team) and ".." not in team
-    )
+    return bool(QUARTER_PATTERN.fullmatch(quarter) and team_id_problem(team, company=True) is None)
+
+
+MAX_AMOUNT = 1e12
+"""The largest amount one row may hold (a deal, a month's spend or revenue, a target).
+
+A trillion in the data's currency is far beyond any single deal or month, so a larger value
+is an export error (a unit, a format); refusing it keeps the sums finite and the charts drawable.
+"""
+
+SCORE_RANGE = (0.0, 100.0)
+"""The lead score's documented range (``leads.score``)."""
+
+TARGET_METRICS = (
+    "mqls",
+    "sla_compliance",
+    "speed_to_lead_hours",
+    "mql_acceptance",
+    "mql_to_sql",
+    "pipeline_created",
+    "won_revenue",
+    "won_deals",
+    "win_rate",
+    "cac",
+    "marketing_pipeline_share",
+)
+"""The metrics a ``targets`` row may name: every shared KPI of
+:data:`helpers.metrics.headline.KPIS` and the alignment component whose target the index reads
+(``marketing_pipeline_share``). A target of any other name would never be read, so validation
+refuses it (tests/test_validation_corpus_values.py keeps this list equal to those names)."""
 
 
 SOURCE_TYPES = ("marketing", "sales", "partner")
@@ -80,7 +157,14 @@ TABLES: dict[str, Table] = {
                 Column("channel"),
                 Column("source_type", allowed=SOURCE_TYPES),
                 Column("campaign_id", required=False, nullable=True),
-                Column("score", "float", required=False, nullable=True),
+                Column(
+                    "score",
+                    "float",
+                    required=False,
+                    nullable=True,
+                    min_value=SCORE_RANGE[0],
+                    max_value=SCORE_RANGE[1],
+                ),
             ),
             side="leads",
             key=("lead_id",),
@@ -106,7 +190,7 @@ TABLES: dict[str, Table] = {
                 Column("team"),
                 Column("created_at", "datetime"),
                 Column("status", allowed=OPPORTUNITY_STATUSES),
-                Column("amount", "float", nullable=True, min_value=0),
+                Column("amount", "float", nullable=True, min_value=0, max_value=MAX_AMOUNT),
                 Column("closed_at", "datetime", required=False, nullable=True),
                 Column("lead_id", required=False, nullable=True),
                 Column("account_id", required=False, nullable=True),
@@ -124,7 +208,7 @@ TABLES: dict[str, Table] = {
                 Column("team"),
                 Column("channel"),
                 Column("category", allowed=SPEND_CATEGORIES),
-                Column("amount", "float", min_value=0),
+                Column("amount", "float", min_value=0, max_value=MAX_AMOUNT),
             ),
             references={"team": "teams.team"},
         ),
@@ -134,7 +218,7 @@ TABLES: dict[str, Table] = {
                 Column("month", "month"),
                 Column("account_id"),
                 Column("team"),
-                Column("recurring_revenue", "float", min_value=0),
+                Column("recurring_revenue", "float", min_value=0, max_value=MAX_AMOUNT),
             ),
             references={"team": "teams.team"},
         ),
@@ -154,7 +238,7 @@ TABLES: dict[str, Table] = {
                 Column("team"),
                 Column("quarter", "quarter"),
                 Column("metric"),
-                Column("target", "float"),
+                Column("target", "float", max_value=MAX_AMOUNT),
             ),
         ),
         Table(

@@ -6,6 +6,8 @@ offending lines and the fix; nothing here raises, so one run reports every probl
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -13,7 +15,14 @@ import pandera.pandas as pa
 from ..errors import Problem
 from .config import CANONICAL_EVENTS, Config
 from .loading import MAX_ROWS_SHOWN, SourceFile
-from .schema import Table
+from .schema import (
+    ALL_TEAMS,
+    MAX_AMOUNT,
+    TARGET_METRICS,
+    TEAM_ID_RULE,
+    Table,
+    team_id_problem,
+)
 
 # Stage pairs whose first occurrences must be in this order within one lead.
 STAGE_ORDER = (
@@ -42,6 +51,11 @@ def _pandera_schema(table: Table) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, unique=list(table.key) or None, strict=False)
 
 
+def _number(value: float) -> str:
+    """A bound as people write it: ``100``, ``1,000,000,000,000``."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+
+
 def _describe_check(check: str, table: Table, column: str) -> tuple[str, str]:
     spec = table.column(column) if column in {c.name for c in table.columns} else None
     if check == "not_nullable":
@@ -50,9 +64,22 @@ def _describe_check(check: str, table: Table, column: str) -> tuple[str, str]:
         allowed = ", ".join(spec.allowed)
         return f"has values outside {allowed}", f"use only {allowed}"
     if check.startswith("greater_than_or_equal_to"):
-        return f"has values below {spec.min_value:g}", "amounts and counts cannot be negative"
+        low = _number(spec.min_value)
+        if spec.max_value is not None and spec.max_value != MAX_AMOUNT:
+            return f"has values below {low}", f"use values from {low} to {_number(spec.max_value)}"
+        return f"has values below {low}", "amounts and counts cannot be negative"
     if check.startswith("less_than_or_equal_to"):
-        return f"has values above {spec.max_value:g}", f"use values up to {spec.max_value:g}"
+        high = _number(spec.max_value)
+        if spec.max_value == MAX_AMOUNT:
+            return (
+                f"has values above {high}, the largest amount one row may hold",
+                "check the export for a unit or format error (one deal, month or target "
+                "above a trillion is not a real figure); see docs/data-model.md",
+            )
+        if spec.min_value is not None:
+            low = _number(spec.min_value)
+            return f"has values above {high}", f"use values from {low} to {high}"
+        return f"has values above {high}", f"use values up to {high}"
     if "uniqueness" in check or check == "field_uniqueness":
         return "has duplicate keys", f"give each row its own '{column}' or remove the duplicates"
     return f"fails the check {check}", "correct the values"
@@ -267,6 +294,102 @@ def check_targets(source: SourceFile, targets: pd.DataFrame) -> list[Problem]:
                 f"(got {', '.join(repr(e) for e in examples)})",
                 "targets cannot be negative: write a target of 0 or more",
                 np.flatnonzero(negative),
+            )
+        )
+    return problems
+
+
+def check_team_ids(source: SourceFile, teams: pd.DataFrame) -> list[Problem]:
+    """Every ``teams.team`` follows the one rule of team ids (:func:`~.schema.team_id_problem`).
+
+    The rule ``workbook reports`` and the workshop apply to the teams they name: an id names
+    the report file ``OUT/<quarter>/<team>.html``, and ``all`` is the company.
+    """
+    problems = []
+    found = pd.Series(
+        [team_id_problem(team) if isinstance(team, str) else None for team in teams["team"]],
+        index=teams.index,
+        dtype=object,
+    )
+    unsafe = (found == "unsafe").to_numpy()
+    if unsafe.any():
+        examples = ", ".join(repr(v) for v in pd.unique(teams.loc[unsafe, "team"])[:3])
+        problems.append(
+            source.problem(
+                "team",
+                f"{unsafe.sum()} team id(s) cannot name a report file (got {examples})",
+                f"rename them: {TEAM_ID_RULE} (e.g. emea-ent), in teams.csv and every table "
+                "that names them",
+                np.flatnonzero(unsafe),
+            )
+        )
+    reserved = (found == "reserved").to_numpy()
+    if reserved.any():
+        examples = ", ".join(repr(v) for v in pd.unique(teams.loc[reserved, "team"])[:3])
+        problems.append(
+            source.problem(
+                "team",
+                f"the team id {examples} is reserved: {ALL_TEAMS!r} is the company (every team "
+                f"together, the report {ALL_TEAMS}.html and --team {ALL_TEAMS})",
+                "rename the team (e.g. all-regions), in teams.csv and every table that names it",
+                np.flatnonzero(reserved),
+            )
+        )
+    return problems
+
+
+def check_target_metrics(source: SourceFile, targets: pd.DataFrame) -> list[Problem]:
+    """Every target names a metric the reports read (:data:`~.schema.TARGET_METRICS`).
+
+    A target of any other name would never be shown or scored, so a typo would silently drop
+    it; each unknown name is one problem with its lines and the closest known name.
+    """
+    problems = []
+    metrics = targets["metric"]
+    unknown = metrics.notna().to_numpy() & ~metrics.isin(TARGET_METRICS).to_numpy()
+    for name in pd.unique(metrics[unknown]):
+        positions = np.flatnonzero((metrics == name).to_numpy())
+        close = difflib.get_close_matches(str(name).strip().lower(), TARGET_METRICS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        problems.append(
+            source.problem(
+                "metric",
+                f"{name!r} is not a metric that has targets",
+                f"{hint}use one of {', '.join(TARGET_METRICS)}",
+                positions,
+            )
+        )
+    return problems
+
+
+def check_not_after_as_of(
+    source: SourceFile, frame: pd.DataFrame, columns: tuple[str, ...], as_of: pd.Timestamp
+) -> list[Problem]:
+    """No timestamp on or after the as-of date set in workbook.toml (the data's extraction day).
+
+    A row dated after the data was extracted cannot be real: it would be counted in a quarter
+    the as-of date calls unfinished, or beyond the last one. ``closed_at`` counts only on won
+    and lost deals (an open deal's is an expected close date, which is ignored).
+    """
+    problems = []
+    for column in columns:
+        if column not in frame:
+            continue
+        stamps = frame[column]
+        late = (stamps >= as_of).to_numpy()
+        if column == "closed_at" and "status" in frame:
+            late = late & frame["status"].isin(["won", "lost"]).to_numpy()
+        if not late.any():
+            continue
+        examples = source.raw[column][late].astype(str).unique()[:3]
+        problems.append(
+            source.problem(
+                column,
+                f"{late.sum()} timestamp(s) are on or after the as-of date {as_of.date()} of "
+                f"workbook.toml (got {', '.join(repr(e) for e in examples)})",
+                "correct the timestamps, or set as_of in workbook.toml to the day the data was "
+                "extracted (or leave it empty: then it is the day after the latest timestamp)",
+                np.flatnonzero(late),
             )
         )
     return problems
