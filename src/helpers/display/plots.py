@@ -7,6 +7,10 @@ one-line reason instead when there is nothing to draw (no rows; only 0 or NaN fo
 amounts; only NaN for rates and hours). A helper given nothing to draw anyway draws no axes,
 ticks or bars: it turns the axes off and writes its ``empty`` line in them. Count axes have
 whole-number ticks.
+
+Text from the data is drawn literally: importing this module turns matplotlib's math text
+off (:func:`helpers.display.inert.literal_chart_text`), so a channel called
+``Save $50 & win $`` is a label, not a formula.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+
+from .inert import literal_chart_text
+
+literal_chart_text()
 
 PALETTE = sns.color_palette("colorblind")
 STATUS_COLOURS = {
@@ -76,6 +84,7 @@ def use_report_style() -> None:
     """Seaborn theme used by every report chart (white grid, readable font sizes)."""
     sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
     plt.rcParams.update({"figure.dpi": 96, "savefig.bbox": "tight"})
+    literal_chart_text()
 
 
 def funnel_bars(

@@ -28,6 +28,7 @@ import pandas as pd
 from ..data.periods import Quarter
 from ..data.schema import ALL_TEAMS
 from ..display.html import table_html
+from ..display.inert import literal_chart_text
 from ..errors import ParameterError, WorkbookError
 
 ALL = ALL_TEAMS  # "no filter" in a dropdown, spelled like the company team id
@@ -262,6 +263,7 @@ def _style() -> ExitStack:
     mpl.rcParams.update(sns.plotting_context("notebook", font_scale=0.85))
     # A fixed title height: matplotlib's automatic one measures every tick label on each draw.
     mpl.rcParams["axes.titley"] = 1.0
+    literal_chart_text()  # a "$" in a channel name is a dollar sign, never math
     return stack
 
 

@@ -5,7 +5,8 @@ A file name is built from fixed words and the explorer's current filters, e.g.
 the characters ``a-z 0-9 _ -`` (:func:`safe_part`), so no data value (a channel called
 ``../../etc``) can make a path, a hidden file or markup; the file always lands directly in the
 export folder. Files are written atomically (temporary file in the same folder, then
-``os.replace``): a reader sees the old export or the new one, never half of it.
+``os.replace``): a reader sees the old export or the new one, never half of it. No cell is a
+formula: text from the data passes :func:`helpers.display.inert.spreadsheet_frame`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from ..data.atomic import write_bytes_atomically, write_text_atomically
+from ..display.inert import spreadsheet_frame
 from ..errors import RenderError
 
 FORMATS = {"csv": "csv", "excel": "xlsx"}
@@ -71,7 +73,8 @@ def export_name(parts: Iterable[object], fmt: str) -> str:
 
 
 def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Missing values as empty cells (openpyxl cannot write ``pd.NA``)."""
+    """Missing values as empty cells (openpyxl cannot write ``pd.NA``), no text a formula."""
+    frame = spreadsheet_frame(frame)
     out = frame.astype(object)
     return out.where(frame.notna(), None)
 
@@ -81,9 +84,10 @@ def excel_bytes(frame: pd.DataFrame, *, sheet: str, filters: dict[str, str]) -> 
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         _excel_frame(frame).to_excel(writer, sheet_name=safe_part(sheet)[:31], index=False)
-        pd.DataFrame(
-            {"filter": list(filters), "value": [str(v) for v in filters.values()]}
-        ).to_excel(writer, sheet_name="filters", index=False)
+        filter_rows = {"filter": list(filters), "value": [str(v) for v in filters.values()]}
+        spreadsheet_frame(pd.DataFrame(filter_rows)).to_excel(
+            writer, sheet_name="filters", index=False
+        )
     return buffer.getvalue()
 
 
@@ -120,7 +124,7 @@ def write_table(
     """
     path = Path(folder) / export_name(parts, fmt)
     if fmt == "csv":
-        write_text_atomically(path, frame.to_csv(index=False))
+        write_text_atomically(path, spreadsheet_frame(frame).to_csv(index=False))
     else:
         write_bytes_atomically(path, excel_bytes(frame, sheet=sheet, filters=filters or {}))
     return path

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..analysis.workbook import TeamQuarter
 from ..display.html import format_value
+from ..display.inert import spreadsheet_frame
 
 SCHEMA = "alignment-workbook/metrics/v1"
 FIELDS = (
@@ -84,12 +85,15 @@ def _alignment(view: TeamQuarter) -> dict:
 
 
 def kpis_csv(view: TeamQuarter) -> str:
-    """CSV with one row per KPI and the columns of :data:`FIELDS` (plus team and quarter)."""
+    """CSV with one row per KPI and the columns of :data:`FIELDS` (plus team and quarter).
+
+    No cell is a formula: text passes :func:`helpers.display.inert.spreadsheet_frame`.
+    """
     frame = pd.DataFrame(kpi_records(view), columns=list(FIELDS))
     frame = frame.astype({count: "Int64" for count in COUNTS})
     frame.insert(0, "quarter", str(view.quarter))
     frame.insert(0, "team", view.team)
-    return frame.to_csv(index=False)
+    return spreadsheet_frame(frame).to_csv(index=False)
 
 
 def kpis_text(view: TeamQuarter) -> str:

@@ -4,6 +4,7 @@
 ``--export xlsx`` gives ``<quarter>/<team>.xlsx`` with one sheet per table. Both are written
 to a temporary place first and moved into place, so a failed export never leaves half a
 folder or a truncated workbook behind, and an earlier export stays until the new one is whole.
+No cell from the data is a formula: text passes :func:`helpers.display.inert.spreadsheet_frame`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..data.atomic import replace_folder_atomically
+from ..display.inert import spreadsheet_frame
 from ..errors import RenderError
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -53,7 +55,7 @@ def write_exports(tables: Iterable[tuple[str, pd.DataFrame]], html_path: Path, f
         When the export cannot be written (an earlier export is left as it was).
     """
     destination = export_paths(html_path, fmt)
-    tables = _unique_names(tables)
+    tables = [(name, spreadsheet_frame(frame)) for name, frame in _unique_names(tables)]
     try:
         if fmt == "csv":
             _write_csv_folder(tables, destination)

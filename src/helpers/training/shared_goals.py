@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.atomic import write_text_atomically
+from ..display.inert import literal_chart_text
 from ..display.widgets import Html, LivePanel, Part, error_html, show
 from ..errors import ParameterError, WorkbookError
 from ..metrics.headline import KPIS
@@ -466,6 +467,7 @@ def ambition_chart(table: pd.DataFrame):
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    literal_chart_text()
     kpis = table["KPI"].nunique()
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * kpis * table["series"].nunique() / 2 + 1.5))
     sns.barplot(

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from ...display.inert import spreadsheet_cell
 from ...errors import ParameterError
 from ..answer_store import AnswerNotSaved, AnswerStore, store_path
 from ..exercise import EXERCISES
@@ -32,7 +33,6 @@ ROOM_BUSY_TIMEOUT_S = 2.0  # per write attempt: a participant hears within secon
 OPEN = "open_exercise"
 COUNTDOWN_UNTIL = "countdown_until"
 SHOW_NAMES = "show_names_on_projector"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class RoomState:
 
 
 def csv_cell(value: Any) -> str:
-    """A value as a CSV cell a spreadsheet will not run as a formula.
+    """A value as a CSV cell a spreadsheet will not run as a formula (see ``spreadsheet_cell``).
 
     Examples
     --------
@@ -71,8 +71,7 @@ def csv_cell(value: Any) -> str:
     >>> csv_cell(3)
     '3'
     """
-    text = value if isinstance(value, str) else ("" if value is None else str(value))
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "" if value is None else str(spreadsheet_cell(value))
 
 
 class Room:
