@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..data.atomic import write_text_atomically
-from ..data.schema import ALL_TEAMS, TEAM_ID_PATTERN, is_report_name
+from ..data.schema import ALL_TEAMS, is_report_name, team_id_problem
 
 if TYPE_CHECKING:
     from .jobs import ReportOutcome
@@ -299,8 +299,7 @@ def _workshop_sessions(out_dir: Path) -> list[dict]:
             teams = [
                 t
                 for t in record["teams"]
-                if TEAM_ID_PATTERN.fullmatch(str(t["team"]))
-                and ".." not in str(t["team"])
+                if team_id_problem(str(t["team"])) is None
                 and t.get("page") == f"{t['team']}.html"
                 and (record_path.parent / t["page"]).is_file()
             ]

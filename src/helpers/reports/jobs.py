@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from ..data.schema import QUARTER_PATTERN, TEAM_ID_PATTERN
+from ..data.schema import ALL_TEAMS, QUARTER_PATTERN, TEAM_ID_RULE, team_id_problem
 from ..data.source import DataSource
 from ..errors import ParameterError, WorkbookError
 
@@ -35,9 +35,6 @@ class ReportPool(Protocol):
 
 
 FAILED_DIR = "_failed"
-
-
-MAX_NAME_LENGTH = 100
 
 
 RESERVED_PARAMETERS = ("team", "quarter", "data_dir")
@@ -137,8 +134,8 @@ class ReportOutcome:
 def check_team(team: object) -> str:
     """Return ``team`` if it is safe as a file name, else raise.
 
-    Allowed: ASCII letters, digits, ``_``, ``.`` and ``-``, starting with a letter or digit,
-    without ``..``, at most 100 characters.
+    The one rule for team ids, :func:`helpers.data.schema.team_id_problem` (the rule
+    ``workbook validate`` applies to teams.csv), with ``all`` accepted as the company.
 
     Parameters
     ----------
@@ -160,15 +157,15 @@ def check_team(team: object) -> str:
     >>> check_team("emea-ent")
     'emea-ent'
     """
-    if (
-        not isinstance(team, str)
-        or len(team) > MAX_NAME_LENGTH
-        or not TEAM_ID_PATTERN.fullmatch(team)
-        or ".." in team
-    ):
+    problem = team_id_problem(team, company=True)
+    if problem == "reserved":
         raise ParameterError(
-            f"team {team!r} cannot be used as a report name; a team id has only letters, "
-            "digits, '_', '.' and '-', starts with a letter or digit and has no '..' "
+            f"team {team!r} cannot be used as a report name; {ALL_TEAMS!r} (in lower case) is "
+            "the company roll-up, never a team."
+        )
+    if problem is not None:
+        raise ParameterError(
+            f"team {team!r} cannot be used as a report name; {TEAM_ID_RULE} "
             "(e.g. emea-ent, or all for the company roll-up)."
         )
     return team
