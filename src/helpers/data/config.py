@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
-from importlib import resources
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError
-from .database import is_database_url
+from .settings import CANONICAL_EVENTS, DAY_NAMES, check_settings, default_settings
 
-CANONICAL_EVENTS = ("mql", "first_touch", "accepted", "rejected", "recycled", "sql")
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+__all__ = [
+    "CANONICAL_EVENTS",
+    "BusinessHours",
+    "Config",
+    "config_from_dict",
+    "default_settings",
+    "load_config",
+]
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class BusinessHours:
     @property
     def weekmask(self) -> str:
         """Numpy busday weekmask, e.g. ``"1111100"``."""
-        return "".join("1" if d in self.days else "0" for d in _DAY_NAMES)
+        return "".join("1" if d in self.days else "0" for d in DAY_NAMES)
 
     @property
     def hours_per_day(self) -> float:
@@ -69,50 +71,11 @@ class Config:
         return self.sla_per_channel.get(channel, self.sla_hours)
 
 
-def default_settings() -> dict[str, Any]:
-    """The documented defaults as a nested dict."""
-    text = resources.files("helpers.data").joinpath("workbook_defaults.toml").read_text("utf-8")
-    return tomllib.loads(text)
-
-
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _fail(where: str, key: str, got: Any, expected: str) -> ConfigError:
-    return ConfigError(f"{where}: key '{key}' is {got!r}; expected {expected}.")
-
-
-def _parse_time(where: str, key: str, value: Any) -> time:
-    if not isinstance(value, str) or not _HHMM.match(value):
-        raise _fail(where, key, value, 'a time written "HH:MM", e.g. "09:00"')
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
-def _parse_date(where: str, key: str, value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise _fail(where, key, value, 'a date written "YYYY-MM-DD"') from None
-
-
-def _number(where: str, key: str, value: Any, *, low: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < low:
-        raise _fail(where, key, value, f"a number >= {low:g}")
-    return float(value)
-
-
 def config_from_dict(settings: dict[str, Any], where: str = "workbook.toml") -> Config:
     """Build a :class:`Config` from a settings dict layered over the defaults.
+
+    Every key is checked by :func:`~helpers.data.settings.check_settings` (the rules of
+    ``workbook.toml``, one place).
 
     Parameters
     ----------
@@ -128,101 +91,34 @@ def config_from_dict(settings: dict[str, Any], where: str = "workbook.toml") -> 
     Raises
     ------
     ConfigError
-        When a key has a value of the wrong kind; the message names the key and the fix.
+        Listing every unknown key and every value of the wrong kind or out of range; each line
+        names the key, the value received and the fix.
     """
-    s = _merge(default_settings(), settings)
-
-    fy = s["fiscal_year_start_month"]
-    if isinstance(fy, bool) or not isinstance(fy, int) or not 1 <= fy <= 12:
-        raise _fail(where, "fiscal_year_start_month", fy, "a whole number from 1 to 12")
-    try:
-        ZoneInfo(str(s["timezone"]))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _fail(
-            where, "timezone", s["timezone"], 'an IANA zone such as "Europe/Berlin"'
-        ) from None
-
-    bh = s["business_hours"]
-    start = _parse_time(where, "business_hours.start", bh["start"])
-    end = _parse_time(where, "business_hours.end", bh["end"])
-    if end <= start:
-        raise _fail(where, "business_hours.end", bh["end"], "a time after business_hours.start")
-    days = tuple(bh["days"])
-    unknown = [d for d in days if d not in _DAY_NAMES]
-    if unknown or not days:
-        raise _fail(where, "business_hours.days", bh["days"], f"a non-empty list of {_DAY_NAMES}")
-    holidays = tuple(_parse_date(where, "business_hours.holidays", d) for d in bh["holidays"])
-
-    sla = s["sla"]
-    per_channel = {
-        str(k): _number(where, f"sla.per_channel.{k}", v, low=0)
-        for k, v in sla.get("per_channel", {}).items()
-    }
-    event_map = {str(k): str(v) for k, v in s["events"].items()}
-    bad = {k: v for k, v in event_map.items() if v not in CANONICAL_EVENTS}
-    if bad:
-        key, value = next(iter(bad.items()))
-        raise _fail(where, f"events.{key}", value, f"one of {', '.join(CANONICAL_EVENTS)}")
-
-    out_of_order = s["validation"]["out_of_order"]
-    if out_of_order not in ("error", "flag"):
-        raise _fail(where, "validation.out_of_order", out_of_order, '"error" or "flag"')
-
-    weights = {
-        k: _number(where, f"alignment_weights.{k}", v) for k, v in s["alignment_weights"].items()
-    }
-    min_components = _min_components(where, s["alignment"]["min_components"], weights)
-    green = _number(where, "rag.green", s["rag"]["green"])
-    amber = _number(where, "rag.amber", s["rag"]["amber"])
-    if amber > green:
-        raise _fail(where, "rag.amber", amber, "a number no larger than rag.green")
-
-    database_url = s["database"]["url"]
-    if not isinstance(database_url, str) or (database_url and not is_database_url(database_url)):
-        # Shown without its value: it may hold a password.
-        raise ConfigError(
-            f"{where}: key 'database.url' is not a PostgreSQL URL; expected one like "
-            '"postgresql://reporting@db.example.com:5432/crm", or "" for the table files here.'
-        )
-
+    v = check_settings(settings, where)
     return Config(
-        currency=str(s["currency"]),
-        timezone=str(s["timezone"]),
-        fiscal_year_start_month=fy,
-        as_of=_parse_date(where, "as_of", s["as_of"]) if s["as_of"] else None,
-        business_hours=BusinessHours(start=start, end=end, days=days, holidays=holidays),
-        sla_hours=_number(where, "sla.mql_to_first_touch_hours", sla["mql_to_first_touch_hours"]),
-        sla_per_channel=per_channel,
-        event_map=event_map,
-        out_of_order=out_of_order,
-        alignment_weights=weights,
-        alignment_min_components=min_components,
-        rag_green=green,
-        rag_amber=amber,
-        half_life_days=_half_life(where, s["attribution"]["half_life_days"]),
-        database_url=database_url or None,
+        currency=v["currency"],
+        timezone=v["timezone"],
+        fiscal_year_start_month=v["fiscal_year_start_month"],
+        as_of=v["as_of"],
+        business_hours=BusinessHours(
+            start=v["business_hours.start"],
+            end=v["business_hours.end"],
+            days=v["business_hours.days"],
+            holidays=v["business_hours.holidays"],
+        ),
+        sla_hours=v["sla.mql_to_first_touch_hours"],
+        sla_per_channel=v["sla.per_channel"],
+        event_map=v["events"],
+        out_of_order=v["validation.out_of_order"],
+        alignment_weights={
+            name: v[f"alignment_weights.{name}"] for name in default_settings()["alignment_weights"]
+        },
+        alignment_min_components=v["alignment.min_components"],
+        rag_green=v["rag.green"],
+        rag_amber=v["rag.amber"],
+        half_life_days=v["attribution.half_life_days"],
+        database_url=v["database.url"],
     )
-
-
-def _min_components(where: str, value: Any, weights: dict[str, float]) -> int:
-    """``[alignment] min_components``: 1 to the number of components weighted above 0."""
-    weighted = sum(1 for w in weights.values() if w > 0)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= max(weighted, 1):
-        raise _fail(
-            where,
-            "alignment.min_components",
-            value,
-            f"a whole number from 1 to {max(weighted, 1)} (the components with a weight above 0 "
-            "under [alignment_weights])",
-        )
-    return value
-
-
-def _half_life(where: str, value: Any) -> float:
-    days = _number(where, "attribution.half_life_days", value)
-    if days <= 0:
-        raise _fail(where, "attribution.half_life_days", value, "a number of days above 0")
-    return days
 
 
 def load_config(directory: str | Path) -> Config:
@@ -236,8 +132,32 @@ def load_config(directory: str | Path) -> Config:
     path = Path(directory) / "workbook.toml"
     if not path.exists():
         return config_from_dict({})
+    if path.is_dir():
+        raise ConfigError(
+            f"{path.name}: is a folder; expected the settings file workbook.toml. Fix: move or "
+            "rename the folder (without a workbook.toml the documented defaults apply)."
+        )
     try:
-        settings = tomllib.loads(path.read_text("utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path.name}: not valid TOML ({err}). Fix the syntax.") from err
+        data = path.read_bytes()
+    except OSError as err:
+        raise ConfigError(
+            f"{path.name}: cannot be read ({err.strerror or err}); expected a readable settings "
+            "file. Fix: give this user read permission on it, or remove it (the documented "
+            "defaults then apply)."
+        ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path.name}: is not UTF-8 text (byte 0x{data[err.start]:02x} on line {line}); "
+            "expected a UTF-8 text file. Fix: save it as UTF-8."
+        ) from None
+    try:
+        settings = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(
+            f"{path.name}: not valid TOML ({err}). Fix: correct the syntax at that line (key = "
+            "value lines, text in double quotes, [section] headers, as in workbook_defaults.toml)."
+        ) from None
     return config_from_dict(settings, where=path.name)
