@@ -37,7 +37,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "browser: opens pages in headless Chromium (skipped when it is not installed)"
+        "markers",
+        "browser: opens pages in headless Chromium (skipped when it is not installed, "
+        "an error under CI)",
     )
 
 
@@ -52,8 +54,8 @@ def _chromium_executable() -> str | None:
 def chromium():
     """A headless Chromium browser (Playwright sync API), shared by the tests of one module.
 
-    Skips only when no Chromium is installed or playwright cannot be imported; a browser that
-    is installed but fails to start is an error, not a skip.
+    Skips only when no Chromium is installed or playwright cannot be imported (an error under
+    CI, see ``ci_honesty``); a browser that is installed but fails to start is an error.
     """
     executable = _chromium_executable()
     if executable is None:
@@ -72,5 +74,6 @@ def chromium():
             browser.close()
 
 
-# A throw-away PostgreSQL server: the postgres_server fixture (tests/postgres_server.py).
-pytest_plugins = ["postgres_server"]
+# A throw-away PostgreSQL server: the postgres_server fixture (tests/postgres_server.py); under
+# CI every skip is an error (tests/ci_honesty.py); pytester runs that rule in tests of its own.
+pytest_plugins = ["postgres_server", "ci_honesty", "pytester"]

@@ -5,9 +5,10 @@ with ``pg_ctl`` on 127.0.0.1 and a free ephemeral port (not 5432, so a cluster D
 have started is left alone), with password (SCRAM) authentication only. ``postgres_database_url``
 (module scope) gives each test module a fresh database of its own.
 
-Only missing server binaries skip; any other failure (``initdb`` error, start time-out, ...) fails
-with the server's log in the message. PostgreSQL refuses to run as root, so under root the server
-runs as the ``postgres`` user (``nobody`` when there is none) through ``runuser``.
+Only missing server binaries skip (an error under CI: ``ci_honesty``); any other failure
+(``initdb`` error, start time-out, ...) fails with the server's log in the message. PostgreSQL
+refuses to run as root, so under root the server runs as the ``postgres`` user (``nobody`` when
+there is none) through ``runuser``.
 """
 
 from __future__ import annotations
@@ -287,7 +288,8 @@ def _make_base(tmp_path_factory: pytest.TempPathFactory, user: pwd.struct_passwd
 def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
     """A PostgreSQL server of its own for the test session, with an empty database ``workbook``.
 
-    Skips only when the server binaries are not installed; fails on any other problem.
+    Skips only when the server binaries are not installed (an error under CI); fails on any
+    other problem.
     """
     binaries = find_binaries()
     if binaries is None:
