@@ -243,3 +243,21 @@ def test_sample_matches_the_team_quarter_api():
                 check_names=False,
                 check_index_type=False,
             )
+
+
+def test_won_deal_without_amount_is_not_credited_as_zero(tmp_path):
+    # tiny with O1 (north, won 3 Aug, lead L1 on paid_search) stripped of its amount.
+    copy = tmp_path / "tiny"
+    shutil.copytree(TINY, copy)
+    opps = copy / "opportunities.csv"
+    opps.write_text(
+        opps.read_text().replace(
+            "O1,north,2026-07-06T10:00:00,won,1000,", "O1,north,2026-07-06T10:00:00,won,,"
+        )
+    )
+    explorer = build(Workbook.load(copy), tmp_path, team="north")
+    table = rows(explorer)
+    assert math.isnan(table.loc["paid_search", "attributed_revenue"])
+    assert table.loc["paid_search", "won_without_amount"] == 1
+    assert math.isnan(table.loc["total", "attributed_revenue"])  # no north deal has an amount
+    assert any("1 credit(s) of won deals without an amount" in note for note in explorer.notes)

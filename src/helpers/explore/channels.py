@@ -16,7 +16,10 @@ campaign) of the leads, the spend and the attributed deals:
   ``cost_per_mql`` = spend / MQLs;
 - ``attributed_revenue``: the amount of the deals won in the range split over their lead's
   touches by the chosen model (:func:`helpers.metrics.attribution.attribute_all`; without a
-  touches table every deal falls back to its lead's own channel or campaign).
+  touches table every deal falls back to its lead's own channel or campaign), summed over the
+  deals that have an amount; ``won_without_amount`` counts the credits of won deals without
+  one (a deal split over three touches counts three times), and a row credited only such
+  deals has NaN revenue (*not in this data*), never 0.
 
 A rate whose stages the data set does not record at all is NaN with its counts, and a line says
 so. Every row's team, label and timestamp are integer arrays computed at build time, and so is
@@ -143,7 +146,8 @@ def _credits(
     :func:`helpers.metrics.attribution.attribute`, so summing the rows of the deals won in a
     window gives :func:`~helpers.metrics.attribution.attribute_all` of those deals.
     """
-    amount = pd.to_numeric(won["amount"], errors="coerce").fillna(0.0).to_numpy(dtype="float64")
+    # A deal without an amount stays NaN: it is counted as such, never credited as 0.
+    amount = pd.to_numeric(won["amount"], errors="coerce").to_numpy(dtype="float64")
     position = pd.Index(won["opportunity_id"].astype(object))
     lead_value = leads.set_index("lead_id")[column].astype(object)
     fallback_label = np.array(
@@ -323,7 +327,8 @@ def channel_counts(
     DataFrame
         Index: every label of the level; columns leads, mqls, mql_sqls, accepted, rejected,
         won, lost (int64), spend (float64, NaN without a spend row in the range),
-        attributed_revenue (float64: revenue won in the range credited by ``model``).
+        attributed_revenue (float64: revenue won in the range credited by ``model``, NaN for
+        a label credited only deals without an amount), won_without_amount (int64).
     """
     lv = data.levels[level]
     size = len(lv.labels)
@@ -364,7 +369,16 @@ def channel_counts(
     out["spend"] = spend
     deal, label, amount = lv.credits[model]
     chosen = (of_team(data.won_team) & _in(data.won_closed, a, b))[deal]
-    out["attributed_revenue"] = np.bincount(label[chosen], weights=amount[chosen], minlength=size)
+    label, amount = label[chosen], amount[chosen]
+    known = ~np.isnan(amount)
+    total = np.bincount(label[known], weights=amount[known], minlength=size)
+    unknown = np.bincount(label[~known], minlength=size)
+    out["_known_credits"] = np.bincount(label[known], minlength=size)
+    # Credited only deals without an amount: unknown, not 0.
+    out["attributed_revenue"] = np.where(
+        (unknown > 0) & (out["_known_credits"] == 0), np.nan, total
+    )
+    out["won_without_amount"] = unknown
     return out
 
 
@@ -439,9 +453,13 @@ class ChannelExplorer(Explorer):
         rows = rows.assign(_name=rows.index.astype(str)).sort_values(
             ["leads", "attributed_revenue", "_name"], ascending=[False, False, True]
         )
-        total = rows[[*COUNT_COLUMNS, "attributed_revenue"]].sum()
+        total = rows[[*COUNT_COLUMNS, "won_without_amount"]].sum().astype("float64")
+        # Revenue of the credits that have an amount; NaN (not 0) when none has one.
+        known_credits = rows["_known_credits"].sum()
+        unknown_only = total["won_without_amount"] > 0 and known_credits == 0
+        total["attributed_revenue"] = np.nan if unknown_only else rows["attributed_revenue"].sum()
         total["spend"] = self._total_spend(team, start, end) if level == "channel" else np.nan
-        table = pd.concat([rows.drop(columns="_name"), total.to_frame(TOTAL).T])
+        table = pd.concat([rows.drop(columns=["_name", "_known_credits"]), total.to_frame(TOTAL).T])
         table.index.name = column
         table = table.reset_index()
         table = _with_rates(table)
@@ -450,6 +468,12 @@ class ChannelExplorer(Explorer):
                 1, "channel", [self.data.levels[level].channel_of.get(c, "") for c in table[column]]
             )
         notes = self._notes(level, model, quarters)
+        missing = int(total["won_without_amount"])
+        if missing:
+            notes.append(
+                f"{missing} credit(s) of won deals without an amount are left out of attributed "
+                "revenue (not in this data, not 0); a row credited only such deals shows n/a."
+            )
         return _untracked_to_nan(table, dataset.tracked), notes
 
     def _total_spend(self, team: str, start: pd.Timestamp, end: pd.Timestamp) -> float:
@@ -578,7 +602,9 @@ def _with_rates(table: pd.DataFrame) -> pd.DataFrame:
         "cost_per_lead",
         "cost_per_mql",
         "attributed_revenue",
+        "won_without_amount",
     ]
+    out["won_without_amount"] = out["won_without_amount"].astype("int64")
     return out[order]
 
 
