@@ -11,9 +11,7 @@ previous page in place.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,22 +19,12 @@ from pathlib import Path
 from ..data.atomic import write_text_atomically
 from ..errors import ParameterError, RenderError
 from ..training.answer_store import AnswerStore, store_path
+from ..training.session import check_session_folder, session_slug
 from .runner import check_team
 
 WORKSHOPS_DIR = "workshops"
 SESSION_FILE = "session.json"
 DEFAULT_NOTEBOOK = Path("notebooks/training/session_summary.ipynb")
-
-
-def session_slug(session: str) -> str:
-    """A folder name for a session: lower-case ASCII letters, digits and ``-``.
-
-    >>> session_slug("2026-11 Lisbon (day 1)")
-    '2026-11-lisbon-day-1'
-    """
-    ascii_text = unicodedata.normalize("NFKD", session).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60]
-    return slug or "session"
 
 
 @dataclass(frozen=True)
@@ -63,6 +51,7 @@ def session_teams(data_dir: Path, session: str) -> dict[str, int]:
         with AnswerStore(path) as store:
             known = store.sessions()
             people = store.participants(session)
+    check_session_folder(session, known, f"{Path(data_dir).name}/{path.name}")
     if people is None or people.empty:
         listed = ", ".join(repr(s) for s in known) or "none yet"
         raise ParameterError(
@@ -126,6 +115,7 @@ def render_session_report(
             f"{session!r}. Fix: use one of {', '.join(present)}."
         )
     folder = out_dir / WORKSHOPS_DIR / session_slug(session)
+    _check_folder_is_the_sessions(folder, session)
     pages = []
     for team in chosen:
         check_team(team)
@@ -140,6 +130,21 @@ def render_session_report(
     _write_session_file(folder, session, pages)
     write_index(out_dir, [], Manifest.read(out_dir).reports)
     return pages
+
+
+def _check_folder_is_the_sessions(folder: Path, session: str) -> None:
+    """Refuse to render into a folder whose ``session.json`` names another session.
+
+    Another data folder's store may hold a session of the same slug (``--data`` differs,
+    ``--out`` is the same): its pages must not be overwritten.
+    """
+    path = folder / SESSION_FILE
+    try:
+        before = json.loads(path.read_text(encoding="utf-8")).get("session")
+    except (OSError, ValueError, AttributeError):
+        return
+    if isinstance(before, str) and before != session:
+        check_session_folder(session, [before], str(path))
 
 
 def _write_session_file(folder: Path, session: str, pages: list[SessionPage]) -> None:

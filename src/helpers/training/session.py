@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,59 @@ def session_name(value: str = "") -> str:
             "digits, spaces and . : @ ( ) + , - _ (e.g. '2026-11 Lisbon')."
         )
     return name
+
+
+def session_slug(session: str) -> str:
+    """The folder name of a session's report: lower-case ASCII letters, digits and ``-``.
+
+    Names that differ only in case, spacing or punctuation share a slug ("Lisbon 1",
+    "lisbon-1"): :func:`check_session_folder` refuses a second such session.
+
+    >>> session_slug("2026-11 Lisbon (day 1)")
+    '2026-11-lisbon-day-1'
+    """
+    ascii_text = unicodedata.normalize("NFKD", session).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60]
+    return slug or "session"
+
+
+def check_session_folder(session: str, known: Iterable[str], where: str = "") -> str:
+    """Refuse a session whose report folder another session of ``known`` already has.
+
+    Session names map to report folders one to one (``OUT/workshops/<slug>/``): two sessions
+    whose names differ only in case, spacing or punctuation would overwrite each other's pages
+    and ``session.json``.
+
+    Parameters
+    ----------
+    session : str
+        The session name (as :func:`session_name` returns it).
+    known : iterable of str
+        The sessions already there (e.g. :meth:`AnswerStore.sessions`).
+    where : str
+        Where they are, for the message (e.g. ``sample/workshop.sqlite``).
+
+    Returns
+    -------
+    str
+        The session's slug.
+
+    Raises
+    ------
+    ParameterError
+        Naming both sessions and the folder they would share.
+    """
+    slug = session_slug(session)
+    others = sorted({name for name in known if name != session and session_slug(name) == slug})
+    if others:
+        there = f" in {where}" if where else ""
+        raise ParameterError(
+            f"Workshop session {session!r} and session {others[0]!r}{there} would share the "
+            f"session-report folder workshops/{slug}/ (names that differ only in case, spaces "
+            f"or punctuation map to one folder). Fix: use the name {others[0]!r} to continue "
+            "that session, or a name that differs in its letters or digits (e.g. add '(day 2)')."
+        )
+    return slug
 
 
 def data_directory(value: str | Path = "") -> Path:
@@ -185,6 +239,8 @@ class Workshop:
         self._teams = session_teams(teams)
         self._owns_store = store is None
         self.store = store if store is not None else AnswerStore(store_path(self.data_dir))
+        where = f"{self.data_dir.name}/{store_path(self.data_dir).name}"
+        check_session_folder(self.session, self.store.sessions(), where)
         self.shared = shared
         self.on_error = on_error
         self.hide_names = hide_names
