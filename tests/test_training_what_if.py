@@ -238,3 +238,17 @@ def test_display_has_a_static_fallback(workshop, monkeypatch):
     what_if.WhatIfExercise(workshop).display()
     page = static_html(shown["parts"])
     assert page.count("<table") >= 3 and "<img" in page
+
+
+def test_average_opportunity_leaves_out_deals_without_an_amount(tmp_path):
+    # tiny's north opportunities of 2026Q3: O1 (1000) and O2 (500); O2's amount blanked.
+    copy = tmp_path / "tiny"
+    shutil.copytree(TINY, copy)
+    opps = copy / "opportunities.csv"
+    opps.write_text(opps.read_text().replace("lost,500,", "lost,,"))
+    base = what_if.baseline(Workbook.load(copy).view("north", "2026Q3"))
+    assert base.opportunity_amount == pytest.approx(1000)  # 1000 / 1, not 1000 / 2
+    assert (
+        "1 of 2 opportunities have no amount: the average opportunity is that of the others."
+        in base.notes
+    )

@@ -217,7 +217,19 @@ def baseline(view) -> Baseline:
     created = view.pipeline_created().set_index("source_type")
     won = view.won_revenue().set_index("source_type")["amount"]
     opportunities = float(created.loc["total", "opportunities"])
+    # The average opportunity is that of the deals with an amount (a blank is unknown, not 0).
+    with_amount = opportunities - float(created.loc["total", "missing_amount"])
     pipeline = float(created.loc["total", "amount"])
+    if with_amount < opportunities:
+        notes.append(
+            f"{opportunities - with_amount:,.0f} of {opportunities:,.0f} opportunities have no "
+            "amount: the average opportunity is that of the others"
+            + (
+                ", so projected pipeline cannot be measured (it shows 0)."
+                if with_amount == 0
+                else "."
+            )
+        )
     in_sla, late = sla_conversion(view)
     target_view = view.shift(1)
     revenue_target = target_view.target("won_revenue")
@@ -237,7 +249,7 @@ def baseline(view) -> Baseline:
         sql_to_opp=_ratio(volumes["opportunity"], volumes["sql"]),
         win_rate=win_rate,
         deal_size=_nan_to_zero(view.deal_metrics()["average_deal_size"]),
-        opportunity_amount=pipeline / opportunities if opportunities else 0.0,
+        opportunity_amount=_nan_to_zero(pipeline / with_amount) if with_amount else 0.0,
         sql_rate_in_sla=in_sla,
         sql_rate_late=late,
         actual={
