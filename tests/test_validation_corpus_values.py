@@ -410,6 +410,17 @@ CASES = [
         ),
     ),
     Case(
+        # Reports refuse to render them together: validate refuses them in teams.csv.
+        "team-ids-differ-only-in-case",
+        append_team("North"),
+        (
+            "teams.csv, column 'team': team ids 'north' and 'North' differ only in case, so "
+            "their reports would overwrite each other on some file systems (lines 2, 4). Fix: "
+            "rename one of them (a team id names its report file OUT/<quarter>/<team>.html), in "
+            "teams.csv and every table that names it",
+        ),
+    ),
+    Case(
         "team-id-101-characters",
         append_team("t" * 101),
         (

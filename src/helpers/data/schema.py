@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 ALL_TEAMS = "all"
@@ -63,6 +64,22 @@ def team_id_problem(team: object, *, company: bool = False) -> str | None:
     if team.lower() == ALL_TEAMS and not (company and team == ALL_TEAMS):
         return "reserved"
     return None
+
+
+def team_id_clashes(teams: Iterable[str]) -> list[list[str]]:
+    """Groups of team ids that are equal but for case (``EMEA``, ``emea``), in first order.
+
+    Their report files would overwrite each other on a case-insensitive file system (macOS,
+    Windows), so ``workbook validate`` refuses such ids in teams.csv, as ``workbook reports``
+    does when asked to render them together.
+
+    >>> team_id_clashes(["EMEA", "north", "emea"])
+    [['EMEA', 'emea']]
+    """
+    groups: dict[str, list[str]] = {}
+    for team in dict.fromkeys(teams):
+        groups.setdefault(team.casefold(), []).append(team)
+    return [group for group in groups.values() if len(group) > 1]
 
 
 def is_report_name(quarter: str, team: str) -> bool:

@@ -21,6 +21,7 @@ from .schema import (
     TARGET_METRICS,
     TEAM_ID_RULE,
     Table,
+    team_id_clashes,
     team_id_problem,
 )
 
@@ -333,6 +334,19 @@ def check_team_ids(source: SourceFile, teams: pd.DataFrame) -> list[Problem]:
                 f"together, the report {ALL_TEAMS}.html and --team {ALL_TEAMS})",
                 "rename the team (e.g. all-regions), in teams.csv and every table that names it",
                 np.flatnonzero(reserved),
+            )
+        )
+    named = teams["team"].dropna()
+    for group in team_id_clashes(str(team) for team in named):
+        positions = np.flatnonzero(teams["team"].isin(group).to_numpy())
+        problems.append(
+            source.problem(
+                "team",
+                f"team ids {' and '.join(repr(t) for t in group)} differ only in case, so their "
+                "reports would overwrite each other on some file systems",
+                "rename one of them (a team id names its report file OUT/<quarter>/<team>.html), "
+                "in teams.csv and every table that names it",
+                positions,
             )
         )
     return problems
