@@ -13,10 +13,16 @@ from pathlib import Path
 import click
 
 from .errors import WorkbookError
+from .reports.paths import (
+    NOTEBOOK,
+    OUTPUT_FOLDER,
+    REPORT_NOTEBOOK,
+    SESSION_NOTEBOOK,
+    TRAINING_NOTEBOOKS,
+)
 
 DEFAULT_DATA = "data/sample"
 DEFAULT_OUT = "reports"
-DEFAULT_NOTEBOOK = "notebooks/reports/team_quarterly_report.ipynb"
 
 
 class _DataSource(click.ParamType):
@@ -48,7 +54,7 @@ def out_option(help_text: str):
     return click.option(
         "--out",
         "out_dir",
-        type=click.Path(path_type=Path),
+        type=OUTPUT_FOLDER,
         default=DEFAULT_OUT,
         show_default=True,
         help=help_text,
@@ -116,7 +122,7 @@ def to_database(replace: bool, directory: Path, url: str) -> None:
     "--force", is_flag=True, help="Replace OUT when an earlier `workbook import` made it."
 )
 @click.argument("src")
-@click.argument("out", type=click.Path(path_type=Path))
+@click.argument("out", type=OUTPUT_FOLDER)
 def import_command(mapping_name: str, force: bool, src: str, out: Path) -> None:
     """Turn the CRM export files in SRC into the data directory OUT, guided by a mapping.
 
@@ -142,7 +148,7 @@ def import_command(mapping_name: str, force: bool, src: str, out: Path) -> None:
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=OUTPUT_FOLDER,
     required=True,
     help="Folder to write the data directory into.",
 )
@@ -221,9 +227,9 @@ def metrics(team: str, quarter: str | None, data_dir: Path, fmt: str) -> None:
 )
 @click.option(
     "--notebook",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    default=DEFAULT_NOTEBOOK,
-    show_default=True,
+    type=NOTEBOOK,
+    default=REPORT_NOTEBOOK,
+    show_default="the project's notebooks/reports/team_quarterly_report.ipynb",
     help="Report notebook.",
 )
 @click.option("--force", is_flag=True, help="Re-render reports that are up to date too.")
@@ -359,6 +365,7 @@ def workshop(session, teams, data_dir, port, ip, anonymous, open_exercise) -> No
         ip=ip,
         anonymous=anonymous,
         open_exercise=open_exercise,
+        notebooks=TRAINING_NOTEBOOKS,
     )
     click.echo(f"Workshop session: {server.session}")
     click.echo(f"Answers are stored in: {server.store}")
@@ -385,7 +392,9 @@ def session_report(session, teams, data_dir, out_dir) -> None:
     _skip_iri_grammars()
     from .reports.workshop_reports import render_session_report
 
-    pages = render_session_report(session, _folder(data_dir), out_dir, teams=list(teams) or None)
+    pages = render_session_report(
+        session, _folder(data_dir), out_dir, teams=list(teams) or None, notebook=SESSION_NOTEBOOK
+    )
     for page in pages:
         click.echo(f"{page.team}: {page.participants} participant(s) -> {page.html_path}")
     click.echo(str(Path(out_dir) / "index.html"))

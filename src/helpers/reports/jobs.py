@@ -222,7 +222,11 @@ def check_data_source(value: DataSource | Path | str) -> DataSource:
         return source
     folder = source.folder.resolve()
     if not folder.is_dir():
-        raise ParameterError(f"data folder {folder.name!r} not found in {folder.parent}.")
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise ParameterError(
+            f"data folder {source.text}: {what}. Fix: pass the data directory with --data, "
+            "e.g. data/sample, or a postgresql:// URL."
+        )
     return replace(source, folder=folder, text=str(folder))
 
 

@@ -43,6 +43,7 @@ from .jobs import (
 from .kernel_pool import KernelPool
 from .manifest import DataCatalogue, Manifest, code_digest, inputs_digest, now_utc
 from .parameters import check_parameters
+from .paths import check_output_folder, notebook_problem
 
 
 def render_reports(
@@ -114,7 +115,8 @@ def render_reports(
     ParameterError
         Before anything is written: a team or quarter that is not a safe file name, teams
         that differ only in case, no team, ``jobs`` < 1, an unusable extra parameter, an
-        unknown export format or a missing notebook or data folder.
+        unknown export format, a missing notebook or data folder, or an output folder that
+        cannot be written (see :func:`helpers.reports.paths.check_output_folder`).
     RenderError
         When the manifest or the index cannot be written.
 
@@ -136,11 +138,12 @@ def render_reports(
         )
     if export not in (None, "csv", "xlsx"):
         raise ParameterError(f"export format {export!r} is not known; use csv or xlsx.")
+    problem = notebook_problem(notebook)
+    if problem is not None:
+        raise ParameterError(f"notebook {notebook}: {problem}")
     notebook = Path(notebook).resolve()
-    if not notebook.is_file():
-        raise ParameterError(f"notebook {notebook.name!r} not found in {notebook.parent}.")
     source = check_data_source(source)
-    out_dir = Path(out_dir)
+    out_dir = check_output_folder(out_dir)
 
     shared_inputs = {
         "notebook": file_digest(notebook),
