@@ -20,11 +20,12 @@ from ..data.atomic import write_text_atomically
 from ..errors import ParameterError, RenderError
 from ..training.answer_store import AnswerStore, store_path
 from ..training.session import check_session_folder, session_slug
+from .paths import SESSION_NOTEBOOK
 from .runner import check_team
 
 WORKSHOPS_DIR = "workshops"
 SESSION_FILE = "session.json"
-DEFAULT_NOTEBOOK = Path("notebooks/training/session_summary.ipynb")
+DEFAULT_NOTEBOOK = SESSION_NOTEBOOK  # beside the package: any working folder will do
 
 
 @dataclass(frozen=True)

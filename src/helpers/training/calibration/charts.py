@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 
+from ...display.inert import literal_chart_text
+
 
 def share_plot(
     data: pd.DataFrame,
@@ -79,6 +81,7 @@ def share_chart(share: pd.DataFrame, labels: dict[str, str]):
 
     if share.empty:
         return None
+    literal_chart_text()  # lead labels come from the data
     share = share.assign(lead_id=share["lead_id"].map(labels).fillna(share["lead_id"]))
     figure, ax = plt.subplots(figsize=(7.5, 0.35 * share["lead_id"].nunique() + 1.5))
     order = [r for r in ("sales", "marketing") if r in set(share["role"])]
