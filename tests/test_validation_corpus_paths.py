@@ -120,6 +120,18 @@ CASES = [
         f"Invalid value for '--out': /dev/null: exists and is not a folder. {FIX_OUT}",
     ),
     Case(
+        "to-database-folder-missing",
+        ("to-database", "nowhere", "postgresql://workbook@127.0.0.1:1/workbook"),
+        "Invalid value for 'DIRECTORY': nowhere: does not exist. Fix: pass the data directory, "
+        "e.g. data/sample",
+    ),
+    Case(
+        "to-database-folder-is-a-file",
+        ("to-database", "taken", "postgresql://workbook@127.0.0.1:1/workbook"),
+        "Invalid value for 'DIRECTORY': taken: is not a folder. Fix: pass the data directory, "
+        "e.g. data/sample",
+    ),
+    Case(
         "metrics-data-is-a-file",
         ("metrics", "--data", "taken"),
         "- taken: is not a folder. Fix: pass the data directory, e.g. data/sample, or a "

@@ -14,6 +14,7 @@ import click
 
 from .errors import WorkbookError
 from .reports.paths import (
+    DATA_FOLDER,
     NOTEBOOK,
     OUTPUT_FOLDER,
     REPORT_NOTEBOOK,
@@ -94,7 +95,7 @@ def validate(directory: Path | str) -> None:
 
 @main.command("to-database")
 @click.option("--replace", is_flag=True, help="Drop and re-create tables of the same names.")
-@click.argument("directory", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.argument("directory", type=DATA_FOLDER)
 @click.argument("url")
 def to_database(replace: bool, directory: Path, url: str) -> None:
     """Copy the tables of data directory DIRECTORY into the PostgreSQL database URL.

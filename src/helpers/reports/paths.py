@@ -121,6 +121,21 @@ def notebook_problem(path: str | Path) -> str | None:
     return None
 
 
+def data_folder_problem(path: str | Path) -> str | None:
+    """Why ``path`` is not a data folder to read, with the fix; None when it is a folder."""
+    fix = "Fix: pass the data directory, e.g. data/sample"
+    if not str(path).strip():
+        return f"is an empty path. {fix}"
+    try:
+        if not Path(path).exists():
+            return f"does not exist. {fix}"
+        if not Path(path).is_dir():
+            return f"is not a folder. {fix}"
+    except (OSError, ValueError) as err:
+        return f"cannot be used ({err}). {fix}"
+    return None
+
+
 class _CheckedPath(click.ParamType):
     """A path option checked as soon as it is parsed; failures are click usage errors."""
 
@@ -148,7 +163,16 @@ class _Notebook(_CheckedPath):
         super().__init__(notebook_problem)
 
 
+class _DataFolder(_CheckedPath):
+    name = "DIR"
+
+    def __init__(self) -> None:
+        super().__init__(data_folder_problem)
+
+
 OUTPUT_FOLDER = _OutputFolder()
 """Click type of ``--out`` options: a folder that exists or can be created, writable."""
 NOTEBOOK = _Notebook()
 """Click type of ``--notebook``: an existing, readable ``.ipynb`` file."""
+DATA_FOLDER = _DataFolder()
+"""Click type of a data folder argument that must be a folder (not a URL): it exists."""
