@@ -26,7 +26,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..data.schema import ALL_TEAMS
+from ..data.schema import ALL_TEAMS, team_id_clashes
 from ..data.source import DataSource, file_digest
 from ..errors import ParameterError
 from .index_page import write_index
@@ -270,14 +270,11 @@ def _checked_teams(teams: list[str]) -> list[str]:
             f"teams must be a non-empty list of team ids, got {teams!r}; e.g. ['emea-ent', 'all']."
         )
     unique = list(dict.fromkeys(check_team(team) for team in teams))
-    seen: dict[str, str] = {}
-    for team in unique:
-        other = seen.setdefault(team.casefold(), team)
-        if other != team:
-            raise ParameterError(
-                f"teams {other!r} and {team!r} differ only in case and would overwrite each "
-                "other's report on some file systems; keep one."
-            )
+    for other, team, *_ in team_id_clashes(unique):
+        raise ParameterError(
+            f"teams {other!r} and {team!r} differ only in case and would overwrite each "
+            "other's report on some file systems; keep one."
+        )
     return unique
 
 
