@@ -429,6 +429,16 @@ REJECTED = [
         ),
     ),
     Case(
+        "unnamed-column-with-values",
+        replace("leads.csv", ",industry\n", ",\n"),
+        (
+            "leads.csv: the header leaves column(s) 8 without a name, and they hold values "
+            "(line 1)",
+            "Fix: name every column in the header, or delete the unnamed column",
+        ),
+        cli=True,
+    ),
+    Case(
         "not-utf8",
         write_bytes("leads.csv", lambda b: b.replace(b"retail", b"d\xe9tail", 1)),
         ("leads.csv: is not UTF-8 text", "Fix: save the file as UTF-8"),
@@ -626,3 +636,15 @@ def test_team_parameter_is_checked(team):
     with pytest.raises(ParameterError) as info:
         load_dataset(TINY).check_team(team)
     assert str(info.value) == f"team {team!r} is not in teams.csv; use one of: all, north, south."
+
+
+def test_an_empty_unnamed_trailing_column_is_dropped(tmp_path):
+    # A spreadsheet's extra comma: an unnamed last column with no values loads as if absent.
+    def trailing_comma(folder: Path) -> None:
+        path = folder / "teams.csv"
+        lines = path.read_text().splitlines()
+        path.write_text("".join(line + ",\n" for line in lines))
+
+    dataset = load_dataset(make_case_dir(tmp_path, trailing_comma))
+    assert list(dataset["teams"].columns) == ["team", "name", "region", "segment"]
+    assert dataset.teams == ["north", "south"]

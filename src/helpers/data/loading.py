@@ -106,12 +106,19 @@ def _malformed_csv(path: Path, err: Exception | None) -> Problem:
     return Problem(path.name, None, f"is not a well-formed CSV file ({str(err).strip()})", fix)
 
 
+def _header_names(path: Path) -> list[str]:
+    """The column names as the file's first record writes them (pandas renames some)."""
+    with closing(_records(path)) as records:
+        first = next(records, None)
+    return [name.strip() for name in first[1]] if first else []
+
+
 def _duplicate_header(path: Path) -> Problem | None:
     # pandas renames a repeated column to "name.1", which would silently drop its values.
     with closing(_records(path)) as records:
         first = next(records, None)
     names = [name.strip() for name in first[1]] if first else []
-    repeated = sorted({name for name in names if names.count(name) > 1})
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
     if not repeated:
         return None
     return Problem(
@@ -257,6 +264,25 @@ def read_source(path: Path, table: Table) -> tuple[SourceFile | None, list[Probl
         return None, [repeated]
     raw.columns = [str(c).strip() for c in header]
     raw = raw.apply(lambda col: col.str.strip())
+    names = _header_names(path)
+    unnamed = [i for i, name in enumerate(names) if not name and i < len(raw.columns)]
+    if unnamed:
+        # An empty trailing column (a spreadsheet's extra comma) carries nothing: drop it. One
+        # with values would be read under a made-up name, or lost: refuse it.
+        filled = [i + 1 for i in unnamed if (raw.iloc[:, i] != "").any()]
+        if filled:
+            return None, [
+                Problem(
+                    path.name,
+                    None,
+                    f"the header leaves column(s) {', '.join(map(str, filled))} without a name, "
+                    "and they hold values",
+                    "name every column in the header, or delete the unnamed column",
+                    (1,),
+                    1,
+                )
+            ]
+        raw = raw.drop(columns=raw.columns[unnamed])
     return SourceFile(table, path, raw), []
 
 
