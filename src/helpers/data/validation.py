@@ -6,8 +6,6 @@ offending lines and the fix; nothing here raises, so one run reports every probl
 
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -24,6 +22,7 @@ from .schema import (
     team_id_clashes,
     team_id_problem,
 )
+from .settings import did_you_mean
 
 # Stage pairs whose first occurrences must be in this order within one lead.
 STAGE_ORDER = (
@@ -363,8 +362,8 @@ def check_target_metrics(source: SourceFile, targets: pd.DataFrame) -> list[Prob
     unknown = metrics.notna().to_numpy() & ~metrics.isin(TARGET_METRICS).to_numpy()
     for name in pd.unique(metrics[unknown]):
         positions = np.flatnonzero((metrics == name).to_numpy())
-        close = difflib.get_close_matches(str(name).strip().lower(), TARGET_METRICS, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        close = did_you_mean(str(name).strip(), TARGET_METRICS)
+        hint = f"did you mean {close!r}? " if close else ""
         problems.append(
             source.problem(
                 "metric",

@@ -9,7 +9,6 @@ read, as a :class:`~helpers.errors.MappingError` naming the mapping file, the ke
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 
 from ..data.config import config_from_dict, default_settings
 from ..data.schema import SIDES, TABLES, Table
+from ..data.settings import did_you_mean
 from ..errors import ConfigError, MappingError
 from .cleaning import DEFAULT_MISSING, normalise_key
 
@@ -454,8 +454,8 @@ def _check_workbook(check: _Checker, workbook: dict[str, Any]) -> None:
 
 def _hint(name: str, choices, fix: str) -> str:
     """``fix``, preceded by the closest of ``choices`` when ``name`` looks like a typo."""
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f"did you mean {close[0]!r}? {fix[0].upper()}{fix[1:]}" if close else fix
+    close = did_you_mean(name, choices)
+    return f"did you mean {close!r}? {fix[0].upper()}{fix[1:]}" if close else fix
 
 
 class _Checker:
