@@ -13,6 +13,7 @@ import pandera.pandas as pa
 from ..errors import Problem
 from .config import CANONICAL_EVENTS, Config
 from .loading import MAX_ROWS_SHOWN, SourceFile
+from .membership import is_in
 from .schema import (
     ALL_TEAMS,
     MAX_AMOUNT,
@@ -125,7 +126,7 @@ def check_references(
     """Every non-empty value of ``column`` must exist in ``target`` (e.g. leads.team in teams)."""
     values = typed[column]
     known = set(target.dropna()) | set(extra_allowed)
-    orphan = values.notna().to_numpy() & ~values.isin(known).to_numpy()
+    orphan = values.notna().to_numpy() & ~is_in(values, known)
     if not orphan.any():
         return []
     positions = np.flatnonzero(orphan)

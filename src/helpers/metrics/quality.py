@@ -40,6 +40,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
+from ..data.membership import is_in
 from ..data.schema import TABLES
 from ..data.stages import tracked_events
 from ..errors import Problem
@@ -120,7 +121,7 @@ def _orphans(tables: Mapping[str, pd.DataFrame]) -> list[dict]:
             _absent("orphan events", "lead_events", "lead_events" if events is None else "leads")
         )
     else:
-        orphan = ~events["lead_id"].isin(set(leads["lead_id"].dropna()))
+        orphan = pd.Series(~is_in(events["lead_id"], leads["lead_id"]), index=events.index)
         n = int(orphan.sum())
         detail = f"{n} of {len(events)} events have a lead_id not in leads"
         rows.append(
@@ -142,7 +143,7 @@ def _orphans(tables: Mapping[str, pd.DataFrame]) -> list[dict]:
         )
     else:
         lead_id = opps["lead_id"] if "lead_id" in opps else pd.Series(pd.NA, index=opps.index)
-        orphan = lead_id.notna() & ~lead_id.isin(set(leads["lead_id"].dropna()))
+        orphan = lead_id.notna() & ~pd.Series(is_in(lead_id, leads["lead_id"]), index=opps.index)
         n = int(orphan.sum())
         detail = f"{n} of {len(opps)} opportunities have a lead_id not in leads"
         rows.append(
