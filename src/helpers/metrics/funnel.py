@@ -16,6 +16,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
+from ..data.membership import is_in
 from ..data.stages import CHAIN, SIDE, STAGE_LABELS
 from .scope import within
 from .stats import Rate, rate_columns
@@ -234,7 +235,7 @@ def mql_to_sql(journeys: pd.DataFrame, events: pd.DataFrame, start, end, as_of) 
     mqls = events[(events["event"] == "mql") & within(events["at"], start, end)]
     first_mql = mqls.groupby("lead_id")["at"].min()
     sqls = events[(events["event"] == "sql") & (events["at"] < as_of)]
-    sqls = sqls[sqls["lead_id"].isin(first_mql.index)]
+    sqls = sqls[is_in(sqls["lead_id"], first_mql.index)]
     after = sqls["at"].to_numpy() >= first_mql.reindex(sqls["lead_id"]).to_numpy()
     converted = sqls.loc[after, "lead_id"].nunique()
     return Rate(int(converted), int(len(first_mql)))

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..data.clock import business_hours_between
 from ..data.config import Config
+from ..data.membership import is_in
 from .scope import within
 from .stats import Rate
 
@@ -205,7 +206,7 @@ def feedback_summary(
     ('50.0% (1/2, 95% CI 9.5%–90.5%) (small sample)', 3.5)
     """
     leads = _quarter_mqls(events, start, end)
-    rows = feedback[feedback["lead_id"].isin(leads).to_numpy(dtype=bool)]
+    rows = feedback[is_in(feedback["lead_id"], leads)]
     ratings = rows["rating"].astype("float64").dropna()
     return {
         "mqls": len(leads),
@@ -231,7 +232,7 @@ def feedback_reasons(
         (ties by name). Empty (with these columns) when there is no feedback row.
     """
     leads = _quarter_mqls(events, start, end)
-    rows = feedback[feedback["lead_id"].isin(leads).to_numpy(dtype=bool)]
+    rows = feedback[is_in(feedback["lead_id"], leads)]
     reason = rows["reason"].astype("object").fillna("(no reason)").to_numpy()
     grouped = rows["rating"].astype("float64").groupby(reason)
     table = pd.DataFrame({"count": grouped.size(), "mean_rating": grouped.mean()})

@@ -228,9 +228,10 @@ def _skipped_stages(tables: Mapping[str, pd.DataFrame]) -> dict:
     untracked = [r for r in rules if r[1] not in tracked]
     rules = tuple(r for r in rules if r[1] in tracked)
     skipped = pd.Series(False, index=population)
+    ids = pd.Series(population)
     parts = []
     for later, earlier in rules:
-        bad = population.isin(reached[later]) & ~population.isin(reached[earlier])
+        bad = is_in(ids, reached[later]) & ~is_in(ids, reached[earlier])
         parts.append(f"{later} without {earlier}: {int(bad.sum())}")
         skipped |= bad
     n = int(skipped.sum())
