@@ -19,13 +19,14 @@ LAYERS = {
     "data": 1,
     "metrics": 2,
     "analysis": 3,
-    "display": 4,
-    "explore": 5,
-    "training": 5,
-    "importing": 5,
-    "reports": 6,
-    "cli": 7,
-    "__init__": 7,
+    "prediction": 4,
+    "display": 5,
+    "explore": 6,
+    "training": 6,
+    "importing": 6,
+    "reports": 7,
+    "cli": 8,
+    "__init__": 8,
 }
 
 
