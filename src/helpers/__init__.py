@@ -31,9 +31,11 @@ _EXPORTS = {
     "Quarter": ("data.periods", "Quarter"),
     "Rate": ("metrics.stats", "Rate"),
     "RenderError": ("errors", "RenderError"),
+    "ScoreAudit": ("prediction.score_audit", "ScoreAudit"),
     "TeamQuarter": ("analysis.workbook", "TeamQuarter"),
     "Workbook": ("analysis.workbook", "Workbook"),
     "WorkbookError": ("errors", "WorkbookError"),
+    "audit_lead_score": ("prediction.score_audit", "audit_lead_score"),
     "build_channel_explorer": ("explore.channels", "build_channel_explorer"),
     "build_cohort_explorer": ("explore.cohorts", "build_cohort_explorer"),
     "build_funnel_explorer": ("explore.funnel", "build_funnel_explorer"),
@@ -60,9 +62,11 @@ __all__ = [
     "Quarter",
     "Rate",
     "RenderError",
+    "ScoreAudit",
     "TeamQuarter",
     "Workbook",
     "WorkbookError",
+    "audit_lead_score",
     "build_channel_explorer",
     "build_cohort_explorer",
     "build_funnel_explorer",
@@ -96,6 +100,7 @@ if TYPE_CHECKING:
     from .metrics.goals import AlignmentIndex
     from .metrics.headline import KPIS
     from .metrics.stats import Change, Rate, compare_rates, wilson_interval
+    from .prediction.score_audit import ScoreAudit, audit_lead_score
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,108 @@
+"""The report's prediction sections: each one call from the notebook, tables and charts inside.
+
+:func:`show_score_audit` renders the lead-score audit of a team's quarter
+(:func:`helpers.prediction.score_audit.audit_lead_score`): the headline figures, conversion
+by score decile beside the cumulative gains, the decile table (lift and gains), the
+reliability curve when the score is a probability, and the AUC against won deals. Every
+table is published for export with :func:`helpers.reports.outputs.show_table`; whatever the
+data cannot support is one line saying why.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import matplotlib.pyplot as plt
+
+from ..display import html as rh
+from ..display import prediction_plots
+from ..prediction.score_audit import OUTCOMES, audit_lead_score
+from .outputs import show_table
+
+if TYPE_CHECKING:
+    from ..analysis.workbook import TeamQuarter
+
+_DECILE_COLUMNS = {
+    "decile": "decile",
+    "leads": "leads",
+    "converted": "converted",
+    "rate": "conversion",
+    "ci_low": "ci_low",
+    "ci_high": "ci_high",
+    "score_min": "score_min",
+    "score_max": "score_max",
+    "lift": "lift",
+    "gains": "cumulative_gains",
+}
+
+
+def show_score_audit(view: TeamQuarter, outcome: str = "sql") -> None:
+    """Display the lead-score audit of ``view`` in a report (HTML, charts and exports).
+
+    Parameters
+    ----------
+    view : TeamQuarter
+        The report's team and quarter.
+    outcome : str
+        What the score is audited against: ``"sql"`` (default) or ``"won"``. With ``"sql"``
+        the AUC against won deals is added in one line.
+    """
+    from IPython.display import HTML, display
+
+    audit = audit_lead_score(view, outcome)
+    if audit.note:
+        display(HTML(rh.note(audit.note)))
+        return
+    for line in audit.notes:
+        display(HTML(rh.note(line)))
+    if view.complete:
+        display(HTML(rh.note(f"Cohort age: {audit.cohort_age_days} days after quarter end.")))
+    table = rh.figure_table(audit.figure_rows())
+    show_table(table, "score_audit")
+    separation = audit.separation
+    if separation is None or separation.note:
+        display(HTML(rh.note(separation.note if separation else "No scored leads.")))
+        return
+    if audit.high_score_note:
+        display(HTML(rh.note(audit.high_score_note)))
+    deciles = separation.deciles
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    overall = separation.converted / separation.leads
+    prediction_plots.decile_conversion(deciles, overall=overall, ax=left)
+    left.set_title(f"Leads that {OUTCOMES[outcome]}, by score decile")
+    prediction_plots.gains_curve(deciles.assign(score="CRM score"), hue="score", ax=right)
+    right.set_title("Cumulative gains")
+    fig.tight_layout()
+    display(fig)
+    plt.close(fig)
+    shown = deciles[list(_DECILE_COLUMNS)].rename(columns=_DECILE_COLUMNS)
+    show_table(
+        shown,
+        "score_deciles",
+        percent=("conversion", "ci_low", "ci_high", "cumulative_gains"),
+        decimals=2,
+    )
+    if separation.reliability is not None:
+        fig, ax = plt.subplots(figsize=(5, 4))
+        prediction_plots.reliability_curve(separation.reliability, ax=ax)
+        ax.set_title(f"Reliability (Brier {separation.brier:.4f})")
+        display(fig)
+        plt.close(fig)
+        show_table(separation.reliability, "score_reliability", decimals=3)
+    if outcome == "sql":
+        won = audit_lead_score(view, "won")
+        if won.note:
+            display(HTML(rh.note(won.note)))
+        elif won.separation is not None and won.separation.note:
+            display(HTML(rh.note(f"Against won deals: {won.separation.note}")))
+        elif won.separation is not None:
+            sep = won.separation
+            display(
+                HTML(
+                    rh.note(
+                        f"Against won deals: AUC {sep.auc:.3f} (95 % CI {sep.auc_low:.3f}–"
+                        f"{sep.auc_high:.3f}); {sep.converted:,} of {sep.leads:,} scored leads "
+                        "were won by the as-of date."
+                    )
+                )
+            )
