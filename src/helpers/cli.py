@@ -205,6 +205,50 @@ def metrics(team: str, quarter: str | None, data_dir: Path, fmt: str) -> None:
 
 
 @main.command()
+@click.option("--team", default="all", show_default=True, help="Team id, or 'all' for the company.")
+@click.option(
+    "--quarter",
+    default=None,
+    help="Fiscal quarter to forecast (default: the quarter of the data's as-of date).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Day of the forecast, within the quarter (default: the data's as-of date; for an "
+    "earlier quarter the same day of that quarter).",
+)
+@data_option
+@click.option(
+    "--seed", type=int, default=None, help="Monte Carlo seed (default: the workbook's, 20)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format (JSON schema: alignment-workbook/forecast/v1).",
+)
+def forecast(team, quarter, as_of, data_dir, seed, fmt) -> None:
+    """Forecast a quarter's won revenue and won deals (P10 / P50 / P90) with its backtest.
+
+    Uses only what was known on the as-of day; the backtest makes the same forecast on the
+    same day of every earlier quarter the data allow and compares it with what was won.
+    """
+    from .analysis.workbook import Workbook
+    from .prediction.forecast import DEFAULT_SEED, forecast_json, forecast_text, team_forecast
+
+    workbook = Workbook.load(data_dir)
+    report = team_forecast(
+        workbook, team, quarter, as_of, seed=DEFAULT_SEED if seed is None else seed
+    )
+    render = forecast_json if fmt == "json" else forecast_text
+    click.echo(render(report))
+
+
+@main.command()
 @click.option(
     "--quarter",
     "quarters",

@@ -18,6 +18,7 @@ import pandas as pd
 from ..analysis.workbook import TeamQuarter
 from ..display.html import format_value
 from ..display.inert import spreadsheet_frame
+from ..prediction.forecast import review_forecast
 
 SCHEMA = "alignment-workbook/metrics/v1"
 FIELDS = (
@@ -68,6 +69,7 @@ def kpis_json(view: TeamQuarter) -> str:
         "data_fingerprint": dataset.fingerprint(),
         "metrics": kpi_records(view),
         "alignment_index": _alignment(view),
+        "forecast": review_forecast(view).to_dict(),
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
 
