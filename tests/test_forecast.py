@@ -304,3 +304,72 @@ def test_metrics_json_carries_the_review_forecast():
     assert revenue["p10"] <= revenue["p50"] <= revenue["p90"]
     assert forecast["backtest"]["revenue_coverage"]["quarters"] == 8
     assert forecast["method"] == fc.METHOD
+
+
+def _hand_backtest() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "quarter": ["2026Q1", "2026Q2"],
+            "as_of": pd.to_datetime(["2026-01-01", "2026-04-01"]),
+            "p10": [80.0, 90.0],
+            "p50": [100.0, 110.0],
+            "p90": [120.0, 130.0],
+            "actual": [110.0, 150.0],  # inside, then missed
+            "covered": [True, False],
+            "error": [-10 / 110, -40 / 150],
+            "deals_p10": [1.0, 2.0],
+            "deals_p50": [2.0, 3.0],
+            "deals_p90": [3.0, 4.0],
+            "deals_actual": [2.0, 3.0],
+            "deals_covered": [True, True],
+            "deals_error": [0.0, 0.0],
+        }
+    )
+
+
+def test_chart_draws_each_interval_and_marks_the_miss():
+    import matplotlib.pyplot as plt
+
+    from helpers.display.forecast_plots import forecast_intervals
+
+    _, ax = plt.subplots()
+    forecast = {"quarter": "2026Q3", "p10": 100.0, "p50": 120.0, "p90": 140.0}
+    forecast_intervals(_hand_backtest(), forecast=forecast, ax=ax)
+    intervals = [c.get_segments()[0] for c in ax.collections]
+    assert [tuple(seg[:, 1]) for seg in intervals] == [(80, 120), (90, 130), (100, 140)]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2026Q1", "2026Q2", "2026Q3"]
+    actuals = [line for line in ax.lines if line.get_marker() in ("o", "X")]
+    assert [(line.get_marker(), line.get_ydata()[0]) for line in actuals] == [
+        ("o", 110.0),
+        ("X", 150.0),
+    ]  # 150 lies above the P90 of 130
+
+
+def test_chart_without_anything_to_draw_says_so():
+    import matplotlib.pyplot as plt
+
+    from helpers.display.forecast_plots import forecast_intervals
+
+    _, ax = plt.subplots()
+    forecast_intervals(_hand_backtest().iloc[:0], ax=ax, empty="Nothing here.")
+    assert not ax.axison and [t.get_text() for t in ax.texts] == ["Nothing here."]
+
+
+def test_section_tables_say_what_the_forecast_rests_on():
+    from helpers.reports.forecast_section import backtest_display, backtest_lines, parts_table
+
+    result = fc.forecast_quarter(
+        _degenerate_pipeline(), Quarter(2026, 3), pd.Timestamp("2026-08-01"), simulations=500
+    )
+    report = fc.ForecastReport("north", "North", result, _hand_backtest(), currency="EUR")
+    parts = parts_table(report).set_index("part")["value"]
+    assert parts["Won so far in the quarter"] == "1 won deal"
+    assert parts["Open pipeline"] == "3 opportunities"
+    assert parts["Deals without an amount"] == "1"
+    shown = backtest_display(report)
+    assert shown["in P10–P90"].tolist() == ["yes", "no"]
+    assert shown["actual"].tolist() == ["EUR 110", "EUR 150"]
+    revenue_line = backtest_lines(report)[0]
+    assert revenue_line.startswith("Won revenue: the 80 % interval held the actual in 1 of 2")
+    # |error|: 10/110 and 40/150, median of the two = (0.0909 + 0.2667) / 2 = 18 %.
+    assert "off by 18% in a typical quarter" in revenue_line

@@ -970,9 +970,11 @@ def forecast_text(report: ForecastReport) -> str:
         lines.append(f"  {'won deals':<12} " + " ".join(f"{c:>16}" for c in cells))
         share = f.new_win_share
         lines += [
-            f"  won so far: {f.won_so_far:,} deals ({_cell(f.won_so_far_amount, True, cur)})",
-            f"  open pipeline: {f.open_deals:,} deals ({_cell(f.open_amount, True, cur)}), "
-            f"{f.open_expected_wins:,.1f} expected to win by {f.quarter.end.date()}",
+            f"  won so far: {pipeline.count_of(f.won_so_far, pipeline.WON_DEALS)} "
+            f"({_cell(f.won_so_far_amount, True, cur)})",
+            f"  open pipeline: {pipeline.count_of(f.open_deals, pipeline.OPPORTUNITIES)} "
+            f"({_cell(f.open_amount, True, cur)}), "
+            f"{f.open_expected_wins:,.1f} expected to win before {f.quarter.end.date()}",
             f"  new deals: {f.new_created_per_day:.2f} created a day × {share} won within "
             f"their quarter → {f.new_expected_wins:,.1f} expected wins, mean amount "
             f"{_cell(f.new_mean_amount, True, cur)}",
@@ -996,9 +998,9 @@ def forecast_text(report: ForecastReport) -> str:
         lines.append(
             f"  {row['quarter']:<8} {row['as_of'].date()!s:<10} "
             + " ".join(f"{_cell(row[k], True, cur):>14}" for k in ("p10", "p50", "p90", "actual"))
-            + f" {_mark(row['covered']):>3} {error:>7} │ "
+            + f" {covered_mark(row['covered']):>3} {error:>7} │ "
             f"{band:>13} "
-            f"{row['deals_actual']:>6,.0f} {_mark(row['deals_covered']):>3}"
+            f"{row['deals_actual']:>6,.0f} {covered_mark(row['deals_covered']):>3}"
         )
     for label, prefix in (("won revenue", ""), ("won deals", "deals_")):
         rate = coverage(report.backtest, prefix)
@@ -1015,7 +1017,8 @@ def forecast_text(report: ForecastReport) -> str:
     return "\n".join(lines)
 
 
-def _mark(covered) -> str:
+def covered_mark(covered) -> str:
+    """``yes``, ``no`` or ``n/a`` (no known actual) for a backtest row's ``covered``."""
     if covered is None or (isinstance(covered, float) and math.isnan(covered)):
-        return "–"
+        return "n/a"
     return "yes" if covered else "no"

@@ -1,0 +1,118 @@
+"""The quarter forecast's chart, shaped like seaborn's functions (``ax=None``, returns the Axes).
+
+:func:`forecast_intervals` draws the backtest and the forecast on one time axis: for each
+earlier quarter the 80 % interval (P10–P90) its forecast gave on the same day of the quarter,
+the median (P50) and what was actually won, a miss in another colour and shape; then the
+forecast quarter's interval in the accent colour (its label too); the legend sits below.
+Quarter labels are drawn literally (importing :mod:`helpers.display.plots` turns
+matplotlib's math text off).
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+
+from .plots import PALETTE, drawable, format_axis, no_chart
+
+_INTERVAL, _FORECAST, _MISS = PALETTE[0], PALETTE[1], PALETTE[3]
+
+
+def forecast_intervals(
+    data: pd.DataFrame,
+    *,
+    prefix: str = "",
+    forecast: dict | None = None,
+    kind: str = "amount",
+    ax: Axes | None = None,
+    empty: str = "No forecast or backtest to draw.",
+) -> Axes:
+    """Backtest intervals with their actuals, then the forecast quarter's interval.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The backtest (:func:`helpers.prediction.forecast.backtest`): quarter and the
+        ``{prefix}p10``, ``{prefix}p50``, ``{prefix}p90``, ``{prefix}actual`` columns.
+    prefix : str
+        ``""`` for won revenue, ``"deals_"`` for won deals.
+    forecast : dict, optional
+        The forecast quarter: ``quarter``, ``p10``, ``p50``, ``p90`` and optionally
+        ``actual`` (when the quarter has ended); drawn last, in the accent colour.
+    kind : str
+        ``amount`` or ``count``: how the y axis is labelled.
+    ax : Axes, optional
+        Axes to draw on; ``plt.gca()`` by default.
+    empty : str
+        Written instead of a chart when there is nothing to draw.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = ax if ax is not None else plt.gca()
+    rows = [] if data is None else data.to_dict("records")
+    points = [
+        {
+            "quarter": str(row["quarter"]),
+            **{k: row[f"{prefix}{k}"] for k in ("p10", "p50", "p90", "actual")},
+            "current": False,
+        }
+        for row in rows
+    ]
+    if forecast is not None and not _missing(forecast.get("p50")):
+        points.append({"actual": math.nan, **forecast, "current": True})
+    values = [p[k] for p in points for k in ("p10", "p90", "actual")]
+    if not points or not drawable(values, kind):
+        return no_chart(ax, empty)
+    x = np.arange(len(points))
+    for position, point in zip(x, points, strict=True):
+        colour = _FORECAST if point["current"] else _INTERVAL
+        ax.vlines(position, point["p10"], point["p90"], colour, linewidth=7, alpha=0.45)
+        ax.plot(position, point["p50"], "_", color=colour, markersize=16, markeredgewidth=2.5)
+        actual = point["actual"]
+        if not _missing(actual):
+            inside = point["p10"] <= actual <= point["p90"]
+            ax.plot(
+                position,
+                actual,
+                "o" if inside else "X",
+                color="black" if inside else _MISS,
+                markersize=6 if inside else 8,
+                zorder=3,
+            )
+    ax.set_xticks(x, [p["quarter"] for p in points], rotation=45, ha="right")
+    if points[-1]["current"]:
+        ax.get_xticklabels()[-1].set_color(_FORECAST)
+        ax.get_xticklabels()[-1].set_fontweight("bold")
+    ax.set_xlim(-0.6, len(points) - 0.4)
+    format_axis(ax, kind, "y")
+    ax.grid(axis="y", alpha=0.3)
+    handles = [
+        Line2D([], [], color=_INTERVAL, linewidth=7, alpha=0.45, label="backtest P10–P90"),
+        Line2D([], [], color="black", marker="_", linestyle="", markersize=12, label="P50"),
+        Line2D([], [], color="black", marker="o", linestyle="", label="actual, inside"),
+        Line2D([], [], color=_MISS, marker="X", linestyle="", markersize=8, label="actual, missed"),
+    ]
+    if points[-1]["current"]:
+        handles.insert(
+            1, Line2D([], [], color=_FORECAST, linewidth=7, alpha=0.45, label="forecast P10–P90")
+        )
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.25),
+        fontsize=8,
+        frameon=False,
+        ncols=3,
+    )
+    return ax
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
