@@ -26,6 +26,7 @@ _EXPORTS = {
     "Dataset": ("data.dataset", "Dataset"),
     "Figures": ("metrics.figures", "Figures"),
     "KPIS": ("metrics.headline", "KPIS"),
+    "ModelEvaluation": ("prediction.lead_model", "ModelEvaluation"),
     "ParameterError": ("errors", "ParameterError"),
     "Problem": ("errors", "Problem"),
     "Quarter": ("data.periods", "Quarter"),
@@ -40,8 +41,10 @@ _EXPORTS = {
     "build_cohort_explorer": ("explore.cohorts", "build_cohort_explorer"),
     "build_funnel_explorer": ("explore.funnel", "build_funnel_explorer"),
     "compare_rates": ("metrics.stats", "compare_rates"),
+    "evaluate_lead_model": ("prediction.lead_model", "evaluate_lead_model"),
     "load_config": ("data.config", "load_config"),
     "load_dataset": ("data.source", "load_dataset"),
+    "score_open_leads": ("prediction.lead_model", "score_open_leads"),
     "wilson_interval": ("metrics.stats", "wilson_interval"),
 }
 
@@ -57,6 +60,7 @@ __all__ = [
     "Dataset",
     "Figures",
     "KPIS",
+    "ModelEvaluation",
     "ParameterError",
     "Problem",
     "Quarter",
@@ -71,8 +75,10 @@ __all__ = [
     "build_cohort_explorer",
     "build_funnel_explorer",
     "compare_rates",
+    "evaluate_lead_model",
     "load_config",
     "load_dataset",
+    "score_open_leads",
     "wilson_interval",
 ]
 
@@ -100,6 +106,7 @@ if TYPE_CHECKING:
     from .metrics.goals import AlignmentIndex
     from .metrics.headline import KPIS
     from .metrics.stats import Change, Rate, compare_rates, wilson_interval
+    from .prediction.lead_model import ModelEvaluation, evaluate_lead_model, score_open_leads
     from .prediction.score_audit import ScoreAudit, audit_lead_score
 
 

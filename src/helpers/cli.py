@@ -204,6 +204,62 @@ def metrics(team: str, quarter: str | None, data_dir: Path, fmt: str) -> None:
     click.echo(render(view), nl=fmt != "csv")
 
 
+class _OutputCsv(click.ParamType):
+    """A new or replaceable ``.csv`` file in a folder that takes new files (checked at once)."""
+
+    name = "FILE.csv"
+
+    def convert(self, value, param, ctx):
+        from .reports.paths import output_folder_problem
+
+        path = Path(value)
+        fix = "Fix: pass a .csv file name in a folder you may write in"
+        if not str(value).strip() or path.suffix.lower() != ".csv":
+            self.fail(f"{value!r}: is not a .csv file name. {fix}", param, ctx)
+        if path.is_dir():
+            self.fail(f"{value}: is a folder. {fix}", param, ctx)
+        problem = output_folder_problem(path.parent if str(path.parent) else Path("."))
+        if problem is not None:
+            self.fail(f"{value}: its folder {problem}", param, ctx)
+        return path
+
+
+@main.command()
+@data_option
+@click.option(
+    "--out",
+    "out_file",
+    type=_OutputCsv(),
+    required=True,
+    help="CSV file to write (replaced atomically): lead_id, score, model_version, model_date.",
+)
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the model.")
+def score(data_dir, out_file: Path, seed: int) -> None:
+    """Score every open lead with the trained lead model, for the CRM to import.
+
+    The model (see docs/prediction.md) is trained on every lead whose 30-day outcome is known
+    by the as-of date; an open lead has no SQL, no opportunity and is not left rejected. The
+    score is the chance of an SQL within 30 days x 100 (0-100, like the CRM's score). No cell
+    is a formula; the file is written whole or not at all. Exit status 2 on bad input.
+    """
+    from .analysis.workbook import Workbook
+    from .data.atomic import write_text_atomically
+    from .display.inert import spreadsheet_frame
+    from .errors import ParameterError, RenderError
+    from .prediction.lead_model import score_open_leads
+
+    workbook = Workbook.load(data_dir)
+    scores = score_open_leads(workbook, seed=seed)
+    text = spreadsheet_frame(scores).to_csv(index=False, lineterminator="\n")
+    try:
+        write_text_atomically(out_file, text)
+    except RenderError as err:
+        raise ParameterError(f"--out {out_file}: {err}") from err
+    version = scores["model_version"].iloc[0] if len(scores) else "no open lead"
+    click.echo(f"{len(scores):,} open lead(s) scored ({version})")
+    click.echo(str(out_file))
+
+
 @main.command()
 @click.option("--team", default="all", show_default=True, help="Team id, or 'all' for the company.")
 @click.option(
