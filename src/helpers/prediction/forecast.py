@@ -25,18 +25,25 @@ Won revenue in the quarter is the sum of three parts:
 3. **Deals still to be created**: over the last :data:`LOOKBACK_QUARTERS` complete quarters
    before ``t`` (at least :data:`MIN_HISTORY_QUARTERS`), the same part of each quarter
    (from the same day of the quarter to its end) gives the deals created there and those
-   of them won before that quarter ended. Won new deals arrive as a Poisson process:
+   of them won before that quarter ended. The number of won new deals has mean
 
    ``λ = creation rate × in-quarter win share × H``, with creation rate = created / days of
    those windows and win share = won / created,
 
-   each won new deal sized by drawing (with replacement) from the amounts of those wins.
+   and is Poisson around a mean that varies as it did between those quarters: a gamma
+   mixture (negative binomial) whose variance is ``max(v − λ, 0) + v / K``, where ``v`` is
+   the sample variance of the quarters' won new deals scaled to ``H`` days and ``K`` the
+   number of quarters (spread beyond Poisson noise, plus the uncertainty of the mean).
+   Each won new deal is sized by drawing (with replacement) from the amounts of those wins.
 
 The distribution comes from :data:`SIMULATIONS` Monte Carlo draws with a fixed seed
-(``numpy.random.Generator``): every open deal wins or not with its ``p``, the number of won
-new deals is Poisson(λ), and the parts are added. P10, P50 and P90 are the 10th, 50th and
-90th percentiles of the draws (``inverted_cdf``: each is a simulated outcome); the 80 %
-interval is P10–P90.
+(``numpy.random.Generator``). In each draw the win probability of each age is redrawn as
+``Binomial(n, p) / n`` over its ``n`` reference deals (the uncertainty of a share estimated
+from ``n`` deals; 0 and 1 stay exact), every open deal wins or not with it, the number of
+won new deals is drawn as above, and the parts are added. P10, P50 and P90 are the 10th,
+50th and 90th percentiles of the draws (``inverted_cdf``: each is a simulated outcome); the
+80 % interval is P10–P90. Not modelled: seasonality (a busy fourth quarter is not
+anticipated beyond what the last four quarters show) and growth within the lookback.
 
 Missing amounts are never 0 (see :mod:`helpers.metrics.pipeline`): a won or open deal
 without an amount is sized by drawing from the amounts of the deals won from the start of
@@ -86,9 +93,11 @@ METHOD = (
     "the data has no stage, so age stands in for it) wins before the end with probability "
     "p(a) = won(a) / open(a) among the team's deals old enough to know: created at least "
     "a + H days before the as-of day (H = days left), open(a) still open at age a, won(a) "
-    "won before age a + H. New won deals are Poisson with mean = creation rate × in-quarter "
-    "win share × H, from the same part of the last 4 complete quarters, each sized by "
-    "drawing from the amounts of those wins. 10,000 Monte Carlo draws (fixed seed) give "
+    "won before age a + H. New won deals: mean = creation rate × in-quarter win share × H, "
+    "from the same part of the last 4 complete quarters, Poisson around a mean that varies "
+    "as it did between those quarters (negative binomial), each sized by drawing from the "
+    "amounts of those wins. 10,000 Monte Carlo draws (fixed seed; each redraws p(a) as the "
+    "share won among its reference deals resampled) give "
     "P10 / P50 / P90; only what was known on the as-of day is used. A deal without an amount "
     "is sized by drawing from recent won amounts, never 0. The backtest makes the same "
     "forecast on the same day of each earlier quarter from the data known then; coverage = "
@@ -410,6 +419,8 @@ def forecast_quarter(
     revenue, won_count = _simulate(
         rng,
         probability,
+        reference,
+        used,
         open_amount,
         so_far_amount,
         expected_new,
@@ -459,6 +470,8 @@ def forecast_quarter(
 def _simulate(
     rng: np.random.Generator,
     probability: np.ndarray,
+    reference: np.ndarray,
+    age_used: np.ndarray,
     open_amount: np.ndarray,
     so_far_amount: np.ndarray,
     expected_new: float,
@@ -471,10 +484,19 @@ def _simulate(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Monte Carlo draws of (won revenue, won deals); revenue NaN without amounts.
 
-    Won new deals are Poisson(λ) with λ gamma-distributed around ``expected_new`` with
-    variance ``spread`` (a negative binomial); ``spread`` 0 is a plain Poisson.
+    In each draw the win probability of each age is itself drawn as the share won among
+    its ``n`` reference deals resampled (``Binomial(n, p) / n``: the uncertainty of an
+    estimate from ``n`` deals, shared by the open deals of that age; 0 and 1 stay exact);
+    each open deal then wins with its age's probability. Won new deals are Poisson(λ) with
+    λ gamma-distributed around ``expected_new`` with variance ``spread`` (a negative
+    binomial); ``spread`` 0 is a plain Poisson.
     """
     n_open = len(probability)
+    ages, group = np.unique(age_used, return_inverse=True)
+    first_of = np.zeros(len(ages), dtype="int64")
+    first_of[group[::-1]] = np.arange(n_open)[::-1]  # one deal of each age
+    group_n = reference[first_of].astype("int64")
+    group_p = probability[first_of]
     revenue = np.zeros(simulations)
     count = np.full(simulations, float(len(so_far_amount)))
     known_so_far = float(np.nansum(so_far_amount))
@@ -485,7 +507,8 @@ def _simulate(
     for first in range(0, simulations, chunk):
         size = min(chunk, simulations - first)
         rows = slice(first, first + size)
-        wins = rng.random((size, n_open)) < probability
+        drawn = rng.binomial(group_n, group_p, size=(size, len(ages))) / np.maximum(group_n, 1)
+        wins = rng.random((size, n_open)) < drawn[:, group]
         count[rows] += wins.sum(axis=1)
         if with_amounts:
             amounts = np.broadcast_to(fixed_open, (size, n_open))
