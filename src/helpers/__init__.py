@@ -25,6 +25,7 @@ _EXPORTS = {
     "DataValidationError": ("errors", "DataValidationError"),
     "Dataset": ("data.dataset", "Dataset"),
     "Figures": ("metrics.figures", "Figures"),
+    "ForecastReport": ("prediction.forecast", "ForecastReport"),
     "KPIS": ("metrics.headline", "KPIS"),
     "ModelEvaluation": ("prediction.lead_model", "ModelEvaluation"),
     "ParameterError": ("errors", "ParameterError"),
@@ -45,6 +46,7 @@ _EXPORTS = {
     "load_config": ("data.config", "load_config"),
     "load_dataset": ("data.source", "load_dataset"),
     "score_open_leads": ("prediction.lead_model", "score_open_leads"),
+    "team_forecast": ("prediction.forecast", "team_forecast"),
     "wilson_interval": ("metrics.stats", "wilson_interval"),
 }
 
@@ -59,6 +61,7 @@ __all__ = [
     "DataValidationError",
     "Dataset",
     "Figures",
+    "ForecastReport",
     "KPIS",
     "ModelEvaluation",
     "ParameterError",
@@ -79,6 +82,7 @@ __all__ = [
     "load_config",
     "load_dataset",
     "score_open_leads",
+    "team_forecast",
     "wilson_interval",
 ]
 
@@ -106,6 +110,7 @@ if TYPE_CHECKING:
     from .metrics.goals import AlignmentIndex
     from .metrics.headline import KPIS
     from .metrics.stats import Change, Rate, compare_rates, wilson_interval
+    from .prediction.forecast import ForecastReport, team_forecast
     from .prediction.lead_model import ModelEvaluation, evaluate_lead_model, score_open_leads
     from .prediction.score_audit import ScoreAudit, audit_lead_score
 

@@ -287,6 +287,32 @@ DEFINITIONS: tuple[Definition, ...] = (
         "n/a",
         "amount",
     ),
+    Definition(
+        "quarter_forecast",
+        "Pipeline and revenue",
+        "won revenue (and won deals) of a quarter as P10 / P50 / P90 of 10,000 Monte Carlo "
+        "draws (fixed seed) of: won so far + open deals that win before the quarter ends, each "
+        "with p(a) = won(a) / open(a) over the team's deals created at least a + H days before "
+        "the as-of day (a = the deal's age in days, H = days left; open(a) still open at age "
+        "a, won(a) won before age a + H) + new deals won within the quarter, negative binomial "
+        "with mean creation rate × in-quarter win share × H from the same part of the last 4 "
+        "complete quarters, sized from those wins' amounts; only data known on the as-of day",
+        "helpers.prediction.forecast.forecast_quarter",
+        "Quarter forecast",
+        "n/a",
+        "amount",
+    ),
+    Definition(
+        "forecast_coverage",
+        "Pipeline and revenue",
+        "backtest: the forecast made on the same day of each earlier quarter from the data "
+        "known then; coverage = quarters with P10 ≤ actual ≤ P90 / quarters tested (about 80 % "
+        "when calibrated); error of the median = median |P50 − actual| / actual",
+        "helpers.prediction.forecast.coverage",
+        "Forecast coverage (80 % interval)",
+        "n/a",
+        "rate",
+    ),
     # --- efficiency ----------------------------------------------------------------------
     Definition(
         "cost_per_lead",
