@@ -63,10 +63,10 @@ def _render(notebook, data_dir, out_dir, teams, **kwargs):
     )
 
 
-def _cli_reports(notebook: Path, out_dir: Path, *options: str) -> list[str]:
-    """``workbook reports`` of 2026Q3 on the tiny data set, as a command line."""
+def _cli_reports(notebook: Path, out_dir: Path, *options: str, data: Path = TINY_DATA) -> list[str]:
+    """``workbook reports`` of 2026Q3 on the tiny data set (or ``data``), as a command line."""
     return [
-        sys.executable, "-m", "helpers.cli", "reports", "--data", str(TINY_DATA),
+        sys.executable, "-m", "helpers.cli", "reports", "--data", str(data),
         "--out", str(out_dir), "--notebook", str(notebook), "--quarter", "2026Q3", *options,
     ]  # fmt: skip
 
@@ -297,3 +297,83 @@ def test_cli_failure_keeps_previous_report_and_exits_non_zero(tmp_path):
     assert "previous report kept" in index
     record = json.loads((out_dir / "manifest.json").read_text())["reports"]["2026Q3/south"]
     assert (record["status"], record["html"]) == ("failed", "2026Q3/south.html")
+
+
+# Modules a re-run with nothing changed must not import: the data stack, the notebook stack and
+# the progress bar. It decides from the manifest and the file hashes alone (click and the
+# standard library).
+NOT_FOR_A_NO_CHANGE_RUN = (
+    "pandas", "numpy", "scipy", "pandera", "pyarrow", "matplotlib", "seaborn",
+    "nbformat", "nbconvert", "papermill", "jupyter_client", "tqdm",
+)  # fmt: skip
+
+_PROBE = f"""\
+import json, sys
+from helpers.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as done:
+    code = done.code
+imported = sorted(m for m in {NOT_FOR_A_NO_CHANGE_RUN!r} if m in sys.modules)
+print(json.dumps({{"exit": code, "imported": imported}}))
+"""
+
+
+def _probe(command: list[str]) -> tuple[dict, str]:
+    """Run ``workbook reports`` in a fresh interpreter; its exit code and what it imported."""
+    args = command[command.index("reports") :]
+    run = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    *shown, probe = run.stdout.strip().splitlines()
+    return json.loads(probe), "\n".join(shown)
+
+
+def _tiny_copy(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in TINY_DATA.iterdir():
+        (data / path.name).write_bytes(path.read_bytes())
+    return data
+
+
+def test_a_no_change_re_run_decides_without_the_data_stack(tmp_path, report_nb):
+    data, out_dir = _tiny_copy(tmp_path), tmp_path / "out"
+    command = _cli_reports(report_nb, out_dir, data=data)
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert "3 report(s) rendered, 0 up to date, 0 failed" in first.stdout, first.stderr
+    html = {p: p.read_bytes() for p in (out_dir / "2026Q3").glob("*.html")}
+    assert sorted(p.name for p in html) == ["all.html", "north.html", "south.html"]
+
+    result, shown = _probe(command)
+
+    assert result == {"exit": 0, "imported": []}
+    assert "0 report(s) rendered, 3 up to date, 0 failed" in shown
+    assert {p: p.read_bytes() for p in html} == html
+    # touching a data file without changing it is no change either
+    os.utime(data / "teams.csv", ns=(1, 1))
+    assert _probe(command) == ({"exit": 0, "imported": []}, shown)
+
+
+def test_a_re_run_still_sees_a_changed_data_file_or_notebook(tmp_path, report_nb):
+    data, out_dir = _tiny_copy(tmp_path), tmp_path / "out"
+    command = _cli_reports(report_nb, out_dir, data=data)
+    subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    before = (out_dir / "2026Q3" / "north.html").stat().st_mtime_ns
+
+    teams = data / "teams.csv"
+    teams.write_text(teams.read_text().replace("North Pod", "North Team"))
+    changed_data = subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+    assert "3 report(s) rendered, 0 up to date, 0 failed" in changed_data.stdout
+    assert (out_dir / "2026Q3" / "north.html").stat().st_mtime_ns > before
+    record = json.loads((out_dir / "manifest.json").read_text())
+    assert record["data"]["teams"] == ["north", "south"]
+
+    report_nb.write_text(report_nb.read_text().replace("report of", "the report of"))
+    result, shown = _probe(command)
+
+    assert result["exit"] == 0
+    assert "3 report(s) rendered, 0 up to date, 0 failed" in shown
+    assert "the report of north" in (out_dir / "2026Q3" / "north.html").read_text()

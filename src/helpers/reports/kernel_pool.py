@@ -18,8 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from tqdm import tqdm
-
 from ..data.source import DataSource
 from ..errors import RenderError
 from .index_page import team_label
@@ -145,6 +143,8 @@ def with_progress(
     results: Iterator[tuple[ReportOutcome, ReportJob]], total: int, *, show_progress: bool
 ) -> Iterator[tuple[ReportOutcome, ReportJob]]:
     """Pass ``results`` through, counting them (and the failed ones) on a bar on stderr."""
+    from tqdm import tqdm  # only once there is something to render
+
     failed = 0
     with tqdm(
         total=total, desc="reports", unit="report", file=sys.stderr, disable=not show_progress
