@@ -368,7 +368,7 @@ def test_section_tables_say_what_the_forecast_rests_on():
     assert parts["Deals without an amount"] == "1"
     shown = backtest_display(report)
     assert shown["in P10–P90"].tolist() == ["yes", "no"]
-    assert shown["actual"].tolist() == ["EUR 110", "EUR 150"]
+    assert shown["actual (EUR)"].tolist() == ["110", "150"]
     revenue_line = backtest_lines(report)[0]
     assert revenue_line.startswith("Won revenue: the 80 % interval held the actual in 1 of 2")
     # |error|: 10/110 and 40/150, median of the two = (0.0909 + 0.2667) / 2 = 18 %.

@@ -106,7 +106,7 @@ def forecast_intervals(
     ax.legend(
         handles=handles,
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.25),
+        bbox_to_anchor=(0.5, -0.3),
         fontsize=8,
         frameon=False,
         ncols=3,

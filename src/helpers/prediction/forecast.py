@@ -731,8 +731,8 @@ class ForecastReport:
             "its day), so the forecast's past accuracy cannot be shown."
         )
 
-    def summary_line(self) -> str:
-        """The forecast and its backtest in one sentence (or the line saying why not)."""
+    def summary_line(self, *, with_backtest: bool = True) -> str:
+        """The forecast (and its backtest) in a sentence or two, or the line saying why not."""
         if self.line:
             return self.line
         f = self.forecast
@@ -744,7 +744,7 @@ class ForecastReport:
         deals = " / ".join(f"{f.deals[k]:,.0f}" for k in ("p10", "p50", "p90"))
         parts.append(f"won deals {deals}")
         text = f"Forecast for {when}: {'; '.join(parts)}."
-        if len(self.backtest):
+        if with_backtest and len(self.backtest):
             rate = self.revenue_coverage if f.revenue_reason is None else self.deals_coverage
             errors = median_errors(self.backtest, "" if f.revenue_reason is None else "deals_")
             text += (

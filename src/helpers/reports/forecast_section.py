@@ -63,7 +63,7 @@ def parts_table(report: ForecastReport) -> pd.DataFrame:
         (
             f"Open deals expected to win before {f.quarter.end.date()}",
             f"{f.open_expected_wins:,.1f}",
-            "mean of p(age) over the open deals",
+            "Σ p(age) over the open deals",
         ),
         (
             "New deals created per day (history)",
@@ -86,16 +86,16 @@ def parts_table(report: ForecastReport) -> pd.DataFrame:
 
 
 def backtest_display(report: ForecastReport) -> pd.DataFrame:
-    """The backtest as display strings, one row per earlier quarter."""
-    currency = report.currency
+    """The backtest as display strings, one row per quarter; amounts in the headers' currency."""
+    unit = f" ({report.currency})" if report.currency else ""
     rows = []
     for row in report.backtest.to_dict("records"):
         rows.append(
             {
                 "quarter": row["quarter"],
                 "forecast on": str(row["as_of"].date()),
-                **{k.upper(): _amount(row[k], currency) for k in _PS},
-                "actual": _amount(row["actual"], currency),
+                **{f"{k.upper()}{unit}": _amount(row[k], "") for k in _PS},
+                f"actual{unit}": _amount(row["actual"], ""),
                 "in P10–P90": covered_mark(row["covered"]),
                 "error of P50": "n/a" if math.isnan(row["error"]) else f"{row['error']:+.0%}",
                 "deals P10–P90": f"{row['deals_p10']:,.0f}–{row['deals_p90']:,.0f}",
@@ -128,7 +128,7 @@ def backtest_lines(report: ForecastReport) -> list[str]:
     return lines
 
 
-def show_forecast(view: TeamQuarter, **options) -> ForecastReport:
+def show_forecast(view: TeamQuarter, **options) -> None:
     """Display the quarter forecast of ``view`` and its backtest in a report.
 
     Parameters
@@ -137,11 +137,6 @@ def show_forecast(view: TeamQuarter, **options) -> ForecastReport:
         The report's team and quarter.
     **options
         Passed to :func:`~helpers.prediction.forecast.review_forecast` (seed, simulations).
-
-    Returns
-    -------
-    ForecastReport
-        What was shown.
     """
     from IPython.display import HTML, display
 
@@ -150,11 +145,11 @@ def show_forecast(view: TeamQuarter, **options) -> ForecastReport:
     if report.line:
         display(HTML(rh.note(report.line)))
     else:
-        display(HTML(rh.note(report.summary_line())))
+        display(HTML(rh.note(report.summary_line(with_backtest=False))))
         show_table(forecast_table(report), "forecast")
         show_table(parts_table(report), "forecast_parts")
     shown = report.backtest if len(report.backtest) else None
-    current = None if report.line else {"quarter": f"{f.quarter} (forecast)"}
+    current = None if report.line else {"quarter": str(f.quarter)}
     if shown is not None or current is not None:
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
         for ax, prefix, kind, title in (
@@ -175,7 +170,6 @@ def show_forecast(view: TeamQuarter, **options) -> ForecastReport:
         display(HTML(rh.note(line)))
     if shown is not None:
         show_table(backtest_display(report), "forecast_backtest")
-    return report
 
 
 _PS = ("p10", "p50", "p90")
