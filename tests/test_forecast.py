@@ -373,3 +373,21 @@ def test_section_tables_say_what_the_forecast_rests_on():
     assert revenue_line.startswith("Won revenue: the 80 % interval held the actual in 1 of 2")
     # |error|: 10/110 and 40/150, median of the two = (0.0909 + 0.2667) / 2 = 18 %.
     assert "off by 18% in a typical quarter" in revenue_line
+
+
+def test_history_quarters_follow_a_february_fiscal_year():
+    """FY2027 starts in February 2026: 2027Q1 = Feb-Apr, 2027Q2 = May-Jul, 2027Q3 = Aug-Oct."""
+    at = pd.Timestamp("2026-08-01")
+    quarter = Quarter.containing(at, 2)
+    assert (str(quarter), quarter.start, quarter.end) == (
+        "2027Q3",
+        pd.Timestamp("2026-08-01"),
+        pd.Timestamp("2026-11-01"),
+    )
+    # The first deal (2026-01-05) is in 2026Q4 (Nov 2025 - Jan 2026); complete by 08-01 are
+    # 2027Q2, 2027Q1 and 2026Q4, newest first.
+    history = fc.history_quarters(_degenerate_pipeline(), quarter, at, 4)
+    assert [str(q) for q in history] == ["2027Q2", "2027Q1", "2026Q4"]
+    assert [q.start for q in history] == list(
+        pd.to_datetime(["2026-05-01", "2026-02-01", "2025-11-01"])
+    )

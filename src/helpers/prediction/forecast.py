@@ -727,8 +727,9 @@ class ForecastReport:
             return None
         return (
             "Not in this data: no earlier quarter with enough history for a backtest (a "
-            f"forecast needs {MIN_HISTORY_QUARTERS} complete quarters of opportunities before "
-            "its day), so the forecast's past accuracy cannot be shown."
+            f"forecast needs {MIN_HISTORY_QUARTERS} complete quarters of opportunities and "
+            f"{MIN_REFERENCE_DEALS} deals old enough before its day), so the forecast's past "
+            "accuracy cannot be shown."
         )
 
     def summary_line(self, *, with_backtest: bool = True) -> str:
