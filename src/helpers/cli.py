@@ -341,6 +341,12 @@ def forecast(team, quarter, as_of, data_dir, seed, fmt) -> None:
     help="Also write every table of each report beside it: CSV files or one Excel workbook.",
 )
 @click.option(
+    "--send",
+    "send_after",
+    is_flag=True,
+    help="Then mail the reports of this run to their recipients, as `workbook send` does.",
+)
+@click.option(
     "--scheduler",
     envvar="WORKBOOK_SCHEDULER",
     default=None,
@@ -348,7 +354,9 @@ def forecast(team, quarter, as_of, data_dir, seed, fmt) -> None:
     help="Render on this existing Dask cluster instead of local kernels (needs the dask "
     "extra; default: $WORKBOOK_SCHEDULER, else local).",
 )
-def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export, scheduler) -> None:
+def reports(
+    quarters, teams, data_dir, out_dir, jobs, notebook, force, export, send_after, scheduler
+) -> None:
     """Render the HTML report of every team (and the company) for a quarter.
 
     Reports whose inputs (notebook, data, parameters, helpers code) did not change since
@@ -356,7 +364,8 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export, s
 
     Exit status: 0 every report in place; 1 some report failed (its previous HTML kept);
     2 bad input, or the Dask scheduler unreachable or lost mid-run (the reports rendered
-    before are kept; run again to render the rest).
+    before are kept; run again to render the rest); with --send, 3 a mail failed (run again
+    later: nothing is rendered or sent twice).
     """
     _skip_iri_grammars()
     from .data.schema import ALL_TEAMS
@@ -411,8 +420,74 @@ def reports(quarters, teams, data_dir, out_dir, jobs, notebook, force, export, s
     rendered = len(outcomes) - len(failed) - skipped
     click.echo(f"{rendered} report(s) rendered, {skipped} up to date, {len(failed)} failed")
     click.echo(str(Path(out_dir) / "index.html"))
-    if failed:
-        sys.exit(1)
+    code = 1 if failed else 0
+    if send_after:
+        sent = _send(source, out_dir, chosen, list(teams), dry_run=False)
+        code = code or sent
+    if code:
+        sys.exit(code)
+
+
+@main.command()
+@click.option(
+    "--quarter",
+    "quarters",
+    multiple=True,
+    help="Quarter whose reports to send; repeat for several (default: the latest complete).",
+)
+@click.option(
+    "--team",
+    "teams",
+    multiple=True,
+    help="Only this team's report ('all': the company's); repeat for several (default: every "
+    "team with recipients, and the index to the leadership list).",
+)
+@data_option
+@out_option("Report folder (its manifest.json; the log goes to delivery.json there).")
+@click.option("--dry-run", is_flag=True, help="Print what would go where; send nothing.")
+def send(quarters, teams, data_dir, out_dir, dry_run) -> None:
+    """Mail each team's report to its recipients, and the index to the leadership list.
+
+    Recipients and the mail server are in the data folder's workbook.toml ([delivery],
+    [delivery.recipients], [smtp]; the password in the environment variable [smtp]
+    password_env names). Each report goes once to each recipient: OUT/delivery.json records
+    what went out, keyed by report, digest and recipient.
+
+    Exit status: 0 every mail sent (now or before); 1 a report with recipients is not
+    sendable (not rendered, its last render failed); 2 bad settings or input, no password,
+    login refused (nothing sent); 3 a mail failed after its retries, or another send is
+    running (run again later: nothing is sent twice).
+    """
+    code = _send(data_dir, out_dir, list(quarters), list(teams), dry_run=dry_run)
+    if code:
+        sys.exit(code)
+
+
+def _send(source, out_dir, quarters, teams, *, dry_run: bool) -> int:
+    """Run the delivery and print it; the exit status it asks for."""
+    from .errors import ParameterError
+    from .reports.delivery import send_reports
+    from .reports.jobs import check_data_source
+
+    source = check_data_source(source)
+    if source.folder is None:
+        raise ParameterError(
+            f"{source.label}: recipients and the mail server are set in a data folder's "
+            "workbook.toml, and a database URL has none. Fix: pass a data folder whose "
+            "workbook.toml names the database in [database] url."
+        )
+    settings_file = str(source.folder / "workbook.toml")
+    result = send_reports(
+        out_dir,
+        source.config.delivery,
+        quarters=quarters,
+        teams=teams,
+        dry_run=dry_run,
+        settings_file=settings_file,
+        echo=lambda line, is_error=False: click.echo(line, err=is_error),
+    )
+    click.echo(result.summary())
+    return result.exit_code
 
 
 @main.command()

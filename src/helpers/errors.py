@@ -191,3 +191,20 @@ class DatabaseError(ParameterError):
     def __init__(self, message: str, *, where: str = ""):
         super().__init__(message)
         self.where = where
+
+
+class DeliveryError(WorkbookError):
+    """The reports cannot be mailed at all: delivery not set up, no password, login refused.
+
+    Raised before any mail is sent, or when the server refuses the whole run (a wrong
+    password); a refusal of one recipient is not an error but a failed delivery, reported with
+    the others.
+    """
+
+    exit_code = 2
+
+
+class DeliveryBusy(WorkbookError):
+    """Another ``workbook send`` is mailing from the same report folder; try again later."""
+
+    exit_code = 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -15,6 +16,8 @@ __all__ = [
     "CANONICAL_EVENTS",
     "BusinessHours",
     "Config",
+    "Delivery",
+    "Smtp",
     "config_from_dict",
     "default_settings",
     "load_config",
@@ -44,6 +47,52 @@ class BusinessHours:
 
 
 @dataclass(frozen=True)
+class Smtp:
+    """The mail server the reports are delivered through (``[smtp]``; no password here)."""
+
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    user: str = ""
+    password_env: str = "WORKBOOK_SMTP_PASSWORD"
+    sender: str = ""
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Who receives which report, and how hard to try (``[delivery]``, ``[smtp]``)."""
+
+    smtp: Smtp = field(default_factory=Smtp)
+    attempts: int = 3
+    backoff_seconds: float = 10.0
+    leadership: tuple[str, ...] = ()
+    recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+DELIVERY_SECTIONS = ("smtp", "delivery")
+"""Sections of ``workbook.toml`` that say where reports go, not what they show."""
+
+
+def settings_content(path: Path) -> bytes:
+    """The bytes of a ``workbook.toml`` that matter to a report: all but the delivery sections.
+
+    A file without ``[smtp]`` or ``[delivery]`` (or one that is not valid TOML) is its bytes;
+    otherwise the other settings as canonical JSON. So adding a recipient or changing the mail
+    server changes no data digest or fingerprint: no report is re-rendered or re-sent for it.
+    """
+    data = path.read_bytes()
+    try:
+        settings = tomllib.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return data
+    if not any(name in settings for name in DELIVERY_SECTIONS):
+        return data
+    kept = {k: v for k, v in settings.items() if k not in DELIVERY_SECTIONS}
+    return json.dumps(kept, sort_keys=True, default=str).encode()
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings of one data directory (see ``workbook_defaults.toml`` for each key)."""
 
@@ -65,6 +114,7 @@ class Config:
     rag_amber: float = 0.9
     half_life_days: float = 7.0
     database_url: str | None = None
+    delivery: Delivery = field(default_factory=Delivery)
 
     def sla_for(self, channel: str) -> float:
         """Business hours allowed from MQL to first touch for ``channel``."""
@@ -118,6 +168,13 @@ def config_from_dict(settings: dict[str, Any], where: str = "workbook.toml") -> 
         rag_amber=v["rag.amber"],
         half_life_days=v["attribution.half_life_days"],
         database_url=v["database.url"],
+        delivery=Delivery(
+            smtp=Smtp(**{key: v[f"smtp.{key}"] for key in default_settings()["smtp"]}),
+            attempts=v["delivery.attempts"],
+            backoff_seconds=v["delivery.backoff_seconds"],
+            leadership=v["delivery.leadership"],
+            recipients=v["delivery.recipients"],
+        ),
     )
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import DataValidationError, ParameterError, Problem
 from . import stages
-from .config import Config
+from .config import Config, settings_content
 from .database import Database, DatabaseUrl, Scope, missing_table_fix
 from .loading import SourceFile, find_table_file, parse_column, read_source
 from .periods import Quarter, quarter_index
@@ -304,7 +304,7 @@ class Dataset:
                 digest.update(path.name.encode())
                 digest.update(path.read_bytes())
         if isinstance(self.directory, Path) and (self.directory / "workbook.toml").exists():
-            digest.update((self.directory / "workbook.toml").read_bytes())
+            digest.update(settings_content(self.directory / "workbook.toml"))
         return digest.hexdigest()[:16]
 
 

@@ -29,6 +29,11 @@ CANONICAL_EVENTS = ("mql", "first_touch", "accepted", "rejected", "recycled", "s
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ADDRESS = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[\w-]+(\.[\w-]+)*$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HOST = re.compile(r"^[\w.:\[\]-]*$")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+SMTP_SECURITY = ("starttls", "tls", "none")
 _SHOWN = 160  # characters of a received value shown in a message
 
 
@@ -201,6 +206,56 @@ def _database_url(value: Any) -> str | None:
     return value or None
 
 
+def is_address(text: Any) -> bool:
+    """Whether ``text`` is one plain e-mail address (``ana.lopes@example.com``, no name part).
+
+    >>> is_address("ana.lopes@example.com"), is_address("Ana <ana@example.com>")
+    (True, False)
+    """
+    return isinstance(text, str) and bool(_ADDRESS.match(text))
+
+
+def _addresses(value: Any) -> tuple[str, ...]:
+    """A list of addresses; repeats (ignoring case) are dropped, the first spelling kept."""
+    expected = 'a list of e-mail addresses in double quotes, e.g. ["ana.lopes@example.com"]'
+    if not isinstance(value, list):
+        raise _Bad(expected)
+    kept: dict[str, str] = {}
+    for at, item in enumerate(value):
+        if not is_address(item):
+            raise _Bad(f"{expected}; item {at} ({shown(item)}) is not a plain address")
+        kept.setdefault(item.casefold(), item)
+    return tuple(kept.values())
+
+
+def _sender(value: Any) -> str:
+    if value == "" or is_address(value):
+        return value
+    raise _Bad('one e-mail address in double quotes, e.g. "revops-reports@example.com"')
+
+
+def _host(value: Any) -> str:
+    if isinstance(value, str) and _HOST.match(value.strip()):
+        return value.strip()
+    raise _Bad('a host name or address in double quotes, e.g. "smtp.example.com", or ""')
+
+
+def _login(value: Any) -> str:
+    if isinstance(value, str) and not any(ch in value for ch in "\r\n\0"):
+        return value
+    raise _Bad('a login name in double quotes, e.g. "revops-reports", or "" for none')
+
+
+def _env_name(value: Any) -> str:
+    if isinstance(value, str) and _ENV_NAME.match(value):
+        return value
+    raise _Bad(
+        "the name of an environment variable (letters, digits and _), e.g. "
+        '"WORKBOOK_SMTP_PASSWORD"; the password itself goes in that variable, never in '
+        "workbook.toml"
+    )
+
+
 _HOURS = "a finite number of business hours above 0"
 _WEIGHT = "a finite number of 0 or more (the weights are normalised to sum to 1)"
 
@@ -224,10 +279,21 @@ RULES: dict[str, Rule] = {
     "rag.green": _number("a finite number above 0, e.g. 1.0", above=0),
     "rag.amber": _number("a finite number of 0 or more, e.g. 0.9", at_least=0),
     "database.url": _database_url,
+    "smtp.host": _host,
+    "smtp.port": _whole(1, 65535, "a whole number from 1 to 65535, e.g. 587"),
+    "smtp.security": _choice(SMTP_SECURITY, '"starttls", "tls" or "none"'),
+    "smtp.user": _login,
+    "smtp.password_env": _env_name,
+    "smtp.sender": _sender,
+    "smtp.timeout_seconds": _number("a finite number of seconds above 0, e.g. 30", above=0),
+    "delivery.attempts": _whole(1, 10, "a whole number from 1 to 10, e.g. 3"),
+    "delivery.backoff_seconds": _number("a finite number of seconds of 0 or more", at_least=0),
+    "delivery.leadership": _addresses,
+    "delivery.recipients.*": _addresses,
 }
 """Rule of each key, by dotted name; ``"section.*"`` is the rule of every key of a section."""
 
-OPEN_SECTIONS = ("sla.per_channel", "events")
+OPEN_SECTIONS = ("sla.per_channel", "events", "delivery.recipients")
 """Sections whose keys are the user's own names (channels, event names), not the defaults'."""
 
 SECTIONS: dict[str, str] = {
@@ -243,6 +309,10 @@ SECTIONS: dict[str, str] = {
     "alignment": "[alignment] with min_components = 3",
     "rag": "[rag] with green = 1.0 and amber = 0.9",
     "database": '[database] with url = "postgresql://..."',
+    "smtp": '[smtp] with host = "smtp.example.com", port = 587, user = "..."',
+    "delivery": "[delivery] with attempts = 3 (and [delivery.recipients] for the teams)",
+    "delivery.recipients": '[delivery.recipients] with one line per team, e.g. emea-ent = '
+    '["ana.lopes@example.com"]',
 }
 """What each section of the defaults looks like when written, for the fix of a section that is
 not a table (``sla = 24``)."""
@@ -310,19 +380,36 @@ class _Walk:
                 self.problems.append(
                     f"{self.where}: key 'database.url' is not a PostgreSQL URL; expected {bad}."
                 )
+            elif key == "smtp.password_env":  # shown without its value: it may be the password
+                self.problems.append(
+                    f"{self.where}: key 'smtp.password_env' is not the name of an environment "
+                    f"variable; expected {bad}."
+                )
             else:
                 self.bad(key, value, str(bad))
 
     def unknown(self, path: tuple[str, ...], siblings: dict[str, Any]) -> None:
         name = path[-1]
         section = dotted(*path[:-1])
+        if path == ("smtp", "password"):
+            self.problems.append(
+                f"{self.where}: key 'smtp.password' is not a known key; the password is never "
+                "written in workbook.toml. Fix: remove the line, put the password in the "
+                "environment variable that smtp.password_env names (default "
+                "WORKBOOK_SMTP_PASSWORD)."
+            )
+            return
         known = ", ".join(siblings)
         listed = (
             f"one of the keys of [{section}]: {known}"
             if section
             else f"one of the top-level keys: {known}"
         )
-        elsewhere = [k for k in _all_keys(self.defaults) if k[-1] == name and k != path]
+        elsewhere = [
+            k
+            for k in _all_keys(self.defaults)
+            if k[-1] == name and k != path and not _other_mail_key(path, k)
+        ]
         if elsewhere:
             home = elsewhere[0]
             where = (
@@ -339,6 +426,15 @@ class _Walk:
         self.problems.append(
             f"{self.where}: key '{dotted(*path)}' is not a known key; {hint}{listed}."
         )
+
+
+def _other_mail_key(given: tuple[str, ...], home: tuple[str, ...]) -> bool:
+    """Whether ``home`` is a mail setting and ``given`` sits in another section.
+
+    ``port`` under ``[database]`` belongs to its URL, not to ``[smtp]``: no hint points there.
+    """
+    mail = ("smtp", "delivery")
+    return len(given) > 1 and home[0] in mail and given[0] not in mail
 
 
 def _all_keys(tree: dict[str, Any], path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -401,6 +497,14 @@ def _cross_checks(walk: _Walk, merged: dict[str, Any]) -> None:
         )
 
     _min_components(walk, merged)
+    security, user, host = (v.get(f"smtp.{k}") for k in ("security", "user", "host"))
+    if security == "none" and user and host not in (None, *LOOPBACK_HOSTS):
+        walk.bad(
+            "smtp.security",
+            "none",
+            '"starttls" or "tls": with "none" the login and password would cross the network '
+            f"unencrypted to {host} (plain text is allowed only for a relay on this machine)",
+        )
 
 
 def _min_components(walk: _Walk, merged: dict[str, Any]) -> None:

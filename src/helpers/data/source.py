@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import load_config
+from .config import load_config, settings_content
 from .database import Database, DatabaseUrl, Scope, is_database_url
 
 if TYPE_CHECKING:
@@ -161,7 +161,11 @@ class DataSource:
                     continue
                 if is_answer_store_file(path):  # workshop answers, not report input
                     continue
-                digest.update(path.name.encode() + b"\0" + file_digest(path).encode())
+                if path.name == "workbook.toml":  # its delivery sections left out
+                    content = hashlib.sha256(settings_content(path)).hexdigest()
+                else:
+                    content = file_digest(path)
+                digest.update(path.name.encode() + b"\0" + content.encode())
         if self.url is not None:
             from .schema import TABLES
 
