@@ -40,9 +40,12 @@ format: $(STAMP) ## Format code and notebooks in place
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-lab: $(STAMP) ## JupyterLab on 127.0.0.1 with the project's kernel, at the getting-started notebook (PORT=)
+# Jupyter refuses to run as root without --allow-root (e.g. in a container): given only then.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: $(STAMP) ## JupyterLab on 127.0.0.1 with the project's kernel, at the getting-started notebook (PORT=; works as root too)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(if $(PORT),--ServerApp.port=$(PORT)) \
-		notebooks/explore/00_getting_started.ipynb
+		$(ALLOW_ROOT) notebooks/explore/00_getting_started.ipynb
 
 workshop: $(STAMP) ## Serve the training exercises with Voila on 127.0.0.1 (SESSION=, PORT=)
 	$(BIN)/workbook workshop $(if $(SESSION),--session "$(SESSION)") $(if $(PORT),--port $(PORT))

@@ -355,9 +355,9 @@ def test_company_report_with_some_amounts_says_which_part(blank_some, tmp_path):
     assert notebook_errors(nb) == []
     html = _html(nb)
     value, sub = _tile(html, "Pipeline created")
-    assert value == "2,500"
+    assert value == "€2,500"  # tiles: the currency's symbol; K / M only from 10,000
     assert "from 2 of 3 opportunities; 1 without an amount" in html
-    assert _tile(html, "Won revenue")[0] == "2,000"
+    assert _tile(html, "Won revenue")[0] == "€2,000"
     assert "from 1 of 2 won deals; 1 without an amount" in html
     assert _tile(html, "Won deals")[0] == "2"
     assert (

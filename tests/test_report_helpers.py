@@ -44,7 +44,7 @@ def test_bullet_list_escapes_every_item():
         (Rate(1, 4), "rate", "25.0%"),
         (-0.4019, "growth", "-40.2%"),
         (0.053, "growth", "+5.3%"),
-        (1234.5, "amount", "EUR 1,234"),
+        (1234.5, "amount", "€1,234"),
         (41.75, "days", "41.8 days"),
         (3.98, "rating", "3.98 / 5"),
         (12, "count", "12"),
@@ -78,7 +78,7 @@ def test_figure_table_gives_rates_their_counts_and_interval():
     expected = pd.DataFrame(
         {
             "figure": ["Win rate", "Deal", "Cycle"],
-            "value": ["80.0%", "EUR 1,000", "n/a"],
+            "value": ["80.0%", "€1,000", "n/a"],
             # Wilson 8/10: 49.0 %–94.3 % (stats.wilson_interval docstring).
             "detail": ["8/10, 95% CI 49.0%–94.3% ⚠ small sample (n < 30)", "", ""],
         }

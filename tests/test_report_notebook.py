@@ -21,16 +21,15 @@ from helpers.reports.outputs import SUMMARY_MIME, TABLE_MIME, summary_in, tables
 REPORT = PROJECT / "notebooks" / "reports" / "team_quarterly_report.ipynb"
 SAMPLE = PROJECT / "data" / "sample"
 HEADINGS = [
-    "## 1. Headline",
-    "## Team comparison",
+    "## 1. Headline in detail",
     "## 2. Funnel",
     "## 3. Hand-off",
     "## 4. Pipeline and revenue",
     "## 5. Efficiency",
     "## 6. Growth and retention",
     "## 7. Trend over the last 8 quarters",
-    "## 8. Talking points for the joint review",
-    "## 9. Definitions, data quality and reproducibility",
+    "## 8. All talking points",
+    "## 9. Appendix: definitions and data quality",
 ]
 ABSENT_NOTES = [
     "Not in this data: no targets table",
@@ -145,9 +144,11 @@ def test_report_without_optional_tables_says_so_in_one_line(team, bare_data, tmp
             .iloc[0]
             .startswith("The alignment index is 56.9/100")
         )
+        # A team report has no team comparison, not even its heading.
+        assert "Team comparison" not in html
     else:
         assert tables["team_ranking"]["team"].tolist() == ["south", "north"]
-        assert "comparison is in the company report" not in html
+        assert "<h2>Team comparison</h2>" in html
 
 
 @pytest.mark.slow

@@ -250,6 +250,8 @@ def open_page(browser, path: Path) -> dict[str, list | str]:
         page.route("**/*", only_files)
         page.goto(path.resolve().as_uri(), wait_until="load")
         page.wait_for_timeout(100)  # let onload/onerror handlers of late elements fire
+        # The report's sections are collapsed <details>: open them as a reader would.
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
         seen["text"] = page.inner_text("body")
     finally:
         page.close()

@@ -13,19 +13,28 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import TINY
+from conftest import PROJECT, TINY
 
+import helpers.reports.talking_points as talking_points_module
 from helpers import AlignmentIndex, Rate, Workbook
 from helpers.errors import ParameterError
 from helpers.reports.talking_points import (
     MIN_BASE,
+    PAGE_ONE,
+    SCORE_RULE,
+    TalkingPoint,
     alignment_points,
     carries,
+    channel_quality_points,
+    evidence,
     feedback_points,
     figure,
     kpi_bases,
     kpi_change_points,
+    outlier_team_points,
     pipeline_share_points,
+    rank_points,
+    ranked_talking_points,
     rejection_points,
     tables_cut_off,
     talking_points,
@@ -532,3 +541,162 @@ def test_an_index_below_its_minimum_of_components_never_leads(tmp_path):
     points = talking_points(view)
     assert points[0] == "Red against target: MQLs 4 vs a target of 10 (attainment 40 %)."
     assert not any("alignment index" in p for p in points)
+
+
+# --- ranking (hand-made cases) ------------------------------------------------------------
+
+
+def test_score_is_the_documented_formula():
+    # 1 + 3 × 0.5 + 2 × 1 + 2 × 0.25 = 5.0; parts are clipped to [0, 1]; weight multiplies.
+    assert TalkingPoint("x", gap=0.5, significance=1.0, money=0.25).score == 5.0
+    assert TalkingPoint("x", gap=7.0, money=-3.0).score == 4.0
+    assert TalkingPoint("x", gap=1.0, weight=0.5).score == 2.0
+    assert TalkingPoint("x").score == 1.0
+    assert "score = weight × (1 + 3 × gap + 2 × significance + 2 × money)" in (
+        talking_points_module.__doc__
+    )
+    assert "1 + 3 × gap + 2 × significance + 2 × money" in SCORE_RULE
+
+
+@pytest.mark.parametrize(
+    ("p_value", "expected"),
+    [(0.001, 1.0), (0.01, 2 / 3), (0.1, 1 / 3), (1.0, 0.0), (1e-9, 1.0), (math.nan, 0.0)],
+    ids=["p=0.001", "p=0.01", "p=0.1", "p=1", "tiny", "none"],
+)
+def test_evidence_scales_minus_log10_p_over_3(p_value, expected):
+    assert evidence(p_value) == pytest.approx(expected)
+
+
+def test_rank_puts_the_highest_score_first_and_keeps_ties_in_rule_order():
+    a = TalkingPoint("a", gap=0.2)  # 1.6
+    b = TalkingPoint("b", significance=1.0)  # 3.0
+    c = TalkingPoint("c", gap=0.2)  # 1.6, tie with a
+    d = TalkingPoint("d", money=1.0, gap=1.0)  # 6.0
+    assert rank_points([a, b, c, d, "plain"]) == ["d", "b", "a", "c", "plain"]
+
+
+def _change_row(metric, kind, value, previous, year, direction="higher"):
+    return {
+        "metric": metric,
+        "label": metric,
+        "direction": direction,
+        "kind": kind,
+        "value": value,
+        "previous": previous,
+        "year": year,
+        "significant_previous": False,
+        "significant_year": False,
+        "p_previous": math.nan,
+        "p_year": math.nan,
+        "base": 100,
+        "base_previous": 100,
+        "base_year": 100,
+    }
+
+
+def test_a_seasonal_drop_against_q1_ranks_below_the_same_drop_against_q4():
+    # Won revenue 600 now, 1,000 in Q−1 and in Q−4: both fall 40 %. Money: 400 of a
+    # reference of 800 = 0.5. Q−4: 1 + 3 × 0.4 + 2 × 0.5 = 3.2; Q−1 counts half: 1.6.
+    kpis = pd.DataFrame([_change_row("won_revenue", "amount", 600.0, 1000.0, 1000.0)])
+    points = kpi_change_points(kpis, currency="EUR", reference=800.0)
+    assert [p.score for p in points] == pytest.approx([1.6, 3.2])
+    ranked = rank_points(points)
+    assert ranked[0].startswith("won_revenue fell 40.0 % against Q−4")
+    # A rate's change is not seasonal: weight 1 against Q−1 too.
+    rate = _change_row("sla_compliance", "rate", 0.5, 0.8, math.nan)
+    rate |= {"significant_previous": True, "p_previous": 0.001}
+    (point,) = kpi_change_points(pd.DataFrame([rate]))
+    # gap |0.5 − 0.8| / 0.8 = 0.375; significance 1: 1 + 1.125 + 2 = 4.125.
+    assert point.weight == 1.0 and point.score == pytest.approx(4.125)
+
+
+def test_target_points_score_the_shortfall_and_the_money():
+    # Won revenue 100 against 200: attainment 0.5, gap 0.5; money 100 of 400 = 0.25:
+    # 1 + 1.5 + 0.5 = 3.0. MQL→SQL 60 % of target: gap 0.4, no money: 2.2.
+    kpis = pd.DataFrame(
+        [
+            {"metric": "mql_to_sql", "label": "MQL → SQL", "direction": "higher",
+             "kind": "rate", "value": 0.18, "target": 0.3, "attainment": 0.6, "rag": "red"},
+            {"metric": "won_revenue", "label": "Won revenue", "direction": "higher",
+             "kind": "amount", "value": 100.0, "target": 200.0, "attainment": 0.5, "rag": "red"},
+        ]
+    )  # fmt: skip
+    points = target_points(kpis, currency="EUR", reference=400.0)
+    assert [p.score for p in points] == pytest.approx([2.2, 3.0])
+    assert rank_points(points)[0].startswith("Red against target: Won revenue EUR 100")
+
+
+def _teams(values, *, kind="rate", direction="higher", n=100):
+    return pd.DataFrame(
+        [
+            {"team": team, "metric": "sla_compliance", "label": "SLA compliance",
+             "direction": direction, "kind": kind, "value": value,
+             "numerator": round(value * n), "denominator": n}
+            for team, value in values.items()
+        ]
+    )  # fmt: skip
+
+
+def test_the_outlier_team_is_named_with_the_median_of_the_others():
+    # Others of E: 0.90, 0.92, 0.88, 0.91 → median 0.905, deviations 0.005, 0.015, 0.025,
+    # 0.005 → MAD 0.01; z = (0.30 − 0.905) / 0.014826 = −40.8, on the worse side, and 30/100
+    # against 360/400 is significant. For C (0.88) the others' MAD is 0.01 too: z = −1.7.
+    long = _teams({"a": 0.90, "b": 0.92, "c": 0.88, "d": 0.91, "e": 0.30})
+    (point,) = outlier_team_points(long, {"e": "Team E"})
+    assert point == (
+        "Team E stands out from the other 4 teams: SLA compliance 30.0 % against a median "
+        "of 90.5 % for the other teams."
+    )
+    # gap 0.605 / 0.905 = 0.6685, significance 1: 1 + 2.0055 + 2 = 5.0055.
+    assert point.score == pytest.approx(1 + 3 * 0.605 / 0.905 + 2)
+
+
+def test_an_outlier_on_the_better_side_or_among_few_teams_is_no_point():
+    assert (
+        outlier_team_points(_teams({"a": 0.90, "b": 0.92, "c": 0.88, "d": 0.91, "e": 0.99})) == []
+    )
+    assert outlier_team_points(_teams({"a": 0.90, "b": 0.92, "e": 0.30})) == []
+    # Hours, lower is better: 25 h against 4, 4.2, 3.8, 4.1 (median 4.05, MAD 0.1) is out.
+    hours = _teams(
+        {"a": 4.0, "b": 4.2, "c": 3.8, "d": 4.1, "e": 25.0}, kind="hours", direction="lower"
+    )
+    (point,) = outlier_team_points(hours)
+    assert point.startswith("e stands out from the other 4 teams: SLA compliance 25.0 h")
+
+
+def test_the_low_quality_channel_is_named_against_the_other_channels():
+    # A: 30 of 60 accepted (50 %) against the others' 135 of 150 (90 %): z = −6.4, p < 0.001;
+    # gap (0.9 − 0.5) / 0.9 = 0.444; spend 200 of won revenue 1,000: money 0.2.
+    channels = pd.DataFrame(
+        {
+            "channel": ["A", "B", "C"],
+            "leads": [100, 50, 50],
+            "accepted": [30, 90, 45],
+            "decided": [60, 100, 50],
+            "spend": [200.0, 50.0, math.nan],
+        }
+    )
+    (point,) = channel_quality_points(channels, reference=1000.0)
+    assert point == (
+        "A brought 50.0 % of the quarter's leads (100 of 200), but sales accepted only 50.0 % "
+        "of its MQLs (30 of 60) against 90.0 % for the other channels (p<0.001); review its "
+        "targeting together."
+    )
+    assert point.score == pytest.approx(1 + 3 * 0.4 / 0.9 + 2 + 2 * 0.2)
+    # Below MIN_BASE decisions a channel is not judged.
+    few = channels.assign(decided=[20, 100, 50], accepted=[10, 90, 45])
+    assert channel_quality_points(few) == []
+
+
+def test_the_company_report_names_the_sample_outlier_team_and_channel_on_page_one():
+    # The sample's planted effects (data/sample/README.md): na-smb follows up slowly and
+    # paid_social brings many low-quality leads. Both must be among the first five.
+    from helpers.analysis import comparison
+
+    workbook = Workbook.load(PROJECT / "data" / "sample")
+    view = workbook.view("all", "2026Q3")
+    long, ranking = comparison.team_comparison(workbook, view.quarter)
+    names = dict(zip(ranking["team"], ranking["name"], strict=True))
+    top = ranked_talking_points(view, teams_long=long, names=names)[:PAGE_ONE]
+    assert any(p.startswith("North America SMB stands out") for p in top)
+    assert any(p.startswith("paid_social brought") for p in top)

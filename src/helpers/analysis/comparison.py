@@ -303,3 +303,21 @@ def kpi_trend(view: TeamQuarter, quarters: int = 8) -> pd.DataFrame:
             earlier = view.shift(-k)
             values[str(earlier.quarter)] = earlier.kpi_values()
     return kpi_long(values, key="quarter", kpis=measurable_kpis(view))
+
+
+def alignment_trend(view: TeamQuarter, quarters: int = 8) -> pd.DataFrame:
+    """The alignment index of ``view``'s team over the last ``quarters`` quarters in the data.
+
+    Returns
+    -------
+    DataFrame
+        quarter (text such as ``2026Q3``), value (0–100; NaN where the index cannot be
+        computed), oldest first; quarters before the data starts are left out.
+    """
+    known = set(view.workbook.dataset.quarters)
+    rows = [
+        (str(view.quarter.shift(-k)), float(view.shift(-k).alignment_index().value))
+        for k in range(quarters - 1, -1, -1)
+        if view.quarter.shift(-k) in known
+    ]
+    return pd.DataFrame(rows, columns=["quarter", "value"])

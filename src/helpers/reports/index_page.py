@@ -55,6 +55,13 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .rag-green { background: #009E73; } .rag-amber { background: #E69F00; color: #000; }
 .rag-red { background: #D55E00; } .rag-none { background: #999999; }
 small.partial { color: #9a6700; font-weight: 600; }
+.wrap { max-width: 100%; overflow-x: auto; }
+@media (max-width: 600px) {
+  body { margin: 1rem auto; padding: 0 0.5rem; }
+  th, td { padding: 0.3rem 0.35rem; font-size: 0.9rem; }
+  .error { word-break: break-all; }
+}
+@media print { .wrap { overflow: visible; } }
 """
 _STATUS_TEXT = {
     "ok": ("ok", "rendered"),
@@ -269,18 +276,18 @@ def _page(entries: list[_Entry], *, n_run: int, workshops: list[dict] = ()) -> s
     for entry in sorted(entries, key=_sort_key):
         if entry.quarter != quarter:
             if quarter is not None:
-                parts.append("</tbody></table>")
+                parts.append("</tbody></table></div>")
             quarter = entry.quarter
             parts += [
                 f'<h2 id="q-{e(quarter)}">{e(quarter)}</h2>',
-                "<table><thead><tr><th>Team</th>"
+                '<div class="wrap"><table><thead><tr><th>Team</th>'
                 '<th class="num">Alignment index</th><th>KPIs vs target (RAG)</th>'
                 "<th>Status</th><th>Details</th>"
                 '<th class="num">Seconds</th></tr></thead><tbody>',
             ]
         parts.append(_row(entry))
     if quarter is not None:
-        parts.append("</tbody></table>")
+        parts.append("</tbody></table></div>")
     parts += _workshop_rows(workshops)
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
@@ -320,7 +327,7 @@ def _workshop_rows(workshops: list[dict]) -> list[str]:
     e = html.escape
     rows = [
         '<h2 id="workshops">Workshop sessions</h2>',
-        "<table><thead><tr><th>Session</th><th>Team summaries</th>"
+        '<div class="wrap"><table><thead><tr><th>Session</th><th>Team summaries</th>'
         '<th class="num">Participants</th><th>Rendered</th></tr></thead><tbody>',
     ]
     for session in workshops:
@@ -337,7 +344,7 @@ def _workshop_rows(workshops: list[dict]) -> list[str]:
             f"<tr><td>{e(session['session'])}</td><td>{links}</td>"
             f'<td class="num">{people}</td><td>{e(rendered.replace("T", " "))}</td></tr>'
         )
-    rows.append("</tbody></table>")
+    rows.append("</tbody></table></div>")
     return rows
 
 

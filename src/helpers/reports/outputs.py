@@ -41,6 +41,8 @@ def show_table(
     html: str | None = None,
     percent: tuple[str, ...] = (),
     decimals: int = 1,
+    caption: str | None = None,
+    currency: str = "",
 ) -> None:
     """Display ``frame`` in the report and publish it for export under ``name``.
 
@@ -53,8 +55,9 @@ def show_table(
         characters (an Excel sheet name has at most 31), unique within the report.
     html : str, optional
         HTML to show instead of :func:`report_html.table_html` of ``frame`` (e.g. KPI tiles).
-    percent, decimals
-        Passed to :func:`report_html.table_html` when ``html`` is not given.
+    percent, decimals, caption, currency
+        Passed to :func:`helpers.display.html.table_html` when ``html`` is not given: every
+        table shown has a caption saying what it holds.
 
     Raises
     ------
@@ -68,7 +71,13 @@ def show_table(
             f"table name {name!r}: use lower-case letters, digits and '_', at most 31 "
             "characters, starting with a letter or digit (e.g. 'pipeline_by_source')."
         )
-    shown = html if html is not None else table_html(frame, percent=percent, decimals=decimals)
+    shown = (
+        html
+        if html is not None
+        else table_html(
+            frame, percent=percent, decimals=decimals, caption=caption, currency=currency
+        )
+    )
     payload = json.loads(frame.to_json(orient="split", index=False, date_format="iso"))
     display({"text/html": shown, TABLE_MIME: {"name": name, **payload}}, raw=True)
 

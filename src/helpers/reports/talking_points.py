@@ -22,6 +22,26 @@ Only bases that can carry a point make one:
   target say ``so far (quarter not complete at 15 Aug 2026)``;
 - the alignment index is cited only when it has a value (enough components, see
   :func:`helpers.metrics.goals.alignment_index`).
+
+Ranking (:func:`rank_points`, :data:`SCORE_RULE`; page one shows the first :data:`PAGE_ONE`):
+every point is a :class:`TalkingPoint`, a sentence that carries three parts, each between 0
+and 1, and is scored
+
+    score = weight × (1 + 3 × gap + 2 × significance + 2 × money)
+
+- **gap**: how far the figure is from where it should be: the shortfall against its target
+  (1 − attainment), the distance from the median of the other teams, the share of MQLs left
+  waiting, the index points its weakest component loses; capped at 1;
+- **significance**: the strength of the evidence, ``min(1, −log10(p) / 3)`` for a tested
+  difference (p = 0.001 scores 1, p = 0.05 scores 0.43); 0 where nothing was tested;
+- **money**: the amount at stake (a gap or change of pipeline or won revenue, a channel's
+  spend) as a share of the quarter's won revenue; capped at 1;
+- **weight**: 1, but ½ for a change of a count or an amount against the previous quarter:
+  such volumes are seasonal, the same quarter last year (Q−4) is the fair comparison.
+
+Ties keep the order of the rules. For the company (``all``) two more rules name the team that
+stands out from the others (:func:`outlier_team_points`) and the channel whose MQLs sales
+accepts least (:func:`channel_quality_points`).
 """
 
 from __future__ import annotations
@@ -31,21 +51,143 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from scipy.stats import norm
 
 from ..data.config import CANONICAL_EVENTS
+from ..data.membership import is_in
 from ..data.stages import OUTCOMES
 from ..errors import ParameterError
 from ..metrics.coverage import absent_phrase
+from ..metrics.funnel import mql_acceptance
 from ..metrics.goals import AlignmentIndex
 from ..metrics.handoff import AGE_BANDS
 from ..metrics.headline import KPIS
 from ..metrics.pipeline import Amount
-from ..metrics.stats import SMALL_SAMPLE, Rate
+from ..metrics.stats import SMALL_SAMPLE, Rate, compare_rates
 
 if TYPE_CHECKING:
     from ..analysis.workbook import TeamQuarter
 
 SEVERITY = {"red": 0, "amber": 1}
+
+PAGE_ONE = 5
+"""Talking points shown on page one of a report; the rest follow in their own section."""
+
+SEASONAL_WEIGHT = 0.5
+"""Weight of a change of a count or an amount against the previous quarter (seasonal)."""
+
+OUTLIER_Z = 3.5
+"""Robust z-score (distance from the others' median in 1.4826 × MAD) that makes an outlier."""
+
+SCORE_RULE = (
+    "Talking points are ranked by score = weight × (1 + 3 × gap + 2 × significance + "
+    "2 × money), each part between 0 and 1. Gap: how far the figure is from where it should "
+    "be (the shortfall against its target, the distance from the median of the other teams, "
+    "the share of MQLs left waiting). Significance: the strength of the evidence, "
+    "min(1, −log10(p) / 3) for a tested difference (p = 0.001 scores 1), 0 where nothing was "
+    "tested. Money: the amount at stake as a share of the quarter's won revenue. Weight: ½ "
+    "for a change of a count or an amount against the previous quarter, since such volumes "
+    "are seasonal (the same quarter last year is the fair comparison), else 1. Page one "
+    f"shows the {PAGE_ONE} highest; ties keep the order of the rules."
+)
+"""The ranking rule as the definitions appendix writes it for readers."""
+
+
+def _unit(value: float) -> float:
+    """``value`` clipped to [0, 1]; NaN and None count as 0."""
+    if _nan(value):
+        return 0.0
+    return min(1.0, max(0.0, float(value)))
+
+
+def evidence(p_value: float) -> float:
+    """Significance part of a score: ``min(1, −log10(p) / 3)``; 0 for a missing p-value.
+
+    Examples
+    --------
+    >>> evidence(0.001), round(evidence(0.05), 3), evidence(math.nan)
+    (1.0, 0.434, 0.0)
+    """
+    if _nan(p_value) or p_value >= 1:
+        return 0.0
+    if p_value <= 0:
+        return 1.0
+    return _unit(-math.log10(p_value) / 3)
+
+
+class TalkingPoint(str):
+    """A talking point: its sentence (it *is* the string) and the parts that rank it.
+
+    Parameters
+    ----------
+    text : str
+        The sentence.
+    rule : str
+        The rule that made it (``target``, ``change``, ``outlier`` ...).
+    gap, significance, money : float
+        Parts of the score, each clipped to [0, 1] (see the module docstring).
+    weight : float
+        1, or :data:`SEASONAL_WEIGHT` for a change of a volume against Q−1.
+
+    Examples
+    --------
+    >>> p = TalkingPoint("SLA fell.", rule="change", gap=0.5, significance=1.0)
+    >>> p == "SLA fell.", p.score
+    (True, 4.5)
+    """
+
+    rule: str
+    gap: float
+    significance: float
+    money: float
+    weight: float
+
+    def __new__(
+        cls,
+        text: str,
+        *,
+        rule: str = "",
+        gap: float = 0.0,
+        significance: float = 0.0,
+        money: float = 0.0,
+        weight: float = 1.0,
+    ) -> TalkingPoint:
+        """Make the point; the parts are clipped to [0, 1]."""
+        point = super().__new__(cls, text)
+        point.rule = rule
+        point.gap, point.significance, point.money = _unit(gap), _unit(significance), _unit(money)
+        point.weight = float(weight)
+        return point
+
+    @property
+    def score(self) -> float:
+        """``weight × (1 + 3 × gap + 2 × significance + 2 × money)``."""
+        return self.weight * (1 + 3 * self.gap + 2 * self.significance + 2 * self.money)
+
+
+MONEY_KPIS = ("pipeline_created", "won_revenue")
+"""KPIs whose gap or change is itself money at stake."""
+
+
+def _money(amount: float, reference: float) -> float:
+    """``amount`` as a share of ``reference`` (the quarter's won revenue), for a score."""
+    if _nan(amount) or _nan(reference) or not reference > 0:
+        return 0.0
+    return _unit(abs(amount) / reference)
+
+
+def rank_points(points: Sequence[str]) -> list[str]:
+    """``points`` highest score first; ties (and plain strings, score 1) keep their order.
+
+    Examples
+    --------
+    >>> rank_points(["a", TalkingPoint("b", gap=1.0), TalkingPoint("c", gap=0.5)])
+    ['b', 'c', 'a']
+    """
+    scores = [getattr(p, "score", 1.0) for p in points]
+    order = sorted(range(len(points)), key=lambda i: -scores[i])
+    return [points[i] for i in order]
+
 
 MIN_BASE = SMALL_SAMPLE
 """Observations each side of a change needs (the small-sample threshold of the rates, 30)."""
@@ -121,7 +263,8 @@ def kpi_change_points(
     year_label: str = "Q−4",
     min_relative_change: float = 0.2,
     min_base: int = MIN_BASE,
-) -> list[str]:
+    reference: float = math.nan,
+) -> list[TalkingPoint]:
     """Significant changes of rate KPIs and large changes of the others, vs Q−1 and Q−4.
 
     A comparison is drawn only when both quarters rest on at least ``min_base``
@@ -148,11 +291,17 @@ def kpi_change_points(
         Threshold for KPIs that are not rates (0.2 = 20 %).
     min_base : int
         Observations each side needs (:data:`MIN_BASE`).
+    reference : float
+        The quarter's won revenue: a change of pipeline or won revenue scores its size as a
+        share of it (``money``); NaN scores no money.
 
     Returns
     -------
-    list of str
+    list of TalkingPoint
         One sentence per firing (KPI, comparison), KPIs in table order, Q−1 before Q−4.
+        Scored: gap = the relative change (capped at 1), significance from the test's
+        p-value (rates), money for pipeline and won revenue; a change of a count or an
+        amount against Q−1 weighs :data:`SEASONAL_WEIGHT` (seasonal volumes).
     """
     points = []
     for row in kpis.to_dict("records"):
@@ -164,31 +313,48 @@ def kpi_change_points(
             if not carries(row.get("base"), row.get(f"base_{key}"), min_base=min_base):
                 continue
             verb = "rose" if now > before else "fell"
+            relative = abs(now - before) / before if before > 0 else math.nan
             if kind == "rate":
                 if not row[f"significant_{key}"]:
                     continue
                 points.append(
-                    f"{row['label']} {verb} from {figure(before, kind)} in {label} to "
-                    f"{figure(now, kind)} (significant, {p_text(row[f'p_{key}'])})."
+                    TalkingPoint(
+                        f"{row['label']} {verb} from {figure(before, kind)} in {label} to "
+                        f"{figure(now, kind)} (significant, {p_text(row[f'p_{key}'])}).",
+                        rule="change",
+                        gap=1.0 if _nan(relative) else relative,
+                        significance=evidence(row[f"p_{key}"]),
+                    )
                 )
                 continue
-            relative = abs(now - before) / before if before > 0 else math.nan
             if _nan(relative) or relative < min_relative_change:
                 continue
             better = (now > before) == (row["direction"] == "higher")
             verdict = f"({'better' if better else 'worse'}: {row['direction']} is better)"
             span = f"from {figure(before, kind, currency)} to {figure(now, kind, currency)}"
             if relative > MAX_RELATIVE_CHANGE:
-                points.append(f"{row['label']} {verb} {span} against {label} {verdict}.")
+                text = f"{row['label']} {verb} {span} against {label} {verdict}."
             else:
-                points.append(
+                text = (
                     f"{row['label']} {verb} {figure(relative, 'rate')} against {label}, "
                     f"{span} {verdict}."
                 )
+            seasonal = key == "previous" and kind in VOLUME_KINDS
+            points.append(
+                TalkingPoint(
+                    text,
+                    rule="change",
+                    gap=relative,
+                    money=_money(now - before, reference) if row["metric"] in MONEY_KPIS else 0,
+                    weight=SEASONAL_WEIGHT if seasonal else 1.0,
+                )
+            )
     return points
 
 
-def target_points(kpis: pd.DataFrame, *, currency: str = "", so_far: str = "") -> list[str]:
+def target_points(
+    kpis: pd.DataFrame, *, currency: str = "", so_far: str = "", reference: float = math.nan
+) -> list[TalkingPoint]:
     """KPIs that are red or amber against their target, red first.
 
     Parameters
@@ -201,12 +367,15 @@ def target_points(kpis: pd.DataFrame, *, currency: str = "", so_far: str = "") -
         For an unfinished quarter, e.g. ``"so far (quarter not complete at 15 Aug 2026)"``:
         counts and amounts (a part of a quarter against a whole quarter's target) are left
         out and rates and hours say ``so far``.
+    reference : float
+        The quarter's won revenue, to score the money of a pipeline or revenue gap.
 
     Returns
     -------
-    list of str
+    list of TalkingPoint
         ``"Red against target: <KPI> <actual> vs a target of <target> (attainment 76 %)."``,
-        with ``lower is better`` added for such KPIs.
+        with ``lower is better`` added for such KPIs. Scored: gap = 1 − attainment; money =
+        the gap in pipeline or won revenue as a share of ``reference``.
     """
     chosen = [
         r
@@ -219,11 +388,19 @@ def target_points(kpis: pd.DataFrame, *, currency: str = "", so_far: str = "") -
     for row in chosen:
         kind = row["kind"]
         note = "; lower is better" if row["direction"] == "lower" else ""
+        money = 0.0
+        if row.get("metric") in MONEY_KPIS:
+            money = _money(row["target"] - row["value"], reference)
         points.append(
-            f"{row['rag'].capitalize()} against target{when}: {row['label']} "
-            f"{figure(row['value'], kind, currency)} vs a target of "
-            f"{figure(row['target'], kind, currency)} "
-            f"(attainment {row['attainment'] * 100:.0f} %{note})."
+            TalkingPoint(
+                f"{row['rag'].capitalize()} against target{when}: {row['label']} "
+                f"{figure(row['value'], kind, currency)} vs a target of "
+                f"{figure(row['target'], kind, currency)} "
+                f"(attainment {row['attainment'] * 100:.0f} %{note}).",
+                rule="target",
+                gap=1 - row["attainment"],
+                money=money,
+            )
         )
     return points
 
@@ -234,7 +411,8 @@ def untouched_points(
     *,
     over_hours: float = 48,
     when: str = "at quarter end",
-) -> list[str]:
+    mqls: float = math.nan,
+) -> list[TalkingPoint]:
     """MQLs still waiting for a first touch at quarter end, and MQLs that passed their SLA.
 
     Parameters
@@ -250,10 +428,13 @@ def untouched_points(
     when : str
         When they were counted: ``at quarter end``, or for an unfinished quarter e.g.
         ``on 15 Aug 2026 (quarter not complete)``.
+    mqls : float
+        The quarter's MQLs: the point's gap is the larger of the waiting and the overdue MQLs
+        as a share of them (NaN: gap 0).
 
     Returns
     -------
-    list of str
+    list of TalkingPoint
         At most one sentence; none when both counts are 0.
 
     Raises
@@ -278,12 +459,15 @@ def untouched_points(
         )
     if overdue:
         parts.append(f"{count(overdue, 'MQL')} of the quarter passed the SLA without a touch")
-    return ["; ".join(parts) + "."] if parts else []
+    if not parts:
+        return []
+    gap = max(long_wait, overdue) / mqls if not _nan(mqls) and mqls > 0 else 0.0
+    return [TalkingPoint("; ".join(parts) + ".", rule="waiting", gap=gap)]
 
 
 def rejection_points(
     reasons: pd.DataFrame, *, min_share: float = 0.25, min_count: int = 5
-) -> list[str]:
+) -> list[TalkingPoint]:
     """The top rejection reason, when it carries a large share of enough rejections.
 
     Parameters
@@ -308,14 +492,19 @@ def rejection_points(
     if share < min_share:
         return []
     return [
-        f"“{top['reason']}” was the top rejection reason: {int(top['count']):,} of {total:,} "
-        f"rejected MQLs ({figure(share, 'rate')}); agree with marketing how to screen it out."
+        TalkingPoint(
+            f"“{top['reason']}” was the top rejection reason: {int(top['count']):,} of "
+            f"{total:,} rejected MQLs ({figure(share, 'rate')}); agree with marketing how to "
+            "screen it out.",
+            rule="rejection",
+            gap=share,
+        )
     ]
 
 
 def pipeline_share_points(
     pipeline: pd.DataFrame, target: float = math.nan, *, currency: str = ""
-) -> list[str]:
+) -> list[TalkingPoint]:
     """The marketing-sourced share of the pipeline created, against its target if any.
 
     Parameters
@@ -340,13 +529,15 @@ def pipeline_share_points(
         f"Marketing sourced {figure(share, 'rate')} of the pipeline created "
         f"({figure(marketing, 'amount', currency)} of {figure(total, 'amount', currency)})"
     )
+    gap = 0.0
     if not _nan(target):
         where = "below" if share < target else "at or above"
         text += f", {where} its target of {figure(target, 'rate')}"
-    return [text + "."]
+        gap = (target - share) / target if target > 0 else 0.0
+    return [TalkingPoint(text + ".", rule="pipeline_share", gap=gap)]
 
 
-def alignment_points(index: AlignmentIndex) -> list[str]:
+def alignment_points(index: AlignmentIndex) -> list[TalkingPoint]:
     """The alignment index and the component that costs it the most points.
 
     A component loses ``100 × weight × (1 − score)`` points; the one losing most is named.
@@ -365,15 +556,19 @@ def alignment_points(index: AlignmentIndex) -> list[str]:
         return []
     worst = table.loc[lost.idxmax()]
     return [
-        f"The alignment index is {index.value:.1f}/100; {worst['label']} costs it the most: "
-        f"a score of {figure(worst['score'], 'rate')} at a weight of "
-        f"{figure(worst['weight'], 'rate')} loses {lost.max():.1f} points."
+        TalkingPoint(
+            f"The alignment index is {index.value:.1f}/100; {worst['label']} costs it the "
+            f"most: a score of {figure(worst['score'], 'rate')} at a weight of "
+            f"{figure(worst['weight'], 'rate')} loses {lost.max():.1f} points.",
+            rule="alignment",
+            gap=1 - worst["score"],
+        )
     ]
 
 
 def feedback_points(
     summary: Mapping | None, *, min_coverage: float = 0.5, low_rating: float = 3.0
-) -> list[str]:
+) -> list[TalkingPoint]:
     """Sales feedback on lead quality when it is thin (low coverage) or poor (low mean rating).
 
     Parameters
@@ -404,13 +599,23 @@ def feedback_points(
         if not _nan(mean)
         else "no rating"
     )
+    gap = max(
+        (min_coverage - coverage.value) / min_coverage if thin else 0.0,
+        (low_rating - mean) / low_rating if poor else 0.0,
+    )
     return [
-        f"Sales gave feedback on {figure(coverage.value, 'rate')} of the MQLs "
-        f"({coverage.numerator:,} of {coverage.denominator:,}), {rated}."
+        TalkingPoint(
+            f"Sales gave feedback on {figure(coverage.value, 'rate')} of the MQLs "
+            f"({coverage.numerator:,} of {coverage.denominator:,}), {rated}.",
+            rule="feedback",
+            gap=gap,
+        )
     ]
 
 
-def coverage_points(untracked: Sequence[str], not_supplied: Sequence[str] = ()) -> list[str]:
+def coverage_points(
+    untracked: Sequence[str], not_supplied: Sequence[str] = ()
+) -> list[TalkingPoint]:
     """Stages the data set never records: named once, so nobody reads their absence as a 0.
 
     Parameters
@@ -434,14 +639,195 @@ def coverage_points(untracked: Sequence[str], not_supplied: Sequence[str] = ()) 
     if not untracked:
         return []
     if not_supplied:
-        return [
+        text = (
             f"This data has {absent_phrase(untracked, not_supplied)}, so the sections that "
             "need it say so rather than show 0; add that export to measure them."
-        ]
+        )
+    else:
+        text = (
+            f"This data has {absent_phrase(untracked)}, so the figures that need them are left "
+            "out rather than shown as 0; agree how the CRM export will record those stages."
+        )
+    return [TalkingPoint(text, rule="coverage")]
+
+
+def outlier_team_points(
+    long: pd.DataFrame,
+    names: Mapping[str, str] | None = None,
+    *,
+    z: float = OUTLIER_Z,
+    min_teams: int = 4,
+    currency: str = "",
+) -> list[TalkingPoint]:
+    """Teams that stand out, for the worse, from the other teams on a rate or hours KPI.
+
+    For each team and KPI the other teams' median and median absolute deviation (MAD) give a
+    robust z-score, ``z = (value − median) / (1.4826 × MAD)``. A team is an outlier on the KPI
+    when ``|z| ≥ z`` on the worse side (direction-aware) and, for a rate, its difference from
+    the other teams pooled is significant (two-proportion or Fisher's exact test). Counts and
+    amounts are left out: they grow with the size of a team, not with how well it works.
+
+    Parameters
+    ----------
+    long : DataFrame
+        :func:`helpers.analysis.comparison.compare_teams`: team, metric, label, direction,
+        kind, value, numerator, denominator.
+    names : dict, optional
+        Team id to name.
+    z : float
+        Robust z-score that makes an outlier (:data:`OUTLIER_Z`).
+    min_teams : int
+        KPIs with fewer teams that have a value are skipped.
+    currency : str
+        Written before amounts.
+
+    Returns
+    -------
+    list of TalkingPoint
+        One sentence per outlying team, its KPIs furthest out first (at most three named).
+        Scored: gap = the largest ``|value − median| / |median|``, significance from the
+        smallest p-value (normal p of the robust z, or the test's for a rate if larger).
+    """
+    names = dict(names or {})
+    found: dict[str, list[tuple[float, float, float, str]]] = {}
+    chosen = long[long["kind"].isin(["rate", "hours"])]
+    for _, rows in chosen.groupby("metric", sort=False):
+        rows = rows[rows["value"].notna()]
+        if len(rows) < min_teams:
+            continue
+        for i, row in rows.iterrows():
+            others = rows.drop(index=i)
+            median = float(others["value"].median())
+            mad = float((others["value"] - median).abs().median())
+            if not mad > 0:
+                continue
+            robust = (float(row["value"]) - median) / (1.4826 * mad)
+            worse = robust < 0 if row["direction"] == "higher" else robust > 0
+            if not worse or abs(robust) < z:
+                continue
+            p_value = 2 * float(norm.sf(abs(robust)))
+            if row["kind"] == "rate":
+                mine = Rate(int(row["numerator"]), int(row["denominator"]))
+                rest = Rate(int(others["numerator"].sum()), int(others["denominator"].sum()))
+                change = compare_rates(rest, mine)
+                if not change.significant:
+                    continue
+                p_value = max(p_value, change.p_value)
+            gap = abs(float(row["value"]) - median) / abs(median) if median else 1.0
+            text = (
+                f"{row['label']} {figure(row['value'], row['kind'], currency)} against a median "
+                f"of {figure(median, row['kind'], currency)} for the other teams"
+            )
+            found.setdefault(str(row["team"]), []).append((abs(robust), gap, p_value, text))
+    teams = long["team"].nunique()
+    points = []
+    for team, hits in found.items():
+        hits.sort(key=lambda hit: -hit[0])
+        named = "; ".join(hit[3] for hit in hits[:3])
+        points.append(
+            TalkingPoint(
+                f"{names.get(team, team)} stands out from the other {teams - 1} teams: {named}.",
+                rule="outlier",
+                gap=max(hit[1] for hit in hits),
+                significance=evidence(min(hit[2] for hit in hits)),
+            )
+        )
+    return points
+
+
+def channel_quality_points(
+    channels: pd.DataFrame, *, reference: float = math.nan, min_base: int = MIN_BASE
+) -> list[TalkingPoint]:
+    """The channel whose MQLs sales accepts least, when it is significantly below the others.
+
+    Each channel with at least ``min_base`` decisions (the others pooled too) is compared with
+    the other channels pooled (two-proportion or Fisher's exact test); of those significantly
+    below, the one furthest below is named, with its share of the quarter's leads.
+
+    Parameters
+    ----------
+    channels : DataFrame
+        :func:`channel_quality`: channel, leads, accepted, decided, spend.
+    reference : float
+        The quarter's won revenue: the channel's spend as a share of it is the point's money.
+    min_base : int
+        Decisions a channel needs (:data:`MIN_BASE`).
+
+    Returns
+    -------
+    list of TalkingPoint
+        At most one sentence. Scored: gap = the relative shortfall of the channel's
+        acceptance against the others', significance from the test, money from its spend.
+    """
+    if channels.empty:
+        return []
+    total_accepted, total_decided = channels["accepted"].sum(), channels["decided"].sum()
+    total_leads = channels["leads"].sum()
+    worst = None
+    for row in channels.to_dict("records"):
+        if row["decided"] < min_base or total_decided - row["decided"] < min_base:
+            continue
+        mine = Rate(int(row["accepted"]), int(row["decided"]))
+        rest = Rate(int(total_accepted - row["accepted"]), int(total_decided - row["decided"]))
+        change = compare_rates(rest, mine)
+        if not change.significant or mine.value >= rest.value:
+            continue
+        gap = (rest.value - mine.value) / rest.value
+        if worst is None or gap > worst[0]:
+            worst = (gap, row, mine, rest, change.p_value)
+    if worst is None:
+        return []
+    gap, row, mine, rest, p_value = worst
+    share = row["leads"] / total_leads if total_leads else math.nan
     return [
-        f"This data has {absent_phrase(untracked)}, so the figures that need them are left "
-        "out rather than shown as 0; agree how the CRM export will record those stages."
+        TalkingPoint(
+            f"{row['channel']} brought {figure(share, 'rate')} of the quarter's leads "
+            f"({int(row['leads']):,} of {int(total_leads):,}), but sales accepted only "
+            f"{figure(mine.value, 'rate')} of its MQLs ({mine.numerator:,} of "
+            f"{mine.denominator:,}) against {figure(rest.value, 'rate')} for the other "
+            f"channels ({p_text(p_value)}); review its targeting together.",
+            rule="channel",
+            gap=gap,
+            significance=evidence(p_value),
+            money=_money(row.get("spend", math.nan), reference),
+        )
     ]
+
+
+def channel_quality(view: TeamQuarter) -> pd.DataFrame | None:
+    """Leads created and MQL decisions of the quarter by the lead's channel.
+
+    MQL acceptance per channel is :func:`helpers.metrics.funnel.mql_acceptance` on the
+    events of that channel's leads (the one rule); spend is the channel's marketing spend
+    of the quarter (NaN without a spend table).
+
+    Returns
+    -------
+    DataFrame or None
+        channel, leads, accepted, decided, spend; ``None`` without leads or MQL decisions.
+    """
+    if not (view.has("leads") and view.has("lead_events") and view.tracks("mql_acceptance")):
+        return None
+    leads, events = view.tables["leads"], view.tables["lead_events"]
+    created = leads["created_at"].ge(view.start) & leads["created_at"].lt(view.end)
+    spend = view.channel_efficiency()
+    spent = {} if spend is None else dict(zip(spend["channel"], spend["spend"], strict=True))
+    rows = []
+    for channel, ids in leads.groupby("channel", sort=True)["lead_id"]:
+        mine = events[is_in(events["lead_id"], ids)]
+        if not mine["event"].eq("mql").any():
+            continue
+        rate = mql_acceptance(mine, view.start, view.end)
+        rows.append(
+            {
+                "channel": str(channel),
+                "leads": int(created[ids.index].sum()),
+                "accepted": rate.numerator,
+                "decided": rate.denominator,
+                "spend": spent.get(channel, math.nan),
+            }
+        )
+    return pd.DataFrame(rows) if rows else None
 
 
 def tables_cut_off(view: TeamQuarter) -> frozenset[str]:
@@ -497,7 +883,7 @@ def with_bases(view: TeamQuarter, kpis: pd.DataFrame) -> pd.DataFrame:
     return kpis.assign(**columns)
 
 
-def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> list[str]:
+def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> list[TalkingPoint]:
     """Every rule of this module on one team and quarter, in review order.
 
     Order: alignment index, KPIs off target, significant changes, untouched MQLs, top
@@ -523,25 +909,28 @@ def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> li
     so_far = "" if complete else f"so far (quarter not complete at {as_of})"
     waited = "at quarter end" if complete else f"on {as_of} (quarter not complete)"
     speed, waiting, rejected = view.speed_to_lead(), view.untouched_by_age(), view.reasons()
+    reference = _won_revenue(view)
+    mqls = view.kpi_values().get("mqls", math.nan)
     untracked = [
         *(e for e in CANONICAL_EVENTS if e not in dataset.tracked_events),
         *(o for o in OUTCOMES if o not in dataset.tracked_outcomes),
     ]
     return [
         *alignment_points(view.alignment_index()),
-        *target_points(kpis, currency=currency, so_far=so_far),
+        *target_points(kpis, currency=currency, so_far=so_far, reference=reference),
         *(
             kpi_change_points(
                 with_bases(view, kpis),
                 currency=currency,
                 previous_label=str(view.quarter.shift(-1)),
                 year_label=str(view.quarter.shift(-4)),
+                reference=reference,
             )
             if complete
             else []
         ),
         *(
-            untouched_points(waiting, speed["untouched_overdue"], when=waited)
+            untouched_points(waiting, speed["untouched_overdue"], when=waited, mqls=mqls)
             if waiting is not None and speed is not None
             else []
         ),
@@ -556,3 +945,52 @@ def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> li
         ),
         *coverage_points(untracked, dataset.not_supplied),
     ]
+
+
+def _won_revenue(view: TeamQuarter) -> float:
+    """The quarter's won revenue (the money reference of the scores); NaN when unknown."""
+    won = view.kpi_values().get("won_revenue", math.nan)
+    won = getattr(won, "value", won)
+    return math.nan if _nan(won) else float(won)
+
+
+def company_points(
+    view: TeamQuarter, teams_long: pd.DataFrame, names: Mapping[str, str] | None = None
+) -> list[TalkingPoint]:
+    """The company report's two extra rules: the outlier team and the low-quality channel.
+
+    Parameters
+    ----------
+    view : TeamQuarter
+        The company (``all``) view.
+    teams_long : DataFrame
+        :func:`helpers.analysis.comparison.compare_teams` of the quarter.
+    names : dict, optional
+        Team id to name.
+    """
+    channels = channel_quality(view)
+    return [
+        *outlier_team_points(teams_long, names, currency=view.workbook.dataset.config.currency),
+        *(
+            []
+            if channels is None
+            else channel_quality_points(channels, reference=_won_revenue(view))
+        ),
+    ]
+
+
+def ranked_talking_points(
+    view: TeamQuarter,
+    *,
+    kpis: pd.DataFrame | None = None,
+    teams_long: pd.DataFrame | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[TalkingPoint]:
+    """Every talking point of ``view``, highest score first (see :data:`SCORE_RULE`).
+
+    The company report passes ``teams_long`` (and ``names``) to add :func:`company_points`.
+    """
+    points = talking_points(view, kpis=kpis)
+    if teams_long is not None:
+        points += company_points(view, teams_long, names)
+    return rank_points(points)

@@ -1,0 +1,186 @@
+"""The review pack as its readers see it: page one at 1280 px, a phone at 390 px, A4 paper.
+
+The sample's company report and one team report of 2026Q3 are rendered once through the CLI
+(module fixture), then measured in headless Chromium (Debian's, driven by Playwright):
+
+- page one (title, alignment index with its sparkline, one tile per shared KPI with its
+  sparkline, at most five ranked talking points, the table of contents) lies within the
+  first 1,100 px at 1280 px width, and every contents link leads to a section;
+- at 390 px neither the index page nor a report scrolls sideways (tables scroll inside
+  their own box), with the sections closed and opened;
+- printed (``page.pdf``, A4), page one fits one page, every section is printed open and
+  no table is wider than the printable width (checked in the DOM under print media);
+- a team report has no "Team comparison"; the company's page one names the outlier team
+  and the low-quality channel the sample was built with.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import PROJECT
+
+from helpers.metrics.headline import KPIS
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+SAMPLE = PROJECT / "data" / "sample"
+QUARTER = "2026Q3"
+TEAM = "na-smb"
+REPORTS = ("all", TEAM)
+SCREEN = 1100  # px of page one at 1280 px width
+PHONE = 390
+# A4 at 96 px per inch, less the 12 mm margins of the print CSS: 186 mm × 273 mm.
+A4_WIDTH = round((210 - 24) / 25.4 * 96)
+A4_HEIGHT = round((297 - 24) / 25.4 * 96)
+
+
+def _offline(route):
+    if route.request.url.startswith("file://"):
+        route.continue_()
+    else:
+        route.abort()
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """The sample's company report and one team report, rendered once through the CLI."""
+    out = tmp_path_factory.mktemp("review") / "reports"
+    command = [sys.executable, "-m", "helpers.cli", "reports", "--data", str(SAMPLE)]
+    command += ["--out", str(out), "--quarter", QUARTER]
+    for team in REPORTS:
+        command += ["--team", team]
+    done = subprocess.run(
+        command, cwd=PROJECT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, f"render failed:\n{done.stdout}\n{done.stderr}"
+    return out
+
+
+def _open(chromium, path, width, height=900):
+    page = chromium.new_page(viewport={"width": width, "height": height})
+    page.route("**/*", _offline)
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    return page
+
+
+PAGE_ONE_BOXES = """() => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return {top: r.top + window.scrollY, bottom: r.bottom + window.scrollY, width: r.width}; };
+  const all = (sel) => Array.from(document.querySelectorAll(sel));
+  return {
+    title: all('.aw-page-one h1').map(box),
+    index: all('.aw-page-one .aw-index').map(box),
+    indexSpark: all('.aw-page-one .aw-index svg.aw-spark').map(box),
+    tiles: all('.aw-page-one .aw-review-tiles .aw-tile').map(box),
+    tileSparks: all('.aw-page-one .aw-review-tiles .aw-tile svg.aw-spark').length,
+    points: all('.aw-page-one .aw-agenda ol.aw-points > li').map(box),
+    pointsText: all('.aw-page-one .aw-agenda ol.aw-points > li').map(li => li.innerText),
+    toc: all('.aw-page-one nav.aw-toc a').map(a => a.getAttribute('href')),
+    tocBox: all('.aw-page-one nav.aw-toc').map(box),
+    sections: all('details.aw-section').map(d => d.id),
+    firstSection: all('details.aw-section').slice(0, 1).map(box),
+  };
+}"""
+
+
+@pytest.fixture(scope="module")
+def page_one(rendered, chromium):
+    """The boxes of page one's parts at 1280 px, per report."""
+    found = {}
+    for team in REPORTS:
+        page = _open(chromium, rendered / QUARTER / f"{team}.html", 1280, SCREEN)
+        try:
+            found[team] = page.evaluate(PAGE_ONE_BOXES)
+        finally:
+            page.close()
+    return found
+
+
+@pytest.mark.parametrize("team", REPORTS)
+def test_page_one_has_the_review_within_the_first_screen(page_one, team):
+    seen = page_one[team]
+    assert len(seen["title"]) == 1
+    assert len(seen["index"]) == 1 and len(seen["indexSpark"]) == 1
+    assert len(seen["tiles"]) == len(KPIS)
+    assert seen["tileSparks"] == len(KPIS)  # the sample covers 8 quarters of every KPI
+    assert 1 <= len(seen["points"]) <= 5
+    parts = [*seen["title"], *seen["index"], *seen["tiles"], *seen["points"], *seen["tocBox"]]
+    lowest = max(part["bottom"] for part in parts)
+    assert lowest <= SCREEN, f"page one ends at {lowest:.0f} px"
+    # Everything else follows page one, in sections.
+    assert seen["firstSection"][0]["top"] >= lowest
+
+
+@pytest.mark.parametrize("team", REPORTS)
+def test_contents_link_every_section(page_one, team):
+    seen = page_one[team]
+    assert seen["toc"] == [f"#{anchor}" for anchor in seen["sections"]]
+    assert ("teams" in seen["sections"]) == (team == "all")
+
+
+def test_company_page_one_names_the_outlier_team_and_the_low_quality_channel(page_one):
+    # data/sample/README.md: na-smb is the slow-follow-up team, paid_social the
+    # high-volume low-quality channel.
+    points = page_one["all"]["pointsText"]
+    assert any(p.startswith("North America SMB stands out") for p in points), points
+    assert any(p.startswith("paid_social brought") for p in points), points
+
+
+def test_team_report_has_no_team_comparison(rendered, chromium):
+    page = _open(chromium, rendered / QUARTER / f"{TEAM}.html", 1280)
+    try:
+        text = page.inner_text("body")
+        headings = page.locator("h1, h2, h3").all_inner_texts()
+    finally:
+        page.close()
+    assert not any("Team comparison" in h for h in headings)
+    assert "Team comparison" not in text
+
+
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+OPEN_ALL = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
+
+
+@pytest.mark.parametrize("name", ["index", *REPORTS])
+def test_no_sideways_scroll_on_a_phone(rendered, chromium, name):
+    path = rendered / "index.html" if name == "index" else rendered / QUARTER / f"{name}.html"
+    page = _open(chromium, path, PHONE)
+    try:
+        closed = page.evaluate(OVERFLOW)
+        page.evaluate(OPEN_ALL)
+        opened = page.evaluate(OVERFLOW)
+    finally:
+        page.close()
+    assert closed <= 0, f"{name} scrolls {closed} px sideways at {PHONE} px"
+    assert opened <= 0, f"{name} with its sections open scrolls {opened} px sideways"
+
+
+PRINT_CHECK = """(width) => {
+  const tables = Array.from(document.querySelectorAll('table'));
+  const wide = tables.filter(t => t.getBoundingClientRect().right > width + 1)
+    .map(t => (t.caption ? t.caption.innerText : t.innerText.slice(0, 60)));
+  const hidden = tables.filter(t => t.getBoundingClientRect().height === 0)
+    .map(t => (t.caption ? t.caption.innerText : t.innerText.slice(0, 60)));
+  // From the top of the document (the opening paragraph) to the end of page one.
+  const one = document.querySelector('.aw-page-one').getBoundingClientRect();
+  return {tables: tables.length, wide, hidden, pageOne: one.bottom + window.scrollY};
+}"""
+
+
+@pytest.mark.parametrize("team", REPORTS)
+def test_print_on_a4_keeps_every_table_on_the_page(rendered, chromium, team, tmp_path):
+    page = _open(chromium, rendered / QUARTER / f"{team}.html", A4_WIDTH, A4_HEIGHT)
+    try:
+        pdf = page.pdf(path=str(tmp_path / f"{team}.pdf"), format="A4", print_background=True)
+        page.emulate_media(media="print")
+        seen = page.evaluate(PRINT_CHECK, A4_WIDTH)
+    finally:
+        page.close()
+    assert pdf.startswith(b"%PDF")
+    assert seen["tables"] >= 10
+    assert seen["wide"] == [], f"wider than A4: {seen['wide']}"
+    assert seen["hidden"] == [], f"not printed (closed section?): {seen['hidden']}"
+    assert seen["pageOne"] <= A4_HEIGHT, f"page one is {seen['pageOne']:.0f} px high"
