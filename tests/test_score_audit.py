@@ -259,3 +259,44 @@ def test_charts_draw_one_bar_per_decile_one_line_per_score_and_say_when_empty():
     assert first.get_xdata()[0] == 0.0 and first.get_ydata()[-1] == pytest.approx(1.0)
     prediction_plots.reliability_curve(table.iloc[:0], ax=c)
     assert not c.axison and c.texts[0].get_text() == "No probabilities to draw."
+
+
+# --- the report section ------------------------------------------------------------------------
+
+
+def _shown(monkeypatch) -> list:
+    """Collect what the section displays (HTML notes, tables with their export names, figures)."""
+    shown: list = []
+
+    def collect(obj, raw: bool = False):
+        shown.append(obj)
+
+    monkeypatch.setattr("IPython.display.display", collect)
+    return shown
+
+
+def test_report_section_shows_the_audit_and_says_what_is_missing(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from helpers.reports.outputs import TABLE_MIME
+    from helpers.reports.prediction_section import show_lead_scoring
+
+    workbook = Workbook.load(_write_data(tmp_path / "data"))
+    shown = _shown(monkeypatch)
+    show_lead_scoring(workbook.view("north", "2026Q2"))
+    tables = [o[TABLE_MIME]["name"] for o in shown if isinstance(o, dict) and TABLE_MIME in o]
+    assert tables == ["score_audit", "score_deciles"]
+    assert sum(isinstance(o, Figure) for o in shown) == 1
+    notes = [o.data for o in shown if hasattr(o, "data")]
+    assert any("Not in this data: no opportunities table" in n for n in notes)  # vs won deals
+
+    shown.clear()
+    show_lead_scoring(workbook.view("all", "2026Q2"))
+    notes = [o.data for o in shown if hasattr(o, "data")]
+    # The company report adds the trained model: with no lead before 2026Q2, it says so.
+    assert any("before 2026Q2 only 0 of 0 leads with a known 30-day outcome" in n for n in notes)
+
+    plain = Workbook.load(_write_data(tmp_path / "plain", with_score=False))
+    shown.clear()
+    show_lead_scoring(plain.view("north", "2026Q2"))
+    assert len(shown) == 1 and "leads have no score column" in shown[0].data

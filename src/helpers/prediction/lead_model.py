@@ -168,6 +168,8 @@ def lead_features(
         out[name] = pd.to_numeric(frame[name].astype("object"), errors="coerce").astype("float64")
     created = frame["created_at"]
     moment = moment.reindex(frame.index)
+    if frame.empty:  # nothing to count (and no timestamps to compare with)
+        return out.assign(**{name: pd.Series(dtype="float64") for name in EARLY_NUMBERS})
 
     if touches is not None and len(touches):
         early = touches[touches["at"] < touches["lead_id"].map(moment)]

@@ -1,11 +1,19 @@
-"""The report's prediction sections: each one call from the notebook, tables and charts inside.
+"""The report's lead-scoring section: one call from the notebook, tables and charts inside.
 
-:func:`show_score_audit` renders the lead-score audit of a team's quarter
-(:func:`helpers.prediction.score_audit.audit_lead_score`): the headline figures, conversion
-by score decile beside the cumulative gains, the decile table (lift and gains), the
-reliability curve when the score is a probability, and the AUC against won deals. Every
-table is published for export with :func:`helpers.reports.outputs.show_table`; whatever the
-data cannot support is one line saying why.
+:func:`show_lead_scoring` renders, for a team's quarter,
+
+- the lead-score audit (:func:`show_score_audit`, from
+  :func:`helpers.prediction.score_audit.audit_lead_score`): the headline figures, conversion by
+  score decile beside the cumulative gains, the decile table (lift and gains), the reliability
+  curve when the score is a probability, and the AUC against won deals;
+- in the company report (``team = "all"``) the trained model beside the CRM's score on the
+  same leads (:func:`show_lead_model`, from
+  :func:`helpers.prediction.lead_model.evaluate_lead_model`): the comparison, both gains
+  curves, the model's reliability curve and the features that drive it. It is trained once per
+  report; team reports leave it to the company report, which covers every team's leads.
+
+Every table is published for export with :func:`helpers.reports.outputs.show_table`; whatever
+the data cannot support is one line saying why.
 """
 
 from __future__ import annotations
@@ -13,9 +21,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
+from ..data.schema import ALL_TEAMS
 from ..display import html as rh
 from ..display import prediction_plots
+from ..errors import WorkbookError
+from ..prediction.lead_model import HORIZON_DAYS, SCORING_DAYS, evaluate_lead_model
 from ..prediction.score_audit import OUTCOMES, audit_lead_score
 from .outputs import show_table
 
@@ -106,3 +118,62 @@ def show_score_audit(view: TeamQuarter, outcome: str = "sql") -> None:
                     )
                 )
             )
+
+
+def show_lead_model(view: TeamQuarter) -> None:
+    """Display the trained model's backtest on ``view``'s quarter beside the CRM's score.
+
+    Trained on the leads whose outcome was known when the quarter began, judged on the
+    quarter's leads old enough to judge (see :func:`evaluate_lead_model`).
+    """
+    from IPython.display import HTML, display
+
+    try:
+        evaluation = evaluate_lead_model(
+            view.workbook, view.quarter, team=view.team, importance_repeats=3
+        )
+    except WorkbookError as err:  # no lead side, no sql events: one line, never a traceback
+        display(HTML(rh.note(f"Not in this data: {err}")))
+        return
+    display(
+        HTML(
+            rh.note(
+                f"Scored {SCORING_DAYS} days after creation, predicting an SQL within "
+                f"{HORIZON_DAYS} days; trained on {evaluation.trained_on:,} leads whose outcome "
+                f"was known when {view.quarter} began, judged on {evaluation.evaluated_on:,} "
+                f"leads of {view.quarter} ({evaluation.too_young:,} too young to judge)."
+            )
+        )
+    )
+    for name, why in evaluation.dropped.items():
+        display(HTML(rh.note(f"Attribute {name!r} left out: {why}.")))
+    if evaluation.note:
+        display(HTML(rh.note(evaluation.note)))
+        return
+    if evaluation.crm_note:
+        display(HTML(rh.note(evaluation.crm_note)))
+    show_table(evaluation.comparison(), "model_vs_crm", decimals=3)
+    curves = [evaluation.model.deciles.assign(score="trained model")]
+    if evaluation.crm is not None and evaluation.crm.deciles is not None:
+        curves.append(evaluation.crm.deciles.assign(score="CRM score"))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    prediction_plots.gains_curve(pd.concat(curves, ignore_index=True), hue="score", ax=left)
+    left.set_title(f"Cumulative gains, leads of {view.quarter}")
+    prediction_plots.reliability_curve(evaluation.model.reliability, ax=right)
+    right.set_title(f"Trained model's reliability (Brier {evaluation.model.brier:.4f})")
+    fig.tight_layout()
+    display(fig)
+    plt.close(fig)
+    if evaluation.importance is not None:
+        top = evaluation.importance.head(8)
+        show_table(top, "model_drivers", decimals=3)
+
+
+def show_lead_scoring(view: TeamQuarter) -> None:
+    """The report's lead-scoring section: the audit, and in the company report the model."""
+    from IPython.display import HTML, display
+
+    show_score_audit(view)
+    if view.team == ALL_TEAMS:
+        display(HTML(rh.heading("The workbook's trained model beside the CRM score", 3)))
+        show_lead_model(view)
