@@ -237,7 +237,7 @@ class _OutputCsv(click.ParamType):
 def score(data_dir, out_file: Path, seed: int) -> None:
     """Score every open lead with the trained lead model, for the CRM to import.
 
-    The model (see docs/prediction.md) is trained on every lead whose 30-day outcome is known
+    The model (see docs/lead-scoring.md) is trained on every lead whose 30-day outcome is known
     by the as-of date; an open lead has no SQL, no opportunity and is not left rejected. The
     score is the chance of an SQL within 30 days x 100 (0-100, like the CRM's score). No cell
     is a formula; the file is written whole or not at all. Exit status 2 on bad input.
