@@ -53,6 +53,7 @@ _P = "helpers.metrics.pipeline."
 _E = "helpers.metrics.efficiency."
 _G = "helpers.metrics.growth."
 _GO = "helpers.metrics.goals."
+_S = "helpers.prediction.score_audit."
 
 DEFINITIONS: tuple[Definition, ...] = (
     # --- headline ------------------------------------------------------------------------
@@ -391,6 +392,64 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Net revenue retention",
         "higher",
         "rate",
+    ),
+    # --- lead scoring --------------------------------------------------------------------
+    Definition(
+        "score_auc",
+        "Lead scoring",
+        "ROC AUC of the lead score for the quarter's cohort (leads created in it, outcome SQL "
+        "or won by the as-of date): (1/mn) Σ_i Σ_j ψ(X_i, Y_j), ψ = 1 if the converted lead's "
+        "score X_i beats the other's Y_j, ½ on a tie; 95 % DeLong interval AUC ± 1.96·√(S10/m + "
+        "S01/n) from the placement values; 0.5 = no better than chance",
+        _S + "auc_interval",
+        "Lead score AUC",
+        "higher",
+        "ratio",
+    ),
+    Definition(
+        "score_lift",
+        "Lead scoring",
+        "score deciles by average rank from the top (decile = ceil(10·r/N), ties together); "
+        "lift = decile conversion / cohort conversion; cumulative gains = converted leads in "
+        "deciles 1…d / all converted leads",
+        _S + "decile_table",
+        "Lift and cumulative gains",
+        "higher",
+        "ratio",
+    ),
+    Definition(
+        "score_calibration",
+        "Lead scoring",
+        "only for scores in [0, 1]: observed conversion per 0.1-wide bin against the bin's "
+        "mean score, Brier score = (1/N) Σ (p_i − y_i)² (0 = perfect); other scores: conversion "
+        "by decile",
+        _S + "reliability_table",
+        "Calibration (Brier score)",
+        "lower",
+        "ratio",
+    ),
+    Definition(
+        "high_score_mqls",
+        "Lead scoring",
+        "the cohort's MQLs in the top score decile: share with a rejected event, and share "
+        "with no first_touch, accepted, rejected or sql event by the as-of date",
+        _S + "audit_lead_score",
+        "High-score MQLs rejected or never touched",
+        "lower",
+        "rate",
+    ),
+    Definition(
+        "lead_model",
+        "Lead scoring",
+        "chance of an SQL within 30 days of creation, scored 7 days after creation from the "
+        "lead's attributes, channel, campaign, team, touches and hours to MQL and to first "
+        "touch before then (gradient boosting, scikit-learn); judged out of time: trained on "
+        "leads whose outcome was known when the quarter began, beside the CRM score on the "
+        "same leads; drivers = drop in AUC when a feature is shuffled",
+        "helpers.prediction.lead_model.evaluate_lead_model",
+        "Trained lead model",
+        "higher",
+        "score",
     ),
     # --- statistics ----------------------------------------------------------------------
     Definition(
