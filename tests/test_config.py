@@ -288,7 +288,7 @@ BAD = [
         "key 'half_life_days' is not a known key; did you mean 'attribution.half_life_days' "
         "(write it under [attribution])? Expected one of the top-level keys: currency, timezone, "
         "fiscal_year_start_month, as_of, business_hours, sla, events, validation, attribution, "
-        "alignment_weights, alignment, rag, database, smtp, delivery.",
+        "alignment_weights, alignment, backlog, cohorts, rag, database, smtp, delivery.",
         id="section-key-at-top-level",
     ),
 ]

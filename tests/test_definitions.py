@@ -46,6 +46,7 @@ def test_metric_names_are_unique_and_sections_filter():
         "cost_per_mql",
         "marketing_cac",
         "marketing_roi",
+        "partner_roi",
     ]
     assert table.columns.tolist() == [
         "section",

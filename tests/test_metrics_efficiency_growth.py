@@ -28,9 +28,11 @@ from hypothesis import strategies as st
 
 from helpers.metrics.efficiency import (
     cac,
+    channel_source_types,
     cost_per_lead,
     cost_per_mql,
     marketing_roi,
+    roi_by_source,
     roi_line,
     spend_in_window,
 )
@@ -211,31 +213,54 @@ def test_cac_with_spend_but_no_customer_is_nan():
     assert math.isnan(result["cac"]) and math.isnan(result["marketing_cac"])
 
 
-def test_marketing_roi_by_channel():
+def test_channel_source_types_follow_the_leads():
+    # referral's one lead L7 is partner-sourced; outbound's L4 sales; the others marketing.
+    assert channel_source_types(LEADS).to_dict() == {
+        "email": "marketing",
+        "outbound": "sales",
+        "paid_search": "marketing",
+        "referral": "partner",
+        "webinar": "marketing",
+    }
+
+
+def test_marketing_roi_by_channel_sets_partner_fees_against_partner_revenue():
     table = marketing_roi(SPEND, OPPS, LEADS, Q3_START, Q3_END)
     expected = pd.DataFrame(
         {
-            "channel": ["paid_search", "referral", "webinar", "total"],
-            # W1 (L1) + W4 (L5) | partner W8 does not count | W2 (L3) | 1000 + 4000 + 2000
-            "won_revenue": [5000.0, 0.0, 2000.0, 7000.0],
-            "missing_amount": [0, 0, 0, 0],  # every marketing-sourced won deal has an amount
-            "spend": [1100.0, 200.0, 400.0, 1700.0],
-            # (5000 - 1100) / 1100; (0 - 200) / 200; (2000 - 400) / 400; (7000 - 1700) / 1700
-            "roi": [3900 / 1100, -1.0, 4.0, 5300 / 1700],
+            "channel": ["paid_search", "referral", "webinar", "total", "partner total"],
+            "source_type": ["marketing", "partner", "marketing", "marketing", "partner"],
+            # W1 (L1) + W4 (L5) | partner W8 (L7, 600) on the partner channel | W2 (L3) |
+            # marketing-sourced 1000 + 4000 + 2000 | partner-sourced W8 (W7 closed in October)
+            "won_revenue": [5000.0, 600.0, 2000.0, 7000.0, 600.0],
+            "missing_amount": [0, 0, 0, 0, 0],
+            # marketing spend without the referral fees: 1100 + 400; partner fees 200
+            "spend": [1100.0, 200.0, 400.0, 1500.0, 200.0],
+            # (5000 - 1100) / 1100; (600 - 200) / 200; (2000 - 400) / 400;
+            # (7000 - 1500) / 1500; (600 - 200) / 200
+            "roi": [3900 / 1100, 2.0, 4.0, 5500 / 1500, 2.0],
         }
     )
     pd.testing.assert_frame_equal(table, expected, check_dtype=False)
     assert roi_line(table) is None
+    lines = roi_by_source(table)
+    assert lines["line"].tolist() == ["Marketing", "Partner"]
+    assert lines["roi"].tolist() == pytest.approx([5500 / 1500, 2.0])
 
 
-def test_marketing_roi_can_credit_partner_deals():
-    table = by_channel(
-        marketing_roi(SPEND, OPPS, LEADS, Q3_START, Q3_END, source_types=("marketing", "partner"))
-    )
-    # W8 (600, lead L7 on referral); W7 closed in October.
-    assert table.loc["referral", "won_revenue"] == 600.0
-    assert table.loc["referral", "roi"] == pytest.approx((600 - 200) / 200)
-    assert table.loc["total", "roi"] == pytest.approx((7600 - 1700) / 1700)
+def test_partner_channel_with_partner_revenue_is_not_minus_100_percent():
+    # Before the split, referral showed (0 - 200) / 200 = -100 % although it brought W8.
+    table = by_channel(marketing_roi(SPEND, OPPS, LEADS, Q3_START, Q3_END))
+    assert table.loc["referral", "roi"] == pytest.approx(2.0)
+    assert table.loc["referral", "roi"] != -1.0
+
+
+def test_no_partner_line_without_partner_fees_or_revenue():
+    spend = SPEND[SPEND["channel"] != "referral"]
+    opps = OPPS[OPPS["source_type"] != "partner"]
+    table = by_channel(marketing_roi(spend, opps, LEADS, Q3_START, Q3_END))
+    assert "partner total" not in table.index
+    assert table.loc["total", "spend"] == 1500.0
 
 
 def test_marketing_roi_deal_without_lead_deal_without_amount_and_zero_spend():
@@ -254,6 +279,7 @@ def test_marketing_roi_deal_without_lead_deal_without_amount_and_zero_spend():
         "webinar",
         "(no lead)",
         "total",
+        "partner total",
     ]
     assert math.isnan(table.loc["email", "roi"])  # spend 0: no ROI, no exception
     # paid_search keeps W1 only: (1000 - 1100) / 1100.
@@ -265,10 +291,11 @@ def test_marketing_roi_deal_without_lead_deal_without_amount_and_zero_spend():
     assert math.isnan(table.loc["webinar", "won_revenue"])
     assert math.isnan(table.loc["webinar", "roi"])
     assert table.loc["webinar", "missing_amount"] == 1
-    # The total is that of the deals with an amount, W1 1000 + W4 4000, against 1700.
+    # The total is that of the deals with an amount, W1 1000 + W4 4000, against the marketing
+    # spend 1500 (1100 + 400 + email 0; the referral fees are the partner line's).
     assert table.loc["total", "won_revenue"] == 5000.0
     assert table.loc["total", "missing_amount"] == 1
-    assert table.loc["total", "roi"] == pytest.approx(3300 / 1700)
+    assert table.loc["total", "roi"] == pytest.approx(3500 / 1500)
     assert roi_line(table.reset_index()) == (
         "Marketing ROI from won deals with an amount only: 1 marketing-sourced won deal has "
         "none (webinar 1); no deal counts as 0."
@@ -277,15 +304,13 @@ def test_marketing_roi_deal_without_lead_deal_without_amount_and_zero_spend():
 
 def test_marketing_roi_without_any_amount_is_not_in_this_data():
     # The marketing-sourced won deals of Q3, W1 (paid_search), W2 (webinar) and W4
-    # (paid_search), all lose their amounts.
+    # (paid_search), and the partner-sourced W8 (referral), all lose their amounts.
     opps = OPPS.assign(amount=NAN)
     table = by_channel(marketing_roi(SPEND, opps, LEADS, Q3_START, Q3_END))
-    assert table.loc[["paid_search", "webinar", "total"], "won_revenue"].isna().all()
-    assert table.loc[["paid_search", "webinar", "total"], "roi"].isna().all()
-    assert table["missing_amount"].tolist() == [2, 0, 1, 3]  # paid_search, referral, webinar
-    # referral had spend (200) and no marketing-sourced won deal: a genuine 0 and -100 %.
-    assert table.loc["referral", "won_revenue"] == 0.0
-    assert table.loc["referral", "roi"] == -1.0
+    rows = ["paid_search", "referral", "webinar", "total", "partner total"]
+    assert table.loc[rows, "won_revenue"].isna().all()
+    assert table.loc[rows, "roi"].isna().all()
+    assert table.loc[rows, "missing_amount"].tolist() == [2, 1, 1, 3, 1]
     assert roi_line(table.reset_index()) == (
         "Not in this data: no opportunity amounts (3 marketing-sourced won deals without an "
         "amount), so no marketing ROI."

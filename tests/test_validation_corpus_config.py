@@ -35,7 +35,8 @@ SLA_LINE = "mql_to_first_touch_hours = 8"
 AS_OF_LINE = 'as_of = "2026-10-01"'
 TOP_KEYS = (
     "currency, timezone, fiscal_year_start_month, as_of, business_hours, sla, events, "
-    "validation, attribution, alignment_weights, alignment, rag, database, smtp, delivery"
+    "validation, attribution, alignment_weights, alignment, backlog, cohorts, rag, database, smtp, "
+    "delivery"
 )
 WEIGHT_NAMES = (
     "sla_compliance, mql_acceptance, feedback_coverage, mql_to_sql, marketing_pipeline_share"

@@ -38,6 +38,7 @@ from test_validation_corpus import (
 from helpers.data.schema import TABLES, TARGET_METRICS, team_id_problem
 from helpers.data.source import load_dataset
 from helpers.errors import DataValidationError, ParameterError
+from helpers.metrics.goals import COMPONENTS
 from helpers.metrics.headline import KPIS
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "helpers"
@@ -521,9 +522,9 @@ def test_every_known_target_metric_loads(tmp_path):
     assert load_dataset(folder)["targets"]["metric"].tolist() == list(TARGET_METRICS)
 
 
-def test_target_metrics_are_the_kpis_and_the_targeted_alignment_component():
-    assert set(TARGET_METRICS) == set(KPIS) | {"marketing_pipeline_share"}
-    assert len(TARGET_METRICS) == 11
+def test_target_metrics_are_the_kpis_and_the_alignment_components():
+    assert set(TARGET_METRICS) == set(KPIS) | set(COMPONENTS)
+    assert len(TARGET_METRICS) == len(set(KPIS) | set(COMPONENTS))
 
 
 def test_every_metric_the_code_asks_a_target_for_is_a_target_metric():
@@ -540,10 +541,10 @@ def test_every_metric_the_code_asks_a_target_for_is_a_target_metric():
                     for a in node.args
                     if isinstance(a, ast.Constant) and isinstance(a.value, str)
                 }
-    # The alignment index reads mql_to_sql and marketing_pipeline_share in a loop over a tuple
-    # (analysis/workbook.py); the KPI table reads every KPI's target through targets_for.
+    # The alignment index reads every component's target in a loop over COMPONENTS, the KPI
+    # table every KPI's (analysis/workbook.py), both through TeamQuarter.target.
     assert asked == {"won_revenue", "pipeline_created", "marketing_pipeline_share"}
-    assert asked | {"mql_to_sql"} | set(KPIS) <= set(TARGET_METRICS)
+    assert asked | set(COMPONENTS) | set(KPIS) <= set(TARGET_METRICS)
 
 
 def test_every_amount_column_is_bounded_and_score_is_0_to_100():

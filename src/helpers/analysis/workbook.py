@@ -27,6 +27,7 @@ from ..data.source import DataSource
 from ..errors import ParameterError
 from ..metrics import (
     attribution,
+    counts,
     coverage,
     efficiency,
     funnel,
@@ -50,6 +51,17 @@ _EMPTY_REASONS = {
     "mql_to_sql": "no MQLs in {quarter}",
     "marketing_pipeline_share": "no pipeline created in {quarter}",
 }
+
+
+def _kind(metric: str) -> str:
+    """A metric's kind (``rate``, ``count``, ...): the headline's, or ``rate`` for a component."""
+    return KPIS[metric][2] if metric in KPIS else "rate"
+
+
+def _direction(metric: str) -> str:
+    """Which way a metric is better: the headline's, else higher (the alignment components)."""
+    return KPIS[metric][1] if metric in KPIS else "higher"
+
 
 REPORT_LOOKBACK_QUARTERS = 7
 """Quarters before its own that a report shows: the 8-quarter trends (Q−7 to Q)."""
@@ -342,6 +354,53 @@ class TeamQuarter:
             self.journeys, self.start, self.end, self.as_of, strict=strict, stages=self.stages
         )
 
+    def cohort_maturity(self) -> dict:
+        """Whether this quarter's cohort is old enough to read (:func:`counts.cohort_maturity`).
+
+        Mature from ``[cohorts] min_age_days`` (default 30) days after the quarter ended, at
+        the as-of date; a younger cohort is shown labelled immature (or not at all).
+        """
+        days = self.workbook.dataset.config.cohort_min_age_days
+        return counts.cohort_maturity(self.end, self.as_of, days)
+
+    def mql_counts(self) -> pd.DataFrame:
+        """Every count of "MQLs" the report shows, with why each differs from the period MQLs.
+
+        See :func:`counts.mql_count_table`; use :func:`counts.count_difference` for the
+        sentence where two of them appear together. Counts the data set cannot make (no
+        first_touch events: no SLA base) are left out.
+        """
+        events = self.tables["lead_events"]
+        in_quarter = events[
+            (events["event"] == "mql").to_numpy(dtype=bool)
+            & within(events["at"], self.start, self.end).to_numpy(dtype=bool)
+        ]
+        per_lead = in_quarter.dropna(subset=["lead_id"]).groupby("lead_id").size()
+        period = pd.Index(per_lead.index)
+        figures: dict[str, int] = {"period": len(period)}
+        speed = self.speed_to_lead()
+        if speed is not None:
+            status = self.quarter_responses()["status"]
+            figures.update(
+                mql_events=int(speed["mqls"]),
+                repeat_leads=int((per_lead > 1).sum()),
+                sla_base=int(speed["sla_compliance"].denominator),
+                within_sla=int((status == "untouched, within SLA").sum()),
+                answered=int(speed["touched"]),
+                overdue=int(speed["untouched_overdue"]),
+            )
+        j = self.journeys
+        cohort = j[within(j["lead"], self.start, self.end).to_numpy(dtype=bool)]
+        reached = cohort["mql"].notna() & (cohort["mql"] < self.as_of)
+        cohort_ids = pd.Index(cohort.index[reached.to_numpy(dtype=bool)])
+        both = cohort_ids.intersection(period)
+        figures.update(
+            cohort=len(cohort_ids),
+            created_before=len(period) - len(both),
+            mql_after=len(cohort_ids) - len(both),
+        )
+        return counts.mql_count_table(figures, str(self.quarter))
+
     def mql_acceptance(self) -> Rate | None:
         """Accepted / (accepted + rejected) MQL decisions in the quarter.
 
@@ -387,16 +446,62 @@ class TeamQuarter:
         """MQLs of the quarter with their response time and SLA status."""
         return self.responses[within(self.responses["mql_at"], self.start, self.end)]
 
+    def backlog_since(self) -> pd.Timestamp:
+        """Start of the waiting-MQL window: ``[backlog] window_business_days`` before the quarter.
+
+        See :func:`handoff.backlog_start`.
+        """
+        config = self.workbook.dataset.config
+        return handoff.backlog_start(
+            self.start, config.business_hours, config.backlog_window_business_days
+        )
+
     def untouched_by_age(self) -> pd.DataFrame | None:
         """MQLs still waiting for a first touch at quarter end, by age band.
 
-        ``None`` when the data set has no mql or first_touch events at all.
+        Only MQLs of the backlog window (:meth:`backlog_since` on); older MQLs never answered
+        are :meth:`stale_mqls`. ``None`` when the data set has no mql or first_touch events.
         """
         if not self.tracks("untouched_mqls"):
             return None
         events = self.tables["lead_events"]
         at = min(self.end, self.as_of)
-        return handoff.untouched_by_age(events, self.workbook.dataset.config, at)
+        config = self.workbook.dataset.config
+        return handoff.untouched_by_age(events, config, at, since=self.backlog_since())
+
+    def stale_mqls(self) -> int | None:
+        """Leads whose last MQL, before the backlog window, was never answered by quarter end.
+
+        ``None`` when the data set has no mql or first_touch events at all.
+        """
+        if not self.tracks("untouched_mqls"):
+            return None
+        at = min(self.end, self.as_of)
+        return handoff.stale_mqls(self.tables["lead_events"], at, self.backlog_since())
+
+    def backlog_line(self) -> str | None:
+        """One sentence saying which MQLs the waiting chart counts, and the older ones left out.
+
+        E.g. ``"MQLs created from 17 Jun 2026 (10 business days before 2026Q3) still waiting
+        at quarter end; 256 older MQLs never answered are left out (leads never worked)."``
+        ``None`` when the data set cannot say (see :meth:`untouched_by_age`).
+        """
+        stale = self.stale_mqls()
+        if stale is None:
+            return None
+        days = self.workbook.dataset.config.backlog_window_business_days
+        since = self.backlog_since()
+        line = (
+            f"MQLs from {since:%d %b %Y} ({days} business day{'' if days == 1 else 's'} before "
+            f"{self.quarter}) still waiting at quarter end"
+        )
+        if stale:
+            line += (
+                f"; {stale:,} older MQL{'' if stale == 1 else 's'} never answered "
+                f"{'is' if stale == 1 else 'are'} left out (leads never worked, not this "
+                "quarter's queue)"
+            )
+        return line + "."
 
     # --- pipeline, efficiency, growth --------------------------------------------------------
     def has(self, table: str) -> bool:
@@ -621,11 +726,12 @@ class TeamQuarter:
         """Alignment index (0–100) from the shared KPIs, weights from ``workbook.toml``.
 
         Components: SLA compliance, MQL acceptance, feedback coverage, MQL→SQL and the
-        marketing-sourced share of pipeline created; MQL→SQL and the pipeline share are scored
-        against their targets (metrics ``mql_to_sql`` and ``marketing_pipeline_share``) when
-        the targets table has them. Unavailable components are dropped and the weights
-        renormalised (see :func:`goals.alignment_index`); a component whose stages the data
-        set does not track is unavailable (never a 0), and ``reasons`` says why each one is.
+        marketing-sourced share of pipeline created; each is scored against its target
+        (:meth:`target`, the metric of the component's name: the team's row, the ``*`` row, for
+        the company the rolled-up team targets) when it has one, else by its raw share.
+        Unavailable components are dropped and the weights renormalised (see
+        :func:`goals.alignment_index`); a component whose stages the data set does not track
+        is unavailable (never a 0), and ``reasons`` says why each one is.
         With fewer available than ``[alignment] min_components`` (default 3) the index is n/a
         and ``na_reason`` says how many components the data has.
         """
@@ -643,7 +749,7 @@ class TeamQuarter:
         for name in components:
             if self._table_reason(name):
                 components[name] = np.nan
-        targets = {m: self.target(m) for m in ("mql_to_sql", "marketing_pipeline_share")}
+        targets = {name: self.target(name) for name in goals.COMPONENTS}
         config = self.workbook.dataset.config
         reasons = {
             name: self._unavailable_reason(name)
@@ -657,6 +763,50 @@ class TeamQuarter:
             reasons=reasons,
             min_components=config.alignment_min_components,
         )
+
+    def alignment_trend(self, quarters: int = 8) -> pd.DataFrame:
+        """The alignment index of the last ``quarters`` quarters (those in the data), oldest first.
+
+        Each quarter's index is that quarter's own (its components scored against its own
+        targets), so the change is the index's change, not a mix of two target sets.
+
+        Returns
+        -------
+        DataFrame
+            quarter, value (NaN when that quarter's index is n/a), reason (why it is n/a,
+            else ``""``), change (value − the previous row's value; NaN for the first row or
+            when either is n/a).
+        """
+        known = set(self.workbook.dataset.quarters)
+        rows = []
+        for k in range(quarters - 1, -1, -1):
+            quarter = self.quarter.shift(-k)
+            if quarter not in known:
+                continue
+            index = self.shift(-k).alignment_index()
+            rows.append({"quarter": str(quarter), "value": index.value, "reason": index.na_reason})
+        out = pd.DataFrame(rows, columns=["quarter", "value", "reason"])
+        out["value"] = out["value"].astype("float64")
+        out["change"] = out["value"].diff()
+        return out
+
+    def alignment_change(self) -> dict:
+        """The alignment index now, in Q−1 and the change (points on the 0–100 scale).
+
+        Returns
+        -------
+        dict
+            ``value``, ``previous`` (NaN when Q−1 is before the data or its index n/a) and
+            ``change`` (``value − previous``, NaN when either is n/a).
+        """
+        value = self.alignment_index().value
+        earlier = self.quarter.shift(-1)
+        previous = (
+            self.shift(-1).alignment_index().value
+            if earlier in set(self.workbook.dataset.quarters)
+            else np.nan
+        )
+        return {"value": value, "previous": previous, "change": value - previous}
 
     def ended_tables(self) -> dict[str, pd.Timestamp]:
         """Tables whose export stopped before this quarter began, with their last date.
@@ -841,9 +991,117 @@ class TeamQuarter:
         return coverage.skipped_stages_line(self.stages, self.workbook.dataset.not_supplied)
 
     def target(self, metric: str) -> float:
-        """The quarter's target for ``metric`` (see :func:`goals.target_for`); NaN if none."""
+        """The quarter's target for ``metric`` (the absolute value it implies); NaN if none.
+
+        See :meth:`target_details`: the team's own row, else the ``*`` row (for the company an
+        ``all`` row, else ``*``, else the team targets rolled up), a relative target turned
+        into the target it implies.
+        """
+        return self.target_details(metric)["target"]
+
+    def _target_rows(self) -> dict[str, tuple[float, str, str]]:
         targets = self.tables["targets"] if self.has("targets") else None
-        return goals.target_for(targets, self.team, str(self.quarter), metric)
+        return goals.target_rows(targets, self.team, str(self.quarter))
+
+    def target_details(self, metric: str) -> dict:
+        """Where ``metric``'s target comes from, its baseline and the target it implies.
+
+        The one resolver of targets for views (reports, ``workbook metrics``, talking points,
+        the exercises): the ``targets`` row of the team (:func:`goals.target_rows`), else for
+        the company (``all``) the team targets rolled up by :func:`goals.roll_up_target` when
+        every team has one. A relative row (basis ``vs_previous_quarter`` /
+        ``vs_same_quarter_last_year``) implies ``baseline × (1 + change)``
+        (:func:`goals.implied_target`), the baseline being the metric's value in Q−1 / Q−4.
+
+        Returns
+        -------
+        dict
+            ``target`` (the implied absolute target, NaN when none), ``written`` (the value
+            as written: the target, or the change of a relative one), ``basis``,
+            ``baseline`` (NaN for an absolute target), ``baseline_quarter`` (``""`` for an
+            absolute target) and ``origin``: ``"team"``, ``"*"`` (the all-teams row),
+            ``"all"`` (the company's own row), ``"rolled up from N teams"`` or ``""``.
+        """
+        cache = self.__dict__.setdefault("_targets_resolved", {})
+        if metric not in cache:
+            cache[metric] = self._resolve_target(metric)
+        return cache[metric]
+
+    def _resolve_target(self, metric: str) -> dict:
+        details = {
+            "target": np.nan,
+            "written": np.nan,
+            "basis": goals.BASIS_ABSOLUTE,
+            "baseline": np.nan,
+            "baseline_quarter": "",
+            "origin": "",
+        }
+        row = self._target_rows().get(metric)
+        if row is not None:
+            written, basis, who = row
+            origin = "team" if who == self.team and who != ALL_TEAMS else who
+            details.update(written=written, basis=basis, origin=origin)
+            cap = 1.0 if _kind(metric) == "rate" else np.inf
+            if basis in goals.BASIS_SHIFT:
+                earlier = self.quarter.shift(-goals.BASIS_SHIFT[basis])
+                details["baseline_quarter"] = str(earlier)
+                if earlier in set(self.workbook.dataset.quarters):
+                    details["baseline"] = self.shift(earlier.index - self.quarter.index).value_of(
+                        metric
+                    )
+            details["target"] = goals.implied_target(written, basis, details["baseline"], cap=cap)
+            return details
+        if self.team == ALL_TEAMS and metric in goals.ROLL_UP and self.has("targets"):
+            teams = self.workbook.dataset.teams
+            views = {t: TeamQuarter(self.workbook, t, self.quarter) for t in teams}
+            if not any(metric in v._target_rows() for v in views.values()):
+                return details
+            team_targets = {t: v.target(metric) for t, v in views.items()}
+            bases = None
+            if goals.ROLL_UP[metric] == goals.ROLL_UP_WEIGHTED:
+                bases = {t: v.roll_up_base(metric) for t, v in views.items()}
+            direction = _direction(metric)
+            details["target"] = goals.roll_up_target(metric, team_targets, bases, direction)
+            if not np.isnan(details["target"]):
+                details["origin"] = f"rolled up from {len(teams)} teams"
+        return details
+
+    def value_of(self, metric: str) -> float:
+        """The quarter's value of a KPI or alignment component as a number (NaN if none)."""
+        values = self.kpi_values()
+        if metric in values:
+            value = values[metric]
+        elif metric == "feedback_coverage":
+            value = self.feedback_coverage()
+        elif metric == "marketing_pipeline_share":
+            value = self.deal_metrics()["marketing_sourced_share"]
+        else:
+            return np.nan
+        if value is None:
+            return np.nan
+        if isinstance(value, Rate | pipeline.Amount):
+            return float(value.value)
+        return float(value)
+
+    def roll_up_base(self, metric: str) -> float:
+        """The team's base a weighted roll-up weighs its target by (:data:`goals.ROLL_UP_BASES`).
+
+        The denominator of the quarter's value: e.g. MQLs accepted or rejected for MQL
+        acceptance, new customers for CAC, pipeline created for the marketing-sourced share.
+        0 when the team has none; NaN when the data cannot say.
+        """
+        if metric == "cac":
+            figures = self.cac()
+            return np.nan if figures is None else float(figures["new_customers"])
+        if metric == "marketing_pipeline_share":
+            created = pipeline.amount_of(self.pipeline_created())
+            return float(created.value) if created.known else np.nan
+        value = self.kpi_values().get(metric)
+        if metric == "feedback_coverage":
+            value = self.feedback_coverage()
+        if isinstance(value, Rate):
+            return float(value.denominator)
+        return np.nan
 
     def kpis(self) -> pd.DataFrame:
         """Headline table: each shared KPI with counts, interval, change vs Q−1 and Q−4, target.
@@ -862,12 +1120,11 @@ class TeamQuarter:
         earlier = [
             self.shift(-k).kpi_values() if self.quarter.shift(-k) in known else None for k in (1, 4)
         ]
-        targets = self.tables["targets"] if self.has("targets") else None
         config = self.workbook.dataset.config
         return headline_table(
             self.kpi_values(),
             *earlier,
-            goals.targets_for(targets, self.team, str(self.quarter)),
+            {metric: self.target(metric) for metric in KPIS},
             self.kpi_notes(),
             green=config.rag_green,
             amber=config.rag_amber,

@@ -110,6 +110,13 @@ class Config:
     alignment_min_components: int = field(
         default_factory=lambda: default_settings()["alignment"]["min_components"]
     )
+    # Documented defaults in workbook_defaults.toml ([backlog], [cohorts]).
+    backlog_window_business_days: int = field(
+        default_factory=lambda: default_settings()["backlog"]["window_business_days"]
+    )
+    cohort_min_age_days: int = field(
+        default_factory=lambda: default_settings()["cohorts"]["min_age_days"]
+    )
     rag_green: float = 1.0
     rag_amber: float = 0.9
     half_life_days: float = 7.0
@@ -164,6 +171,8 @@ def config_from_dict(settings: dict[str, Any], where: str = "workbook.toml") -> 
             name: v[f"alignment_weights.{name}"] for name in default_settings()["alignment_weights"]
         },
         alignment_min_components=v["alignment.min_components"],
+        backlog_window_business_days=v["backlog.window_business_days"],
+        cohort_min_age_days=v["cohorts.min_age_days"],
         rag_green=v["rag.green"],
         rag_amber=v["rag.amber"],
         half_life_days=v["attribution.half_life_days"],

@@ -108,12 +108,14 @@ TARGET_METRICS = (
     "won_deals",
     "win_rate",
     "cac",
+    "feedback_coverage",
     "marketing_pipeline_share",
 )
 """The metrics a ``targets`` row may name: every shared KPI of
-:data:`helpers.metrics.headline.KPIS` and the alignment component whose target the index reads
-(``marketing_pipeline_share``). A target of any other name would never be read, so validation
-refuses it (tests/test_validation_corpus_values.py keeps this list equal to those names)."""
+:data:`helpers.metrics.headline.KPIS` and the alignment components that are not KPIs
+(``feedback_coverage``, ``marketing_pipeline_share``), each scored against its target in the
+index. A target of any other name would never be read, so validation refuses it
+(tests/test_validation_corpus_values.py keeps this list equal to those names)."""
 
 
 SOURCE_TYPES = ("marketing", "sales", "partner")

@@ -276,6 +276,8 @@ RULES: dict[str, Rule] = {
     "alignment_weights.*": _number(_WEIGHT, at_least=0),
     # Its range depends on the weights: checked with them in _cross_checks.
     "alignment.min_components": lambda value: value,
+    "backlog.window_business_days": _whole(0, 260, "a whole number of business days from 0 to 260"),
+    "cohorts.min_age_days": _whole(0, 3650, "a whole number of days from 0 to 3650"),
     "rag.green": _number("a finite number above 0, e.g. 1.0", above=0),
     "rag.amber": _number("a finite number of 0 or more, e.g. 0.9", at_least=0),
     "database.url": _database_url,
@@ -307,6 +309,8 @@ SECTIONS: dict[str, str] = {
     "alignment_weights": "[alignment_weights] with a weight per component, e.g. "
     "sla_compliance = 0.25",
     "alignment": "[alignment] with min_components = 3",
+    "backlog": "[backlog] with window_business_days = 10",
+    "cohorts": "[cohorts] with min_age_days = 30",
     "rag": "[rag] with green = 1.0 and amber = 0.9",
     "database": '[database] with url = "postgresql://..."',
     "smtp": '[smtp] with host = "smtp.example.com", port = 587, user = "..."',

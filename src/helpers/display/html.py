@@ -190,6 +190,11 @@ def _format_change(
     return text
 
 
+def format_change(change: float, kind: str, currency: str = "") -> str:
+    """A KPI's change without its test: ``+3.2 pp`` for rates, ``−1.5 h``, ``+€1.2K``; ``n/a``."""
+    return _format_change(change, kind, False, math.nan, currency)
+
+
 def kpi_tiles(kpis: pd.DataFrame, currency: str = "") -> str:
     """HTML tiles for the headline KPIs (rows of :meth:`TeamQuarter.kpis`).
 

@@ -62,8 +62,9 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Headline",
         "100 × Σ wᵢ · scoreᵢ over the available components (SLA compliance, MQL acceptance, "
         "feedback coverage, MQL→SQL, marketing-sourced pipeline share); scoreᵢ = "
-        "min(raw / target, 1) with a target, else raw; weights from workbook.toml, "
-        "renormalised over the available components",
+        "min(raw / target, 1) when the component has a target (the metric of its name, as "
+        "for the KPI tiles), else raw; weights from workbook.toml, renormalised over the "
+        "available components; change = index − index of Q−1, each scored on its own targets",
         _GO + "alignment_index",
         "Alignment index",
         "higher",
@@ -76,6 +77,23 @@ DEFINITIONS: tuple[Definition, ...] = (
         "attainment ≥ rag.green (default 1.0), amber if ≥ rag.amber (default 0.9), else red",
         _GO + "rag_status",
         "RAG status vs target",
+        "n/a",
+        "ratio",
+    ),
+    Definition(
+        "company_targets",
+        "Headline",
+        "the company's (all) target of a KPI is its own row (team all), else the all-teams row "
+        "(*), else rolled up from every team's target (none if a team has none), so that the "
+        "company is on target when every team is exactly on its own: volumes (MQLs, pipeline, "
+        "won revenue, won deals) summed, Σ targetₜ; rates and ratios (SLA compliance, "
+        "acceptance, MQL→SQL, win rate, CAC, feedback coverage, pipeline share) weighted by "
+        "each team's actual base in the quarter, Σ targetₜ × baseₜ / Σ baseₜ (the numerators "
+        "the targets imply, summed, over the summed bases; the base is the rate's denominator, "
+        "new customers for CAC, pipeline created for the share); medians (speed to lead) the "
+        "least demanding team target, which the company meets whenever every team meets its own",
+        _GO + "roll_up_target",
+        "Company targets rolled up from team targets",
         "n/a",
         "ratio",
     ),
@@ -168,6 +186,30 @@ DEFINITIONS: tuple[Definition, ...] = (
         "rate",
     ),
     Definition(
+        "cohort_maturity",
+        "Funnel",
+        "a cohort (leads created in the quarter) is read only from [cohorts] min_age_days "
+        "(default 30) days after its quarter ended, at the as-of date; a younger cohort is "
+        "labelled immature, its leads having had no time to convert",
+        "helpers.metrics.counts.cohort_maturity",
+        "Cohort maturity",
+        "n/a",
+        "days",
+    ),
+    Definition(
+        "mql_counts",
+        "Funnel",
+        "MQLs (period) = distinct leads with an MQL in the quarter; MQL events = every MQL "
+        "event (a lead qualified again after recycling counts again); SLA base = MQL events "
+        "whose SLA window closed; MQLs answered = MQL events with a first touch; cohort MQLs "
+        "= leads created in the quarter that became MQL by the as-of date (= period MQLs − "
+        "those created before the quarter + cohort leads qualified after it)",
+        "helpers.metrics.counts.mql_count_table",
+        "Counts of MQLs",
+        "n/a",
+        "count",
+    ),
+    Definition(
         "stage_velocity",
         "Funnel",
         "median (and P90) days between consecutive stages, for leads reaching the later "
@@ -191,7 +233,9 @@ DEFINITIONS: tuple[Definition, ...] = (
         "untouched_mqls",
         "Hand-off",
         "latest MQL of a lead before quarter end with no touch, acceptance, rejection, "
-        "recycle or SQL after it, by business hours waited",
+        "recycle or SQL after it, by business hours waited; only MQLs of the quarter and of "
+        "the [backlog] window_business_days (default 10) business days before it, older ones "
+        "never answered counted apart as leads never worked",
         _H + "untouched_by_age",
         "MQLs waiting at quarter end",
         "lower",
@@ -345,10 +389,23 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition(
         "marketing_roi",
         "Efficiency",
-        "(marketing-sourced won revenue − marketing spend) / marketing spend, by channel; won "
+        "(marketing-sourced won revenue − marketing spend) / marketing spend, by channel; "
+        "marketing spend without the partner fees (spend on channels whose leads are mostly "
+        "partner-sourced), which are set against partner-sourced revenue in partner ROI; won "
         "revenue over the won deals with an amount (not in this data when none has one)",
         _E + "marketing_roi",
         "Marketing ROI",
+        "higher",
+        "ratio",
+    ),
+    Definition(
+        "partner_roi",
+        "Efficiency",
+        "(partner-sourced won revenue − partner fees) / partner fees; partner fees are the "
+        "marketing-category spend on partner channels (channels whose leads are mostly "
+        "partner-sourced)",
+        _E + "roi_by_source",
+        "Partner ROI",
         "higher",
         "ratio",
     ),

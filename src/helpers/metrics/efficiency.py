@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from .scope import equals, within
 
 MARKETING = "marketing"
 SALES = "sales"
+PARTNER = "partner"
 TOTAL = "total"
+PARTNER_TOTAL = "partner total"
 NO_CHANNEL = "(missing)"
 NO_LEAD = "(no lead)"
 
@@ -188,24 +191,66 @@ def cac(
     }
 
 
+def channel_source_types(leads: pd.DataFrame) -> pd.Series:
+    """The source type of each channel: the one most of the channel's leads carry.
+
+    Spend carries a channel, not a source type; partner fees are booked as marketing spend on
+    the partner channels (the sample's ``referral``). A channel whose leads are mostly
+    ``partner``-sourced is a partner channel, so its spend is set against partner-sourced
+    revenue, not marketing-sourced (:func:`marketing_roi`). Ties go to ``marketing``, then
+    ``partner``; every lead of every quarter counts (a channel keeps its type).
+
+    Returns
+    -------
+    Series
+        Index channel, values ``marketing``, ``partner`` or ``sales``.
+
+    Examples
+    --------
+    >>> leads = pd.DataFrame({"channel": ["referral", "referral", "email"],
+    ...                       "source_type": ["partner", "partner", "marketing"]})
+    >>> channel_source_types(leads).to_dict()
+    {'email': 'marketing', 'referral': 'partner'}
+    """
+    known = leads[leads["channel"].notna().to_numpy() & leads["source_type"].notna().to_numpy()]
+    counts = (
+        pd.crosstab(known["channel"].astype("object"), known["source_type"].astype("object"))
+        if len(known)
+        else pd.DataFrame()
+    )
+    order = [t for t in (MARKETING, PARTNER, SALES) if t in counts.columns]
+    order += [t for t in counts.columns if t not in order]
+    if counts.empty:
+        return pd.Series([], dtype="object", name="source_type")
+    counts = counts[order]
+    return counts.idxmax(axis=1).astype("object").rename("source_type").rename_axis(None)
+
+
 def marketing_roi(
     spend: pd.DataFrame,
     opportunities: pd.DataFrame,
     leads: pd.DataFrame,
     start: pd.Timestamp,
     end: pd.Timestamp,
-    *,
-    source_types: tuple[str, ...] = (MARKETING,),
 ) -> pd.DataFrame:
-    """Marketing ROI = (marketing-sourced won revenue − marketing spend) / marketing spend.
+    """Marketing ROI and partner ROI, each spend against the revenue of its own source type.
 
-    Won revenue is the amount of the opportunities won and closed in ``[start, end)`` whose
-    source type is in ``source_types`` (default ``marketing``), over those that have an
-    amount: a channel whose won deals all lack one has won revenue and ROI NaN (not in this
-    data), never 0; ``missing_amount`` counts the won deals without an amount.
-    A won opportunity's channel is its lead's channel; one without a (known) lead has no
-    channel and is shown in a ``(no lead)`` row. Spend is the marketing spend of the window's
-    months by ``spend.channel``.
+    ::
+
+        marketing ROI = (marketing-sourced won revenue − marketing spend) / marketing spend
+        partner ROI   = (partner-sourced won revenue − partner fees) / partner fees
+
+    Marketing spend is the ``marketing``-category spend of the window's months on marketing
+    channels; partner fees are that of partner channels (:func:`channel_source_types`: a
+    channel whose leads are mostly partner-sourced). Won revenue is the amount of the
+    opportunities won and closed in ``[start, end)`` of that source type, over those that
+    have an amount: NaN (not in this data) when all of them lack one, never 0;
+    ``missing_amount`` counts those without. So a partner channel's revenue is never set
+    against marketing ROI's −100 %, and partner fees do not lower marketing ROI.
+
+    By channel, a channel's won revenue is that of its leads' won deals of the channel's own
+    source type; a won opportunity without a (known) lead is in the ``(no lead)`` row
+    (marketing-sourced) or only in ``partner total`` (partner-sourced).
 
     Parameters
     ----------
@@ -213,47 +258,79 @@ def marketing_roi(
         Canonical ``spend``, ``opportunities`` and ``leads``.
     start, end : Timestamp
         The window ``[start, end)``.
-    source_types : tuple of str
-        Source types whose revenue counts; ``("marketing", "partner")`` also credits
-        partner-sourced deals against partner fees booked as marketing spend.
 
     Returns
     -------
     DataFrame
-        Columns channel, won_revenue, missing_amount (won deals of the channel without an
-        amount), spend (NaN when no spend row), roi (NaN when the spend is NaN or 0, or the
-        won revenue is NaN). One row per channel with spend or won deals (sorted), ``(no
-        lead)`` if any, then ``total``.
+        Columns channel, source_type (``marketing`` / ``partner``), won_revenue,
+        missing_amount, spend (NaN when no spend row), roi (NaN when the spend is NaN or 0, or
+        the won revenue is NaN). One row per channel with marketing spend or won deals of its
+        type (sorted), ``(no lead)`` if any, then ``total`` (the marketing line) and, when
+        there is partner spend or partner-sourced revenue, ``partner total``.
     """
     chosen = spend_in_window(spend, start, end)
     won = _won_in(opportunities, start, end)
-    won = won[won["source_type"].isin(list(source_types)).fillna(False).to_numpy(dtype=bool)]
+    types = channel_source_types(leads)
     channel_of = leads.set_index("lead_id")["channel"].astype("object")
     channel = pd.Series(channel_of.reindex(won["lead_id"]).to_numpy(), dtype="object")
     channel = channel.fillna(NO_LEAD)
+    source = pd.Series(won["source_type"].astype("object").to_numpy(), dtype="object")
     amount = pd.Series(won["amount"].astype("float64").to_numpy())
-    grouped = amount.groupby(channel.to_numpy())
+    own_type = channel.map(types).where(channel != NO_LEAD, MARKETING).fillna(MARKETING)
+    counted = (source == own_type) & source.isin([MARKETING, PARTNER]).to_numpy()
+    counted = counted.fillna(False).to_numpy(dtype=bool)
+    grouped = amount[counted].groupby(channel[counted].to_numpy())
     revenue = grouped.sum(min_count=1)  # NaN for a channel whose won deals have no amount
-    missing = amount.isna().groupby(channel.to_numpy()).sum()
+    missing = amount[counted].isna().groupby(channel[counted].to_numpy()).sum()
     by_channel = _marketing_by_channel(chosen)
     named = sorted((set(revenue.index) | set(by_channel.index)) - {NO_LEAD})
     channels = [*named, NO_LEAD] if NO_LEAD in revenue.index else named
     won_any = pd.Series(True, index=revenue.index).reindex(channels, fill_value=False)
+    kinds = pd.Series(channels, index=channels, dtype="object").map(types)
+    kinds = kinds.where(kinds == PARTNER, MARKETING)
     table = pd.DataFrame(
         {
+            "source_type": kinds,
             # A channel without a won deal won 0; one whose won deals lack amounts, NaN.
             "won_revenue": revenue.reindex(channels).where(won_any, 0.0).astype("float64"),
             "missing_amount": missing.reindex(channels, fill_value=0).astype("int64"),
             "spend": by_channel.reindex(channels).astype("float64"),
         }
     )
-    total_spend = _total(chosen.loc[equals(chosen["category"], MARKETING), "amount"])
-    total_revenue = float(amount.sum(min_count=1)) if len(amount) else 0.0
-    table.loc[TOTAL] = [total_revenue, int(amount.isna().sum()), total_spend]
+    marketing_rows = chosen[equals(chosen["category"], MARKETING)]
+    spend_type = marketing_rows["channel"].astype("object").map(types)
+    partner_fee = (spend_type == PARTNER).fillna(False).to_numpy(dtype=bool)
+    for row, kind, fees in (
+        (TOTAL, MARKETING, ~partner_fee),
+        (PARTNER_TOTAL, PARTNER, partner_fee),
+    ):
+        of_kind = amount[(source == kind).fillna(False).to_numpy(dtype=bool)]
+        line_spend = _total(marketing_rows.loc[fees, "amount"])
+        if kind == PARTNER and not len(of_kind) and math.isnan(line_spend):
+            continue
+        line_revenue = float(of_kind.sum(min_count=1)) if len(of_kind) else 0.0
+        table.loc[row] = [kind, line_revenue, int(of_kind.isna().sum()), line_spend]
     table = table.astype({"won_revenue": "float64", "missing_amount": "int64", "spend": "float64"})
     positive = table["spend"].where(table["spend"] > 0)
     table["roi"] = (table["won_revenue"] - positive) / positive
     return table.rename_axis("channel").reset_index()
+
+
+def roi_by_source(roi_table: pd.DataFrame) -> pd.DataFrame:
+    """The two lines of :func:`marketing_roi`: marketing ROI and partner ROI, side by side.
+
+    Returns
+    -------
+    DataFrame
+        Columns line (``Marketing`` / ``Partner``), source_type, spend, won_revenue,
+        missing_amount, roi; the partner line only when the data has partner fees or
+        partner-sourced revenue.
+    """
+    table = roi_table.set_index("channel")
+    rows = [r for r in (TOTAL, PARTNER_TOTAL) if r in table.index]
+    out = table.loc[rows, ["source_type", "spend", "won_revenue", "missing_amount", "roi"]]
+    out.insert(0, "line", ["Marketing" if r == TOTAL else "Partner" for r in rows])
+    return out.reset_index(drop=True)
 
 
 def roi_line(roi_table: pd.DataFrame) -> str | None:
@@ -326,8 +403,13 @@ def by_channel(
     DataFrame
         Columns channel, spend, leads, cost_per_lead, mqls, cost_per_mql, won_revenue, roi;
         named channels sorted, then ``(missing)`` and ``(no lead)`` if present, then
-        ``total``.
+        ``total``. Each channel's ROI is that of its own source type (marketing or partner,
+        :func:`marketing_roi`); with partner fees, the ``total`` row sets all marketing-category
+        spend against marketing- and partner-sourced revenue together (the two lines apart:
+        :func:`roi_by_source`).
     """
+    lines = roi_table.set_index("channel")
+    roi_table = roi_table[roi_table["channel"] != PARTNER_TOTAL]  # a line, not a channel
     tables = [t.set_index("channel") for t in (cost_per_lead_table, cost_per_mql_table, roi_table)]
     channels = set().union(*(t.index for t in tables))
     special = [c for c in (NO_CHANNEL, NO_LEAD) if c in channels]
@@ -348,4 +430,11 @@ def by_channel(
         },
         index=pd.Index(order, name="channel"),
     )
+    if TOTAL in order and PARTNER_TOTAL in lines.index:
+        # The total row holds all acquisition spend (partner fees too), so its return is that
+        # of marketing- and partner-sourced revenue together; the two lines: roi_by_source.
+        both = lines.loc[[TOTAL, PARTNER_TOTAL], "won_revenue"].sum(min_count=2)
+        out.loc[TOTAL, "won_revenue"] = both
+        total_spend = out.loc[TOTAL, "spend"]
+        out.loc[TOTAL, "roi"] = (both - total_spend) / total_spend if total_spend > 0 else np.nan
     return out.reset_index()

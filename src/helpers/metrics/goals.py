@@ -142,11 +142,65 @@ def rag_status(
     return attainment, status
 
 
+def target_rows(
+    targets: pd.DataFrame | None, team: str, quarter: str
+) -> dict[str, tuple[float, str, str]]:
+    """Every metric's target row for ``team`` in ``quarter``: the team's own row, else ``*``.
+
+    This is the one lookup of the ``targets`` table: reports, ``workbook metrics``, talking
+    points and the exercises all read targets through it (via :func:`targets_for`,
+    :func:`target_for` or ``TeamQuarter.target``, which adds the roll-up of team targets for
+    the company and the targets relative to an earlier quarter).
+
+    Parameters
+    ----------
+    targets : DataFrame or None
+        Canonical ``targets`` (team, quarter, metric, target, optional basis); None when absent.
+    team : str
+        Team id; ``all`` (the company) matches ``all`` rows, else ``*`` rows.
+    quarter : str or Quarter
+        Fiscal quarter as written in ``targets`` (``2026Q3``).
+
+    Returns
+    -------
+    dict of tuple
+        Metric → (target as written, basis, the row's team): NaN for a blank target;
+        basis ``absolute`` when the table has no basis column or the cell is blank.
+
+    Raises
+    ------
+    ParameterError
+        If ``(team, quarter, metric)`` is not unique (validation refuses such a table).
+    """
+    if targets is None or targets.empty:
+        return {}
+    rows = targets[targets["quarter"].astype(str) == str(quarter)]
+    if "basis" in rows.columns:
+        basis = rows["basis"].astype("object").where(rows["basis"].notna(), BASIS_ABSOLUTE)
+        basis = basis.map(lambda b: str(b).strip() or BASIS_ABSOLUTE)
+    else:
+        basis = pd.Series(BASIS_ABSOLUTE, index=rows.index, dtype="object")
+    rows = rows.assign(basis=basis)
+    chosen: dict[str, tuple[float, str, str]] = {}
+    for who in (ALL_TEAMS_TARGET, team):  # "*" first: the team's own row overrides it
+        own = rows.loc[rows["team"] == who, ["metric", "target", "basis"]]
+        repeated = own["metric"][own["metric"].duplicated()]
+        if len(repeated):
+            raise ParameterError(
+                f"targets: more than one row for team {who!r}, quarter {quarter}, metric "
+                f"{repeated.iloc[0]!r}. Fix: keep one row per team, quarter and metric."
+            )
+        for metric, value, how in own.itertuples(index=False):
+            number = float(value) if not _missing(value) else math.nan
+            chosen[str(metric)] = (number, str(how), str(who))
+    return chosen
+
+
 def targets_for(targets: pd.DataFrame | None, team: str, quarter: str) -> dict[str, float]:
     """Every metric's target for ``team`` in ``quarter``: the team's own row, else the ``*`` row.
 
-    This is the one target lookup: reports, ``workbook metrics``, talking points and the
-    exercises all read targets through it (or :func:`target_for`).
+    The values as written (see :func:`target_rows`, the one lookup; a relative row's value
+    is its change, which ``TeamQuarter.target`` turns into the target it implies).
 
     Parameters
     ----------
@@ -174,26 +228,183 @@ def targets_for(targets: pd.DataFrame | None, team: str, quarter: str) -> dict[s
     >>> targets_for(t, "na-smb", "2026Q3"), targets_for(t, "emea-ent", "2026Q3")
     ({'mqls': 80.0}, {'mqls': 100.0})
     """
-    if targets is None or targets.empty:
-        return {}
-    rows = targets[targets["quarter"].astype(str) == str(quarter)]
-    chosen: dict[str, float] = {}
-    for who in (ALL_TEAMS_TARGET, team):  # "*" first: the team's own row overrides it
-        own = rows.loc[rows["team"] == who, ["metric", "target"]]
-        repeated = own["metric"][own["metric"].duplicated()]
-        if len(repeated):
-            raise ParameterError(
-                f"targets: more than one row for team {who!r}, quarter {quarter}, metric "
-                f"{repeated.iloc[0]!r}. Fix: keep one row per team, quarter and metric."
-            )
-        for metric, value in own.itertuples(index=False):
-            chosen[str(metric)] = float(value) if not _missing(value) else math.nan
-    return chosen
+    return {metric: row[0] for metric, row in target_rows(targets, team, quarter).items()}
 
 
 def target_for(targets: pd.DataFrame | None, team: str, quarter: str, metric: str) -> float:
     """The target of one ``metric`` (see :func:`targets_for`); NaN when there is none."""
     return targets_for(targets, team, quarter).get(metric, math.nan)
+
+
+# --- company targets rolled up from team targets ------------------------------------------------
+
+ROLL_UP_SUM = "sum"
+ROLL_UP_WEIGHTED = "weighted"
+ROLL_UP_BOUND = "bound"
+ROLL_UPS = (ROLL_UP_SUM, ROLL_UP_WEIGHTED, ROLL_UP_BOUND)
+
+ROLL_UP: dict[str, str] = {
+    # volumes: the company's volume is the sum of the teams'
+    "mqls": ROLL_UP_SUM,
+    "pipeline_created": ROLL_UP_SUM,
+    "won_revenue": ROLL_UP_SUM,
+    "won_deals": ROLL_UP_SUM,
+    # rates and ratios: numerator / base, the base summed over the teams
+    "sla_compliance": ROLL_UP_WEIGHTED,
+    "mql_acceptance": ROLL_UP_WEIGHTED,
+    "mql_to_sql": ROLL_UP_WEIGHTED,
+    "win_rate": ROLL_UP_WEIGHTED,
+    "cac": ROLL_UP_WEIGHTED,
+    "feedback_coverage": ROLL_UP_WEIGHTED,
+    "marketing_pipeline_share": ROLL_UP_WEIGHTED,
+    "lead_to_customer": ROLL_UP_WEIGHTED,
+    "bookings_growth": ROLL_UP_WEIGHTED,
+    "customer_retention": ROLL_UP_WEIGHTED,
+    "marketing_roi": ROLL_UP_WEIGHTED,
+    # a median does not add up
+    "speed_to_lead_hours": ROLL_UP_BOUND,
+}
+"""How each metric's company target is rolled up from the team targets (see
+:func:`roll_up_target`); the definitions appendix prints the rule (``company_targets``)."""
+
+ROLL_UP_BASES: dict[str, str] = {
+    "sla_compliance": "MQLs whose SLA window closed",
+    "mql_acceptance": "MQLs accepted or rejected",
+    "mql_to_sql": "MQLs",
+    "win_rate": "opportunities closed won or lost",
+    "cac": "new customers",
+    "feedback_coverage": "MQLs",
+    "marketing_pipeline_share": "pipeline created",
+    "lead_to_customer": "leads created",
+    "bookings_growth": "bookings of the same quarter last year",
+    "customer_retention": "accounts paying when the quarter began",
+    "marketing_roi": "marketing spend",
+}
+"""The base (denominator) each weighted roll-up weighs the team targets by."""
+
+
+def roll_up_target(
+    metric: str,
+    team_targets: Mapping[str, float],
+    bases: Mapping[str, float] | None = None,
+    direction: str = "higher",
+) -> float:
+    """The company target of ``metric`` rolled up from every team's target.
+
+    Used only when the ``targets`` table has no company row (``all``) and no ``*`` row for
+    the metric. The rule is the one that makes the company exactly on target when every team
+    is exactly on its own (:data:`ROLL_UP` says which applies)::
+
+        sum       (volumes: MQLs, pipeline, won revenue, won deals)
+                  target = Σₜ targetₜ
+        weighted  (rates and ratios: numerator / base, e.g. acceptance = accepted / decided,
+                  CAC = spend / new customers, ROI = (revenue − spend) / spend)
+                  target = Σₜ targetₜ · baseₜ / Σₜ baseₜ
+                  i.e. the numerators the team targets imply at the teams' actual bases
+                  (targetₜ · baseₜ), summed, over the summed bases
+        bound     (medians: speed to lead)
+                  target = the least demanding team target (the largest when lower is
+                  better); a median of pooled MQLs is at most the largest team median, so
+                  the company meets it whenever every team meets its own.
+
+    Parameters
+    ----------
+    metric : str
+        A metric of :data:`ROLL_UP`.
+    team_targets : dict of float
+        Team → that team's (implied, absolute) target, one entry per team of the company.
+    bases : dict of float, optional
+        Team → the team's actual base in the quarter (weighted rule only).
+    direction : {"higher", "lower"}
+        Which way is better (bound rule only).
+
+    Returns
+    -------
+    float
+        NaN when a team has no target (a partial sum would understate the company's), when
+        the metric has no rule, or (weighted) when the teams' bases sum to 0.
+
+    Examples
+    --------
+    >>> roll_up_target("mqls", {"north": 100.0, "south": 50.0})
+    150.0
+    >>> roll_up_target("mql_acceptance", {"north": 0.8, "south": 0.6}, {"north": 30, "south": 10})
+    0.75
+    >>> roll_up_target("speed_to_lead_hours", {"north": 4.0, "south": 8.0}, direction="lower")
+    8.0
+    """
+    rule = ROLL_UP.get(metric)
+    values = {team: (math.nan if _missing(v) else float(v)) for team, v in team_targets.items()}
+    if rule is None or not values or any(math.isnan(v) for v in values.values()):
+        return math.nan
+    if rule == ROLL_UP_SUM:
+        return float(sum(values.values()))
+    if rule == ROLL_UP_BOUND:
+        _check_direction(direction, metric)
+        return float(max(values.values()) if direction == "lower" else min(values.values()))
+    bases = bases or {}
+    weights = {t: bases.get(t) for t in values}
+    weights = {t: (0.0 if _missing(w) else float(w)) for t, w in weights.items()}
+    total = sum(weights.values())
+    if total <= 0:
+        return math.nan
+    return float(sum(values[t] * weights[t] for t in values) / total)
+
+
+# --- relative targets -----------------------------------------------------------------------
+
+BASIS_ABSOLUTE = "absolute"
+BASIS_PREVIOUS = "vs_previous_quarter"
+BASIS_YEAR = "vs_same_quarter_last_year"
+TARGET_BASES = (BASIS_ABSOLUTE, BASIS_PREVIOUS, BASIS_YEAR)
+"""Values of ``targets.basis``: the target itself, or a change against an earlier quarter."""
+BASIS_SHIFT = {BASIS_PREVIOUS: 1, BASIS_YEAR: 4}
+"""Quarters back to the baseline of a relative basis."""
+BASIS_LABELS = {
+    BASIS_ABSOLUTE: "absolute",
+    BASIS_PREVIOUS: "vs Q−1",
+    BASIS_YEAR: "vs Q−4",
+}
+
+
+def implied_target(
+    value: float,
+    basis: str = BASIS_ABSOLUTE,
+    baseline: float | None = None,
+    *,
+    cap: float = math.inf,
+) -> float:
+    """The absolute target a ``targets`` row implies.
+
+    ``absolute``: the value itself. Relative (``vs_previous_quarter``,
+    ``vs_same_quarter_last_year``): the value is a change against the baseline (the metric's
+    actual value in Q−1 or Q−4)::
+
+        implied target = baseline × (1 + change)     (+0.20: 20 % above, −0.15: 15 % below)
+
+    capped at ``cap`` (1 for a rate: no more than all of them). NaN when the baseline is not
+    in this data (NaN) or is 0 or below (a change of a percentage has no meaning there).
+
+    Examples
+    --------
+    >>> implied_target(0.2, "vs_same_quarter_last_year", 0.05)
+    0.06
+    >>> implied_target(-0.15, "vs_previous_quarter", 4000.0)
+    3400.0
+    >>> implied_target(0.1, "vs_previous_quarter", 0.95, cap=1.0)
+    1.0
+    """
+    if basis not in TARGET_BASES:
+        raise ParameterError(
+            f"target basis is {basis!r}; use one of {', '.join(TARGET_BASES)} (see docs/data.md)."
+        )
+    if _missing(value):
+        return math.nan
+    if basis == BASIS_ABSOLUTE:
+        return float(value)
+    if _missing(baseline) or baseline <= 0:
+        return math.nan
+    return float(min(round(float(baseline) * (1 + float(value)), 12), cap))
 
 
 def actual_vs_target(

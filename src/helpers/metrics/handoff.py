@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.clock import business_hours_between
-from ..data.config import Config
+from ..data.config import BusinessHours, Config
 from ..data.membership import is_in
 from .scope import within
 from .stats import Rate
@@ -132,22 +132,51 @@ def speed_to_lead(responses: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
     }
 
 
-def untouched_by_age(events: pd.DataFrame, config: Config, at: pd.Timestamp) -> pd.DataFrame:
+def backlog_start(
+    quarter_start: pd.Timestamp, hours: BusinessHours, window_business_days: int
+) -> pd.Timestamp:
+    """First instant of the waiting-MQL window, some business days before the quarter.
+
+    Midnight of the day ``window_business_days`` business days (``[business_hours]`` days
+    and holidays) before ``quarter_start``.
+
+    Examples
+    --------
+    >>> from helpers.data.config import BusinessHours
+    >>> backlog_start(pd.Timestamp("2026-07-01"), BusinessHours(), 10)  # a Wednesday
+    Timestamp('2026-06-17 00:00:00')
+    """
+    day = np.datetime64(quarter_start.normalize().tz_localize(None).date(), "D")
+    holidays = [np.datetime64(h, "D") for h in hours.holidays]
+    first = np.busday_offset(
+        day, -int(window_business_days), roll="forward", weekmask=hours.weekmask, holidays=holidays
+    )
+    start = pd.Timestamp(first)
+    return start.tz_localize(quarter_start.tz) if quarter_start.tz is not None else start
+
+
+def untouched_by_age(
+    events: pd.DataFrame,
+    config: Config,
+    at: pd.Timestamp,
+    since: pd.Timestamp | None = None,
+) -> pd.DataFrame:
     """MQLs still waiting for a first touch at ``at`` (e.g. quarter end), by business-hours age.
 
     A waiting MQL is the latest MQL of a lead before ``at`` with no first touch, acceptance,
-    rejection, recycle or SQL after it and before ``at``.
+    rejection, recycle or SQL after it and before ``at``. With ``since``, only MQLs from
+    ``since`` on count (the backlog window, :func:`backlog_start`: the quarter and the
+    ``[backlog] window_business_days`` before it); older never-answered MQLs are counted
+    apart (:func:`stale_mqls`), not as today's backlog.
 
     Returns
     -------
     DataFrame
         Columns age_band (``0–8 h`` … ``> 120 h``), mqls; every band present, in order.
     """
-    before = events[events["at"] < at]
-    last_mql = before[before["event"] == "mql"].groupby("lead_id")["at"].max()
-    handled = before[before["event"].isin(_DISPOSITIONS)].groupby("lead_id")["at"].max()
-    handled = handled.reindex(last_mql.index)
-    waiting = last_mql[~(handled >= last_mql)]
+    waiting = _waiting(events, at)
+    if since is not None:
+        waiting = waiting[waiting >= since]
     age = business_hours_between(
         pd.Series(waiting.to_numpy()),
         pd.Series(at, index=range(len(waiting))),
@@ -156,6 +185,26 @@ def untouched_by_age(events: pd.DataFrame, config: Config, at: pd.Timestamp) -> 
     bands = pd.cut(age, AGE_BANDS, labels=list(AGE_LABELS), right=False, include_lowest=True)
     counts = bands.value_counts().reindex(list(AGE_LABELS), fill_value=0)
     return pd.DataFrame({"age_band": list(AGE_LABELS), "mqls": counts.to_numpy().astype("int64")})
+
+
+def stale_mqls(events: pd.DataFrame, at: pd.Timestamp, since: pd.Timestamp) -> int:
+    """Leads whose latest MQL before ``since`` was never answered by ``at``.
+
+    The older part of the waiting MQLs that :func:`untouched_by_age` leaves out of the
+    backlog window: a lead never worked since before ``since`` (a data-quality matter, see
+    "leads never touched"), not a queue to clear this week.
+    """
+    waiting = _waiting(events, at)
+    return int((waiting < since).sum())
+
+
+def _waiting(events: pd.DataFrame, at: pd.Timestamp) -> pd.Series:
+    """Latest MQL time of each lead still waiting at ``at`` (index lead_id)."""
+    before = events[events["at"] < at]
+    last_mql = before[before["event"] == "mql"].groupby("lead_id")["at"].max()
+    handled = before[before["event"].isin(_DISPOSITIONS)].groupby("lead_id")["at"].max()
+    handled = handled.reindex(last_mql.index)
+    return last_mql[~(handled >= last_mql)]
 
 
 def _quarter_mqls(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:

@@ -16,7 +16,7 @@ import math
 import pandas as pd
 
 from ..analysis.workbook import TeamQuarter
-from ..display.html import format_value
+from ..display.html import format_change, format_value
 from ..display.inert import spreadsheet_frame
 from ..prediction.forecast import review_forecast
 
@@ -77,8 +77,16 @@ def kpis_json(view: TeamQuarter) -> str:
 def _alignment(view: TeamQuarter) -> dict:
     index = view.alignment_index()
     components = [{k: _plain(v) for k, v in row.items()} for row in index.table.to_dict("records")]
+    change = view.alignment_change()
+    trend = view.alignment_trend()
     return {
         "value": _plain(index.value),
+        "previous": _plain(change["previous"]),
+        "change_previous": _plain(change["change"]),
+        "trend": [
+            {"quarter": q, "value": _plain(v)}
+            for q, v in zip(trend["quarter"], trend["value"], strict=True)
+        ],
         "reason": index.na_reason or None,
         "missing": list(index.missing),
         "reasons": {name: str(why) for name, why in index.reasons.items()},
@@ -98,9 +106,44 @@ def kpis_csv(view: TeamQuarter) -> str:
     return spreadsheet_frame(frame).to_csv(index=False)
 
 
+def _change_text(change: float, kind: str, significant: bool) -> str:
+    """A change for the terminal table: ``+3.2 pp``, ``−1.5 h``, ``+120``; ``*`` if significant."""
+    text = format_change(change, kind)
+    return "—" if text == "n/a" else text + ("*" if significant else "")
+
+
+def alignment_text(view: TeamQuarter) -> str:
+    """The alignment index line of the terminal table: value, change vs Q−1 and the trend.
+
+    E.g. ``Alignment index 78.7 / 100  Δ Q−1 −2.4  trend 2024Q4–2026Q3: 80.1 74.6 … 78.7``;
+    ``Alignment index n/a (1 of 5 components in this data; …)`` when it cannot be had.
+    """
+    index = view.alignment_index()
+    if index.na_reason:
+        return f"Alignment index n/a ({index.na_reason})"
+    change = view.alignment_change()
+    trend = view.alignment_trend()
+    delta = "—" if math.isnan(change["change"]) else f"{change['change']:+.1f}"
+    points = " ".join("n/a" if math.isnan(v) else f"{v:.1f}" for v in trend["value"])
+    span = f"{trend['quarter'].iloc[0]}–{trend['quarter'].iloc[-1]}" if len(trend) > 1 else ""
+    line = f"Alignment index {index.value:.1f} / 100  Δ Q−1 {delta}"
+    if span:
+        line += f"  trend {span}: {points}"
+    return line
+
+
 def kpis_text(view: TeamQuarter) -> str:
-    """Aligned plain-text table for a terminal."""
+    """Aligned plain-text table for a terminal.
+
+    One line per KPI: value, counts and 95 % interval of a rate, change vs Q−1 and Q−4
+    (``*`` significant, p < 0.05), target and RAG status; then the alignment index with its
+    change vs Q−1 and its 8-quarter trend, and the quarter's warnings.
+    """
     lines = [f"{view.team_name} · {view.quarter} (as of {view.workbook.dataset.as_of:%Y-%m-%d})"]
+    lines.append(
+        f"  {'KPI':<36} {'value':>10}  {'counts, 95% CI':<34} {'Δ Q−1':>10} {'Δ Q−4':>10}"
+        f"  {'target':>15}  status"
+    )
     for row in view.kpis().to_dict("records"):
         kind = row["kind"]
         counts = ""
@@ -112,10 +155,14 @@ def kpis_text(view: TeamQuarter) -> str:
             if row["small_sample"]:
                 counts += ", small sample"
         target = format_value(row["target"], kind) if not math.isnan(row["target"]) else "—"
+        previous = _change_text(row["change_previous"], kind, row["significant_previous"])
+        year = _change_text(row["change_year"], kind, row["significant_year"])
         note = f"  ({row['note']})" if row.get("note") else ""
         lines.append(
             f"  {row['label']:<36} {format_value(row['value'], kind):>10}  {counts:<34}"
-            f" target {target:>8}  {row['rag']}{note}"
+            f" {previous:>10} {year:>10}  {target:>15}  {row['rag']}{note}"
         )
+    lines.append(f"  {alignment_text(view)}")
+    lines.append("  * significant change (p < 0.05); — no earlier quarter or no value")
     lines += [f"  ! {warning}" for warning in view.period_warnings()]
     return "\n".join(lines)
