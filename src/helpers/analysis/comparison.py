@@ -314,10 +314,4 @@ def alignment_trend(view: TeamQuarter, quarters: int = 8) -> pd.DataFrame:
         quarter (text such as ``2026Q3``), value (0–100; NaN where the index cannot be
         computed), oldest first; quarters before the data starts are left out.
     """
-    known = set(view.workbook.dataset.quarters)
-    rows = [
-        (str(view.quarter.shift(-k)), float(view.shift(-k).alignment_index().value))
-        for k in range(quarters - 1, -1, -1)
-        if view.quarter.shift(-k) in known
-    ]
-    return pd.DataFrame(rows, columns=["quarter", "value"])
+    return view.alignment_trend(quarters)[["quarter", "value"]]  # one rule: the view's
