@@ -356,7 +356,7 @@ def test_chart_without_anything_to_draw_says_so():
 
 
 def test_section_tables_say_what_the_forecast_rests_on():
-    from helpers.reports.forecast_section import backtest_display, backtest_lines, parts_table
+    from helpers.reports.forecast_formats import backtest_lines, backtest_tables, parts_table
 
     result = fc.forecast_quarter(
         _degenerate_pipeline(), Quarter(2026, 3), pd.Timestamp("2026-08-01"), simulations=500
@@ -366,9 +366,11 @@ def test_section_tables_say_what_the_forecast_rests_on():
     assert parts["Won so far in the quarter"] == "1 won deal"
     assert parts["Open pipeline"] == "3 opportunities"
     assert parts["Deals without an amount"] == "1"
-    shown = backtest_display(report)
-    assert shown["in P10–P90"].tolist() == ["yes", "no"]
-    assert shown["actual (EUR)"].tolist() == ["110", "150"]
+    revenue, deals = backtest_tables(report)
+    assert revenue["in P10–P90"].tolist() == ["yes", "no"]
+    assert revenue["actual"].tolist() == ["€110", "€150"]
+    assert revenue["error of P50"].tolist() == ["-9%", "-27%"]  # -10/110, -40/150
+    assert deals["P90"].tolist() == ["3", "4"] and deals["in P10–P90"].tolist() == ["yes", "yes"]
     revenue_line = backtest_lines(report)[0]
     assert revenue_line.startswith("Won revenue: the 80 % interval held the actual in 1 of 2")
     # |error|: 10/110 and 40/150, median of the two = (0.0909 + 0.2667) / 2 = 18 %.

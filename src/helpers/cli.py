@@ -294,7 +294,8 @@ def forecast(team, quarter, as_of, data_dir, seed, fmt) -> None:
     same day of every earlier quarter the data allow and compares it with what was won.
     """
     from .analysis.workbook import Workbook
-    from .prediction.forecast import DEFAULT_SEED, forecast_json, forecast_text, team_forecast
+    from .prediction.forecast import DEFAULT_SEED, forecast_json, team_forecast
+    from .reports.forecast_formats import forecast_text
 
     workbook = Workbook.load(data_dir)
     report = team_forecast(

@@ -315,7 +315,7 @@ SECTIONS: dict[str, str] = {
     "database": '[database] with url = "postgresql://..."',
     "smtp": '[smtp] with host = "smtp.example.com", port = 587, user = "..."',
     "delivery": "[delivery] with attempts = 3 (and [delivery.recipients] for the teams)",
-    "delivery.recipients": '[delivery.recipients] with one line per team, e.g. emea-ent = '
+    "delivery.recipients": "[delivery.recipients] with one line per team, e.g. emea-ent = "
     '["ana.lopes@example.com"]',
 }
 """What each section of the defaults looks like when written, for the fix of a section that is

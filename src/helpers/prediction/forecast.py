@@ -675,6 +675,13 @@ def coverage(table: pd.DataFrame, prefix: str = "") -> Rate:
     return Rate(int(covered.sum()), int(tested.sum()))
 
 
+def covered_mark(covered) -> str:
+    """``yes``, ``no`` or ``n/a`` (no known actual) for a backtest row's ``covered``."""
+    if covered is None or (isinstance(covered, float) and math.isnan(covered)):
+        return "n/a"
+    return "yes" if covered else "no"
+
+
 def median_errors(table: pd.DataFrame, prefix: str = "") -> dict[str, float]:
     """Error of the median over the backtest: ``median |P50 − actual| / actual`` and the bias.
 
@@ -731,30 +738,6 @@ class ForecastReport:
             f"{MIN_REFERENCE_DEALS} deals old enough before its day), so the forecast's past "
             "accuracy cannot be shown."
         )
-
-    def summary_line(self, *, with_backtest: bool = True) -> str:
-        """The forecast (and its backtest) in a sentence or two, or the line saying why not."""
-        if self.line:
-            return self.line
-        f = self.forecast
-        when = f"{f.quarter} as of {f.as_of.date()}"
-        parts = []
-        if f.revenue_reason is None:
-            money = " / ".join(_money(f.revenue[k], self.currency) for k in ("p10", "p50", "p90"))
-            parts.append(f"won revenue P10 / P50 / P90 {money}")
-        deals = " / ".join(f"{f.deals[k]:,.0f}" for k in ("p10", "p50", "p90"))
-        parts.append(f"won deals {deals}")
-        text = f"Forecast for {when}: {'; '.join(parts)}."
-        if with_backtest and len(self.backtest):
-            rate = self.revenue_coverage if f.revenue_reason is None else self.deals_coverage
-            errors = median_errors(self.backtest, "" if f.revenue_reason is None else "deals_")
-            text += (
-                f" Backtest over {len(self.backtest)} earlier quarters: the 80 % interval "
-                f"covered the actual in {rate.numerator} of {rate.denominator} "
-                f"({rate.value:.0%}); the median was off by {errors['median_abs_error']:.0%} "
-                "(median absolute error)."
-            )
-        return text
 
     def to_dict(self) -> dict:
         """The forecast and backtest as plain JSON-ready values (missing figures are None)."""
@@ -838,10 +821,6 @@ def _rate(rate: Rate) -> dict:
         "ci_low": _plain(low),
         "ci_high": _plain(high),
     }
-
-
-def _money(value: float, currency: str) -> str:
-    return f"{currency} {value:,.0f}".strip()
 
 
 def team_forecast(
@@ -969,80 +948,3 @@ def forecast_json(report: ForecastReport) -> str:
     import json
 
     return json.dumps({"schema": SCHEMA, **report.to_dict()}, indent=2, ensure_ascii=False)
-
-
-def _cell(value: float, money: bool, currency: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return _money(value, currency) if money else f"{value:,.0f}"
-
-
-def forecast_text(report: ForecastReport) -> str:
-    """``workbook forecast``: the forecast, its parts and the backtest as aligned text."""
-    f, cur = report.forecast, report.currency
-    lines = [f"{report.team_name} · forecast for {f.quarter} as of {f.as_of.date()}"]
-    if report.line:
-        lines.append(f"  {report.line}")
-    else:
-        lines.append(f"  {'':<12} {'P10':>16} {'P50':>16} {'P90':>16}")
-        if f.revenue_reason is None:
-            cells = [_cell(f.revenue[k], True, cur) for k in ("p10", "p50", "p90")]
-            lines.append(f"  {'won revenue':<12} " + " ".join(f"{c:>16}" for c in cells))
-        else:
-            lines.append(f"  won revenue  {f.revenue_reason}")
-        cells = [_cell(f.deals[k], False, cur) for k in ("p10", "p50", "p90")]
-        lines.append(f"  {'won deals':<12} " + " ".join(f"{c:>16}" for c in cells))
-        share = f.new_win_share
-        lines += [
-            f"  won so far: {pipeline.count_of(f.won_so_far, pipeline.WON_DEALS)} "
-            f"({_cell(f.won_so_far_amount, True, cur)})",
-            f"  open pipeline: {pipeline.count_of(f.open_deals, pipeline.OPPORTUNITIES)} "
-            f"({_cell(f.open_amount, True, cur)}), "
-            f"{f.open_expected_wins:,.1f} expected to win before {f.quarter.end.date()}",
-            f"  new deals: {f.new_created_per_day:.2f} created a day × {share} won within "
-            f"their quarter → {f.new_expected_wins:,.1f} expected wins, mean amount "
-            f"{_cell(f.new_mean_amount, True, cur)}",
-            f"  history: {', '.join(f.history_quarters)}; {f.simulations:,} draws, seed {f.seed}"
-            + (f"; {f.sized:,} deals without an amount sized from recent wins" if f.sized else ""),
-        ]
-    if report.actual is not None:
-        revenue, deals = report.actual
-        lines.append(f"  actual: {_cell(revenue, True, cur)} won in {deals:,} deals")
-    lines.append("Backtest: the same forecast on the same day of each earlier quarter")
-    if report.backtest_line:
-        lines.append(f"  {report.backtest_line}")
-        return "\n".join(lines)
-    lines.append(
-        f"  {'quarter':<8} {'as of':<10} {'P10':>14} {'P50':>14} {'P90':>14} {'actual':>14} "
-        f"{'in':>3} {'error':>7} │ {'deals P10–P90':>13} {'actual':>6} {'in':>3}"
-    )
-    for row in report.backtest.to_dict("records"):
-        error = "n/a" if math.isnan(row["error"]) else f"{row['error']:+.0%}"
-        band = f"{row['deals_p10']:,.0f}–{row['deals_p90']:,.0f}"
-        lines.append(
-            f"  {row['quarter']:<8} {row['as_of'].date()!s:<10} "
-            + " ".join(f"{_cell(row[k], True, cur):>14}" for k in ("p10", "p50", "p90", "actual"))
-            + f" {covered_mark(row['covered']):>3} {error:>7} │ "
-            f"{band:>13} "
-            f"{row['deals_actual']:>6,.0f} {covered_mark(row['deals_covered']):>3}"
-        )
-    for label, prefix in (("won revenue", ""), ("won deals", "deals_")):
-        rate = coverage(report.backtest, prefix)
-        errors = median_errors(report.backtest, prefix)
-        if not rate.denominator:
-            lines.append(f"  {label}: no quarter with a known actual")
-            continue
-        low, high = rate.interval
-        lines.append(
-            f"  {label}: the 80 % interval covered {rate.numerator} of {rate.denominator} "
-            f"quarters ({rate.value:.0%}, 95 % CI {low:.0%}–{high:.0%}); median error of "
-            f"P50 {errors['median_abs_error']:.0%}, bias {errors['mean_error']:+.0%}"
-        )
-    return "\n".join(lines)
-
-
-def covered_mark(covered) -> str:
-    """``yes``, ``no`` or ``n/a`` (no known actual) for a backtest row's ``covered``."""
-    if covered is None or (isinstance(covered, float) and math.isnan(covered)):
-        return "n/a"
-    return "yes" if covered else "no"
