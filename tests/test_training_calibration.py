@@ -6,6 +6,7 @@ import math
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from helpers.analysis.workbook import Workbook
@@ -320,3 +321,37 @@ def test_mql_curve_and_empty_chart(tiny_copy):
     # Before anyone answers, the page still carries a chart: how the model decides.
     parts = cal.summarise(Workshop(tiny_copy, SESSION), "north").parts
     assert any(hasattr(p, "savefig") for p in parts)
+
+
+# --- the trained lead model's line beside the room's (issue 20) -------------------------------
+
+
+def test_trained_model_thresholds_by_hand():
+    from helpers.training.calibration.summary import trained_model_thresholds
+
+    answers = pd.DataFrame(
+        {
+            "lead_id": ["A", "B", "C", "D", "A"],
+            "question": ["sql", "sql", "sql", "sql", "mql"],
+            "yes": [False, False, True, True, True],
+        }
+    )
+    scores = pd.DataFrame(
+        {
+            "lead_id": ["A", "B", "C", "D"],
+            "score": [10.0, 20.0, 30.0, 40.0],
+            "converted": pd.array([False, True, True, pd.NA], dtype="boolean"),
+        }
+    )
+    found = trained_model_thresholds(answers, scores)
+    # The room says SQL for 30 and 40, not for 10 and 20 → the cut between 20 and 30.
+    assert found["room_sql_model_threshold"] == pytest.approx(25.0)
+    # Known outcomes: 10 no, 20 and 30 yes (D is too young) → the cut between 10 and 20.
+    assert found["model_sql_threshold"] == pytest.approx(15.0)
+
+
+def test_summary_says_when_the_data_cannot_train_the_model(tiny_copy):
+    workshop = Workshop(tiny_copy, SESSION)
+    _rate(workshop, "Ana", "sales", {"L1": "yes", "L3": "yes", "L5": "no", "L2": "no"})
+    page = static_html(cal.summarise(workshop, "north").page_parts())
+    assert "Trained lead model: not in this data (the lead model needs at least 10" in page

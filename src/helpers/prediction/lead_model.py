@@ -659,3 +659,40 @@ def score_open_leads(workbook: Workbook, *, seed: int = DEFAULT_SEED) -> pd.Data
         },
         columns=list(SCORE_COLUMNS),
     )
+
+
+def team_lead_scores(workbook: Workbook, team: str, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """The trained model's score of every lead of ``team``, with its outcome where known.
+
+    The model is the one ``workbook score`` uses (trained on every lead whose
+    :data:`HORIZON_DAYS`-day outcome is known at the as-of date); each lead is scored at its
+    scoring moment. For the calibration exercise: where the room's "SQL?" answers draw the
+    line on the model's scale, beside the line that best separates the team's past leads.
+
+    Returns
+    -------
+    DataFrame
+        lead_id, score (chance of an SQL within :data:`HORIZON_DAYS` days × 100), converted
+        (bool; missing for a lead younger than the horizon), in the order of ``leads``.
+
+    Raises
+    ------
+    ParameterError
+        When the data cannot train the model (see :func:`fit_lead_model`).
+    """
+    dataset = workbook.dataset
+    model = train_lead_model(workbook, seed=seed)
+    leads, events, touches = _tables(workbook)
+    if team != "all":
+        leads = leads[leads["team"] == team]
+    features = lead_features(leads, events, touches, scoring_moment(leads, dataset.as_of))
+    probability = model.predict(features) if len(features) else np.zeros(0)
+    mature = (leads["created_at"] + pd.Timedelta(days=HORIZON_DAYS) <= dataset.as_of).to_numpy()
+    converted = outcome_within_horizon(workbook, features.index).astype("boolean")
+    return pd.DataFrame(
+        {
+            "lead_id": features.index.to_numpy(dtype=object),
+            "score": probability * 100.0,
+            "converted": converted.where(mature).to_numpy(),
+        }
+    )

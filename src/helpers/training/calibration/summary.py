@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -10,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ...display.widgets import Html
+from ...errors import WorkbookError
 from ...metrics import agreement
 from ..exercise_summary import ExerciseSummary
 from .charts import share_chart, threshold_chart
@@ -379,6 +381,64 @@ def _threshold_parts(room: RoomAnswers, thresholds: pd.DataFrame, figures: dict[
     return [NO_SCORE_NOTE, share_chart(share, room.labels)]
 
 
+def trained_model_thresholds(answers: pd.DataFrame, scores: pd.DataFrame) -> dict[str, float]:
+    """Where the room's "SQL?" answers and the team's past leads draw the line on the model.
+
+    Both by :func:`implied_threshold` on the trained lead model's score (chance of an SQL
+    within 30 days × 100, :func:`helpers.prediction.lead_model.team_lead_scores`): the room's
+    line reproduces its "SQL?" answers best; the model's own line separates the team's leads
+    with a known outcome (became an SQL within 30 days or not) best.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        The team's answers (lead_id, question, yes).
+    scores : DataFrame
+        lead_id, score, converted (missing when not known yet).
+
+    Returns
+    -------
+    dict
+        ``room_sql_model_threshold`` and ``model_sql_threshold`` (NaN when nothing to cut).
+    """
+    score_of = scores.set_index("lead_id")["score"]
+    sql = answers[answers["question"] == "sql"]
+    known = scores[scores["converted"].notna()]
+    return {
+        "room_sql_model_threshold": implied_threshold(
+            sql["lead_id"].map(score_of).astype("float64"), sql["yes"].astype(bool)
+        ),
+        "model_sql_threshold": implied_threshold(
+            known["score"].astype("float64"), known["converted"].astype(bool)
+        ),
+    }
+
+
+def _trained_model_part(workshop, room: RoomAnswers, team: str, figures: dict[str, Any]):
+    """One paragraph: the room's SQL line and the trained model's on the model's scale.
+
+    The model is trained once per workshop kernel and team (``workshop.material``).
+    """
+    from ...prediction.lead_model import HORIZON_DAYS, team_lead_scores
+
+    def compute() -> pd.DataFrame:
+        return team_lead_scores(room.workbook, team)
+
+    try:
+        scores = workshop.material((EXERCISE, "trained-model-scores", team), compute)
+    except WorkbookError as err:
+        return Html(f"<p><i>Trained lead model: not in this data ({html.escape(str(err))})</i></p>")
+    found = trained_model_thresholds(room.answers, scores)
+    figures.update(found)
+    return Html(
+        "<p>The workbook's trained lead model (its score is the chance of an SQL within "
+        f"{HORIZON_DAYS} days, 0–100): the room's “SQL?” answers draw the line at a model "
+        f"score of about <b>{_score_text(found['room_sql_model_threshold'])}</b>; the line "
+        "that best separates this team's past leads that became SQLs is about "
+        f"<b>{_score_text(found['model_sql_threshold'])}</b>.</p>"
+    )
+
+
 def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
     """The calibration results of one team so far, for the results panel and session report.
 
@@ -399,7 +459,9 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
         marketing pairs) for each question ``q`` in :data:`QUESTIONS` (NaN when it cannot be
         computed yet); ``room_threshold``, ``sales_threshold``, ``marketing_threshold``
         (implied by the "MQL?" answers) and ``model_threshold``, all NaN without scores in the
-        data (``scored`` False; the thresholds are then replaced by :data:`NO_SCORE_NOTE`).
+        data (``scored`` False; the thresholds are then replaced by :data:`NO_SCORE_NOTE`);
+        ``room_sql_model_threshold`` and ``model_sql_threshold`` on the trained lead model's
+        scale (:func:`trained_model_thresholds`) when the data can train it.
         ``disagreements`` lists the most disputed lead × question items (at most 5, only
         those with a split vote).
     """
@@ -422,6 +484,7 @@ def summarise(workshop, team: str, *, size: int = 12) -> ExerciseSummary:
         ),
         Html("<h4>Where is the line? Implied MQL thresholds</h4>"),
         *_threshold_parts(room, thresholds, figures),
+        _trained_model_part(workshop, room, team, figures),
         Html("<h4>Leads to discuss first</h4>"),
         debrief
         if len(debrief)
