@@ -6,6 +6,7 @@ Plot tests inspect the artists, not pixels.
 from __future__ import annotations
 
 import math
+import re
 import shutil
 
 import matplotlib.pyplot as plt
@@ -252,3 +253,98 @@ def test_time_decay_half_life_comes_from_workbook_toml(tmp_path):
     assert view.attribution("time_decay").table.set_index("channel")["amount"][
         "paid_social"
     ] == pytest.approx(200.0)
+
+
+# --- One number format, captions, human column names ----------------------------------------
+
+
+def test_table_html_writes_one_number_format_with_a_caption():
+    frame = pd.DataFrame(
+        {
+            "source_type": ["marketing", "sales<b>"],
+            "opportunities": [1234.0, 5.0],  # whole numbers held as floats: counts
+            "amount": [1234567.8, math.nan],
+            "missing_amount": [2, 0],  # a count of deals, not money
+            "share": [0.0659, 0.5],  # 623 of 9,459 → 6.6 %, never 0.1
+            "median_days": [12.25, 3.0],
+        }
+    )
+    html = rh.table_html(frame, caption="Pipeline <by> source", currency="EUR", total=9)
+    assert html.startswith('<div class="aw-table-wrap"><table')
+    assert "<caption>Pipeline &lt;by&gt; source (top 2 of 9 shown)</caption>" in html
+    headers = re.findall(r"<th>(.*?)</th>", html)
+    assert headers == [
+        "Source",
+        "Opportunities",
+        "Amount",
+        "Without an amount",
+        "Share",
+        "Median days",
+    ]
+    cells = re.findall(r"<td>(.*?)</td>", html)
+    assert cells == [
+        "marketing", "1,234", "€1,234,568", "2", "6.6%", "12.2",
+        "sales&lt;b&gt;", "5", "", "0", "50.0%", "3.0",
+    ]  # fmt: skip
+
+
+def test_table_html_says_nothing_about_a_cut_when_every_row_is_shown():
+    html = rh.table_html(pd.DataFrame({"n": [1, 2]}), caption="All", total=2)
+    assert "<caption>All</caption>" in html
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "short", "expected"),
+    [
+        (8_219_394.0, "amount", True, "€8.22M"),
+        (2_067_131.0, "amount", True, "€2.07M"),
+        (845_300.0, "amount", True, "€845K"),
+        (5_075.0, "amount", True, "€5,075"),
+        (8_219_394.0, "amount", False, "€8,219,394"),
+        (-1_390_000.0, "amount", True, "−€1.39M"),
+        (12_345.0, "count", True, "12.3K"),
+        (981.0, "count", True, "981"),
+        (0.782, "rate", True, "78.2%"),
+        (5.25, "hours", True, "5.2 h"),
+        (math.nan, "amount", True, "n/a"),
+    ],
+    ids=lambda v: str(v),
+)
+def test_format_value_abbreviates_tiles_from_ten_thousand(value, kind, short, expected):
+    assert rh.format_value(value, kind, "EUR", short=short) == expected
+
+
+def test_currency_symbols_come_from_the_configured_code():
+    assert rh.money(1500, "GBP") == "£1,500"
+    assert rh.money(1500, "SEK") == "SEK 1,500"
+    assert rh.money(1500, "") == "1,500"
+
+
+def test_sparkline_draws_the_values_and_the_target():
+    # Values 1, 3, NaN, 2 and target 4 on a 100 × 20 box with 3 px padding: the scale runs
+    # from 1 to 4 (the target is kept in view); x steps (100 − 6) / 3 = 31.33 px.
+    svg = rh.sparkline([1, 3, math.nan, 2], target=4, width=100, height=20, title="a<b")
+    # y = 20 − 3 − (v − 1) / 3 × 14: v=1 → 17.0, v=3 → 7.7, v=2 → 12.3, target 4 → 3.0.
+    assert '<polyline points="3.0,17.0 34.3,7.7"' in svg  # the gap breaks the line
+    assert '<circle cx="97.0" cy="12.3"' in svg  # the last value is a dot
+    assert 'y1="3.0" y2="3.0"' in svg and "stroke-dasharray" in svg
+    assert "<title>a&lt;b</title>" in svg
+    assert rh.sparkline([1.0]) == ""  # one value is no line
+
+
+def test_review_page_lists_at_most_the_points_given_and_links_the_sections():
+    page = rh.review_page(
+        title="North <Pod> · 2026Q3",
+        subtitle="s",
+        index_html="",
+        tiles_html="",
+        points=["first <point>", "second"],
+        more_points=3,
+        sections=[("funnel", "2. Funnel")],
+    )
+    assert "<h1>North &lt;Pod&gt; · 2026Q3</h1>" in page
+    assert (
+        '<ol class="aw-points" start="1"><li>first &lt;point&gt;</li><li>second</li></ol>' in page
+    )
+    assert '<a href="#talking-points">3 more talking points</a>' in page
+    assert '<a href="#funnel">2. Funnel</a>' in page

@@ -85,6 +85,7 @@ COLUMN_LABELS = {
     "Cumulative share", "won_revenue": "Won revenue", "pipeline_created": "Pipeline created",
     "mql_sqls": "MQLs that became SQL", "first_touch": "First touch", "label": "Measure",
     "rows_read": "Rows read", "first": "First date", "last": "Last date",
+    "missing_amount": "Without an amount",
 }  # fmt: skip
 """Human names of snake_case columns that need more than spaces and a capital."""
 
@@ -277,7 +278,9 @@ def _is_percent(name: str) -> bool:
 
 
 def _is_amount(name: str) -> bool:
-    return any(word in str(name).lower() for word in _AMOUNT_WORDS)
+    text = str(name).lower()
+    # "missing_amount" counts the deals without an amount: a count, not money.
+    return "missing" not in text and any(word in text for word in _AMOUNT_WORDS)
 
 
 def _whole(series: pd.Series) -> bool:
@@ -293,6 +296,7 @@ def table_html(
     caption: str | None = None,
     currency: str = "",
     total: int | None = None,
+    amounts: tuple[str, ...] = (),
 ) -> str:
     """A DataFrame as an escaped, captioned HTML table in the one number format.
 
@@ -316,6 +320,8 @@ def table_html(
         Currency code of the amount columns.
     total : int, optional
         Rows of the whole table when ``frame`` holds only its first rows.
+    amounts : tuple of str
+        More columns to show as money (e.g. attribution models named ``linear``).
 
     Returns
     -------
@@ -330,7 +336,7 @@ def table_html(
             continue
         if column in percent or _is_percent(column):
             shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
-        elif currency and _is_amount(column):
+        elif currency and (column in amounts or _is_amount(column)):
             shown[column] = values.map(lambda v: "" if pd.isna(v) else money(v, currency))
         elif _whole(values) or pd.api.types.is_integer_dtype(values):
             shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")

@@ -43,6 +43,7 @@ def show_table(
     decimals: int = 1,
     caption: str | None = None,
     currency: str = "",
+    amounts: tuple[str, ...] = (),
 ) -> None:
     """Display ``frame`` in the report and publish it for export under ``name``.
 
@@ -55,7 +56,7 @@ def show_table(
         characters (an Excel sheet name has at most 31), unique within the report.
     html : str, optional
         HTML to show instead of :func:`report_html.table_html` of ``frame`` (e.g. KPI tiles).
-    percent, decimals, caption, currency
+    percent, decimals, caption, currency, amounts
         Passed to :func:`helpers.display.html.table_html` when ``html`` is not given: every
         table shown has a caption saying what it holds.
 
@@ -75,7 +76,12 @@ def show_table(
         html
         if html is not None
         else table_html(
-            frame, percent=percent, decimals=decimals, caption=caption, currency=currency
+            frame,
+            percent=percent,
+            decimals=decimals,
+            caption=caption,
+            currency=currency,
+            amounts=amounts,
         )
     )
     payload = json.loads(frame.to_json(orient="split", index=False, date_format="iso"))
