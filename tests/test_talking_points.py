@@ -700,3 +700,18 @@ def test_the_company_report_names_the_sample_outlier_team_and_channel_on_page_on
     top = ranked_talking_points(view, teams_long=long, names=names)[:PAGE_ONE]
     assert any(p.startswith("North America SMB stands out") for p in top)
     assert any(p.startswith("paid_social brought") for p in top)
+
+
+def test_a_change_for_the_better_ranks_below_the_same_change_for_the_worse():
+    # MQLs 150 against 100 in Q−1 and in Q−4 (higher is better): gap 0.5, no money;
+    # 1 + 1.5 = 2.5, halved for the better (Q−4: 1.25) and again for Q−1 (0.625).
+    # Speed to lead 15 h against 10 h (lower is better, hours are not seasonal): worse, 2.5.
+    kpis = pd.DataFrame(
+        [
+            _change_row("mqls", "count", 150.0, 100.0, 100.0),
+            _change_row("speed_to_lead_hours", "hours", 15.0, 10.0, math.nan, "lower"),
+        ]
+    )
+    points = kpi_change_points(kpis)
+    assert [p.score for p in points] == pytest.approx([0.625, 1.25, 2.5])
+    assert rank_points(points)[0].startswith("speed_to_lead_hours rose 50.0 % against Q−1")

@@ -857,6 +857,7 @@ def review_page(
     sections: Iterable[tuple[str, str]] = (),
     notes: Sequence[str] = (),
     points_anchor: str = "talking-points",
+    standing: str = "",
 ) -> str:
     """Page one of a report: title, alignment index, KPI tiles, ranked talking points, contents.
 
@@ -873,7 +874,9 @@ def review_page(
     sections : iterable of (str, str)
         The table of contents (see :func:`contents`).
     notes : sequence of str
-        Lines shown under the subtitle (warnings such as an unfinished quarter).
+        Warnings shown under the subtitle (an unfinished quarter, a table that stops early).
+    standing : str
+        A team's place among the teams (one line under the subtitle).
     """
     more = ""
     if more_points:
@@ -887,6 +890,8 @@ def review_page(
         else '<p class="aw-note">No rule fired this quarter: nothing stands out.</p>'
     )
     warnings = "".join(f'<p class="aw-warning">{html.escape(n)}</p>' for n in notes)
+    if standing:
+        warnings += f'<p class="aw-subtitle">{html.escape(standing)}</p>'
     return (
         f'{_TILE_CSS}<section class="aw-page-one">'
         f"<h1>{html.escape(title)}</h1>"

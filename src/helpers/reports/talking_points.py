@@ -36,8 +36,9 @@ and 1, and is scored
   difference (p = 0.001 scores 1, p = 0.05 scores 0.43); 0 where nothing was tested;
 - **money**: the amount at stake (a gap or change of pipeline or won revenue, a channel's
   spend) as a share of the quarter's won revenue; capped at 1;
-- **weight**: 1, but ½ for a change of a count or an amount against the previous quarter:
-  such volumes are seasonal, the same quarter last year (Q−4) is the fair comparison.
+- **weight**: 1, but ½ for a change of a count or an amount against the previous quarter
+  (such volumes are seasonal, the same quarter last year, Q−4, is the fair comparison) and
+  ½ for a change for the better (the review is for what needs action); ¼ for both.
 
 Ties keep the order of the rules. For the company (``all``) two more rules name the team that
 stands out from the others (:func:`outlier_team_points`) and the channel whose MQLs sales
@@ -76,6 +77,9 @@ PAGE_ONE = 5
 SEASONAL_WEIGHT = 0.5
 """Weight of a change of a count or an amount against the previous quarter (seasonal)."""
 
+BETTER_WEIGHT = 0.5
+"""Weight of a change for the better: good news ranks below what needs action."""
+
 OUTLIER_Z = 3.5
 """Robust z-score (distance from the others' median in 1.4826 × MAD) that makes an outlier."""
 
@@ -87,7 +91,8 @@ SCORE_RULE = (
     "min(1, −log10(p) / 3) for a tested difference (p = 0.001 scores 1), 0 where nothing was "
     "tested. Money: the amount at stake as a share of the quarter's won revenue. Weight: ½ "
     "for a change of a count or an amount against the previous quarter, since such volumes "
-    "are seasonal (the same quarter last year is the fair comparison), else 1. Page one "
+    "are seasonal (the same quarter last year is the fair comparison), ½ for a change for "
+    "the better, ¼ for both, else 1. Page one "
     f"shows the {PAGE_ONE} highest; ties keep the order of the rules."
 )
 """The ranking rule as the definitions appendix writes it for readers."""
@@ -301,7 +306,8 @@ def kpi_change_points(
         One sentence per firing (KPI, comparison), KPIs in table order, Q−1 before Q−4.
         Scored: gap = the relative change (capped at 1), significance from the test's
         p-value (rates), money for pipeline and won revenue; a change of a count or an
-        amount against Q−1 weighs :data:`SEASONAL_WEIGHT` (seasonal volumes).
+        amount against Q−1 weighs :data:`SEASONAL_WEIGHT` (seasonal volumes), a change for
+        the better :data:`BETTER_WEIGHT` (both multiply).
     """
     points = []
     for row in kpis.to_dict("records"):
@@ -314,6 +320,8 @@ def kpi_change_points(
                 continue
             verb = "rose" if now > before else "fell"
             relative = abs(now - before) / before if before > 0 else math.nan
+            better = (now > before) == (row["direction"] == "higher")
+            weight = BETTER_WEIGHT if better else 1.0
             if kind == "rate":
                 if not row[f"significant_{key}"]:
                     continue
@@ -324,12 +332,12 @@ def kpi_change_points(
                         rule="change",
                         gap=1.0 if _nan(relative) else relative,
                         significance=evidence(row[f"p_{key}"]),
+                        weight=weight,
                     )
                 )
                 continue
             if _nan(relative) or relative < min_relative_change:
                 continue
-            better = (now > before) == (row["direction"] == "higher")
             verdict = f"({'better' if better else 'worse'}: {row['direction']} is better)"
             span = f"from {figure(before, kind, currency)} to {figure(now, kind, currency)}"
             if relative > MAX_RELATIVE_CHANGE:
@@ -346,7 +354,7 @@ def kpi_change_points(
                     rule="change",
                     gap=relative,
                     money=_money(now - before, reference) if row["metric"] in MONEY_KPIS else 0,
-                    weight=SEASONAL_WEIGHT if seasonal else 1.0,
+                    weight=weight * (SEASONAL_WEIGHT if seasonal else 1.0),
                 )
             )
     return points
