@@ -161,6 +161,7 @@ def test_report_on_the_sample_fills_every_section(tmp_path):
     names = {name for name, _ in tables_in(nb)}
     assert {"cac", "efficiency_by_channel", "feedback_summary", "feedback_reasons"} <= names
     assert {"attribution_pipeline", "attribution_revenue", "talking_points"} <= names
+    assert {"forecast", "forecast_parts", "forecast_backtest"} <= names  # the quarter forecast
     images = [
         o for c in nb["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})
     ]
