@@ -19,6 +19,7 @@ from . import stages
 from .config import Config, settings_content
 from .database import Database, DatabaseUrl, Scope, missing_table_fix
 from .loading import SourceFile, find_table_file, parse_column, read_source
+from .membership import lookup
 from .periods import Quarter, quarter_index
 from .schema import ALL_TEAMS, REQUIRED_TABLES, SIDE_TABLES, SIDES, TABLES
 from .validation import (
@@ -293,8 +294,13 @@ class Dataset:
     def fingerprint(self) -> str:
         """SHA-256 over the names and bytes of the files read (first 16 hex digits).
 
-        For a database, over the text of the rows read and the settings file, if any.
+        For a database, over the text of the rows read and the settings file, if any. Read
+        once per data set: the files were read when it was loaded.
         """
+        return self._fingerprint
+
+    @cached_property
+    def _fingerprint(self) -> str:
         digest = hashlib.sha256()
         if self.content_digest is not None:
             digest.update(self.content_digest.encode())
@@ -637,7 +643,7 @@ def _cross_table_checks(sources, tables, clean, config) -> list[Problem]:
 def _default_source_type(opps: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
     # SPEC: source_type defaults to that of the lead, else "sales".
     from_lead = (
-        opps["lead_id"].map(leads.set_index("lead_id")["source_type"])
+        lookup(opps["lead_id"], leads["lead_id"], leads["source_type"])
         if "lead_id" in opps
         else None
     )

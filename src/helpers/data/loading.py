@@ -15,6 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from ..errors import Problem
 from .schema import QUARTER_PATTERN, Column, Table
@@ -186,6 +190,73 @@ def _unusable_file(path: Path) -> Problem | None:
     return None
 
 
+def _text_frame(columns: list[pa.ChunkedArray | pa.Array], names: list[str]) -> pd.DataFrame:
+    """A frame of text cells from Arrow string columns: stripped, "" for empty, no copy to Python.
+
+    Arrow strips the whitespace (``utf8_trim_whitespace``, what pandas' ``str.strip`` runs on
+    Arrow text) so no cell passes through a Python function.
+    """
+    trimmed = [pc.utf8_trim_whitespace(column).fill_null("") for column in columns]
+    frame = pa.table(trimmed, names=[f"c{i}" for i in range(len(names))]).to_pandas()
+    frame.columns = names
+    return frame
+
+
+def _arrow_csv_text(path: Path) -> pd.DataFrame | None:
+    """Every cell of a well-formed CSV file as stripped text, read by Arrow's parser.
+
+    Returns None for any file that needs the careful reader (pandas plus the checks of
+    :func:`read_source`): one Arrow refuses (a row of another width, text that is not UTF-8, a
+    quote never closed) or whose header leaves a name empty or repeats one. Both readers give
+    the same cells: empty cells are ``""``, quoted newlines stay in their cell, blank lines are
+    skipped and a UTF-8 byte-order mark is dropped.
+    """
+    with closing(_records(path)) as records:
+        first = next(records, None)
+    if first is None:
+        return None
+    names = first[1]
+    stripped = [name.strip() for name in names]
+    if not all(stripped) or len(set(stripped)) < len(stripped):
+        return None
+    try:
+        arrow = pa_csv.read_csv(
+            path,
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowException, OSError):
+        return None
+    if arrow.column_names != names or not all(pa.types.is_string(t) for t in arrow.schema.types):
+        return None
+    return _text_frame(arrow.columns, names)
+
+
+def _parquet_text(arrow: pa.Table) -> pd.DataFrame:
+    """Every cell of a Parquet table as stripped text, "" for empty.
+
+    Text columns stay in Arrow; a typed column (numbers, timestamps) is written as pandas
+    writes its values (``astype("string")``), as a table exported to CSV would hold them.
+    """
+    names = [str(name) for name in arrow.column_names]
+    columns = []
+    for column in arrow.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+            column = column.cast(kind)
+        if pa.types.is_string(kind):
+            columns.append(column)
+        elif pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+            columns.append(column.cast(pa.string()))
+        else:
+            text = column.to_pandas().astype("string")
+            columns.append(pa.chunked_array([pa.array(text, type=pa.string(), from_pandas=True)]))
+    return _text_frame(columns, names)
+
+
 def read_source(path: Path, table: Table) -> tuple[SourceFile | None, list[Problem]]:
     """Read one table file as text cells; report an empty file or a wrong separator.
 
@@ -200,7 +271,7 @@ def read_source(path: Path, table: Table) -> tuple[SourceFile | None, list[Probl
         return None, [unusable]
     if path.suffix == ".parquet":
         try:
-            frame = pd.read_parquet(path)
+            arrow = pq.read_table(path)
         except Exception as err:  # pyarrow raises many types for a damaged file
             return None, [
                 Problem(
@@ -210,9 +281,7 @@ def read_source(path: Path, table: Table) -> tuple[SourceFile | None, list[Probl
                     "export the table again as Parquet or CSV",
                 )
             ]
-        raw = frame.astype("string").fillna("").astype(object)
-        raw = raw.map(lambda v: str(v).strip())
-        return SourceFile(table, path, raw), []
+        return SourceFile(table, path, _parquet_text(arrow)), []
 
     if path.stat().st_size == 0:
         expected = ", ".join(c.name for c in table.columns if c.required)
@@ -224,10 +293,13 @@ def read_source(path: Path, table: Table) -> tuple[SourceFile | None, list[Probl
                 f"write a header line with the columns {expected}, then one row per record",
             )
         ]
+    raw = _arrow_csv_text(path)
+    stripped = raw is not None
     try:
-        raw = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=False
-        )
+        if raw is None:
+            raw = pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=False
+            )
     except UnicodeDecodeError:
         return None, [
             Problem(name, None, "is not UTF-8 text", "save the file as UTF-8 (CSV UTF-8)")
@@ -263,7 +335,8 @@ def read_source(path: Path, table: Table) -> tuple[SourceFile | None, list[Probl
     if repeated is not None:
         return None, [repeated]
     raw.columns = [str(c).strip() for c in header]
-    raw = raw.apply(lambda col: col.str.strip())
+    if not stripped:
+        raw = raw.apply(lambda col: col.str.strip())
     names = _header_names(path)
     unnamed = [i for i, name in enumerate(names) if not name and i < len(raw.columns)]
     if unnamed:
@@ -302,7 +375,9 @@ def parse_column(
     if kind == "datetime":
         return _parse_timestamps(source, column, text, empty, timezone)
     if kind in ("float", "int"):
-        values = pd.to_numeric(text.where(~empty, None), errors="coerce")
+        values = _arrow_cast(text, empty, pa.float64())
+        if values is None:  # some cell is not a number: pandas finds which
+            values = pd.to_numeric(text.where(~empty, None), errors="coerce")
         bad = np.flatnonzero(values.isna().to_numpy() & ~empty)
         problems = []
         if len(bad):
@@ -361,6 +436,9 @@ def _parse_timestamps(
 ) -> tuple[pd.Series, list[Problem]]:
     # Naive timestamps already are wall-clock time in the configured zone; those with an
     # offset are converted to that zone, then made naive like the rest.
+    fast = _arrow_cast(text, empty, pa.timestamp("us"))
+    if fast is not None:  # every cell a naive ISO 8601 timestamp in range
+        return fast, []
     has_offset = text.str.contains(_OFFSET).to_numpy() & ~empty
     naive = ~has_offset & ~empty
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
@@ -384,3 +462,27 @@ def _parse_timestamps(
             )
         )
     return parsed, problems
+
+
+def _arrow_cast(text: pd.Series, empty: np.ndarray, kind: pa.DataType) -> pd.Series | None:
+    """Non-empty cells cast by Arrow to numbers or naive timestamps; None if any cell fails.
+
+    The fast path for a clean column: Arrow's cast accepts plain numbers (``12``, ``-3.5``,
+    ``1e3``) and naive ISO 8601 timestamps (``2026-07-01``, ``2026-07-01T09:30:00``), a subset
+    of what pandas accepts, and refuses an offset, so a column with an offset or a bad cell
+    returns None and goes the careful way, which names the cells. Timestamps must also fit
+    pandas' nanosecond range. Empty cells are missing (NaN or NaT).
+    """
+    try:
+        array = pa.array(text, from_pandas=True)
+        array = pc.if_else(pa.array(empty), pa.scalar(None, array.type), array)
+        cast = pc.cast(array, kind)
+        if pa.types.is_timestamp(kind):
+            cast = pc.cast(cast, pa.timestamp("ns"))  # refuses a value out of pandas' range
+    except (pa.ArrowException, ValueError):
+        return None
+    if pa.types.is_timestamp(kind):
+        values = cast.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+        return pd.Series(values, index=text.index, dtype="datetime64[ns]")
+    values = cast.to_numpy(zero_copy_only=False).astype("float64")
+    return pd.Series(values, index=text.index, dtype="float64")

@@ -13,7 +13,7 @@ import pandera.pandas as pa
 from ..errors import Problem
 from .config import CANONICAL_EVENTS, Config
 from .loading import MAX_ROWS_SHOWN, SourceFile
-from .membership import is_in
+from .membership import codes, earliest, equals, is_in, lookup
 from .schema import (
     ALL_TEAMS,
     MAX_AMOUNT,
@@ -125,7 +125,7 @@ def check_references(
 ) -> list[Problem]:
     """Every non-empty value of ``column`` must exist in ``target`` (e.g. leads.team in teams)."""
     values = typed[column]
-    known = set(target.dropna()) | set(extra_allowed)
+    known = pd.concat([target.dropna(), pd.Series(extra_allowed, dtype=target.dtype)])
     orphan = values.notna().to_numpy() & ~is_in(values, known)
     if not orphan.any():
         return []
@@ -194,7 +194,7 @@ def _check_event_order(
         else '(kept as a flagged anomaly; set validation.out_of_order = "error" in '
         "workbook.toml to reject them)"
     )
-    created = events["lead_id"].map(leads.set_index("lead_id")["created_at"])
+    created = lookup(events["lead_id"], leads["lead_id"], leads["created_at"])
     early = (events["at"] < created).to_numpy()
     if early.any():
         problems.append(
@@ -207,21 +207,25 @@ def _check_event_order(
             )
         )
 
-    valid = events.dropna(subset=["lead_id", "at"])
-    first = valid.groupby(["lead_id", "event"], observed=True)["at"].min().unstack()
+    # First time of each event per lead, leads numbered by Arrow (no text index to align).
+    lead, names = codes(events["lead_id"])
+    count = len(names)
+    first = {}
+    for stage in {name for pair in STAGE_ORDER for name in pair}:
+        chosen = equals(events["event"], stage)
+        if chosen.any():
+            first[stage] = earliest(lead[chosen], events["at"].to_numpy()[chosen], count)
     for before, after in STAGE_ORDER:
         if before not in first or after not in first:
             continue
-        wrong = first.index[(first[after] < first[before]).to_numpy()]
-        if len(wrong) == 0:
+        wrong = first[after] < first[before]  # NaT on either side compares False
+        if not wrong.any():
             continue
-        rows = np.flatnonzero(
-            (events["event"] == after).to_numpy() & events["lead_id"].isin(wrong).to_numpy()
-        )
+        rows = np.flatnonzero(equals(events["event"], after) & (lead >= 0) & wrong[lead])
         problems.append(
             source.problem(
                 "at",
-                f"{len(wrong)} lead(s) have '{after}' before their first '{before}'",
+                f"{int(wrong.sum())} lead(s) have '{after}' before their first '{before}'",
                 f"correct the timestamps {setting}",
                 rows,
                 severity=severity,

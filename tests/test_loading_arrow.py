@@ -1,0 +1,133 @@
+"""The fast Arrow paths of data.loading give the same cells and types as the careful pandas
+path, and step aside (to the careful path and its messages) whenever a file needs it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers.data import loading
+from helpers.data.loading import parse_column, read_source
+from helpers.data.schema import TABLES
+
+LEADS = TABLES["leads"]
+TRICKY = (
+    "\ufefflead_id, created_at ,team,channel,source_type,campaign_id,score\n"
+    'L1,2026-07-01T09:00:00,north,"paid\nsearch",marketing,,80\n'
+    "\n"
+    " L2 ,2026-07-01,north,\u00a0webinar\u00a0,marketing,C2, 40.5 \n"
+    'L3,2026-07-02 10:30,south,"a, b",sales,"",\n'
+)
+
+
+def _careful(path, monkeypatch):
+    monkeypatch.setattr(loading, "_arrow_csv_text", lambda path: None)
+    source, problems = read_source(path, LEADS)
+    monkeypatch.undo()
+    return source, problems
+
+
+def test_arrow_csv_cells_equal_the_careful_readers(tmp_path, monkeypatch):
+    path = tmp_path / "leads.csv"
+    path.write_text(TRICKY, encoding="utf-8")
+    fast, problems = read_source(path, LEADS)
+    assert problems == []
+    assert loading._arrow_csv_text(path) is not None  # the fast path was taken
+    careful, _ = _careful(path, monkeypatch)
+    pd.testing.assert_frame_equal(fast.raw, careful.raw)
+    # By hand: BOM dropped, names and cells stripped (a no-break space too), a quoted newline
+    # kept, the blank line skipped, empty and quoted-empty cells are "".
+    assert list(fast.raw.columns)[:3] == ["lead_id", "created_at", "team"]
+    assert fast.raw["lead_id"].tolist() == ["L1", "L2", "L3"]
+    assert fast.raw["channel"].tolist() == ["paid\nsearch", "webinar", "a, b"]
+    assert fast.raw["campaign_id"].tolist() == ["", "C2", ""]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lead_id,team\nL1,north,extra\n",  # a row wider than the header
+        "lead_id,team\nL1\n",  # a row narrower than the header
+        "lead_id,lead_id\nL1,L2\n",  # a repeated name
+        "lead_id,,team\nL1,,north\n",  # a column without a name
+        'lead_id,team\n"L1,north\n',  # a quote never closed
+    ],
+    ids=["wide-row", "short-row", "repeated-name", "unnamed-column", "open-quote"],
+)
+def test_files_needing_the_careful_reader_are_left_to_it(tmp_path, text):
+    path = tmp_path / "leads.csv"
+    path.write_text(text, encoding="utf-8")
+    assert loading._arrow_csv_text(path) is None
+
+
+def test_not_utf8_is_left_to_the_careful_reader(tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_bytes(b"lead_id,team\nL1,nor\xffth\n")
+    assert loading._arrow_csv_text(path) is None
+    source, problems = read_source(path, LEADS)
+    assert source is None and "not UTF-8" in problems[0].message
+
+
+def test_parquet_text_cells(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "lead_id": pd.Series([" L1", "L2 ", None], dtype="string"),
+            "score": [80.0, None, 12.5],
+            "created_at": pd.to_datetime(["2026-07-01 09:00", None, "2026-07-02 00:00"]),
+            "team": pd.Categorical(["north", "south", "north"]),
+        }
+    )
+    path = tmp_path / "leads.parquet"
+    frame.to_parquet(path)
+    source, problems = read_source(path, LEADS)
+    assert problems == []
+    assert source.raw["lead_id"].tolist() == ["L1", "L2", ""]
+    assert source.raw["score"].tolist() == ["80.0", "", "12.5"]
+    assert source.raw["created_at"].tolist() == ["2026-07-01 09:00:00", "", "2026-07-02 00:00:00"]
+    assert source.raw["team"].tolist() == ["north", "south", "north"]
+
+
+@pytest.mark.parametrize(
+    ("column", "cells", "expected"),
+    [
+        ("score", ["80", "", "-0", "1e3", "+5"], [80.0, None, 0.0, 1000.0, 5.0]),
+        (
+            "created_at",
+            ["2026-07-01T09:30:00", "", "2026-07-01", "2026-07-01 09:30"],
+            ["2026-07-01 09:30", None, "2026-07-01", "2026-07-01 09:30"],
+        ),
+        # An offset goes the careful way, converted to the configured zone.
+        (
+            "created_at",
+            ["2026-07-01T09:30:00+02:00", "2026-07-01T09:30:00"],
+            ["2026-07-01 09:30", "2026-07-01 09:30"],
+        ),
+    ],
+    ids=["numbers", "naive-timestamps", "with-offset"],
+)
+def test_parsed_values(tmp_path, column, cells, expected):
+    path = tmp_path / "leads.csv"
+    rows = "".join(f"L{i},{cell}\n" for i, cell in enumerate(cells))
+    path.write_text(f"lead_id,{column}\n{rows}", encoding="utf-8")
+    source, _ = read_source(path, LEADS)
+    values, problems = parse_column(source, LEADS.column(column), "Europe/Berlin")
+    assert problems == []
+    if column == "score":
+        assert values.dtype == "float64"
+        pd.testing.assert_series_equal(
+            values, pd.Series(expected, dtype="float64"), check_names=False
+        )
+    else:
+        assert values.dtype == "datetime64[ns]"
+        want = pd.Series(pd.to_datetime(expected, format="ISO8601"), dtype="datetime64[ns]")
+        pd.testing.assert_series_equal(values, want, check_names=False)
+
+
+def test_a_bad_cell_is_still_named(tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_text("lead_id,score,created_at\nL1,80,2026-07-01\nL2,eighty,2026-13-01\n")
+    source, _ = read_source(path, LEADS)
+    _, number_problems = parse_column(source, LEADS.column("score"), "UTC")
+    _, time_problems = parse_column(source, LEADS.column("created_at"), "UTC")
+    assert number_problems[0].rows == (3,) and "'eighty'" in number_problems[0].message
+    assert time_problems[0].rows == (3,) and "'2026-13-01'" in time_problems[0].message
