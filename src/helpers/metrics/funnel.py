@@ -16,9 +16,9 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from ..data.membership import is_in
+from ..data.membership import earliest, is_in, positions
 from ..data.stages import CHAIN, SIDE, STAGE_LABELS
-from .scope import within
+from .scope import equals, within
 from .stats import Rate, rate_columns
 
 
@@ -46,19 +46,23 @@ def lead_journeys(
     """
     journeys = leads.set_index("lead_id")[["team", "channel", "source_type", "created_at"]]
     journeys = journeys.rename(columns={"created_at": "lead"})
-    first = events.groupby(["lead_id", "event"], observed=True)["at"].min().unstack()
+    # Leads are found by position (Arrow hash lookups) and each stage's first time is a numpy
+    # minimum per position: no alignment on the text index of a million lead ids.
+    size, ids = len(leads), leads["lead_id"]
+    lead_of_event = positions(events["lead_id"], ids)
+    event = events["event"]
+    stages = {}
     for stage in ("mql", "first_touch", "accepted", "rejected", "recycled", "sql"):
-        journeys[stage] = first[stage] if stage in first else pd.NaT
-        journeys[stage] = journeys[stage].astype("datetime64[ns]")
-    linked = opportunities[opportunities["lead_id"].notna()]
-    journeys["opportunity"] = linked.groupby("lead_id")["created_at"].min()
-    won = linked[linked["status"] == "won"]
-    journeys["won"] = won.groupby("lead_id")["closed_at"].min()
-    for stage in ("opportunity", "won"):
-        journeys[stage] = journeys[stage].astype("datetime64[ns]")
-    mql_count = events[events["event"] == "mql"].groupby("lead_id").size()
-    journeys["mql_count"] = mql_count.reindex(journeys.index, fill_value=0).astype("int64")
-    return journeys
+        chosen = equals(event, stage)
+        stages[stage] = earliest(lead_of_event[chosen], events["at"].to_numpy()[chosen], size)
+    lead_of_opportunity = positions(opportunities["lead_id"], ids)
+    stages["opportunity"] = earliest(lead_of_opportunity, opportunities["created_at"], size)
+    won = equals(opportunities["status"], "won")
+    closed = opportunities["closed_at"].to_numpy()[won]
+    stages["won"] = earliest(lead_of_opportunity[won], closed, size)
+    mqls = lead_of_event[equals(event, "mql")]
+    stages["mql_count"] = np.bincount(mqls[mqls >= 0], minlength=size).astype("int64")
+    return journeys.assign(**stages)
 
 
 def _chain(stages: Collection[str] | None) -> list[str]:

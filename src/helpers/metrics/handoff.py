@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..data.clock import business_hours_between
 from ..data.config import BusinessHours, Config
-from ..data.membership import is_in
-from .scope import within
+from ..data.membership import codes, is_in, lookup
+from .scope import equals, within
 from .stats import Rate
 
 AGE_BANDS = (0, 8, 24, 48, 120, np.inf)
@@ -28,22 +30,52 @@ def pair_mqls_with_touches(events: pd.DataFrame) -> pd.DataFrame:
         One row per MQL event: lead_id, mql_at, next_mql_at, touched_at (NaT if unanswered).
     """
     valid = events.dropna(subset=["lead_id", "at"])
-    mqls = valid[valid["event"] == "mql"][["lead_id", "at"]].rename(columns={"at": "mql_at"})
-    mqls = mqls.sort_values(["lead_id", "mql_at"], kind="stable")
-    mqls["next_mql_at"] = mqls.groupby("lead_id")["mql_at"].shift(-1)
-    touches = valid[valid["event"] == "first_touch"][["lead_id", "at"]]
-    touches = touches.rename(columns={"at": "touched_at"}).sort_values("touched_at")
-    paired = pd.merge_asof(
-        mqls.sort_values("mql_at"),
-        touches,
-        left_on="mql_at",
-        right_on="touched_at",
-        by="lead_id",
-        direction="forward",
+    # Leads as group numbers and times as int64: the pairing is a sort and a binary search in
+    # numpy, with no text id compared or aligned in Python.
+    lead, _ = codes(valid["lead_id"])
+    at = valid["at"].to_numpy(dtype="datetime64[ns]").view("int64")
+    mql_rows = np.flatnonzero(equals(valid["event"], "mql"))
+    mql_rows = mql_rows[np.lexsort((at[mql_rows], lead[mql_rows]))]  # by lead, then time
+    mql_lead, mql_at = lead[mql_rows], at[mql_rows]
+    same_lead = np.append(mql_lead[1:] == mql_lead[:-1], False)
+    next_mql = np.where(same_lead, np.append(mql_at[1:], NAT), NAT)
+    touch_rows = np.flatnonzero(equals(valid["event"], "first_touch"))
+    touched = _first_at_or_after(mql_lead, mql_at, lead[touch_rows], at[touch_rows])
+    touched[(next_mql != NAT) & (touched != NAT) & (touched >= next_mql)] = NAT  # stale
+    order = np.argsort(mql_at, kind="stable")
+    rows = mql_rows[order]
+    return pd.DataFrame(
+        {
+            "lead_id": valid["lead_id"].array.take(rows),
+            "mql_at": mql_at[order].view("datetime64[ns]"),
+            "next_mql_at": next_mql[order].view("datetime64[ns]"),
+            "touched_at": touched[order].view("datetime64[ns]"),
+        }
     )
-    stale = paired["next_mql_at"].notna() & (paired["touched_at"] >= paired["next_mql_at"])
-    paired.loc[stale, "touched_at"] = pd.NaT
-    return paired
+
+
+NAT = np.iinfo(np.int64).min  # NaT as int64 nanoseconds
+
+
+def _first_at_or_after(
+    lead: np.ndarray, at: np.ndarray, other_lead: np.ndarray, other_at: np.ndarray
+) -> np.ndarray:
+    """For each (lead, at), the earliest ``other_at`` of the same lead at or after ``at``.
+
+    Times are int64 nanoseconds; :data:`NAT` where there is none. Both sides are ranked on
+    one time axis so that (lead, time) becomes one sortable int64 key.
+    """
+    times, rank = np.unique(np.concatenate([at, other_at]), return_inverse=True)
+    span = len(times)
+    key = lead * span + rank[: len(at)]
+    other_key = other_lead * span + rank[len(at) :]
+    other_order = np.argsort(other_key, kind="stable")
+    sorted_key = other_key[other_order]
+    found = np.searchsorted(sorted_key, key, side="left")
+    inside = found < len(sorted_key)
+    found = np.minimum(found, max(len(sorted_key) - 1, 0))
+    same = inside & (other_lead[other_order][found] == lead) if len(sorted_key) else inside
+    return np.where(same, other_at[other_order][found] if len(sorted_key) else NAT, NAT)
 
 
 def mql_responses(
@@ -71,14 +103,16 @@ def mql_responses(
         MQL to ``as_of`` for untouched MQLs), status: ``in SLA``, ``late``, ``untouched, overdue``
         or ``untouched, within SLA``.
     """
-    paired = pair_mqls_with_touches(events[events["at"] < as_of])
-    paired["channel"] = paired["lead_id"].map(leads.set_index("lead_id")["channel"])
+    paired = pair_mqls_with_touches(events[(events["at"] < as_of).to_numpy(dtype=bool)])
+    paired["channel"] = lookup(paired["lead_id"], leads["lead_id"], leads["channel"])
     hours = config.business_hours
     paired["response_hours"] = business_hours_between(paired["mql_at"], paired["touched_at"], hours)
     as_of_series = pd.Series(as_of, index=paired.index)
     waiting = business_hours_between(paired["mql_at"], as_of_series, hours)
     paired["waiting_hours"] = waiting.where(paired["touched_at"].isna())
-    paired["sla_hours"] = paired["channel"].map(config.sla_for).astype("float64")
+    channel, channels = codes(paired["channel"])
+    limits = np.array([config.sla_for(c) for c in channels] + [config.sla_for(None)], "float64")
+    paired["sla_hours"] = limits[channel]  # -1 (no channel) takes the last: the overall SLA
     touched = paired["touched_at"].notna()
     status = np.select(
         [
@@ -100,7 +134,18 @@ def mql_responses(
         "waiting_hours",
         "status",
     ]
-    return paired[columns].sort_values(["mql_at", "lead_id"], ignore_index=True)
+    # By time, then lead id (ranked by Arrow: sorting on text would factorize it in Python).
+    lead_rank = pc.rank(pa.array(paired["lead_id"], from_pandas=True), tiebreaker="dense")
+    order = np.lexsort((lead_rank.to_numpy(), paired["mql_at"].to_numpy()))
+    return paired[columns].take(order).reset_index(drop=True)
+
+
+def team_responses(
+    leads: pd.DataFrame, events: pd.DataFrame, config: Config, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """:func:`mql_responses` with the ``team`` of each MQL's lead as a last column."""
+    out = mql_responses(leads, events, config, as_of)
+    return out.assign(team=lookup(out["lead_id"], leads["lead_id"], leads["team"]))
 
 
 def speed_to_lead(responses: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> dict:

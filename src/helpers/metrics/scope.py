@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from ..data.membership import equals, lookup
 from ..data.schema import ALL_TEAMS
+
+__all__ = ["equals", "for_team", "lead_teams", "within"]
 
 
 def lead_teams(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
@@ -14,9 +16,9 @@ def lead_teams(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
     Computed once per data set so that restricting to a team is an equality test, not a
     membership test against every lead id of the team.
     """
-    team_of = tables["leads"].set_index("lead_id")["team"]
+    leads = tables["leads"]
     return {
-        name: frame["lead_id"].map(team_of)
+        name: lookup(frame["lead_id"], leads["lead_id"], leads["team"])
         for name, frame in tables.items()
         if "lead_id" in frame.columns and "team" not in frame.columns
     }
@@ -64,11 +66,6 @@ def for_team(
         else:
             out[name] = frame
     return out
-
-
-def equals(values: pd.Series, value: str) -> np.ndarray:
-    """Boolean mask of ``values == value`` with missing values as False."""
-    return (values == value).fillna(False).to_numpy(dtype=bool)
 
 
 def within(timestamps: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
