@@ -11,7 +11,7 @@ directory and shared by all views, so a notebook never repeats the filtering log
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -198,14 +198,15 @@ class Workbook:
     def journeys(self) -> pd.DataFrame:
         """First time each lead reached each stage (see :func:`funnel.lead_journeys`)."""
         d = self.dataset
-        return funnel.lead_journeys(d["leads"], d["lead_events"], d["opportunities"])
+        build = partial(funnel.lead_journeys, d["leads"], d["lead_events"], d["opportunities"])
+        return self.cache.lead_tables.table("journeys", d, build)
 
     @cached_property
     def responses(self) -> pd.DataFrame:
         """Every MQL with its answering first touch (see :func:`handoff.mql_responses`)."""
         d = self.dataset
-        out = handoff.mql_responses(d["leads"], d["lead_events"], d.config, d.as_of)
-        return out.assign(team=out["lead_id"].map(d["leads"].set_index("lead_id")["team"]))
+        build = partial(handoff.team_responses, d["leads"], d["lead_events"], d.config, d.as_of)
+        return self.cache.lead_tables.table("responses", d, build)
 
     def view(self, team: str, quarter: str | Quarter) -> TeamQuarter:
         """Metrics of ``team`` (or ``"all"``) in ``quarter``; both checked against the data."""
