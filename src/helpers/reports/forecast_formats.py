@@ -51,37 +51,33 @@ def forecast_table(report: ForecastReport) -> pd.DataFrame:
 
 
 def parts_table(report: ForecastReport) -> pd.DataFrame:
-    """Where the forecast comes from: won so far, the open pipeline, new deals."""
+    """Where the forecast comes from: won so far, the open pipeline, new deals (short cells)."""
     f, currency = report.forecast, report.currency
     share = f.new_win_share
+    history = f.history_quarters
+    span = f"{history[-1]}–{history[0]}" if len(history) > 1 else "".join(history)
     rows = [
-        (
-            "Won so far in the quarter",
-            count_of(f.won_so_far, WON_DEALS),
-            rh.money(f.won_so_far_amount, currency),
-        ),
+        ("Won so far", count_of(f.won_so_far, WON_DEALS), rh.money(f.won_so_far_amount, currency)),
         ("Open pipeline", count_of(f.open_deals, OPPORTUNITIES), rh.money(f.open_amount, currency)),
         (
-            f"Open deals expected to win before {f.quarter.end.date()}",
+            "Open deals expected to win",
             f"{f.open_expected_wins:,.1f}",
-            "Σ p(age) over the open deals",
+            f"Σ p(age), before {f.quarter.end.date()}",
+        ),
+        ("New deals created per day", f"{f.new_created_per_day:,.2f}", span),
+        (
+            "New deals won in their quarter",
+            rh.format_value(share.value, "rate"),
+            f"{share.numerator:,} of {share.denominator:,}",
         ),
         (
-            "New deals created per day (history)",
-            f"{f.new_created_per_day:,.2f}",
-            ", ".join(f.history_quarters),
-        ),
-        ("New deals won within their quarter", str(share), "won / created, same part of quarter"),
-        (
-            "New deals expected to be won",
+            "New deals expected to win",
             f"{f.new_expected_wins:,.1f}",
             f"mean amount {rh.money(f.new_mean_amount, currency)}",
         ),
     ]
     if f.sized:
-        rows.append(
-            ("Deals without an amount", f"{f.sized:,}", "sized by drawing from recent won amounts")
-        )
+        rows.append(("Deals without an amount", f"{f.sized:,}", "sized from recent won amounts"))
     rows.append(("Monte Carlo", f"{f.simulations:,} draws", f"seed {f.seed}"))
     return pd.DataFrame(rows, columns=["part", "value", "detail"])
 
