@@ -197,7 +197,7 @@ def test_the_model_finds_the_low_quality_channel_and_beats_chance_out_of_time(sa
     # The channel is among the three features whose shuffling costs the most AUC.
     assert "channel" in evaluation.importance["feature"].head(3).tolist()
     comparison = evaluation.comparison()
-    assert comparison["score"].tolist() == ["model", "CRM score"]
+    assert comparison["score"].tolist() == ["trained model", "CRM score"]
     assert evaluation.to_dict()["model"]["auc"] == pytest.approx(evaluation.model.auc)
 
 

@@ -86,6 +86,9 @@ COLUMN_LABELS = {
     "mql_sqls": "MQLs that became SQL", "first_touch": "First touch", "label": "Measure",
     "rows_read": "Rows read", "first": "First date", "last": "Last date",
     "missing_amount": "Without an amount",
+    "auc": "AUC", "auc_ci_low": "AUC 95% CI low", "auc_ci_high": "AUC 95% CI high",
+    "top_decile_lift": "Top-decile lift", "brier": "Brier score", "sd": "SD",
+    "auc_drop": "AUC drop when shuffled",
 }  # fmt: skip
 """Human names of snake_case columns that need more than spaces and a capital."""
 

@@ -426,7 +426,7 @@ class ModelEvaluation:
     def comparison(self) -> pd.DataFrame:
         """Model and CRM side by side: score, AUC with interval, top-decile lift, Brier."""
         rows = []
-        for name, sep in (("model", self.model), ("CRM score", self.crm)):
+        for name, sep in (("trained model", self.model), ("CRM score", self.crm)):
             if sep is None:
                 continue
             rows.append(

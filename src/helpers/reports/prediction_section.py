@@ -28,7 +28,7 @@ from ..display import html as rh
 from ..display import prediction_plots
 from ..errors import WorkbookError
 from ..prediction.lead_model import HORIZON_DAYS, SCORING_DAYS, evaluate_lead_model
-from ..prediction.score_audit import OUTCOMES, audit_lead_score
+from ..prediction.score_audit import MIN_CLASS, OUTCOMES, audit_lead_score
 from .outputs import show_table
 
 if TYPE_CHECKING:
@@ -106,7 +106,16 @@ def show_score_audit(view: TeamQuarter, outcome: str = "sql") -> None:
         if won.note:
             display(HTML(rh.note(won.note)))
         elif won.separation is not None and won.separation.note:
-            display(HTML(rh.note(f"Against won deals: {won.separation.note}")))
+            sep = won.separation
+            display(
+                HTML(
+                    rh.note(
+                        f"Against won deals: {sep.converted:,} of the {sep.leads:,} scored leads "
+                        f"of {view.quarter} were won by the as-of date, too few for an AUC (at "
+                        f"least {MIN_CLASS} won and {MIN_CLASS} not); deals take months to close."
+                    )
+                )
+            )
         elif won.separation is not None:
             sep = won.separation
             display(
