@@ -60,6 +60,18 @@ COLUMNS = {
     "touches": ["lead_id", "at", "campaign_id", "channel"],
     "targets": ["team", "quarter", "metric", "target"],
     "feedback": ["lead_id", "at", "rating", "reason", "comment"],
+    "actions": [
+        "action_id",
+        "team",
+        "quarter_agreed",
+        "action",
+        "owner",
+        "due_quarter",
+        "kpi",
+        "status",
+        "agreed_by",
+        "agreed_at",
+    ],
 }
 TIMESTAMPS = {
     "leads": ["created_at"],

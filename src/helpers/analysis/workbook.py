@@ -37,6 +37,7 @@ from ..metrics import (
     pipeline,
     quality,
 )
+from ..metrics.actions import action_review, actions_to_review
 from ..metrics.figures import Figures
 from ..metrics.headline import KPIS, headline_table, trend_table
 from ..metrics.scope import for_team, lead_teams, within
@@ -1130,6 +1131,28 @@ class TeamQuarter:
             green=config.rag_green,
             amber=config.rag_amber,
         )
+
+    def agreed_actions(self) -> pd.DataFrame | None:
+        """Last review's agreed actions: status, overdue, and how each one's KPI moved since.
+
+        See :func:`helpers.metrics.actions.action_review`; the KPI values are this view's
+        (cached), for this quarter and each action's ``quarter_agreed``. None when the data
+        set has no ``actions`` table.
+        """
+        if not self.has("actions"):
+            return None
+        table = self.workbook.dataset["actions"]
+        chosen = actions_to_review(table, self.team, self.quarter)
+        known = {q.index for q in self.workbook.dataset.quarters}
+        start = self.quarter.start_month
+        values = {}
+        for text in {str(self.quarter), *chosen["quarter_agreed"].astype(str)}:
+            quarter = Quarter.parse(text, start)
+            inside = quarter.index in known
+            values[text] = (
+                self.shift(quarter.index - self.quarter.index).kpi_values() if inside else None
+            )
+        return action_review(table, self.team, self.quarter, values, complete=self.complete)
 
     def trend(self, quarters: int = 8) -> pd.DataFrame:
         """The shared rate KPIs over the last ``quarters`` quarters (those in the data).

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import RenderError
@@ -75,3 +76,20 @@ def replace_folder_atomically(folder: Path, fill: Callable[[Path], None]) -> Non
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def locked(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_path`` (created if missing) for the ``with`` block.
+
+    Writers that read, change and rewrite one file (``actions.csv``) take it around the whole
+    read-modify-write, so two writers at once both keep their rows. POSIX only (``fcntl``).
+    """
+    import fcntl
+
+    with open(lock_path, "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

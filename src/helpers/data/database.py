@@ -45,6 +45,7 @@ _ORDER = {
     "touches": ("lead_id", "at"),
     "targets": ("team", "quarter", "metric"),
     "feedback": ("lead_id", "at"),
+    "actions": ("action_id",),
 }
 
 

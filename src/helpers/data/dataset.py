@@ -23,6 +23,7 @@ from .membership import lookup
 from .periods import Quarter, quarter_index
 from .schema import ALL_TEAMS, REQUIRED_TABLES, SIDE_TABLES, SIDES, TABLES
 from .validation import (
+    check_actions,
     check_columns,
     check_events,
     check_not_after_as_of,
@@ -622,6 +623,8 @@ def _cross_table_checks(sources, tables, clean, config) -> list[Problem]:
         problems += check_references(
             sources["targets"], tables["targets"], "team", teams, "teams.csv", extra_allowed=("*",)
         )
+    if "actions" in clean and teams is not None:
+        problems += check_actions(sources["actions"], tables["actions"], teams)
     if "teams" in clean:
         problems += check_team_ids(sources["teams"], tables["teams"])
     if "targets" in clean:

@@ -57,6 +57,7 @@ from ..errors import ParameterError
 from .clock import add_business_hours, business_hours_between
 from .config import BusinessHours
 from .periods import Quarter
+from .schema import ALL_TEAMS
 
 SLOW_TEAM = "na-smb"
 """Team that answers MQLs late (planted effect 1)."""
@@ -244,6 +245,7 @@ _TABLE_ORDER = (
     "touches",
     "targets",
     "feedback",
+    "actions",
 )
 
 
@@ -369,6 +371,54 @@ class _Frame:
     def quarter_of(self, seconds: np.ndarray) -> np.ndarray:
         """Quarter number (0 = first sample quarter) of valid timestamps."""
         return (_months(seconds) - self.start_month) // 3
+
+
+def _actions(frame: _Frame, layout: _Teams) -> pd.DataFrame:
+    """A few actions agreed at the last reviews, for the last quarter's report to follow up.
+
+    Fixed (no random draw): two teams and the company agreed actions at the review of the
+    quarter before the last (one done, one overdue each) and one earlier action is still open,
+    so the last quarter's report shows a done action, overdue ones and a carried-over one.
+    """
+    last = Quarter.parse(frame.quarter_labels[-1])
+    reviewed, earlier = last.shift(-1), last.shift(-2)
+    first, second = layout.ids[0], layout.ids[1]
+
+    def review_day(quarter: Quarter) -> str:
+        return f"{(quarter.end + pd.Timedelta(days=7)).date()}T10:00:00"
+
+    rows = [
+        (first, reviewed, "Call every MQL within 4 business hours", "SDR team lead", last,
+         "sla_compliance", "open"),
+        (first, reviewed, "Agree one written MQL definition with sales", "Marketing operations",
+         last, "mql_acceptance", "done"),
+        (second, reviewed, "Review rejected MQLs together every second week",
+         "Sales and marketing leads", last, "mql_acceptance", "done"),
+        (second, earlier, "Rate the quality of every accepted MQL in the CRM",
+         "Account executives", reviewed, "", "open"),
+        (ALL_TEAMS, reviewed, "Publish the shared KPI scorecard every month",
+         "Revenue operations", last.shift(1), "win_rate", "open"),
+    ]  # fmt: skip
+    numbers: dict[tuple[str, str], int] = {}
+    records = []
+    for team, agreed, action, owner, due, kpi, status in rows:
+        key = (team, str(agreed))
+        numbers[key] = numbers.get(key, 0) + 1
+        records.append(
+            {
+                "action_id": f"{team}-{agreed}-{numbers[key]}",
+                "team": team,
+                "quarter_agreed": str(agreed),
+                "action": action,
+                "owner": owner,
+                "due_quarter": str(due),
+                "kpi": kpi,
+                "status": status,
+                "agreed_by": f"joint review of {agreed}",
+                "agreed_at": review_day(agreed),
+            }
+        )
+    return pd.DataFrame(records)
 
 
 class _Teams:
@@ -1249,7 +1299,7 @@ def generate_sample(
     rng = np.random.Generator(np.random.PCG64(seed))
     bh = BusinessHours()
     rows: dict[str, int] = {}
-    with tqdm(total=10, desc="sample data", unit="step", disable=not show_progress) as bar:
+    with tqdm(total=11, desc="sample data", unit="step", disable=not show_progress) as bar:
 
         def done(name: str, table: pa.Table | pd.DataFrame | None = None) -> None:
             if table is not None:
@@ -1295,6 +1345,9 @@ def generate_sample(
         feedback = _feedback(rng, lead_data, life, frame, lead_ids, bh)
         _write_text(out / "feedback.csv", feedback.to_csv(index=False, lineterminator="\n"))
         done("feedback", feedback)
+        actions = _actions(frame, layout)
+        _write_text(out / "actions.csv", actions.to_csv(index=False, lineterminator="\n"))
+        done("actions", actions)
         _write_text(out / "workbook.toml", _workbook_toml(frame, int(leads), seed, layout.n))
         done("workbook.toml")
     return {name: rows[name] for name in _TABLE_ORDER}

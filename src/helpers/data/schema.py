@@ -118,6 +118,9 @@ index. A target of any other name would never be read, so validation refuses it
 (tests/test_validation_corpus_values.py keeps this list equal to those names)."""
 
 
+ACTION_STATUSES = ("open", "done", "dropped")
+"""The states of an agreed action (``actions.status``)."""
+
 SOURCE_TYPES = ("marketing", "sales", "partner")
 OPPORTUNITY_STATUSES = ("open", "won", "lost")
 SPEND_CATEGORIES = ("marketing", "sales")
@@ -270,6 +273,25 @@ TABLES: dict[str, Table] = {
                 Column("comment", nullable=True),
             ),
             references={"lead_id": "leads.lead_id"},
+        ),
+        # Actions agreed in a joint review or workshop, followed up by the next report. The
+        # team (or "all" for the company review) and the KPI are checked in
+        # validation.check_actions, not by ``references``: "all" is no row of teams.csv.
+        Table(
+            "actions",
+            (
+                Column("action_id"),
+                Column("team"),
+                Column("quarter_agreed", "quarter"),
+                Column("action"),
+                Column("owner"),
+                Column("due_quarter", "quarter"),
+                Column("kpi", required=False, nullable=True),
+                Column("status", allowed=ACTION_STATUSES),
+                Column("agreed_by", required=False, nullable=True),
+                Column("agreed_at", required=False, nullable=True),
+            ),
+            key=("action_id",),
         ),
     )
 }

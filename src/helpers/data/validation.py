@@ -380,6 +380,48 @@ def check_target_metrics(source: SourceFile, targets: pd.DataFrame) -> list[Prob
     return problems
 
 
+def check_actions(source: SourceFile, actions: pd.DataFrame, teams: pd.Series) -> list[Problem]:
+    """Agreed actions: a known team, a shared KPI, due no earlier than agreed.
+
+    The team is one of teams.csv or ``all`` (the company review); the due quarter is no
+    earlier than the quarter the action was agreed in.
+
+    A KPI of another name would never be followed up, so each unknown name is one problem with
+    its lines and the closest known name (:data:`~.schema.TARGET_METRICS`, the shared KPIs).
+    """
+    problems = check_references(
+        source, actions, "team", teams, "teams.csv (or 'all', the company)", (ALL_TEAMS,)
+    )
+    if "kpi" in actions:
+        kpis = actions["kpi"]
+        unknown = kpis.notna().to_numpy() & ~kpis.isin(TARGET_METRICS).to_numpy()
+        for name in pd.unique(kpis[unknown]):
+            close = did_you_mean(str(name).strip(), TARGET_METRICS)
+            hint = f"did you mean {close!r}? " if close else ""
+            problems.append(
+                source.problem(
+                    "kpi",
+                    f"{name!r} is not a shared KPI",
+                    f"{hint}use one of {', '.join(TARGET_METRICS)}, or leave the cell empty",
+                    np.flatnonzero((kpis == name).fillna(False).to_numpy()),
+                )
+            )
+    early = (actions["due_quarter"] < actions["quarter_agreed"]).fillna(False).to_numpy()
+    if early.any():
+        first = actions.iloc[np.flatnonzero(early)[0]]
+        problems.append(
+            source.problem(
+                "due_quarter",
+                f"{early.sum()} action(s) fall due before the quarter they were agreed in (e.g. "
+                f"{first['action_id']!r}: agreed {first['quarter_agreed']}, due "
+                f"{first['due_quarter']})",
+                "set due_quarter to quarter_agreed or later",
+                np.flatnonzero(early),
+            )
+        )
+    return problems
+
+
 def check_not_after_as_of(
     source: SourceFile, frame: pd.DataFrame, columns: tuple[str, ...], as_of: pd.Timestamp
 ) -> list[Problem]:

@@ -838,6 +838,63 @@ def channel_quality(view: TeamQuarter) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
+def action_points(review: pd.DataFrame | None, *, currency: str = "") -> list[TalkingPoint]:
+    """One point per agreed action that is overdue: what, who, when agreed and due, its KPI.
+
+    ``review`` is :meth:`TeamQuarter.agreed_actions` (None: no actions table). The KPI's move
+    since the review is cited as the actions section shows it (significance for rates).
+    Ranking: an overdue action is a full gap (1: what was agreed is not done), with the
+    evidence of its KPI's move when that move is for the worse.
+
+    Examples
+    --------
+    >>> review = pd.DataFrame([{"action": "Call MQLs in 4 h", "owner": "SDR lead",
+    ...     "quarter_agreed": "2026Q2", "due_quarter": "2026Q2", "overdue": True, "kpi": None}])
+    >>> action_points(review)
+    ['Agreed action overdue: "Call MQLs in 4 h" (owner SDR lead, agreed at the 2026Q2 review, due 2026Q2) is still open.']
+    """  # noqa: E501
+    if review is None or not len(review):
+        return []
+    points = []
+    for row in review[review["overdue"].astype(bool)].to_dict("records"):
+        point = (
+            f'Agreed action overdue: "{row["action"]}" (owner {row["owner"]}, agreed at the '
+            f"{row['quarter_agreed']} review, due {row['due_quarter']}) is still open"
+        )
+        moved = action_movement(row, currency=currency)
+        worse = str(row.get("moved") or "").startswith("worse")
+        points.append(
+            TalkingPoint(
+                point + (f"; {moved}." if moved else "."),
+                rule="action",
+                gap=1.0,
+                significance=evidence(row.get("p_value", math.nan)) if worse else 0.0,
+            )
+        )
+    return points
+
+
+def action_movement(row: Mapping, *, currency: str = "") -> str:
+    """How an action's KPI moved since its review, in words with its figures (or ``""``).
+
+    E.g. ``"SLA compliance went from 84.0 % to 61.0 % since 2026Q2 (worse, significant,
+    p=0.003)"``; ``"MQLs: not in this data"``; ``""`` for an action without a KPI.
+    """
+    if not row.get("kpi") or not row.get("moved"):
+        return ""
+    label = row.get("kpi_label") or row["kpi"]
+    if _nan(row.get("then")) or _nan(row.get("now")):
+        return f"{label}: {row['moved']}"
+    kind = row.get("kind") or "count"
+    p = row.get("p_value")
+    test = "" if _nan(p) else f", {p_text(float(p))}"
+    return (
+        f"{label} went from {figure(row['then'], kind, currency)} to "
+        f"{figure(row['now'], kind, currency)} since {row['quarter_agreed']} "
+        f"({row['moved']}{test})"
+    )
+
+
 def tables_cut_off(view: TeamQuarter) -> frozenset[str]:
     """Tables whose export ended before ``view``'s quarter did, while the others go on.
 
@@ -894,12 +951,12 @@ def with_bases(view: TeamQuarter, kpis: pd.DataFrame) -> pd.DataFrame:
 def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> list[TalkingPoint]:
     """Every rule of this module on one team and quarter, in review order.
 
-    Order: alignment index, KPIs off target, significant changes, untouched MQLs, top
-    rejection reason, lead-quality feedback, marketing-sourced pipeline share, stages the
-    data set does not record. A rule that needs a stage the data set never records does not
-    fire (no conclusion is drawn from an absent stage). Changes need enough observations on
-    both sides and no table cut off (:func:`with_bases`); an unfinished quarter
-    (``view.complete`` false) gets no change points, no volume against target, and says
+    Order: alignment index, overdue agreed actions, KPIs off target, significant changes,
+    untouched MQLs, top rejection reason, lead-quality feedback, marketing-sourced pipeline
+    share, stages the data set does not record. A rule that needs a stage the data set never
+    records does not fire (no conclusion is drawn from an absent stage). Changes need enough
+    observations on both sides and no table cut off (:func:`with_bases`); an unfinished
+    quarter (``view.complete`` false) gets no change points, no volume against target, and says
     ``so far (quarter not complete at <as-of date>)`` against the targets of its rates.
 
     Parameters
@@ -925,6 +982,7 @@ def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> li
     ]
     return [
         *alignment_points(view.alignment_index()),
+        *action_points(view.agreed_actions(), currency=currency),
         *target_points(kpis, currency=currency, so_far=so_far, reference=reference),
         *(
             kpi_change_points(

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..display.widgets import Html, LivePanel, Part, show
 from ..errors import WorkbookError
+from .actions import ActionForm
 from .exercise import EXERCISES
 from .exercise_summary import ExerciseSummary
 from .session import Workshop
@@ -103,6 +104,23 @@ def session_parts(workshop: Workshop, team: str) -> list[Part]:
     return parts
 
 
+def action_form(workshop: Workshop):
+    """The form that records agreed actions for the session's teams (see :class:`ActionForm`).
+
+    The actions are agreed for the quarter the workshop reviews (the latest complete one).
+    A data set without a complete quarter gets a line saying so instead.
+    """
+    import ipywidgets as widgets
+
+    try:
+        reviewed = workshop.workbook().dataset.latest_complete_quarter
+    except WorkbookError as err:
+        return widgets.HTML(f"<p>Agreed actions cannot be recorded: {html.escape(str(err))}</p>")
+    form = ActionForm(workshop.data_dir, workshop.teams(), reviewed, f"workshop {workshop.session}")
+    form.widget.listing_html = form.listing.value  # the static page's snapshot
+    return form.widget
+
+
 class FacilitatorView:
     """A live view of one session: a team picker, Refresh, and an optional auto-refresh.
 
@@ -147,3 +165,11 @@ class FacilitatorView:
         """Show the controls and the panel (a snapshot of the session on a static page)."""
         show(self.controls, Html(""))
         self.panel.display()
+        import ipywidgets as widgets
+
+        form = action_form(self.workshop)
+        listing = getattr(form, "listing_html", "")
+        show(
+            widgets.VBox([widgets.HTML("<h2>Agreed actions</h2>"), form]),
+            "<h2>Agreed actions</h2>" + listing,
+        )

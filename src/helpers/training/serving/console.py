@@ -19,7 +19,7 @@ import pandas as pd
 
 from ...display.html import table_html
 from ..exercise import EXERCISES
-from ..facilitator import progress
+from ..facilitator import action_form, progress
 from .address import qr_svg
 from .participant import PAGE_STYLE
 from .room import Room
@@ -133,6 +133,8 @@ class FacilitatorConsole:
                 self.progress,
                 widgets.HBox([self.who, remove, reset, self.confirm_reset]),
                 widgets.HBox([export, self.export_link]),
+                widgets.HTML("<h3>Agreed actions</h3>"),
+                action_form(self.workshop),
                 widgets.HTML("<h3>Failed writes and pages</h3>"),
                 self.failures,
                 widgets.HTML("<h3>Facilitator guide</h3>"),
