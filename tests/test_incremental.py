@@ -338,11 +338,18 @@ def _tiny_copy(tmp_path: Path) -> Path:
     return data
 
 
-def test_a_no_change_re_run_decides_without_the_data_stack(tmp_path, report_nb):
+def test_reports_leave_the_data_stack_to_the_kernels_and_a_no_change_re_run_to_stdlib(
+    tmp_path, report_nb
+):
     data, out_dir = _tiny_copy(tmp_path), tmp_path / "out"
     command = _cli_reports(report_nb, out_dir, data=data)
-    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert "3 report(s) rendered, 0 up to date, 0 failed" in first.stdout, first.stderr
+    first, shown = _probe(command)
+    assert "3 report(s) rendered, 0 up to date, 0 failed" in shown
+    # The first run renders (notebook stack), but the names are checked against the teams
+    # and quarters the kernels loaded: the data stack stays out of this process.
+    assert first["exit"] == 0
+    assert {"pandas", "numpy", "scipy", "pandera", "pyarrow"} & set(first["imported"]) == set()
+    assert {"papermill", "nbconvert"} <= set(first["imported"])
     html = {p: p.read_bytes() for p in (out_dir / "2026Q3").glob("*.html")}
     assert sorted(p.name for p in html) == ["all.html", "north.html", "south.html"]
 
@@ -377,3 +384,22 @@ def test_a_re_run_still_sees_a_changed_data_file_or_notebook(tmp_path, report_nb
     assert result["exit"] == 0
     assert "3 report(s) rendered, 0 up to date, 0 failed" in shown
     assert "the report of north" in (out_dir / "2026Q3" / "north.html").read_text()
+
+
+def test_reports_on_data_that_does_not_load_say_why_and_write_nothing(tmp_path, report_nb):
+    data, out_dir = _tiny_copy(tmp_path), tmp_path / "out"
+    leads = data / "leads.csv"
+    header, first, *rest = leads.read_text().splitlines()
+    lead_id, created_at, *others = first.split(",")
+    leads.write_text("\n".join([header, ",".join([lead_id, "notadate", *others]), *rest]) + "\n")
+
+    run = subprocess.run(
+        _cli_reports(report_nb, out_dir, data=data), capture_output=True, text=True, timeout=300
+    )
+
+    # the kernels cannot load it, so this process loads it and names the problem
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert "leads.csv, column 'created_at': 1 value(s) are not ISO 8601 timestamps" in run.stderr
+    assert "'notadate' (line 2)" in run.stderr
+    assert not (out_dir / "2026Q3").exists()

@@ -386,17 +386,20 @@ def reports(
         from .reports.dask_pool import DaskPool
 
         pool = DaskPool.connect(scheduler)
-    catalogue = _known_catalogue(source, Manifest.read(out_dir))
+    digest = source.digest()
+    catalogue = _known_catalogue(digest, Manifest.read(out_dir))
     try:
         if catalogue is None:
-            # The data must be loaded to check the names: start the kernels first, so they
-            # import and load while this process does.
+            # The data must be loaded to check the names. The kernels load it anyway as they
+            # warm up: start them and ask the first one ready, so this process needs neither
+            # pandas nor a load of its own (unless the data does not load: then it loads it
+            # to say what is wrong).
             size = jobs or os.cpu_count() or 1
             if teams:
                 size = min(size, len(set(teams)) * max(len(set(quarters)), 1))
             if pool is None:
                 pool = KernelPool(size, notebook.parent, source)
-            catalogue = DataCatalogue.of(source.catalogue(), source.digest())
+            catalogue = pool.catalogue(digest) or DataCatalogue.of(source.catalogue(), digest)
         chosen = [catalogue.check_quarter(q) for q in quarters] or [catalogue.check_quarter(None)]
         names = [catalogue.check_team(t) for t in teams] or [*catalogue.teams, ALL_TEAMS]
         outcomes = render_reports(
@@ -601,10 +604,10 @@ def _folder(source) -> Path:
     return source.folder
 
 
-def _known_catalogue(source, manifest):
-    """Teams and quarters the manifest recorded for these very data files, else ``None``."""
+def _known_catalogue(digest: str, manifest):
+    """Teams and quarters the manifest recorded for data of this digest, else ``None``."""
     known = manifest.catalogue
-    if known is None or known.digest != source.digest():
+    if known is None or known.digest != digest:
         return None
     return known
 

@@ -156,6 +156,10 @@ class DaskPool:
         """Any notebook and data folder: each job says which (the workers see the same paths)."""
         return True
 
+    def catalogue(self, digest: str) -> None:
+        """Always ``None``: the workers load the data once they have jobs, the client first."""
+        return None
+
     def run(
         self, report_jobs: list[ReportJob], *, show_progress: bool
     ) -> Iterator[tuple[ReportOutcome, ReportJob]]:

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..data.schema import ALL_TEAMS, QUARTER_PATTERN, TEAM_ID_RULE, team_id_problem
 from ..data.source import DataSource
 from ..errors import ParameterError, WorkbookError
+
+if TYPE_CHECKING:
+    from .manifest import DataCatalogue
 
 
 @runtime_checkable
@@ -24,6 +27,9 @@ class ReportPool(Protocol):
 
     def serves(self, cwd: Path, source: DataSource) -> bool:
         """Whether this pool can render jobs of this notebook folder and data source."""
+
+    def catalogue(self, digest: str) -> DataCatalogue | None:
+        """Teams and quarters of the data if the pool has them loaded; else ``None``."""
 
     def run(
         self, report_jobs: list[ReportJob], *, show_progress: bool

@@ -7,6 +7,8 @@ the data load are paid once per worker instead of once per report.
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import queue
 import shutil
@@ -15,6 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -25,6 +28,8 @@ from .jobs import ReportJob, ReportOutcome, check_data_source, one_line
 
 if TYPE_CHECKING:
     from .kernels import ReusableKernel
+    from .manifest import DataCatalogue
+    from .render import HtmlConverter
 
 
 KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
@@ -49,12 +54,25 @@ gets this copy (a database is read per report quarter instead, so it is only con
 an error here is ignored (the report meets it again and reports it)."""
 
 
+DATA_ENV = "WORKBOOK_DATA_DIR"
+"""Environment variable that tells a report kernel its data source (never sent as code)."""
+
+CATALOGUE_EXPRESSION = (
+    "__import__('helpers.reports.kernel_pool', fromlist=['kernel_catalogue']).kernel_catalogue()"
+)
+"""Evaluated in a warmed-up kernel: the teams and quarters of the data it loaded, as JSON."""
+
+
 EXECUTION_TIMEOUT = 900
 """Seconds one cell may run before its report is failed (a hung cell must not hang the grid)."""
 
 
 def run_job(
-    job: ReportJob, *, kernel: ReusableKernel | None = None, kernel_log: Path | None = None
+    job: ReportJob,
+    *,
+    kernel: ReusableKernel | None = None,
+    kernel_log: Path | None = None,
+    converter: HtmlConverter | None = None,
 ) -> ReportOutcome:
     """Render one report; never raises for a failing notebook.
 
@@ -72,6 +90,8 @@ def run_job(
     kernel_log : Path, optional
         File that collected the stderr of this job's kernel (warnings, crashes); kept next
         to the failed notebook as ``<team>.log`` when the report fails and it is not empty.
+    converter : HtmlConverter, optional
+        The worker's HTML converter; default a new one for this report.
 
     Returns
     -------
@@ -80,7 +100,6 @@ def run_job(
     """
     from .outputs import summary_in, tables_in
     from .render import execute_notebook, notebook_to_html
-    from .table_files import write_exports
 
     start = time.perf_counter()
     failed_log = job.failed_notebook.with_suffix(".log") if job.failed_notebook else None
@@ -99,8 +118,15 @@ def run_job(
             )
             summary = summary_in(nb)
             if job.export:
+                from .table_files import write_exports  # pandas, for the tables alone
+
                 export = write_exports(tables_in(nb), job.html_path, job.export)
-            notebook_to_html(nb, job.html_path, title=f"{team_label(job.team)} — {job.quarter}")
+            notebook_to_html(
+                nb,
+                job.html_path,
+                title=f"{team_label(job.team)} — {job.quarter}",
+                converter=converter,
+            )
         except Exception as err:  # isolate the failure: any error is this report's outcome
             kept = _keep_copy(executed, job.failed_notebook)
             if kernel_log is not None:
@@ -135,8 +161,41 @@ def start_kernel(cwd: Path, source: DataSource, stderr: IO) -> ReusableKernel:
     """A reusable report kernel in ``cwd``, warming up on ``source``, stderr to ``stderr``."""
     from .kernels import ReusableKernel
 
-    env = {**KERNEL_ENV, "WORKBOOK_DATA_DIR": source.text}
+    env = {**KERNEL_ENV, DATA_ENV: source.text}
     return ReusableKernel("python3", cwd, stderr=stderr, env=env, warm_up=WARM_UP)
+
+
+def kernel_catalogue() -> str:
+    """In a report kernel: teams, quarters and latest complete quarter of its data, as JSON.
+
+    The data set the warm-up loaded (:data:`DATA_ENV`), taken from the process's cache, so
+    asking costs nothing once the kernel is warm; a database's catalogue is what its
+    warm-up read. Raises as loading does (bad data), and the pool's caller then loads
+    the data itself to report the problem.
+    """
+    from ..analysis.workbook import Workbook
+    from .manifest import DataCatalogue
+
+    source = DataSource.of(os.environ[DATA_ENV])
+    if source.is_database:
+        dataset = Workbook.cache.catalogue(source)
+    else:
+        dataset = Workbook.load(source, reuse=True).dataset
+    catalogue = DataCatalogue.of(dataset, digest="")
+    return json.dumps(
+        {
+            "teams": catalogue.teams,
+            "quarters": catalogue.quarters,
+            "latest_complete": catalogue.latest_complete,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class _CatalogueRequest:
+    """Put on a pool's queue: the first free worker asks its kernel for the catalogue."""
+
+    answer: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
 
 
 def with_progress(
@@ -197,6 +256,27 @@ class KernelPool:
         done = (self._done.get() for _ in report_jobs)
         yield from with_progress(done, len(report_jobs), show_progress=show_progress)
 
+    def catalogue(self, digest: str) -> DataCatalogue | None:
+        """Teams and quarters of the data as the first free kernel loaded it, else ``None``.
+
+        Asked before any job is handed out; it waits for that kernel's warm-up, which loads
+        the data anyway, so this process need not load it (nor import pandas) to check the
+        report names. ``None`` when no kernel could say (failed to start, or the data did
+        not load): the caller loads the data itself and reports what is wrong.
+
+        Parameters
+        ----------
+        digest : str
+            :meth:`~helpers.data.source.DataSource.digest` of the data source, kept in the
+            catalogue.
+        """
+        from .manifest import DataCatalogue
+
+        request = _CatalogueRequest()
+        self._todo.put(request)
+        fields = request.answer.get()
+        return None if fields is None else DataCatalogue(digest=digest, **fields)
+
     def close(self) -> None:
         """Let every thread finish its job, shut its kernel down and end."""
         for _ in self._threads:
@@ -212,7 +292,7 @@ class KernelPool:
 
     def _work(self) -> None:
         """One thread: start a kernel, then render jobs until told to stop."""
-        kernel, start_error = None, None
+        kernel, start_error, converter = None, None, None
         with tempfile.TemporaryDirectory(prefix="workbook-kernel-") as tmp:
             log = Path(tmp) / "stderr.log"
             with open(log, "ab", buffering=0) as log_handle:
@@ -221,15 +301,50 @@ class KernelPool:
                         kernel = start_kernel(self.cwd, self.source, log_handle)
                     except Exception as err:  # every job of this thread fails with the reason
                         start_error = f"kernel failed to start: {one_line(err)}"
+                    # While the kernel warms up: papermill, nbconvert and the templates.
+                    converter = _converter()
                     while (job := self._todo.get()) is not None:
+                        if isinstance(job, _CatalogueRequest):
+                            job.answer.put(_ask_catalogue(kernel))
+                            continue
                         if kernel is None:
                             outcome = ReportOutcome.of(job, ok=False, error=start_error)
                         else:
-                            outcome = run_job(job, kernel=kernel, kernel_log=log)
+                            outcome = run_job(
+                                job, kernel=kernel, kernel_log=log, converter=converter
+                            )
                         self._done.put((outcome, job))
                 finally:
+                    if converter is not None:
+                        converter.close()
                     if kernel is not None:
                         kernel.close()
+
+
+def _converter() -> HtmlConverter | None:
+    """A worker's HTML converter; ``None`` if it cannot be built (each report then says why)."""
+    from .render import HtmlConverter
+
+    try:
+        return HtmlConverter()
+    except Exception:  # the same error meets every report, which records it
+        return None
+
+
+def _ask_catalogue(kernel: ReusableKernel | None) -> dict | None:
+    """The fields of :func:`kernel_catalogue` from ``kernel``; ``None`` if it cannot say."""
+    if kernel is None:
+        return None
+    text = kernel.evaluate(CATALOGUE_EXPRESSION, timeout=EXECUTION_TIMEOUT)
+    if text is None:
+        return None
+    try:
+        fields = json.loads(ast.literal_eval(text))  # the repr of a JSON string
+    except (ValueError, SyntaxError, TypeError):
+        return None
+    if not isinstance(fields, dict) or set(fields) != {"teams", "quarters", "latest_complete"}:
+        return None
+    return fields
 
 
 def _keep_log(log: Path, start: int, destination: Path | None) -> None:

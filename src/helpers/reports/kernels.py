@@ -125,6 +125,31 @@ class ReusableKernel:
             output_hook=_ignore,
         )
 
+    def evaluate(self, expression: str, timeout: float | None = None) -> str | None:
+        """The ``repr`` of ``expression`` evaluated in the kernel; ``None`` if it raised.
+
+        Evaluated as a user expression of an empty execution: it waits behind whatever the
+        kernel is running (its warm-up, say), defines no name and shows nothing. ``None``
+        too when the kernel is dead or does not answer within ``timeout`` seconds (default
+        :data:`RESET_TIMEOUT`).
+        """
+        if not self.is_alive():
+            return None
+        try:
+            reply = run_sync(self.kc.execute_interactive)(
+                "",
+                store_history=False,
+                user_expressions={"value": expression},
+                timeout=timeout or RESET_TIMEOUT,
+                output_hook=_ignore,
+            )
+        except TimeoutError:
+            return None
+        value = reply.get("content", {}).get("user_expressions", {}).get("value", {})
+        if value.get("status") != "ok":
+            return None
+        return value.get("data", {}).get("text/plain")
+
     def close(self) -> None:
         """Stop the client channels and shut the kernel down."""
         if self.kc is not None:

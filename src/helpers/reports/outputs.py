@@ -6,6 +6,9 @@ does not know, so the page is unchanged; the runner reads the executed notebook 
 the tables as CSV or Excel (``--export``). :func:`publish_summary` attaches the alignment
 index and the RAG counts the index page lists. No file is written from inside the kernel,
 so a notebook parameter never becomes a path.
+
+The runner's side (:func:`summary_in`, :func:`tables_in`) imports pandas only to build the
+tables of an export: the process that drives the kernels never loads the data stack.
 """
 
 from __future__ import annotations
@@ -17,12 +20,10 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from nbformat import NotebookNode
-
-from ..display.html import table_html
-
 if TYPE_CHECKING:
+    import pandas as pd
+    from nbformat import NotebookNode
+
     from ..analysis.workbook import TeamQuarter
 
 TABLE_MIME = "application/vnd.alignment-workbook.table+json"
@@ -66,6 +67,8 @@ def show_table(
         When ``name`` is not such a stem.
     """
     from IPython.display import display
+
+    from ..display.html import table_html
 
     if not _TABLE_NAME.fullmatch(name):
         raise ValueError(
@@ -125,6 +128,8 @@ def publish_summary(view: TeamQuarter) -> None:
 
 def tables_in(nb: NotebookNode) -> Iterator[tuple[str, pd.DataFrame]]:
     """Yield ``(name, table)`` for every table an executed report published, in page order."""
+    import pandas as pd
+
     for payload in _payloads(nb, TABLE_MIME):
         frame = pd.DataFrame(payload.get("data", []), columns=payload.get("columns"))
         yield str(payload["name"]), frame

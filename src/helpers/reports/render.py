@@ -8,15 +8,14 @@ as ``data:`` URIs, and a template (``helpers/reports/templates/offline``) that e
 from __future__ import annotations
 
 import copy
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from importlib.resources import as_file, files
 from pathlib import Path
 
 import nbformat
-import papermill
 from nbformat import NotebookNode
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
-from papermill.exceptions import PapermillException, PapermillExecutionError
 
 from ..data.atomic import write_text_atomically
 from ..errors import RenderError
@@ -24,7 +23,35 @@ from .kernels import ReusableKernel
 from .outputs import PRIVATE_MIMES
 from .parameters import check_parameters
 
+
+@contextmanager
+def _papermill_without_hdfs() -> Iterator[None]:
+    """Import papermill without its HDFS support, unless ``pyarrow.fs`` is already loaded.
+
+    papermill imports ``pyarrow.fs`` for ``hdfs://`` paths when pyarrow is installed: 0.4–0.6 s
+    of CPU, most of papermill's import, for paths a report never has. A ``None`` entry in
+    ``sys.modules`` makes that import fail cleanly (papermill then names the missing
+    dependency only if an ``hdfs://`` path is used); the entry is removed at once, so a later
+    ``import pyarrow.fs`` (reading Parquet) works as usual.
+    """
+    blocked = "pyarrow.fs" not in sys.modules
+    if blocked:
+        sys.modules["pyarrow.fs"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if blocked and sys.modules.get("pyarrow.fs", "") is None:
+            del sys.modules["pyarrow.fs"]
+
+
+with _papermill_without_hdfs():
+    import papermill
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.exceptions import PapermillException, PapermillExecutionError
+
 __all__ = [
+    "HtmlConverter",
     "check_parameters",
     "clean_notebook",
     "execute_notebook",
@@ -182,8 +209,63 @@ class ReusedKernelEngine(NBClientEngine):
         return client.execute()
 
 
+class HtmlConverter:
+    """Turns executed notebooks into offline HTML pages, one nbconvert exporter for them all.
+
+    Building nbconvert's exporter reads and compiles its Jinja templates, a tenth of a second
+    or more; a worker that converts report after report builds it once. One converter per
+    thread (an exporter keeps state while it converts); :meth:`close` when done.
+
+    Examples
+    --------
+    >>> with HtmlConverter() as converter:  # doctest: +SKIP
+    ...     notebook_to_html(nb, Path("a.html"), title="A", converter=converter)
+    """
+
+    def __init__(self) -> None:
+        from nbconvert import HTMLExporter
+
+        self._files = ExitStack()
+        try:
+            # A real folder while the converter lives (extracted, if the package is zipped).
+            template_dir = self._files.enter_context(
+                as_file(files("helpers.reports") / "templates")
+            )
+            self._exporter = HTMLExporter(
+                template_name=TEMPLATE_NAME,
+                extra_template_basedirs=[str(template_dir)],
+                exclude_input=True,
+                exclude_input_prompt=True,
+                exclude_output_prompt=True,
+                embed_images=True,
+            )
+        except BaseException:
+            self._files.close()
+            raise
+
+    def convert(self, nb: NotebookNode, title: str) -> str:
+        """The HTML page of a cleaned notebook (see :func:`notebook_to_html`)."""
+        # No "path" in the resources: nothing of this machine's layout reaches the page.
+        body, _ = self._exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+        return body
+
+    def close(self) -> None:
+        """Release the template folder."""
+        self._files.close()
+
+    def __enter__(self) -> HtmlConverter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def notebook_to_html(
-    nb_path_or_node: Path | str | NotebookNode, html_path: Path, *, title: str
+    nb_path_or_node: Path | str | NotebookNode,
+    html_path: Path,
+    *,
+    title: str,
+    converter: HtmlConverter | None = None,
 ) -> None:
     """Convert an executed notebook to one self-contained HTML file, without code.
 
@@ -202,14 +284,14 @@ def notebook_to_html(
         Destination; its folder is created if missing.
     title : str
         Page title (HTML-escaped by the template).
+    converter : HtmlConverter, optional
+        The converter to use (a worker's, reused report after report); default a new one.
 
     Raises
     ------
     RenderError
         When the notebook cannot be read or converted, or the file cannot be written.
     """
-    from nbconvert import HTMLExporter
-
     html_path = Path(html_path)
     try:
         if isinstance(nb_path_or_node, NotebookNode):
@@ -222,17 +304,11 @@ def notebook_to_html(
     nb.metadata["title"] = str(title)
 
     try:
-        with as_file(files("helpers.reports") / "templates") as template_dir:
-            exporter = HTMLExporter(
-                template_name=TEMPLATE_NAME,
-                extra_template_basedirs=[str(template_dir)],
-                exclude_input=True,
-                exclude_input_prompt=True,
-                exclude_output_prompt=True,
-                embed_images=True,
-            )
-            # No "path" in the resources: nothing of this machine's layout reaches the page.
-            body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+        if converter is not None:
+            body = converter.convert(nb, str(title))
+        else:
+            with HtmlConverter() as own:
+                body = own.convert(nb, str(title))
     except Exception as err:  # nbconvert and jinja raise many kinds; all mean "no HTML"
         raise RenderError(f"{html_path.name}: HTML conversion failed: {err}") from err
     write_text_atomically(html_path, body)
