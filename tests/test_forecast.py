@@ -366,7 +366,8 @@ def test_section_tables_say_what_the_forecast_rests_on():
     assert parts["Won so far"] == "1 won deal"
     assert parts["Open pipeline"] == "3 opportunities"
     assert parts["Deals without an amount"] == "1"
-    revenue, deals = backtest_tables(report)
+    tables = backtest_tables(report)
+    revenue, deals = tables["Won revenue"], tables["Won deals"]
     assert revenue["in P10–P90"].tolist() == ["yes", "no"]
     assert revenue["actual"].tolist() == ["€110", "€150"]
     assert revenue["error of P50"].tolist() == ["-9%", "-27%"]  # -10/110, -40/150
@@ -393,3 +394,26 @@ def test_history_quarters_follow_a_february_fiscal_year():
     assert [q.start for q in history] == list(
         pd.to_datetime(["2026-05-01", "2026-02-01", "2025-11-01"])
     )
+
+
+def test_a_data_set_without_amounts_forecasts_won_deals_and_says_why_not_revenue(tmp_path):
+    import shutil
+
+    shutil.copytree(SAMPLE, tmp_path / "data")
+    path = tmp_path / "data" / "opportunities.csv"
+    opps = pd.read_csv(path)
+    opps.assign(amount=None).to_csv(path, index=False)
+    report = fc.team_forecast(Workbook.load(tmp_path / "data"), "na-smb", simulations=500)
+    assert report.line is None
+    assert report.forecast.revenue_reason.startswith("not in this data: no opportunity amounts")
+    doc = report.to_dict()
+    assert doc["won_revenue"]["p50"] is None and doc["won_deals"]["p50"] > 0
+    # The actuals have no amount either: revenue is tested in no quarter, won deals in all 8.
+    assert doc["backtest"]["revenue_coverage"]["quarters"] == 0
+    assert doc["backtest"]["deals_coverage"]["quarters"] == 8
+    # The section shows won deals only, and says in one line why not revenue.
+    from helpers.reports.forecast_formats import backtest_lines, backtest_tables, forecast_table
+
+    assert forecast_table(report)["figure"].tolist() == ["Won deals"]
+    assert list(backtest_tables(report)) == ["Won deals"]
+    assert [line.split(":")[0] for line in backtest_lines(report)] == ["Won deals"]

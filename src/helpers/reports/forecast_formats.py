@@ -35,18 +35,21 @@ def forecast_sentence(report: ForecastReport) -> str:
 
 
 def forecast_table(report: ForecastReport) -> pd.DataFrame:
-    """The forecast as display strings: figure, P10, P50, P90 (and actual, once known)."""
+    """The forecast as display strings: figure, P10, P50, P90 (and actual, once known).
+
+    Rows won revenue (left out when it is not in this data: see ``revenue_reason``) and won
+    deals.
+    """
     f, currency = report.forecast, report.currency
+    revenue = f.revenue_reason is None
     rows = []
-    if f.revenue_reason is None:
+    if revenue:
         rows.append(("Won revenue", *(rh.money(f.revenue[k], currency) for k in _PS)))
-    else:
-        rows.append(("Won revenue", f.revenue_reason, "", ""))
     rows.append(("Won deals", *(f"{f.deals[k]:,.0f}" for k in _PS)))
     table = pd.DataFrame(rows, columns=["figure", "P10", "P50", "P90"])
     if report.actual is not None:
-        revenue, deals = report.actual
-        table["actual"] = [rh.money(revenue, currency), f"{deals:,}"]
+        won, deals = report.actual
+        table["actual"] = [rh.money(won, currency), f"{deals:,}"][not revenue :]
     return table
 
 
@@ -82,14 +85,21 @@ def parts_table(report: ForecastReport) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["part", "value", "detail"])
 
 
-def backtest_tables(report: ForecastReport) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The backtest as display strings: won revenue, then won deals, one row per quarter.
+def _figures(report: ForecastReport) -> list[tuple[str, str]]:
+    """(label, column prefix) of the figures forecast: won revenue unless no amounts, won deals."""
+    figures = [("Won revenue", ""), ("Won deals", "deals_")]
+    return figures if report.forecast.revenue_reason is None else figures[1:]
+
+
+def backtest_tables(report: ForecastReport) -> dict[str, pd.DataFrame]:
+    """The backtest as display strings by figure (won revenue, won deals), a row per quarter.
 
     Columns quarter, forecast on, P10, P50, P90, actual, in P10–P90 (yes / no / n/a) and error
-    of P50 ((P50 − actual) / actual).
+    of P50 ((P50 − actual) / actual). Without a revenue forecast (no amounts), won deals only.
     """
-    tables = []
-    for prefix, kind in (("", "amount"), ("deals_", "count")):
+    tables = {}
+    for label, prefix in _figures(report):
+        kind = "count" if prefix else "amount"
         rows = []
         for row in report.backtest.to_dict("records"):
             error = row[f"{prefix}error"]
@@ -107,16 +117,19 @@ def backtest_tables(report: ForecastReport) -> tuple[pd.DataFrame, pd.DataFrame]
                 }
             )
         columns = ["quarter", "forecast on", "P10", "P50", "P90", "actual", "in P10–P90"]
-        tables.append(pd.DataFrame(rows, columns=[*columns, "error of P50"]))
-    return tables[0], tables[1]
+        tables[label] = pd.DataFrame(rows, columns=[*columns, "error of P50"])
+    return tables
 
 
 def backtest_lines(report: ForecastReport) -> list[str]:
-    """Coverage of the 80 % interval and error of the median, one line each for revenue, deals."""
+    """Coverage of the 80 % interval and error of the median: a line for revenue, one for deals.
+
+    Without a revenue forecast (no amounts) only the line for won deals.
+    """
     if report.backtest_line:
         return [report.backtest_line]
     lines = []
-    for label, prefix in (("Won revenue", ""), ("Won deals", "deals_")):
+    for label, prefix in _figures(report):
         rate = coverage(report.backtest, prefix)
         if not rate.denominator:
             lines.append(f"{label}: no earlier quarter with a known actual to test against.")

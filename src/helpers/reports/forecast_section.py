@@ -48,21 +48,23 @@ def show_forecast(view: TeamQuarter, **options) -> None:
     report = review_forecast(view, **options)
     f = report.forecast
     display(HTML(rh.note(forecast_sentence(report))))
+    if f.revenue_reason:
+        display(HTML(rh.note(f.revenue_reason[:1].upper() + f.revenue_reason[1:] + ".")))
     if not report.line:
         show_table(
             forecast_table(report),
             "forecast",
-            caption=f"Forecast for {f.quarter} as of {f.as_of.date()}: 80 % interval and median",
+            caption=f"Forecast for {f.quarter}: P10–P90 and median",
         )
         show_table(parts_table(report), "forecast_parts", caption="Where the forecast comes from")
     shown = report.backtest if len(report.backtest) else None
     current = None if report.line else {"quarter": str(f.quarter)}
+    panels = [("Won revenue", 0, "", "amount"), ("Won deals", 1, "deals_", "count")]
+    if f.revenue_reason:
+        panels = panels[1:]  # no amounts: won deals only
     if shown is not None or current is not None:
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
-        for ax, index, prefix, kind, title in (
-            (left, 0, "", "amount", "Won revenue"),
-            (right, 1, "deals_", "count", "Won deals"),
-        ):
+        fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.8), squeeze=False)
+        for ax, (title, index, prefix, kind) in zip(axes[0], panels, strict=True):
             point = None
             if current is not None:
                 figures = f.revenue if index == 0 else f.deals
@@ -76,14 +78,14 @@ def show_forecast(view: TeamQuarter, **options) -> None:
     for line in backtest_lines(report):
         display(HTML(rh.note(line)))
     if shown is not None:
-        # The page shows won revenue and won deals as two narrow tables; the export holds
-        # the backtest's numbers.
-        revenue, deals = backtest_tables(report)
-        pages = rh.table_html(
-            revenue,
-            caption="Backtest of won revenue: the forecast on the same day of each earlier quarter",
-        ) + rh.table_html(
-            deals,
-            caption="Backtest of won deals: the forecast on the same day of each earlier quarter",
+        # The page shows each figure's backtest as a narrow table; the export holds the
+        # backtest's numbers.
+        pages = "".join(
+            rh.table_html(
+                table,
+                caption=f"Backtest of {label.lower()}: the forecast on the same day of each "
+                "earlier quarter",
+            )
+            for label, table in backtest_tables(report).items()
         )
         show_table(report.backtest, "forecast_backtest", html=pages)
