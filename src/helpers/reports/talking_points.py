@@ -40,9 +40,11 @@ and 1, and is scored
   (such volumes are seasonal, the same quarter last year, Q−4, is the fair comparison) and
   ½ for a change for the better (the review is for what needs action); ¼ for both.
 
-Ties keep the order of the rules. For the company (``all``) two more rules name the team that
-stands out from the others (:func:`outlier_team_points`) and the channel whose MQLs sales
-accepts least (:func:`channel_quality_points`).
+Ties keep the order of the rules. One point comes first whatever its score: the collaborative
+wins (:func:`wins_points`: shared KPIs on target, significant improvements, agreed actions
+done), so the review opens with what both teams achieved. For the company (``all``) two more
+rules name the team that stands out from the others (:func:`outlier_team_points`) and the
+channel whose MQLs sales accepts least (:func:`channel_quality_points`).
 """
 
 from __future__ import annotations
@@ -74,6 +76,9 @@ SEVERITY = {"red": 0, "amber": 1}
 PAGE_ONE = 5
 """Talking points shown on page one of a report; the rest follow in their own section."""
 
+WIN_RULE = "wins"
+"""Rule of the collaborative-wins point, which :func:`rank_points` puts first."""
+
 SEASONAL_WEIGHT = 0.5
 """Weight of a change of a count or an amount against the previous quarter (seasonal)."""
 
@@ -92,7 +97,8 @@ SCORE_RULE = (
     "tested. Money: the amount at stake as a share of the quarter's won revenue. Weight: ½ "
     "for a change of a count or an amount against the previous quarter, since such volumes "
     "are seasonal (the same quarter last year is the fair comparison), ½ for a change for "
-    "the better, ¼ for both, else 1. Page one "
+    "the better, ¼ for both, else 1. The collaborative wins (shared KPIs on target, "
+    "significant improvements, agreed actions done) come first, in one point. Page one "
     f"shows the {PAGE_ONE} highest; ties keep the order of the rules."
 )
 """The ranking rule as the definitions appendix writes it for readers."""
@@ -184,13 +190,17 @@ def _money(amount: float, reference: float) -> float:
 def rank_points(points: Sequence[str]) -> list[str]:
     """``points`` highest score first; ties (and plain strings, score 1) keep their order.
 
+    The collaborative-wins point (rule :data:`WIN_RULE`, see :func:`wins_points`) comes first
+    whatever its score: the review opens with what both teams achieved.
+
     Examples
     --------
     >>> rank_points(["a", TalkingPoint("b", gap=1.0), TalkingPoint("c", gap=0.5)])
     ['b', 'c', 'a']
     """
     scores = [getattr(p, "score", 1.0) for p in points]
-    order = sorted(range(len(points)), key=lambda i: -scores[i])
+    wins = [getattr(p, "rule", "") == WIN_RULE for p in points]
+    order = sorted(range(len(points)), key=lambda i: (not wins[i], -scores[i]))
     return [points[i] for i in order]
 
 
@@ -269,8 +279,12 @@ def kpi_change_points(
     min_relative_change: float = 0.2,
     min_base: int = MIN_BASE,
     reference: float = math.nan,
+    without_wins: bool = False,
 ) -> list[TalkingPoint]:
     """Significant changes of rate KPIs and large changes of the others, vs Q−1 and Q−4.
+
+    With ``without_wins``, a significant change of a rate for the better is left out: the
+    collaborative-wins point (:func:`wins_points`) names it first.
 
     A comparison is drawn only when both quarters rest on at least ``min_base``
     observations (columns ``base``, ``base_previous``, ``base_year``; a missing base, e.g. a
@@ -323,7 +337,7 @@ def kpi_change_points(
             better = (now > before) == (row["direction"] == "higher")
             weight = BETTER_WEIGHT if better else 1.0
             if kind == "rate":
-                if not row[f"significant_{key}"]:
+                if not row[f"significant_{key}"] or (without_wins and better):
                     continue
                 points.append(
                     TalkingPoint(
@@ -838,6 +852,77 @@ def channel_quality(view: TeamQuarter) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
+def wins_points(
+    kpis: pd.DataFrame,
+    *,
+    currency: str = "",
+    previous_label: str = "Q−1",
+    year_label: str = "Q−4",
+    so_far: str = "",
+    review: pd.DataFrame | None = None,
+    min_base: int = MIN_BASE,
+) -> list[TalkingPoint]:
+    """The collaborative wins, in one point that the ranking puts first (or none).
+
+    What sales and marketing achieved together: the shared KPIs on or above their target
+    (green), the rate KPIs whose change for the better against Q−1 or Q−4 passed the
+    report's significance test (with both quarters resting on at least ``min_base``
+    observations, as for :func:`kpi_change_points`), and the agreed actions of the last
+    review that are done. An unfinished quarter (``so_far``) names rates and hours on target
+    ``so far`` and no change or volume (as :func:`target_points` and the change rule do).
+
+    Parameters
+    ----------
+    kpis : DataFrame
+        :meth:`TeamQuarter.kpis` with bases (:func:`with_bases`).
+    currency, previous_label, year_label, so_far, min_base
+        As for :func:`target_points` and :func:`kpi_change_points`.
+    review : DataFrame, optional
+        :meth:`TeamQuarter.agreed_actions`.
+
+    Returns
+    -------
+    list of TalkingPoint
+        ``"Collaborative wins. On target: SLA compliance 92.0 % (target 85.0 %). Significant
+        improvements: MQL → SQL from 20.1 % in 2026Q2 to 25.3 % (p=0.003). Agreed actions
+        done: "One written MQL definition"."``; its rule is :data:`WIN_RULE`.
+    """
+    hit = [
+        f"{r['label']} {figure(r['value'], r['kind'], currency)} (target "
+        f"{figure(r['target'], r['kind'], currency)})"
+        for r in kpis.to_dict("records")
+        if r["rag"] == "green" and not (so_far and r["kind"] in VOLUME_KINDS)
+    ]
+    improved = []
+    for row in [] if so_far else kpis.to_dict("records"):
+        for key, label in (("previous", previous_label), ("year", year_label)):
+            before, now = row[key], row["value"]
+            if row["kind"] != "rate" or _nan(before) or _nan(now) or before == now:
+                continue
+            better = (now > before) == (row["direction"] == "higher")
+            carried = carries(row.get("base"), row.get(f"base_{key}"), min_base=min_base)
+            if better and carried and row[f"significant_{key}"]:
+                improved.append(
+                    f"{row['label']} from {figure(before, 'rate')} in {label} to "
+                    f"{figure(now, 'rate')} ({p_text(row[f'p_{key}'])})"
+                )
+    done = (
+        []
+        if review is None or not len(review)
+        else [f'"{a}"' for a in review.loc[review["status"] == "done", "action"]]
+    )
+    parts = [
+        f"on target{' ' + so_far if so_far else ''}: {', '.join(hit)}" if hit else "",
+        f"significant improvements: {'; '.join(improved)}" if improved else "",
+        f"agreed actions done: {', '.join(done)}" if done else "",
+    ]
+    parts = [p for p in parts if p]
+    if not parts:
+        return []
+    text = "Collaborative wins. " + ". ".join(p[0].upper() + p[1:] for p in parts) + "."
+    return [TalkingPoint(text, rule=WIN_RULE)]
+
+
 def action_points(review: pd.DataFrame | None, *, currency: str = "") -> list[TalkingPoint]:
     """One point per agreed action that is overdue: what, who, when agreed and due, its KPI.
 
@@ -980,17 +1065,20 @@ def talking_points(view: TeamQuarter, *, kpis: pd.DataFrame | None = None) -> li
         *(e for e in CANONICAL_EVENTS if e not in dataset.tracked_events),
         *(o for o in OUTCOMES if o not in dataset.tracked_outcomes),
     ]
+    review = view.agreed_actions()
+    based = with_bases(view, kpis) if complete else kpis
+    labels = {
+        "previous_label": str(view.quarter.shift(-1)),
+        "year_label": str(view.quarter.shift(-4)),
+    }
     return [
+        *wins_points(based, currency=currency, so_far=so_far, review=review, **labels),
         *alignment_points(view.alignment_index()),
-        *action_points(view.agreed_actions(), currency=currency),
+        *action_points(review, currency=currency),
         *target_points(kpis, currency=currency, so_far=so_far, reference=reference),
         *(
             kpi_change_points(
-                with_bases(view, kpis),
-                currency=currency,
-                previous_label=str(view.quarter.shift(-1)),
-                year_label=str(view.quarter.shift(-4)),
-                reference=reference,
+                based, currency=currency, reference=reference, without_wins=True, **labels
             )
             if complete
             else []
