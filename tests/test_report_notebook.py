@@ -7,6 +7,7 @@ script tag planted in a data string), and on the bundled sample, which has every
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import nbformat
@@ -171,3 +172,27 @@ def test_report_on_the_sample_fills_every_section(tmp_path):
     points = dict(tables_in(nb))["talking_points"]["talking_point"].tolist()
     assert any(p.startswith("Red against target: SLA compliance") for p in points)
     assert TABLE_MIME not in html
+
+
+def test_every_section_is_tagged_and_in_the_contents():
+    # The offline template folds each cell tagged "section:<id>" and what follows into a
+    # collapsible <details id="<id>">; page one's contents list those ids. A "## " heading
+    # without the tag would hide inside the section before it, an id missing from the
+    # contents could not be reached from page one.
+    nb = json.loads(REPORT.read_text())
+    tagged = []
+    for cell in nb["cells"]:
+        tags = [t for t in cell["metadata"].get("tags", []) if t.startswith("section:")]
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and source.lstrip().startswith("## "):
+            assert tags, f"heading without a section tag: {source.splitlines()[0]}"
+            assert source.strip().count("\n") == 0, "a section heading cell holds its heading only"
+        tagged += [t.removeprefix("section:") for t in tags]
+    assert len(tagged) == len(set(tagged))
+    page_one = next(
+        "".join(c["source"])
+        for c in nb["cells"]
+        if c["cell_type"] == "code" and "rh.review_page(" in "".join(c["source"])
+    )
+    listed = re.findall(r'\("([a-z-]+)", "[^"]+"\)', page_one)
+    assert listed == tagged
