@@ -127,7 +127,8 @@ def test_the_report_opens_its_review_with_the_actions(data, tmp_path):
         "One written MQL definition",
     ]
     assert list(shown["status"]) == ["open, overdue", "done"]
-    assert shown["kpi since the review"].iloc[1] == (
+    assert list(shown["agreed → due"]) == ["2026Q2 → 2026Q3", "2026Q2 → 2026Q2"]
+    assert shown["KPI since the review"].iloc[1] == (
         "MQL acceptance went from 0.0 % to 66.7 % since 2026Q2 (better, not significant, p=1.000)"
     )
     names = list(tables)

@@ -19,7 +19,7 @@ from .talking_points import action_movement
 if TYPE_CHECKING:
     from ..analysis.workbook import TeamQuarter
 
-ACTION_TABLE_COLUMNS = ("action", "owner", "agreed", "due", "status", "kpi since the review")
+ACTION_TABLE_COLUMNS = ("action", "owner", "agreed → due", "status", "KPI since the review")
 
 
 def action_table(review: pd.DataFrame, *, currency: str = "") -> pd.DataFrame:
@@ -39,10 +39,9 @@ def action_table(review: pd.DataFrame, *, currency: str = "") -> pd.DataFrame:
             {
                 "action": row["action"],
                 "owner": row["owner"],
-                "agreed": row["quarter_agreed"],
-                "due": row["due_quarter"],
+                "agreed → due": f"{row['quarter_agreed']} → {row['due_quarter']}",
                 "status": status,
-                "kpi since the review": action_movement(row, currency=currency) or "no KPI named",
+                "KPI since the review": action_movement(row, currency=currency) or "no KPI named",
             }
         )
     return pd.DataFrame(rows, columns=list(ACTION_TABLE_COLUMNS))
@@ -74,4 +73,8 @@ def show_agreed_actions(view: TeamQuarter) -> None:
             rh.note(f"{len(review)} agreed action(s) to follow up: {done} done, {overdue} overdue.")
         )
     )
-    show_table(action_table(review, currency=currency), "agreed_actions")
+    show_table(
+        action_table(review, currency=currency),
+        "agreed_actions",
+        caption=f"Actions agreed at the {view.quarter.shift(-1)} review, and older ones still open",
+    )
