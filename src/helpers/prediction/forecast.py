@@ -347,8 +347,19 @@ def forecast_quarter(
 
     Examples
     --------
-    The worked example of ``tests/test_forecast.py``: one open deal that wins for sure, no
-    new deals.
+    Twelve deals created on 5 January all won 100 days later; on 1 August (61 days left in
+    2026Q3) one deal of age 50 days is open: a deal of that age won within 111 days in 12 of
+    12 cases, so it wins in every draw. Nothing was won in the same part of 2026Q1 or 2026Q2,
+    so no new deal is expected.
+
+    >>> old = [("2026-01-05", "won", 500.0, "2026-04-15")] * 12
+    >>> opps = pd.DataFrame(old + [("2026-06-12", "open", 2000.0, None)],
+    ...                     columns=["created_at", "status", "amount", "closed_at"])
+    >>> opps[["created_at", "closed_at"]] = opps[["created_at", "closed_at"]].apply(
+    ...     pd.to_datetime)
+    >>> result = forecast_quarter(opps, Quarter(2026, 3), pd.Timestamp("2026-08-01"))
+    >>> result.revenue["p10"], result.revenue["p90"], result.deals["p50"]
+    (2000.0, 2000.0, 1.0)
     """
     at = pd.Timestamp(as_of)
     if not quarter.start <= at <= quarter.end:
@@ -400,7 +411,7 @@ def forecast_quarter(
     spread = _rate_variance(np.array(scaled), expected_new)
     new_pool = np.concatenate(new_amounts) if new_amounts else np.array([])
     new_pool = new_pool[~np.isnan(new_pool)]
-    # Sizing pool for deals without an amount: deals won in the history quarters.
+    # Sizing pool for deals without an amount: deals won since the history quarters began.
     span_start = _stamp(history[-1].start)
     recent = deals.won & (deals.closed >= span_start) & (deals.closed < t)
     sizing = deals.amount[recent]
