@@ -11,7 +11,12 @@ import pytest
 from helpers.errors import ParameterError, RenderError
 from helpers.reports.index_page import write_index
 from helpers.reports.jobs import ReportOutcome
-from helpers.reports.render import check_parameters, execute_notebook, notebook_to_html
+from helpers.reports.render import (
+    HtmlConverter,
+    check_parameters,
+    execute_notebook,
+    notebook_to_html,
+)
 from helpers.reports.runner import render_reports
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
@@ -239,6 +244,30 @@ def test_html_is_written_atomically_and_without_metadata_paths(tmp_path):
     assert "<title>Team &lt;b&gt;" in page
     assert "<b>" not in page.split("</title>")[0]
     assert [p.name for p in html_path.parent.iterdir()] == ["t.html"]
+
+
+def test_one_converter_for_many_reports_writes_the_pages_fresh_exporters_write(tmp_path):
+    pages = {}
+    for team in ("north", "south"):
+        executed = tmp_path / f"{team}.ipynb"
+        execute_notebook(TINY, {"team": team, "data_dir": str(tmp_path)}, executed, cwd=tmp_path)
+        pages[team] = executed
+    fresh, reused = tmp_path / "fresh", tmp_path / "reused"
+    for team, executed in pages.items():
+        notebook_to_html(executed, fresh / f"{team}.html", title=f"Team {team}")
+
+    with HtmlConverter() as converter:
+        for team, executed in pages.items():
+            notebook_to_html(
+                executed, reused / f"{team}.html", title=f"Team {team}", converter=converter
+            )
+
+    for team in pages:
+        page = (reused / f"{team}.html").read_text(encoding="utf-8")
+        assert page == (fresh / f"{team}.html").read_text(encoding="utf-8")
+        assert f"<title>Team {team}</title>" in page
+    # nothing of the first report carried over into the second
+    assert "Team north" not in (reused / "south.html").read_text(encoding="utf-8")
 
 
 def test_index_escapes_every_string(tmp_path):
