@@ -281,12 +281,12 @@ class ActionForm:
                 f"<p style='color:#cf222e'><b>Not saved:</b> {html.escape(str(err))}</p>"
             )
             return None
+        self.text.value = ""
+        self.refresh()  # before the message: "Saved" on the page means the list shows it
         self.message.value = (
             f"<p>Saved as <b>{html.escape(row['action_id'])}</b> in {ACTIONS_FILE}; the "
             f"{html.escape(str(self.quarter.shift(1)))} report follows it up.</p>"
         )
-        self.text.value = ""
-        self.refresh()
         return row
 
     def refresh(self) -> None:
