@@ -348,3 +348,44 @@ def test_review_page_lists_at_most_the_points_given_and_links_the_sections():
     )
     assert '<a href="#talking-points">3 more talking points</a>' in page
     assert '<a href="#funnel">2. Funnel</a>' in page
+
+
+def _kpi(metric, label, kind, value, target=math.nan, rag="none", note="", **changes):
+    row = {
+        "metric": metric, "label": label, "kind": kind, "value": value, "target": target,
+        "rag": rag, "note": note, "change_previous": math.nan, "significant_previous": False,
+        "change_year": math.nan, "significant_year": False,
+    }  # fmt: skip
+    return row | changes
+
+
+def test_review_tiles_show_value_change_target_status_and_sparkline():
+    kpis = pd.DataFrame(
+        [
+            _kpi("sla", "SLA <compliance>", "rate", 0.312, 0.85, "red",
+                 change_previous=-0.043, significant_previous=True, change_year=0.02),
+            _kpi("pipe", "Pipeline created", "amount", 8_219_394.0, 8_740_000.0, "amber",
+                 note="from 412 of 530 opportunities; 118 without an amount",
+                 change_previous=-2_090_000.0),
+            _kpi("spend", "CAC", "amount", math.nan,
+                 note="not in this data: no spend table"),
+        ]
+    )  # fmt: skip
+    trend = pd.DataFrame(
+        {"quarter": ["2026Q1", "2026Q2", "2026Q3"] * 2, "metric": ["sla"] * 3 + ["pipe"] * 3,
+         "value": [0.3, 0.35, 0.312, 7e6, 1.03e7, 8.2e6]}
+    )  # fmt: skip
+    html = rh.review_tiles(kpis, trend, currency="EUR", previous="2026Q2", year="2025Q3")
+    tiles = html.split('<div class="aw-tile aw-compact"')[1:]
+    assert len(tiles) == 3
+    sla, pipe, cac = tiles
+    assert '<div class="aw-label">SLA &lt;compliance&gt;</div>' in sla
+    assert '<div class="aw-value">31.2%</div>' in sla
+    assert "2026Q2 -4.3 pp*</span>" in sla and "2025Q3 +2.0 pp</span>" in sla
+    assert "target 85.0%" in sla and "■ off target" in sla and "aw-spark" in sla
+    assert '<div class="aw-value">€8.22M</div>' in pipe
+    assert "2026Q2 −€2.09M</span>" in pipe and "2025Q3 n/a</span>" in pipe
+    assert "target €8.74M" in pipe and "▲ near target" in pipe
+    assert "⚠ from 412 of 530 opportunities; 118 without an amount" in pipe
+    assert '<div class="aw-value">not in this data</div>' in cac
+    assert "no spend table" in cac and "no target set" in cac and "aw-spark" not in cac

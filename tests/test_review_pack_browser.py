@@ -162,11 +162,13 @@ PRINT_CHECK = """(width) => {
   const tables = Array.from(document.querySelectorAll('table'));
   const wide = tables.filter(t => t.getBoundingClientRect().right > width + 1)
     .map(t => (t.caption ? t.caption.innerText : t.innerText.slice(0, 60)));
+  const uncaptioned = tables.filter(t => !t.caption || !t.caption.textContent.trim())
+    .map(t => t.innerText.slice(0, 60));
   const hidden = tables.filter(t => t.getBoundingClientRect().height === 0)
     .map(t => (t.caption ? t.caption.innerText : t.innerText.slice(0, 60)));
   // From the top of the document (the opening paragraph) to the end of page one.
   const one = document.querySelector('.aw-page-one').getBoundingClientRect();
-  return {tables: tables.length, wide, hidden, pageOne: one.bottom + window.scrollY};
+  return {tables: tables.length, wide, hidden, uncaptioned, pageOne: one.bottom + window.scrollY};
 }"""
 
 
@@ -183,4 +185,20 @@ def test_print_on_a4_keeps_every_table_on_the_page(rendered, chromium, team, tmp
     assert seen["tables"] >= 10
     assert seen["wide"] == [], f"wider than A4: {seen['wide']}"
     assert seen["hidden"] == [], f"not printed (closed section?): {seen['hidden']}"
+    assert seen["uncaptioned"] == [], f"tables without a caption: {seen['uncaptioned']}"
     assert seen["pageOne"] <= A4_HEIGHT, f"page one is {seen['pageOne']:.0f} px high"
+
+
+@pytest.mark.parametrize("team", REPORTS)
+def test_the_page_speaks_to_readers_not_developers(rendered, chromium, team):
+    # The opening paragraph and the appendix are for the two leaders: no command line, no
+    # notebook parameter, no function names.
+    page = _open(chromium, rendered / QUARTER / f"{team}.html", 1280)
+    try:
+        page.evaluate(OPEN_ALL)
+        text = page.inner_text("body")
+    finally:
+        page.close()
+    for developer_talk in ("workbook reports", 'team = "all"', "helpers.", "computed_by"):
+        assert developer_talk not in text, developer_talk
+    assert "Talking points are ranked by score" in text  # the rule, in the appendix

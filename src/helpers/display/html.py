@@ -754,6 +754,8 @@ def review_tiles(
                 mark = "*" if row.get(f"significant_{key}") is True else ""
                 parts.append(f'<span class="aw-nw">{html.escape(f"{name} {change}{mark}")}</span>')
             changes = "vs " + " · ".join(parts)
+            if why:  # an amount built from part of its deals says which part
+                changes += f'<br><span class="aw-partial">⚠ {html.escape(why)}</span>'
         rag = row["rag"] if row["rag"] in RAG_COLOURS else "none"
         target = "no target set"
         if not _missing(row["target"]):
