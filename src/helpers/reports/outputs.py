@@ -45,6 +45,7 @@ def show_table(
     caption: str | None = None,
     currency: str = "",
     amounts: tuple[str, ...] = (),
+    total: int | None = None,
 ) -> None:
     """Display ``frame`` in the report and publish it for export under ``name``.
 
@@ -57,7 +58,7 @@ def show_table(
         characters (an Excel sheet name has at most 31), unique within the report.
     html : str, optional
         HTML to show instead of :func:`report_html.table_html` of ``frame`` (e.g. KPI tiles).
-    percent, decimals, caption, currency, amounts
+    percent, decimals, caption, currency, amounts, total
         Passed to :func:`helpers.display.html.table_html` when ``html`` is not given: every
         table shown has a caption saying what it holds.
 
@@ -85,6 +86,7 @@ def show_table(
             caption=caption,
             currency=currency,
             amounts=amounts,
+            total=total,
         )
     )
     payload = json.loads(frame.to_json(orient="split", index=False, date_format="iso"))

@@ -70,7 +70,11 @@ def show_score_audit(view: TeamQuarter, outcome: str = "sql") -> None:
     if view.complete:
         display(HTML(rh.note(f"Cohort age: {audit.cohort_age_days} days after quarter end.")))
     table = rh.figure_table(audit.figure_rows())
-    show_table(table, "score_audit")
+    show_table(
+        table,
+        "score_audit",
+        caption=f"How well the CRM score finds the {view.quarter} leads that {OUTCOMES[outcome]}",
+    )
     separation = audit.separation
     if separation is None or separation.note:
         display(HTML(rh.note(separation.note if separation else "No scored leads.")))
@@ -93,6 +97,7 @@ def show_score_audit(view: TeamQuarter, outcome: str = "sql") -> None:
         "score_deciles",
         percent=("conversion", "ci_low", "ci_high", "cumulative_gains"),
         decimals=2,
+        caption=f"Leads of {view.quarter} by CRM score decile",
     )
     if separation.reliability is not None:
         fig, ax = plt.subplots(figsize=(5, 4))
@@ -100,7 +105,12 @@ def show_score_audit(view: TeamQuarter, outcome: str = "sql") -> None:
         ax.set_title(f"Reliability (Brier {separation.brier:.4f})")
         display(fig)
         plt.close(fig)
-        show_table(separation.reliability, "score_reliability", decimals=3)
+        show_table(
+            separation.reliability,
+            "score_reliability",
+            decimals=3,
+            caption="Score as a probability against the share that converted (reliability)",
+        )
     if outcome == "sql":
         won = audit_lead_score(view, "won")
         if won.note:
@@ -161,7 +171,12 @@ def show_lead_model(view: TeamQuarter) -> None:
         return
     if evaluation.crm_note:
         display(HTML(rh.note(evaluation.crm_note)))
-    show_table(evaluation.comparison(), "model_vs_crm", decimals=3)
+    show_table(
+        evaluation.comparison(),
+        "model_vs_crm",
+        decimals=3,
+        caption=f"Trained model against the CRM score on the leads of {view.quarter}",
+    )
     curves = [evaluation.model.deciles.assign(score="trained model")]
     if evaluation.crm is not None and evaluation.crm.deciles is not None:
         curves.append(evaluation.crm.deciles.assign(score="CRM score"))
@@ -175,7 +190,13 @@ def show_lead_model(view: TeamQuarter) -> None:
     plt.close(fig)
     if evaluation.importance is not None:
         top = evaluation.importance.head(8)
-        show_table(top, "model_drivers", decimals=3)
+        show_table(
+            top,
+            "model_drivers",
+            decimals=3,
+            caption="What the trained model relies on (AUC drop when an attribute is shuffled)",
+            total=len(evaluation.importance),
+        )
 
 
 def show_lead_scoring(view: TeamQuarter) -> None:
