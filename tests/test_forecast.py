@@ -370,7 +370,7 @@ def test_section_tables_say_what_the_forecast_rests_on():
     revenue, deals = tables["Won revenue"], tables["Won deals"]
     assert revenue["in P10–P90"].tolist() == ["yes", "no"]
     assert revenue["actual"].tolist() == ["€110", "€150"]
-    assert revenue["error of P50"].tolist() == ["-9%", "-27%"]  # -10/110, -40/150
+    assert revenue["P50 vs actual"].tolist() == ["-9%", "-27%"]  # -10/110, -40/150
     assert deals["P90"].tolist() == ["3", "4"] and deals["in P10–P90"].tolist() == ["yes", "yes"]
     revenue_line = backtest_lines(report)[0]
     assert revenue_line.startswith("Won revenue: the 80 % interval held the actual in 1 of 2")

@@ -108,11 +108,11 @@ def test_report_notebook_on_hand_computed_data(team, tmp_path):
     assert notebook_errors(nb) == []
     if team == "north":
         # Hand-computed in test_metrics_funnel.py: SLA 2 of 4, acceptance 2 of 3, MQL→SQL 2 of 4.
-        assert "North Pod: 2026Q3" in html
+        assert "North Pod · 2026Q3" in html
         assert "2/4, 95% CI" in html
         assert "2/3, 95% CI" in html
     else:
-        assert "All teams (company): 2026Q3" in html
+        assert "All teams (company) · 2026Q3" in html
 
 
 @pytest.mark.slow

@@ -115,7 +115,14 @@ def test_partial_folder_validates_through_the_cli():
 def test_optional_columns_not_supplied_are_empty_not_missing():
     dataset = load_dataset(PARTIAL)
     assert [p for p in dataset.anomalies if p.severity == "error"] == []
-    assert dataset.missing_tables == ("spend", "revenue", "touches", "targets", "feedback")
+    assert dataset.missing_tables == (
+        "spend",
+        "revenue",
+        "touches",
+        "targets",
+        "feedback",
+        "actions",
+    )
     # leads.csv has no score or campaign_id, lead_events.csv no actor or reason column.
     assert not dataset.has_values("leads", "score")
     assert not dataset.has_values("leads", "campaign_id")
@@ -556,15 +563,16 @@ def test_reports_render_every_section_or_its_line(rendered, quarter, team):
     text = visible_text(html.unescape(page))
     assert "Error" not in text and "Exception" not in text
     for heading in (
-        "1. Headline",
+        "1. Headline in detail",
         "2. Funnel",
         "3. Hand-off",
         "4. Pipeline and revenue",
         "5. Efficiency",
         "6. Growth and retention",
         "7. Trend over the last 8 quarters",
-        "8. Talking points",
-        "9. Definitions, data quality and reproducibility",
+        "8. All talking points",
+        "9. Lead scoring",
+        "10. Appendix: definitions and data quality",
     ):
         assert heading in text, heading
     assert "Alignment index" in text and "Cohort age:" in text

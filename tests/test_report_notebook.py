@@ -30,8 +30,8 @@ HEADINGS = [
     "## 6. Growth and retention",
     "## 7. Trend over the last 8 quarters",
     "## 8. All talking points",
-    "## Lead scoring",
-    "## 9. Appendix: definitions and data quality",
+    "## 9. Lead scoring",
+    "## 10. Appendix: definitions and data quality",
 ]
 ABSENT_NOTES = [
     "Not in this data: no targets table",

@@ -113,11 +113,11 @@ def backtest_tables(report: ForecastReport) -> dict[str, pd.DataFrame]:
                     },
                     "actual": rh.format_value(row[f"{prefix}actual"], kind, report.currency),
                     "in P10–P90": covered_mark(row[f"{prefix}covered"]),
-                    "error of P50": "n/a" if math.isnan(error) else f"{error:+.0%}",
+                    "P50 vs actual": "n/a" if math.isnan(error) else f"{error:+.0%}",
                 }
             )
         columns = ["quarter", "forecast on", "P10", "P50", "P90", "actual", "in P10–P90"]
-        tables[label] = pd.DataFrame(rows, columns=[*columns, "error of P50"])
+        tables[label] = pd.DataFrame(rows, columns=[*columns, "P50 vs actual"])
     return tables
 
 
