@@ -417,3 +417,33 @@ def test_a_data_set_without_amounts_forecasts_won_deals_and_says_why_not_revenue
     assert forecast_table(report)["figure"].tolist() == ["Won deals"]
     assert list(backtest_tables(report)) == ["Won deals"]
     assert [line.split(":")[0] for line in backtest_lines(report)] == ["Won deals"]
+
+
+def test_history_before_a_partial_read_is_not_used():
+    """A database read from 2026-01-01 holds older deals only if they closed later or are open.
+
+    The 12 reference deals, created 2025-12-30, would be such survivors: they must not stand
+    for the deals of their age, so with the read starting 2026-01-01 there is no forecast.
+    """
+    frame = _degenerate_pipeline()
+    reference = frame["opportunity_id"].str.startswith("R")
+    frame.loc[reference, "created_at"] = pd.Timestamp("2025-12-30")
+    frame.loc[reference, "closed_at"] = pd.Timestamp("2026-04-09")  # still 100 days later
+    quarter, at = Quarter(2026, 3), pd.Timestamp("2026-08-01")
+    whole = fc.forecast_quarter(frame, quarter, at, simulations=500)
+    assert whole.available and whole.deals["p50"] == 3.0  # as in the exact example
+    partial = fc.forecast_quarter(
+        frame, quarter, at, simulations=500, history_start=pd.Timestamp("2026-01-01")
+    )
+    assert partial.history_quarters == ("2026Q2", "2026Q1")
+    assert partial.reason.startswith("not in this data: fewer than 10 opportunities created")
+
+
+def test_a_report_read_from_a_later_start_backtests_only_what_it_read(sample):
+    from helpers.data.database import Scope
+
+    narrowed = Workbook(sample.dataset, Scope(since=pd.Timestamp("2025-01-01")))
+    report = fc.team_forecast(narrowed, "emea-smb", simulations=500)
+    # History from 2025Q1: the first quarter with two complete quarters before it is 2025Q3.
+    assert report.backtest["quarter"].tolist() == ["2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+    assert report.line is None and report.forecast.history_quarters[-1] == "2025Q4"

@@ -111,13 +111,18 @@ class Workbook:
     ----------
     dataset : Dataset
         As returned by :func:`helpers.data.dataset.load_dataset`.
+    scope : Scope, optional
+        What was read (default everything): a database read for one report may hold only
+        one team's rows and those from ``scope.since`` on, so a figure over a longer history
+        (the forecast's backtest) must not look before ``since``.
     """
 
     cache: ClassVar[SourceCache] = SourceCache()
     """What this process keeps loaded for ``load(..., reuse=True)`` (see :class:`SourceCache`)."""
 
-    def __init__(self, dataset: Dataset):
+    def __init__(self, dataset: Dataset, scope: Scope | None = None):
         self.dataset = dataset
+        self.scope = scope if scope is not None else Scope()
         # Per-team tables and per-(team, quarter) KPI values are reused by every view: a
         # report's Q−1, Q−4 and 8-quarter trend would otherwise recompute them many times.
         self._team_tables: dict[str, dict[str, pd.DataFrame]] = {}
@@ -179,8 +184,8 @@ class Workbook:
         # A narrowed read needs the whole data set's facts; the catalogue has them already.
         whole = cache.catalogue(source).whole if scope.narrowed else None
         if not reuse:
-            return cls(source.load(scope, whole))
-        return cache.loaded((*source.state(), scope), lambda: cls(source.load(scope, whole)))
+            return cls(source.load(scope, whole), scope)
+        return cache.loaded((*source.state(), scope), lambda: cls(source.load(scope, whole), scope))
 
     @cached_property
     def _lead_teams(self) -> dict[str, pd.Series]:

@@ -88,6 +88,7 @@ NO_FORECAST = "not in this data"
 
 _DAY = np.int64(86_400 * 10**9)
 _NEVER = np.iinfo(np.int64).max  # closed_at of a deal still open (as known at t)
+_EARLIEST = np.iinfo(np.int64).min
 _CELLS_PER_CHUNK = 2_000_000  # simulations × open deals drawn at once
 
 METHOD = (
@@ -264,18 +265,25 @@ def history_quarters(
 
 
 def _open_win_probabilities(
-    deals: _Deals, ages: np.ndarray, at: np.int64, horizon: np.int64, minimum: int
+    deals: _Deals,
+    ages: np.ndarray,
+    at: np.int64,
+    horizon: np.int64,
+    minimum: int,
+    since: np.int64 = _EARLIEST,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """``p(a)`` for each whole-day age in ``ages``: won(a), open(a) and the age used.
 
-    Returns won counts, reference counts, ages used (capped at the oldest age with
-    ``minimum`` reference deals) and that cap (-1 when even age 0 has too few).
+    Reference deals are those created from ``since`` on (the earliest time whose deals were
+    all read). Returns won counts, reference counts, ages used (capped at the oldest age
+    with ``minimum`` reference deals) and that cap (-1 when even age 0 has too few).
     """
     duration = deals.closed - deals.created  # huge for deals still open at t
+    readable = deals.created >= since
 
     def counts(age_days: int) -> tuple[int, int]:
         age = np.int64(age_days) * _DAY
-        reference = (deals.created <= at - age - horizon) & (duration >= age)
+        reference = readable & (deals.created <= at - age - horizon) & (duration >= age)
         won = reference & deals.won & (duration < age + horizon)
         return int(won.sum()), int(reference.sum())
 
@@ -310,6 +318,7 @@ def forecast_quarter(
     min_history: int = MIN_HISTORY_QUARTERS,
     min_reference: int = MIN_REFERENCE_DEALS,
     first_quarter: Quarter | None = None,
+    history_start: pd.Timestamp | None = None,
 ) -> Forecast:
     """Won revenue and won deals of ``quarter`` as forecast at ``as_of`` (see the module's method).
 
@@ -332,6 +341,10 @@ def forecast_quarter(
     first_quarter : Quarter, optional
         The data's first quarter (``Dataset.quarters[0]``): history quarters start there at
         the earliest (see :func:`history_quarters`).
+    history_start : Timestamp, optional
+        The earliest moment from which every deal was read (a database read for one report
+        holds deals created before it only when they closed after it or are open): reference
+        deals are created from it on, history quarters start at or after it.
 
     Returns
     -------
@@ -364,6 +377,10 @@ def forecast_quarter(
     at = pd.Timestamp(as_of)
     if not quarter.start <= at <= quarter.end:
         raise ValueError(f"as_of {at} is outside {quarter} ({quarter.start} to {quarter.end})")
+    if history_start is not None:
+        readable = Quarter.containing(pd.Timestamp(history_start), quarter.start_month)
+        readable = readable if readable.start >= history_start else readable.shift(1)
+        first_quarter = readable if first_quarter is None else max(first_quarter, readable)
     history = history_quarters(opportunities, quarter, at, lookback, first_quarter)
     if len(history) < min_history:
         return _unavailable(
@@ -381,7 +398,10 @@ def forecast_quarter(
     # 2. open pipeline
     is_open = deals.closed == _NEVER
     ages = (t - deals.created[is_open]) // _DAY
-    won_ref, reference, used, cap = _open_win_probabilities(deals, ages, t, horizon, min_reference)
+    since = _EARLIEST if history_start is None else _stamp(history_start)
+    won_ref, reference, used, cap = _open_win_probabilities(
+        deals, ages, t, horizon, min_reference, since
+    )
     if cap < 0:
         return _unavailable(
             quarter,
@@ -389,6 +409,7 @@ def forecast_quarter(
             f"{NO_FORECAST}: fewer than {min_reference} opportunities created at least "
             f"{horizon / _DAY:.0f} days before {at.date()}, too few to estimate win "
             "probabilities",
+            history_quarters=tuple(str(q) for q in history),
         )
     probability = np.divide(won_ref, reference, out=np.zeros(len(ages)), where=reference > 0)
     # 3. new deals: the same part of each history quarter
@@ -918,7 +939,14 @@ def team_forecast(
                 f"from {quarter.start.date()} to {last.date()}."
             )
     opportunities = workbook.tables_for(team)["opportunities"]
-    options = {"seed": seed, "simulations": simulations, "first_quarter": first}
+    # A database read for one report holds only the deals from scope.since on (and those
+    # still open then): nothing earlier serves as history.
+    options = {
+        "seed": seed,
+        "simulations": simulations,
+        "first_quarter": first,
+        "history_start": workbook.scope.since,
+    }
     complete = [q for q in dataset.quarters if q.end <= data_as_of and q < quarter]
     tested = {**options, "simulations": min(simulations, backtest_simulations)}
     history = backtest(opportunities, complete, at - quarter.start, **tested)
