@@ -21,7 +21,7 @@ from .database import Database, DatabaseUrl, Scope, missing_table_fix
 from .loading import SourceFile, find_table_file, parse_column, read_source
 from .membership import lookup
 from .periods import Quarter, quarter_index
-from .schema import ALL_TEAMS, REQUIRED_TABLES, SIDE_TABLES, SIDES, TABLES
+from .schema import ALL_TEAMS, COMPANY_NAME, REQUIRED_TABLES, SIDE_TABLES, SIDES, TABLES
 from .validation import (
     check_actions,
     check_columns,
@@ -152,7 +152,7 @@ class Dataset:
     def team_name(self, team: str) -> str:
         """Display name of ``team`` (``all`` is the company)."""
         if team == ALL_TEAMS:
-            return "All teams (company)"
+            return COMPANY_NAME
         names = self.tables["teams"].set_index("team")["name"]
         return str(names.get(team, team))
 

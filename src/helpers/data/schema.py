@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 ALL_TEAMS = "all"
 """The company: every team together (reports, views, ``workbook metrics --team all``)."""
 
+COMPANY_NAME = "All teams (company)"
+"""How pages and tables name :data:`ALL_TEAMS`."""
+
 QUARTER_PATTERN = re.compile(r"([0-9]{4})Q([1-4])")
 """A fiscal quarter as written everywhere (``2026Q3``); use ``fullmatch``. Groups: year, q."""
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..data.atomic import write_text_atomically
-from ..data.schema import ALL_TEAMS, is_report_name, team_id_problem
+from ..data.schema import ALL_TEAMS, COMPANY_NAME, is_report_name, team_id_problem
 
 if TYPE_CHECKING:
     from .jobs import ReportOutcome
@@ -106,7 +106,7 @@ def team_label(team: str) -> str:
     >>> team_label("all"), team_label("emea-ent")
     ('All teams (company)', 'emea-ent')
     """
-    return "All teams (company)" if team == ALL_TEAMS else team
+    return COMPANY_NAME if team == ALL_TEAMS else team
 
 
 def write_index(
