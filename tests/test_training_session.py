@@ -241,7 +241,7 @@ def test_index_lists_workshop_sessions_escaped_and_only_safe_pages(tmp_path: Pat
     assert html.escape(SCRIPT) in page and "<script>" not in page
     assert '<a href="workshops/lisbon/north.html">north</a>' in page
     assert "etc" not in page and "south" not in page
-    assert '<td class="num">3</td>' in page
+    assert '<td class="num" data-label="Participants">3</td>' in page
 
 
 # --- the workshop server plan -----------------------------------------------------------------

@@ -22,7 +22,8 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-RAG_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "none": "#999999"}
+from .rag import RAG_COLOURS, RAG_MARKS, RAG_WORDS
+
 _TILE_CSS = """
 <style>
 .aw-tiles{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0 16px}
@@ -617,12 +618,6 @@ def optional_tables_note(missing) -> str:
 
 
 # --- Page one: the review ----------------------------------------------------------------
-
-RAG_WORDS = {"green": "on target", "amber": "near target", "red": "off target", "none": ""}
-"""RAG status in words beside its colour, so it reads without colour vision."""
-
-RAG_MARKS = {"green": "●", "amber": "▲", "red": "■", "none": ""}
-"""A shape per status beside its colour (readable in greyscale and for colour-blind readers)."""
 
 
 def sparkline(

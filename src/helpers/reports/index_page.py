@@ -11,7 +11,9 @@ elsewhere. Layout of the folder::
     out_dir/<quarter>/_failed/<team>.ipynb   (and <team>.log, the kernel's stderr)
 
 Each report's row shows its alignment index and how many headline KPIs are green, amber and
-red against target, as the report published them (``report_outputs.publish_summary``).
+red against target, as the report published them (``report_outputs.publish_summary``), each
+count with the shape of its status (● ▲ ■, as on the report's tiles) so it reads without
+colour. On a phone (600 px and narrower) each row becomes a card, every figure named.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from urllib.parse import quote
 
 from ..data.atomic import write_text_atomically
 from ..data.schema import ALL_TEAMS, COMPANY_NAME, is_report_name, team_id_problem
+from ..display.rag import RAG_COLOURS, RAG_MARKS, RAG_WORDS
 
 if TYPE_CHECKING:
     from .jobs import ReportOutcome
@@ -50,19 +53,30 @@ th { font-weight: 600; color: #57606a; }
 .error { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
          font-size: 0.85rem; white-space: pre-wrap; word-break: break-word; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.rag { display: inline-block; min-width: 1.6em; padding: 0 0.3em; margin-right: 0.2em;
-       border-radius: 3px; color: #fff; text-align: center; font-size: 0.85rem; }
-.rag-green { background: #009E73; } .rag-amber { background: #E69F00; color: #000; }
-.rag-red { background: #D55E00; } .rag-none { background: #999999; }
+.rag { display: inline-block; min-width: 1.6em; padding: 0 0.3em; margin: 0 0.2em 0.2em 0;
+       border-radius: 3px; color: #fff; text-align: center; font-size: 0.85rem;
+       white-space: nowrap; }
 small.partial { color: #9a6700; font-weight: 600; }
 .wrap { max-width: 100%; overflow-x: auto; }
 @media (max-width: 600px) {
   body { margin: 1rem auto; padding: 0 0.5rem; }
-  th, td { padding: 0.3rem 0.35rem; font-size: 0.9rem; }
   .error { word-break: break-all; }
+  /* Each row a card: the first cell its heading, every other figure named by its column. */
+  table.cards thead { display: none; }
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; }
+  table.cards tr { border: 1px solid #d0d7de; border-radius: 6px; margin: 0 0 0.6rem;
+                   padding: 0.4rem 0.6rem; }
+  table.cards td { border: 0; padding: 0.1rem 0; text-align: left; }
+  table.cards td:first-child { font-weight: 600; }
+  table.cards td:empty { display: none; }
+  table.cards td[data-label]::before { content: attr(data-label) ": "; color: #57606a; }
 }
 @media print { .wrap { overflow: visible; } }
 """
+_CSS += "".join(
+    f".rag-{level} {{ background: {colour}; }}\n" for level, colour in RAG_COLOURS.items()
+)
+_CSS += ".rag-amber { color: #000; }\n"
 _STATUS_TEXT = {
     "ok": ("ok", "rendered"),
     "current": ("ok", "up to date"),
@@ -254,8 +268,9 @@ def _page(entries: list[_Entry], *, n_run: int, workshops: list[dict] = ()) -> s
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     summary = (
         f"{len(entries)} report(s) in this folder; {n_run} rendered in the last run, "
-        f"{failed} failed. Alignment index 0–100 (higher is better); RAG counts the headline "
-        f"KPIs green, amber and red against target. Generated {generated}."
+        f"{failed} failed. Alignment index 0–100 (higher is better); KPIs vs target counts "
+        f"the headline KPIs on target ({RAG_MARKS['green']}), near target ({RAG_MARKS['amber']}), "
+        f"off target ({RAG_MARKS['red']}) and without a target (grey). Generated {generated}."
     )
     parts = [
         "<!DOCTYPE html>",
@@ -280,7 +295,7 @@ def _page(entries: list[_Entry], *, n_run: int, workshops: list[dict] = ()) -> s
             quarter = entry.quarter
             parts += [
                 f'<h2 id="q-{e(quarter)}">{e(quarter)}</h2>',
-                '<div class="wrap"><table><thead><tr><th>Team</th>'
+                '<div class="wrap"><table class="cards"><thead><tr><th>Team</th>'
                 '<th class="num">Alignment index</th><th>KPIs vs target (RAG)</th>'
                 "<th>Status</th><th>Details</th>"
                 '<th class="num">Seconds</th></tr></thead><tbody>',
@@ -327,7 +342,7 @@ def _workshop_rows(workshops: list[dict]) -> list[str]:
     e = html.escape
     rows = [
         '<h2 id="workshops">Workshop sessions</h2>',
-        '<div class="wrap"><table><thead><tr><th>Session</th><th>Team summaries</th>'
+        '<div class="wrap"><table class="cards"><thead><tr><th>Session</th><th>Team summaries</th>'
         '<th class="num">Participants</th><th>Rendered</th></tr></thead><tbody>',
     ]
     for session in workshops:
@@ -341,8 +356,9 @@ def _workshop_rows(workshops: list[dict]) -> list[str]:
         people = sum(int(t.get("participants", 0) or 0) for t in session["teams"])
         rendered = max(str(t.get("rendered_at", "")) for t in session["teams"])
         rows.append(
-            f"<tr><td>{e(session['session'])}</td><td>{links}</td>"
-            f'<td class="num">{people}</td><td>{e(rendered.replace("T", " "))}</td></tr>'
+            f'<tr><td>{e(session["session"])}</td><td data-label="Team summaries">{links}</td>'
+            f'<td class="num" data-label="Participants">{people}</td>'
+            f'<td data-label="Rendered">{e(_when(rendered))}</td></tr>'
         )
     rows.append("</tbody></table></div>")
     return rows
@@ -370,7 +386,7 @@ def _row(entry: _Entry) -> str:
         css, text = _STATUS_TEXT[entry.status]
         status = f'<span class="{css}">{e(text)}</span>'
         if entry.rendered_at:
-            status += f"<br><small>{e(str(entry.rendered_at))}</small>"
+            status += f"<br><small>{e(_when(entry.rendered_at))}</small>"
         detail = f'<a href="{e(entry.export)}">exported tables</a>' if entry.export else ""
     seconds = f"{entry.seconds:.1f}" if entry.seconds is not None else ""
     index, rag = _summary_cells(entry.summary)
@@ -378,8 +394,10 @@ def _row(entry: _Entry) -> str:
         as_of = e(str(entry.summary.get("as_of", "")))
         team += f'<br><small class="partial">quarter not complete as of {as_of}</small>'
     return (
-        f'<tr><td>{team}</td><td class="num">{index}</td><td>{rag}</td>'
-        f'<td>{status}</td><td>{detail}</td><td class="num">{seconds}</td></tr>'
+        f'<tr><td>{team}</td><td class="num" data-label="Alignment index">{index}</td>'
+        f'<td data-label="KPIs vs target">{rag}</td><td data-label="Status">{status}</td>'
+        f'<td data-label="Details">{detail}</td>'
+        f'<td class="num" data-label="Seconds">{seconds}</td></tr>'
     )
 
 
@@ -394,6 +412,25 @@ def _summary_cells(summary: dict | None) -> tuple[str, str]:
     for level in ("green", "amber", "red", "none"):
         n = counts.get(level)
         if isinstance(n, int) and n > 0:
-            title = "no target" if level == "none" else level
-            badges.append(f'<span class="rag rag-{level}" title="{title}">{n}</span>')
+            title = RAG_WORDS[level] or "no target set"
+            mark = f"{RAG_MARKS[level]} " if RAG_MARKS[level] else ""
+            badges.append(f'<span class="rag rag-{level}" title="{title}">{mark}{n}</span>')
     return html.escape(index), "".join(badges)
+
+
+def _when(stamp: object) -> str:
+    """A render time for readers: ``2026-12-07 12:48 UTC``; text that is no time as it is.
+
+    Examples
+    --------
+    >>> _when("2026-12-07T13:48:44+01:00"), _when("yesterday")
+    ('2026-12-07 12:48 UTC', 'yesterday')
+    """
+    text = str(stamp)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
