@@ -3,8 +3,10 @@ the data's digest, rebuilt when damaged, never persisted for a data set built in
 
 from __future__ import annotations
 
+import os
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import TINY
@@ -40,14 +42,21 @@ def test_read_back_equal_to_computed(data, store, monkeypatch):
     d = first.dataset
     computed = funnel.lead_journeys(d["leads"], d["lead_events"], d["opportunities"])
     pd.testing.assert_frame_equal(journeys, computed)
-    assert store.path("journeys", d).is_file() and store.path("responses", d).is_file()
+    assert store.path("stage-times", d).is_file() and store.path("responses", d).is_file()
+    teams = first.tables_for("north")
+    assert store.path("lead-rows", d, ".npz").is_file()
 
     # A second process (here: a fresh load) reads the files and never builds the tables.
-    monkeypatch.setattr(workbook_module.funnel, "lead_journeys", _no_build)
+    monkeypatch.setattr(workbook_module.funnel, "stage_times", _no_build)
     monkeypatch.setattr(workbook_module.handoff, "team_responses", _no_build)
+    monkeypatch.setattr(workbook_module, "lead_rows", _no_build)
     second = Workbook.load(data)
     pd.testing.assert_frame_equal(second.journeys, journeys)
     pd.testing.assert_frame_equal(second.responses, responses)
+    for name, frame in second.tables_for("north").items():
+        pd.testing.assert_frame_equal(frame, teams[name])
+    # north's events are those of L1-L5 (L6 is south's): 19 of the 22 rows.
+    assert len(teams["lead_events"]) == 19
     # By hand from tests/data/tiny: L1 became an MQL at 10:00 and was touched at 12:00 the
     # same day; L4 was never an MQL; L5 has two MQL events.
     assert second.journeys.loc["L1", "mql"] == pd.Timestamp("2026-07-01T10:00:00")
@@ -59,7 +68,7 @@ def test_read_back_equal_to_computed(data, store, monkeypatch):
 
 def test_a_changed_file_gives_a_new_key_and_new_tables(data, store):
     before = Workbook.load(data)
-    old_path = store.path("journeys", before.dataset)
+    old_path = store.path("stage-times", before.dataset)
     assert before.journeys.loc["L3", "mql"] == pd.Timestamp("2026-07-02T10:00:00")
     events = data / "lead_events.csv"
     text = events.read_text()
@@ -67,9 +76,9 @@ def test_a_changed_file_gives_a_new_key_and_new_tables(data, store):
     events.write_text(text.replace("L3,mql,2026-07-02T10:00:00", "L3,mql,2026-07-02T11:30:00"))
 
     after = Workbook.load(data)
-    assert store.path("journeys", after.dataset) != old_path
+    assert store.path("stage-times", after.dataset) != old_path
     assert after.journeys.loc["L3", "mql"] == pd.Timestamp("2026-07-02T11:30:00")
-    assert store.path("journeys", after.dataset).is_file()
+    assert store.path("stage-times", after.dataset).is_file()
 
 
 @pytest.mark.parametrize(
@@ -80,7 +89,7 @@ def test_a_changed_file_gives_a_new_key_and_new_tables(data, store):
 def test_a_damaged_file_is_ignored_and_rebuilt(data, store, damage):
     first = Workbook.load(data)
     expected = first.journeys
-    path = store.path("journeys", first.dataset)
+    path = store.path("stage-times", first.dataset)
     whole = path.read_bytes()
     path.write_bytes(whole[: len(whole) // 2] if damage is None else damage)
 
@@ -118,3 +127,36 @@ def test_older_digests_are_pruned(tmp_path):
     store.table("journeys", loaded, lambda: pd.DataFrame({"a": [1]}))
     kept = sorted(p.name for p in tmp_path.glob("journeys-*.parquet"))
     assert len(kept) == 4 and store.path("journeys", loaded).name in kept
+
+
+def test_damaged_arrays_are_rebuilt(tmp_path):
+    store = LeadTableStore(tmp_path)
+    loaded = Workbook.load(TINY).dataset
+    arrays = store.arrays("rows", loaded, lambda: {"a": np.arange(3), "b": np.arange(5)})
+    path = store.path("rows", loaded, ".npz")
+    assert store.arrays("rows", loaded, _no_build)["b"].tolist() == [0, 1, 2, 3, 4]
+    path.write_bytes(path.read_bytes()[:20])
+    again = store.arrays("rows", loaded, lambda: {"a": np.arange(3), "b": np.arange(5)})
+    assert again["a"].tolist() == arrays["a"].tolist() == [0, 1, 2]
+
+
+def test_file_digests_are_remembered_by_stat(data, store, monkeypatch):
+    from helpers.analysis import cache as cache_module
+
+    hashed = []
+    real = cache_module.file_digest
+    monkeypatch.setattr(cache_module, "file_digest", lambda path: hashed.append(path) or real(path))
+    loaded = Workbook.load(data).dataset
+    key = store.key(loaded)
+    assert len(hashed) == len(loaded.files)  # each file read once
+    hashed.clear()
+    assert LeadTableStore(store.folder).key(loaded) == key  # another process: no file read
+    assert hashed == []
+
+    # The same size and modification time, other bytes: the change time still tells.
+    events = data / "lead_events.csv"
+    info = events.stat()
+    events.write_text(events.read_text().replace("2026-07-02T10:00:00", "2026-07-02T10:00:01"))
+    os.utime(events, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert events.stat().st_size == info.st_size
+    assert LeadTableStore(store.folder).key(Workbook.load(data).dataset) != key

@@ -21,13 +21,14 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..data.atomic import write_bytes_atomically
+from ..data.atomic import write_bytes_atomically, write_text_atomically
 from ..data.dataset import Dataset
-from ..data.source import DataSource
+from ..data.source import DataSource, file_digest
 from ..errors import RenderError
 
 T = TypeVar("T")
@@ -82,8 +83,13 @@ class SourceCache:
 CACHE_ENV = "WORKBOOK_CACHE_DIR"
 """Environment variable naming the folder of shared per-lead tables; empty: do not persist."""
 
-LEAD_TABLES_VERSION = "1"
+LEAD_TABLES_VERSION = "2"
 """Bumped whenever the columns or meaning of a per-lead table change (old files then unused)."""
+
+DIGESTS_FILE = "file-digests.json"
+"""In the cache folder: the content digest of each data file seen, by its stat."""
+MAX_DIGESTS = 512
+"""File digests remembered (the most recent)."""
 
 
 def default_cache_folder() -> Path | None:
@@ -103,8 +109,8 @@ class LeadTableStore:
     """Per-lead tables computed once per data digest and shared as Parquet files.
 
     A table is stored as ``<folder>/<name>-<key>.parquet``, where the key is a SHA-256 over
-    the data set's fingerprint (the bytes of every file read, or of the rows read from a
-    database), its settings and as-of date, and :data:`LEAD_TABLES_VERSION`: a changed input
+    the content of every file read (or of the rows read from a database), the settings and
+    as-of date, and :data:`LEAD_TABLES_VERSION` (see :meth:`key`): a changed input
     gives a new key, so a stale file is never read. Files are written atomically (readers see
     a whole file or none); a file that cannot be read back (damaged, cut short) is ignored and
     the table built and written again. A data set built in memory (no files read)
@@ -119,6 +125,7 @@ class LeadTableStore:
 
     def __init__(self, folder: Path | str | None | bool = None):
         self._folder = folder
+        self._digests: dict[str, str] | None = None
 
     @property
     def folder(self) -> Path | None:
@@ -130,21 +137,101 @@ class LeadTableStore:
         return Path(self._folder)
 
     def key(self, dataset: Dataset) -> str | None:
-        """The digest the data set's per-lead tables are stored under; None if it has none."""
-        if not dataset.files and dataset.content_digest is None:
+        """The digest the data set's per-lead tables are stored under; None if it has none.
+
+        SHA-256 over the content digest of each file read (or of the rows read from a
+        database), the settings and the as-of date. A file's digest is remembered with its
+        size, modification and change times and inode (:meth:`file_digest`), so an unchanged
+        million-lead folder is not read again just to name its tables.
+        """
+        if dataset.content_digest is not None:
+            content = [dataset.content_digest]
+        elif dataset.files and isinstance(dataset.directory, Path):
+            content = [
+                f"{name}:{self.file_digest(dataset.directory / dataset.files[name])}"
+                for name in sorted(dataset.files)
+            ]
+        else:
             return None  # built in memory: nothing identifies its content
         digest = hashlib.sha256(LEAD_TABLES_VERSION.encode())
-        digest.update(dataset.fingerprint().encode())
+        for part in content:
+            digest.update(part.encode() + b"\0")
         digest.update(repr(dataset.config).encode())
         digest.update(str(dataset.as_of).encode())
         return digest.hexdigest()[:24]
 
-    def path(self, name: str, dataset: Dataset) -> Path | None:
+    def file_digest(self, path: Path) -> str:
+        """SHA-256 of a file's bytes, remembered (in the cache folder) by its stat.
+
+        The stat is the resolved path, size, modification and change times (ns) and inode:
+        writing the file changes its change time, which no tool sets back, so a changed file
+        is always read and hashed again.
+        """
+        info = path.stat()
+        stamp = f"{path.resolve()}|{info.st_size}|{info.st_mtime_ns}|{info.st_ctime_ns}|"
+        stamp += str(info.st_ino)
+        known = self._known_digests()
+        if stamp not in known:
+            known[stamp] = file_digest(path)
+            for old in list(known)[: max(len(known) - MAX_DIGESTS, 0)]:
+                del known[old]  # the oldest first: files long replaced
+            folder = self.folder
+            if folder is not None:
+                try:
+                    write_text_atomically(folder / DIGESTS_FILE, json.dumps(known))
+                except RenderError:
+                    pass  # not remembered: hashed again next time
+        return known[stamp]
+
+    def _known_digests(self) -> dict[str, str]:
+        if self._digests is None:
+            self._digests = {}
+            folder = self.folder
+            if folder is not None and (folder / DIGESTS_FILE).is_file():
+                try:
+                    found = json.loads((folder / DIGESTS_FILE).read_text())
+                    if isinstance(found, dict):
+                        self._digests = {str(k): str(v) for k, v in found.items()}
+                except (OSError, ValueError):
+                    pass  # damaged: every file is hashed again
+        return self._digests
+
+    def path(self, name: str, dataset: Dataset, suffix: str = ".parquet") -> Path | None:
         """The file of table ``name`` of ``dataset``; None when it is not persisted."""
         folder, key = self.folder, self.key(dataset)
         if folder is None or key is None:
             return None
-        return folder / f"{name}-{key}.parquet"
+        return folder / f"{name}-{key}{suffix}"
+
+    def arrays(
+        self, name: str, dataset: Dataset, build: Callable[[], dict[str, np.ndarray]]
+    ) -> dict[str, np.ndarray]:
+        """Named 1-D arrays of ``dataset`` (e.g. a lead position per event), as :meth:`table`.
+
+        Stored as one ``.npz`` file (arrays of different lengths), read back or rebuilt the
+        same way.
+        """
+        path = self.path(name, dataset, ".npz")
+        if path is None:
+            return build()
+        if path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as stored:
+                    return {key: stored[key] for key in stored.files}
+            except Exception:  # a damaged or cut-short file: build it again
+                pass
+        arrays = build()
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        self._write(path, name, buffer)
+        return arrays
+
+    def _write(self, path: Path, name: str, buffer: io.BytesIO) -> None:
+        try:
+            write_bytes_atomically(path, buffer.getvalue())
+        except RenderError:
+            return  # a read-only or full disk: the values are still right, only not shared
+        _prune(path.parent, name, path.suffix, KEEP_VERSIONS)
 
     def table(self, name: str, dataset: Dataset, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """Table ``name`` of ``dataset``: read from its file, else ``build()`` and written."""
@@ -157,11 +244,7 @@ class LeadTableStore:
         frame = build()
         buffer = io.BytesIO()
         _write(frame, buffer)
-        try:
-            write_bytes_atomically(path, buffer.getvalue())
-        except RenderError:
-            return frame  # a read-only or full disk: the table is still right, only not shared
-        _prune(path.parent, name, KEEP_VERSIONS)
+        self._write(path, name, buffer)
         return frame
 
 
@@ -169,10 +252,10 @@ KEEP_VERSIONS = 4
 """Files kept per table name: the newest few data digests (older ones are deleted)."""
 
 
-def _prune(folder: Path, name: str, keep: int) -> None:
+def _prune(folder: Path, name: str, suffix: str, keep: int) -> None:
     """Delete all but the ``keep`` most recently written files of table ``name``."""
     files = []
-    for path in folder.glob(f"{name}-*.parquet"):
+    for path in folder.glob(f"{name}-*{suffix}"):
         try:
             files.append((path.stat().st_mtime_ns, path))
         except OSError:

@@ -40,7 +40,7 @@ from ..metrics import (
 from ..metrics.actions import action_review, actions_to_review
 from ..metrics.figures import Figures
 from ..metrics.headline import KPIS, headline_table, trend_table
-from ..metrics.scope import for_team, lead_teams, within
+from ..metrics.scope import for_team, lead_rows, lead_teams, within
 from ..metrics.stats import Rate
 from .cache import SourceCache
 
@@ -189,7 +189,9 @@ class Workbook:
 
     @cached_property
     def _lead_teams(self) -> dict[str, pd.Series]:
-        return lead_teams(dict(self.dataset.tables))
+        tables = dict(self.dataset.tables)
+        rows = self.cache.lead_tables.arrays("lead-rows", self.dataset, partial(lead_rows, tables))
+        return lead_teams(tables, rows)
 
     @cached_property
     def data_quality(self) -> pd.DataFrame:
@@ -204,8 +206,9 @@ class Workbook:
     def journeys(self) -> pd.DataFrame:
         """First time each lead reached each stage (see :func:`funnel.lead_journeys`)."""
         d = self.dataset
-        build = partial(funnel.lead_journeys, d["leads"], d["lead_events"], d["opportunities"])
-        return self.cache.lead_tables.table("journeys", d, build)
+        build = partial(funnel.stage_times, d["leads"], d["lead_events"], d["opportunities"])
+        times = self.cache.lead_tables.table("stage-times", d, build)
+        return funnel.lead_journeys(d["leads"], d["lead_events"], d["opportunities"], times)
 
     @cached_property
     def responses(self) -> pd.DataFrame:

@@ -13,12 +13,13 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import DataValidationError, ParameterError, Problem
 from . import stages
 from .config import Config, settings_content
 from .database import Database, DatabaseUrl, Scope, missing_table_fix
-from .loading import SourceFile, find_table_file, parse_column, read_source
+from .loading import SourceFile, find_table_file, parse_column, read_source, text_column
 from .membership import lookup
 from .periods import Quarter, quarter_index
 from .schema import ALL_TEAMS, COMPANY_NAME, REQUIRED_TABLES, SIDE_TABLES, SIDES, TABLES
@@ -156,7 +157,7 @@ class Dataset:
         names = self.tables["teams"].set_index("team")["name"]
         return str(names.get(team, team))
 
-    @property
+    @cached_property
     def as_of(self) -> pd.Timestamp:
         """Extraction date: ``as_of`` from workbook.toml, else the day after the last timestamp.
 
@@ -220,14 +221,20 @@ class Dataset:
         DataFrame
             table, first, last, rows of the tables cut off (no rows when none is).
         """
-        spans = self.table_spans()
-        if spans.empty:
-            return spans
-        latest = spans.loc[spans["table"].isin(list(TIMESTAMPS)), "last"].max()
-        cut = (spans["last"] < min(quarter.end, self.as_of) - pd.Timedelta(days=1)) & (
-            spans["last"] < latest - CUT_OFF_GAP
-        )
-        return spans[cut].reset_index(drop=True)
+        if quarter not in self._ending_before:
+            spans = self.table_spans()
+            if spans.empty:
+                return spans
+            latest = spans.loc[spans["table"].isin(list(TIMESTAMPS)), "last"].max()
+            cut = (spans["last"] < min(quarter.end, self.as_of) - pd.Timedelta(days=1)) & (
+                spans["last"] < latest - CUT_OFF_GAP
+            )
+            self._ending_before[quarter] = spans[cut].reset_index(drop=True)
+        return self._ending_before[quarter].copy()
+
+    @cached_property
+    def _ending_before(self) -> dict[Quarter, pd.DataFrame]:
+        return {}  # tables_ending_before by quarter: asked for every KPI of every view
 
     @property
     def quarters(self) -> list[Quarter]:
@@ -341,9 +348,7 @@ def _typed_table(
         known = {c.name for c in table.columns}
         for name in source.raw.columns:
             if name not in known:
-                typed[name] = pd.Series(
-                    source.raw[name].where(source.raw[name] != ""), dtype="string"
-                )
+                typed[name] = text_column(source.raw[name])
     frame = pd.DataFrame(typed, index=source.raw.index)
     for column in table.columns:
         # Optional columns the file leaves out are empty, so no metric trips on a missing
@@ -415,6 +420,9 @@ def load_folder(directory: Path, config: Config) -> Dataset:
                 )
             continue
         source_file, found = read_source(path, table)
+        # Arrow's allocator keeps freed blocks (the parser's, the unstripped cells'): hand
+        # them back before the next table, or they add up in the peak memory of a load.
+        pa.default_memory_pool().release_unused()
         problems += found
         if source_file is not None:
             read[name] = source_file
@@ -451,6 +459,7 @@ def _validated(
     sources: dict[str, SourceFile] = {}
     tables: dict[str, pd.DataFrame] = {}
     clean: set[str] = set()
+    late: list[Problem] = []  # timestamps on or after the as-of date, reported in order below
     for name, source_file in read.items():
         frame, found = _typed_table(source_file, config, part=extra.get("whole") is not None)
         problems += found
@@ -459,9 +468,17 @@ def _validated(
         sources[name], tables[name] = source_file, frame
         if not found:
             clean.add(name)
+            if config.as_of is not None and name in TIMESTAMPS:
+                as_of = pd.Timestamp(config.as_of)
+                late += check_not_after_as_of(source_file, frame, TIMESTAMPS[name], as_of)
+            # The text of clean timestamps is the bulk of a big table and no later check
+            # quotes it: free it before the next table is typed.
+            stamps = [c for c in TIMESTAMPS.get(name, ()) if c in source_file.raw]
+            source_file.raw = source_file.raw.drop(columns=stamps)
+            pa.default_memory_pool().release_unused()
 
     problems += _side_problems(set(read) if present is None else present, str(directory))
-    problems += _cross_table_checks(sources, tables, clean, config)
+    problems += _cross_table_checks(sources, tables, clean, config, late)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise DataValidationError(str(directory), problems)
@@ -601,7 +618,7 @@ def _whole_data(db: Database, relations: dict[str, list[str]], config: Config) -
     )
 
 
-def _cross_table_checks(sources, tables, clean, config) -> list[Problem]:
+def _cross_table_checks(sources, tables, clean, config, late: list[Problem]) -> list[Problem]:
     problems: list[Problem] = []
     teams = tables["teams"]["team"] if "teams" in clean else None
     lead_ids = tables["leads"]["lead_id"] if "leads" in clean else None
@@ -630,11 +647,7 @@ def _cross_table_checks(sources, tables, clean, config) -> list[Problem]:
     if "targets" in clean:
         problems += check_targets(sources["targets"], tables["targets"])
         problems += check_target_metrics(sources["targets"], tables["targets"])
-    if config.as_of is not None:
-        as_of = pd.Timestamp(config.as_of)
-        for name, columns in TIMESTAMPS.items():
-            if name in clean:
-                problems += check_not_after_as_of(sources[name], tables[name], columns, as_of)
+    problems += late  # check_not_after_as_of of the clean tables, in _validated
     if "lead_events" in clean:
         leads = tables["leads"] if "leads" in clean else None
         problems += check_events(sources["lead_events"], tables["lead_events"], leads, config)

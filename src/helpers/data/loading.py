@@ -359,6 +359,41 @@ def read_source(path: Path, table: Table) -> tuple[SourceFile | None, list[Probl
     return SourceFile(table, path, raw), []
 
 
+def text_column(text: pd.Series, empty: np.ndarray | None = None) -> pd.Series:
+    """Text cells as a ``string`` column, missing where ``empty`` (default: where ``""``).
+
+    The same values as ``pd.Series(text.where(~empty, None), dtype="string")``, but an Arrow
+    column keeps the cells' buffers and only gains a validity bitmap, so a million ids are
+    not copied again (the raw cells stay in memory for error messages anyway).
+    """
+    if empty is None:
+        empty = (text == "").to_numpy(dtype=bool)
+    try:
+        chunked = pa.array(text, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        chunked = None
+    if chunked is None or not (
+        pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)
+    ):
+        return pd.Series(text.where(~empty, None), dtype="string")
+    chunks = chunked.chunks if isinstance(chunked, pa.ChunkedArray) else [chunked]
+    shared, start = [], 0
+    for chunk in chunks:
+        valid = ~empty[start : start + len(chunk)]
+        start += len(chunk)
+        if chunk.null_count:
+            valid &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        bits = pa.array(np.concatenate([np.ones(chunk.offset, dtype=bool), valid]))
+        _, offsets, data = chunk.buffers()
+        shared.append(
+            pa.Array.from_buffers(
+                chunk.type, len(chunk), [bits.buffers()[1], offsets, data], offset=chunk.offset
+            )
+        )
+    array = pa.chunked_array(shared, type=chunked.type)
+    return pd.Series(pd.arrays.ArrowStringArray(array), index=text.index, name=text.name)
+
+
 def parse_column(
     source: SourceFile, column: Column, timezone: str
 ) -> tuple[pd.Series, list[Problem]]:
@@ -371,7 +406,7 @@ def parse_column(
     empty = (text == "").to_numpy()
     kind = column.kind
     if kind == "str":
-        return pd.Series(text.where(~empty, None), dtype="string"), []
+        return text_column(text, empty), []
     if kind == "datetime":
         return _parse_timestamps(source, column, text, empty, timezone)
     if kind in ("float", "int"):
@@ -428,7 +463,7 @@ def parse_column(
                 bad,
             )
         )
-    return pd.Series(text.where(~empty, None), dtype="string"), problems
+    return text_column(text, empty), problems
 
 
 def _parse_timestamps(

@@ -23,7 +23,10 @@ from .stats import Rate, rate_columns
 
 
 def lead_journeys(
-    leads: pd.DataFrame, events: pd.DataFrame, opportunities: pd.DataFrame
+    leads: pd.DataFrame,
+    events: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    times: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per lead with the first time it reached each stage.
 
@@ -35,6 +38,9 @@ def lead_journeys(
         Canonical ``lead_events`` (lead_id, event, at).
     opportunities : DataFrame
         Canonical ``opportunities``; only those with a lead_id count for the lead.
+    times : DataFrame, optional
+        :func:`stage_times` of these tables, when already computed (e.g. read from the shared
+        per-lead tables); computed otherwise.
 
     Returns
     -------
@@ -44,8 +50,33 @@ def lead_journeys(
         opportunity created; ``won`` = first won opportunity closed; NaT = never), and
         ``mql_count`` (number of MQL events: above 1 for a recycled lead that came back).
     """
-    journeys = leads.set_index("lead_id")[["team", "channel", "source_type", "created_at"]]
-    journeys = journeys.rename(columns={"created_at": "lead"})
+    if times is None:
+        times = stage_times(leads, events, opportunities)
+    columns = {name: leads[name] for name in ("team", "channel", "source_type")}
+    columns["lead"] = leads["created_at"]
+    columns |= {name: times[name] for name in times.columns}
+    # Columns side by side, not copied into one block: a million leads' times are not
+    # held twice (the stage times may come from the shared per-lead tables).
+    index = pd.Index(leads["lead_id"], name="lead_id")
+    return pd.DataFrame(
+        {n: c.to_numpy(copy=False) if c.dtype.kind == "M" else c.array for n, c in columns.items()},
+        index=index,
+        copy=False,
+    )
+
+
+def stage_times(
+    leads: pd.DataFrame, events: pd.DataFrame, opportunities: pd.DataFrame
+) -> pd.DataFrame:
+    """The computed part of :func:`lead_journeys`: each lead's first time at each stage.
+
+    Returns
+    -------
+    DataFrame
+        One row per row of ``leads``, in its order (RangeIndex): mql, first_touch, accepted,
+        rejected, recycled, sql, opportunity, won (datetime64[ns], NaT = never) and
+        mql_count (int64).
+    """
     # Leads are found by position (Arrow hash lookups) and each stage's first time is a numpy
     # minimum per position: no alignment on the text index of a million lead ids.
     size, ids = len(leads), leads["lead_id"]
@@ -62,7 +93,7 @@ def lead_journeys(
     stages["won"] = earliest(lead_of_opportunity[won], closed, size)
     mqls = lead_of_event[equals(event, "mql")]
     stages["mql_count"] = np.bincount(mqls[mqls >= 0], minlength=size).astype("int64")
-    return journeys.assign(**stages)
+    return pd.DataFrame(stages)
 
 
 def _chain(stages: Collection[str] | None) -> list[str]:
