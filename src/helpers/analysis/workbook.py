@@ -5,15 +5,20 @@
 >>> view.kpis()                                      # doctest: +SKIP
 
 Per-lead tables that every metric needs (journeys, MQL responses) are computed once per data
-directory and shared by all views, so a notebook never repeats the filtering logic.
+directory and shared by all views, so a notebook never repeats the filtering logic. A workbook
+keeps one view per team and quarter, and a view computes each of its figures once (see
+:func:`memoised`): a report asks for the alignment index, the deal metrics or a target many
+times (the headline, the talking points, the trends, Q−1 and Q−4), and pays once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -62,6 +67,38 @@ def _kind(metric: str) -> str:
 def _direction(metric: str) -> str:
     """Which way a metric is better: the headline's, else higher (the alignment components)."""
     return KPIS[metric][1] if metric in KPIS else "higher"
+
+
+F = TypeVar("F", bound=Callable)
+
+
+def memoised(method: F) -> F:
+    """Compute a view's figure once per view and arguments; later calls get the kept result.
+
+    The result is kept on the view (``TeamQuarter._memo``), which the workbook keeps for the
+    team and quarter: nothing is kept at module level, and it goes when the workbook goes.
+    A caller gets its own shallow copy of a table or dict, so changing it cannot change what
+    the next caller sees (pandas copies the data only if it is written to).
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        memo = self._memo
+        if key not in memo:
+            memo[key] = method(self, *args, **kwargs)
+        return _own_copy(memo[key])
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _own_copy(value):
+    """A copy of ``value`` that the caller may change (tables, dicts, lists), else ``value``."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    if isinstance(value, dict | list):
+        return type(value)(value)
+    return value
 
 
 REPORT_LOOKBACK_QUARTERS = 7
@@ -123,16 +160,32 @@ class Workbook:
     def __init__(self, dataset: Dataset, scope: Scope | None = None):
         self.dataset = dataset
         self.scope = scope if scope is not None else Scope()
-        # Per-team tables and per-(team, quarter) KPI values are reused by every view: a
+        # Per-team tables and one view per (team, quarter) are reused by every report: a
         # report's Q−1, Q−4 and 8-quarter trend would otherwise recompute them many times.
         self._team_tables: dict[str, dict[str, pd.DataFrame]] = {}
-        self._kpi_values: dict[tuple[str, int], dict] = {}
+        self._team_journeys: dict[str, pd.DataFrame] = {}
+        self._team_responses: dict[str, pd.DataFrame] = {}
+        self._views: dict[tuple[str, int], TeamQuarter] = {}
 
     def tables_for(self, team: str) -> dict[str, pd.DataFrame]:
         """The canonical tables restricted to ``team`` (cached)."""
         if team not in self._team_tables:
             self._team_tables[team] = for_team(dict(self.dataset.tables), team, self._lead_teams)
         return self._team_tables[team]
+
+    def journeys_for(self, team: str) -> pd.DataFrame:
+        """Lead journeys of ``team`` (all of them for ``"all"``), cached per team."""
+        if team not in self._team_journeys:
+            j = self.journeys
+            self._team_journeys[team] = j if team == ALL_TEAMS else j[j["team"] == team]
+        return self._team_journeys[team]
+
+    def responses_for(self, team: str) -> pd.DataFrame:
+        """MQL responses of ``team`` (all of them for ``"all"``), cached per team."""
+        if team not in self._team_responses:
+            r = self.responses
+            self._team_responses[team] = r if team == ALL_TEAMS else r[r["team"] == team]
+        return self._team_responses[team]
 
     @classmethod
     def load(
@@ -222,16 +275,28 @@ class Workbook:
         team = self.dataset.check_team(team)
         if not isinstance(quarter, Quarter):
             quarter = self.dataset.quarter(quarter)
-        return TeamQuarter(self, team, quarter)
+        return self._view(team, quarter)
+
+    def _view(self, team: str, quarter: Quarter) -> TeamQuarter:
+        """The one view of an already checked team and quarter (made on first use)."""
+        key = (team, quarter.index)
+        if key not in self._views:
+            self._views[key] = TeamQuarter(self, team, quarter)
+        return self._views[key]
 
 
 @dataclass(frozen=True)
 class TeamQuarter:
-    """All funnel and hand-off metrics for one team (or ``all``) and one fiscal quarter."""
+    """All funnel and hand-off metrics for one team (or ``all``) and one fiscal quarter.
+
+    Get one from :meth:`Workbook.view`, which keeps one per team and quarter; each figure
+    method computes once per view and arguments (:func:`memoised`).
+    """
 
     workbook: Workbook
     team: str
     quarter: Quarter
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def start(self) -> pd.Timestamp:
@@ -253,6 +318,7 @@ class TeamQuarter:
         """Whether the quarter had ended by the as-of date (see ``Dataset.is_complete``)."""
         return self.workbook.dataset.is_complete(self.quarter)
 
+    @memoised
     def period_warnings(self) -> list[str]:
         """What a reader must know before comparing this quarter: unfinished, tables cut off.
 
@@ -290,21 +356,19 @@ class TeamQuarter:
         """The canonical tables restricted to the team."""
         return self.workbook.tables_for(self.team)
 
-    @cached_property
+    @property
     def journeys(self) -> pd.DataFrame:
         """Lead journeys of the team."""
-        j = self.workbook.journeys
-        return j if self.team == ALL_TEAMS else j[j["team"] == self.team]
+        return self.workbook.journeys_for(self.team)
 
-    @cached_property
+    @property
     def responses(self) -> pd.DataFrame:
         """MQL responses of the team."""
-        r = self.workbook.responses
-        return r if self.team == ALL_TEAMS else r[r["team"] == self.team]
+        return self.workbook.responses_for(self.team)
 
     def shift(self, quarters: int) -> TeamQuarter:
         """The same team ``quarters`` later (negative: earlier)."""
-        return TeamQuarter(self.workbook, self.team, self.quarter.shift(quarters))
+        return self.workbook._view(self.team, self.quarter.shift(quarters))
 
     # --- what the data set tracks -------------------------------------------------------------
     def tracks(self, figure: str) -> bool:
@@ -339,6 +403,7 @@ class TeamQuarter:
         return tuple(s for s in funnel.CHAIN if s not in self.stages)
 
     # --- funnel -----------------------------------------------------------------------------
+    @memoised
     def stage_volumes(self) -> pd.DataFrame:
         """Period view volumes (see :func:`funnel.stage_volumes`)."""
         t = self.tables
@@ -351,10 +416,12 @@ class TeamQuarter:
             stages=self.stages,
         )
 
+    @memoised
     def period_funnel(self) -> pd.DataFrame:
         """Period view of the main chain with ratios (see :func:`funnel.period_funnel`)."""
         return funnel.period_funnel(self.stage_volumes())
 
+    @memoised
     def cohort_funnel(self, *, strict: bool = False) -> pd.DataFrame:
         """Cohort view with conversion rates (see :func:`funnel.cohort_funnel`).
 
@@ -364,6 +431,7 @@ class TeamQuarter:
             self.journeys, self.start, self.end, self.as_of, strict=strict, stages=self.stages
         )
 
+    @memoised
     def cohort_maturity(self) -> dict:
         """Whether this quarter's cohort is old enough to read (:func:`counts.cohort_maturity`).
 
@@ -373,6 +441,7 @@ class TeamQuarter:
         days = self.workbook.dataset.config.cohort_min_age_days
         return counts.cohort_maturity(self.end, self.as_of, days)
 
+    @memoised
     def mql_counts(self) -> pd.DataFrame:
         """Every count of "MQLs" the report shows, with why each differs from the period MQLs.
 
@@ -411,6 +480,7 @@ class TeamQuarter:
         )
         return counts.mql_count_table(figures, str(self.quarter))
 
+    @memoised
     def mql_acceptance(self) -> Rate | None:
         """Accepted / (accepted + rejected) MQL decisions in the quarter.
 
@@ -420,6 +490,7 @@ class TeamQuarter:
             return None
         return funnel.mql_acceptance(self.tables["lead_events"], self.start, self.end)
 
+    @memoised
     def mql_to_sql(self) -> Rate | None:
         """MQLs of the quarter that became SQL; ``None`` without mql or sql events in the data."""
         if not self.tracks("mql_to_sql"):
@@ -428,6 +499,7 @@ class TeamQuarter:
             self.journeys, self.tables["lead_events"], self.start, self.end, self.as_of
         )
 
+    @memoised
     def reasons(self, event: str = "rejected") -> pd.DataFrame | None:
         """Pareto of rejection (or ``"recycled"``) reasons in the quarter.
 
@@ -437,11 +509,13 @@ class TeamQuarter:
             return None
         return funnel.reason_pareto(self.tables["lead_events"], event, self.start, self.end)
 
+    @memoised
     def stage_velocity(self) -> pd.DataFrame:
         """Median days between consecutive stages (of those the data set tracks)."""
         return funnel.stage_velocity(self.journeys, self.start, self.end, stages=self.stages)
 
     # --- hand-off ---------------------------------------------------------------------------
+    @memoised
     def speed_to_lead(self) -> dict | None:
         """Median and P90 response, SLA compliance (see :func:`handoff.speed_to_lead`).
 
@@ -452,6 +526,7 @@ class TeamQuarter:
             return None
         return Figures(handoff.speed_to_lead(self.responses, self.start, self.end))
 
+    @memoised
     def quarter_responses(self) -> pd.DataFrame:
         """MQLs of the quarter with their response time and SLA status."""
         return self.responses[within(self.responses["mql_at"], self.start, self.end)]
@@ -466,6 +541,7 @@ class TeamQuarter:
             self.start, config.business_hours, config.backlog_window_business_days
         )
 
+    @memoised
     def untouched_by_age(self) -> pd.DataFrame | None:
         """MQLs still waiting for a first touch at quarter end, by age band.
 
@@ -479,6 +555,7 @@ class TeamQuarter:
         config = self.workbook.dataset.config
         return handoff.untouched_by_age(events, config, at, since=self.backlog_since())
 
+    @memoised
     def stale_mqls(self) -> int | None:
         """Leads whose last MQL, before the backlog window, was never answered by quarter end.
 
@@ -489,6 +566,7 @@ class TeamQuarter:
         at = min(self.end, self.as_of)
         return handoff.stale_mqls(self.tables["lead_events"], at, self.backlog_since())
 
+    @memoised
     def backlog_line(self) -> str | None:
         """One sentence saying which MQLs the waiting chart counts, and the older ones left out.
 
@@ -522,6 +600,7 @@ class TeamQuarter:
     def _opps(self) -> pd.DataFrame:
         return self.tables["opportunities"]
 
+    @memoised
     def pipeline_created(self) -> pd.DataFrame:
         """Pipeline created by source type (see :func:`pipeline.pipeline_created`).
 
@@ -530,6 +609,7 @@ class TeamQuarter:
         """
         return pipeline.pipeline_created(self._opps, self.start, self.end)
 
+    @memoised
     def won_revenue(self) -> pd.DataFrame:
         """Won revenue by source type (see :func:`pipeline.won_revenue`).
 
@@ -538,6 +618,7 @@ class TeamQuarter:
         """
         return pipeline.won_revenue(self._opps, self.start, self.end)
 
+    @memoised
     def win_rate(self) -> Rate | None:
         """Won / (won + lost) closed in the quarter.
 
@@ -548,6 +629,7 @@ class TeamQuarter:
             return None
         return pipeline.win_rate(self._opps, self.start, self.end)
 
+    @memoised
     def deal_metrics(self) -> dict[str, float]:
         """Average deal size, sales cycle (median days), sales velocity (per day), share.
 
@@ -575,6 +657,7 @@ class TeamQuarter:
             }
         )
 
+    @memoised
     def cost_per_lead(self) -> pd.DataFrame | None:
         """Cost per lead by channel; ``None`` without a spend table."""
         if not self.has("spend"):
@@ -583,6 +666,7 @@ class TeamQuarter:
             self.tables["spend"], self.tables["leads"], self.start, self.end
         )
 
+    @memoised
     def cost_per_mql(self) -> pd.DataFrame | None:
         """Cost per MQL by channel; ``None`` without a spend table."""
         if not self.has("spend"):
@@ -592,12 +676,14 @@ class TeamQuarter:
             t["spend"], t["lead_events"], t["leads"], self.start, self.end
         )
 
+    @memoised
     def cac(self) -> dict | None:
         """CAC and marketing-only CAC (see :func:`efficiency.cac`); ``None`` without spend."""
         if not self.has("spend"):
             return None
         return Figures(efficiency.cac(self.tables["spend"], self._opps, self.start, self.end))
 
+    @memoised
     def marketing_roi(self) -> pd.DataFrame | None:
         """Marketing ROI by channel; ``None`` without a spend table."""
         if not self.has("spend"):
@@ -605,6 +691,7 @@ class TeamQuarter:
         t = self.tables
         return efficiency.marketing_roi(t["spend"], self._opps, t["leads"], self.start, self.end)
 
+    @memoised
     def channel_efficiency(self) -> pd.DataFrame | None:
         """Spend, CPL, cost per MQL and ROI by channel in one table; ``None`` without spend.
 
@@ -616,6 +703,7 @@ class TeamQuarter:
             self.cost_per_lead(), self.cost_per_mql(), self.marketing_roi()
         )
 
+    @memoised
     def bookings_growth(self) -> dict:
         """Bookings with QoQ and YoY growth (see :func:`growth.bookings_growth`).
 
@@ -633,12 +721,14 @@ class TeamQuarter:
                 figures[f"{prefix}won_deals"] = figures[f"{prefix}missing_amount"] = np.nan
         return Figures(figures)
 
+    @memoised
     def logo_retention(self) -> Rate | None:
         """Logo retention over the quarter; ``None`` without a revenue table."""
         if not self.has("revenue"):
             return None
         return growth.logo_retention(self.tables["revenue"], self.start, self.end)
 
+    @memoised
     def revenue_retention(self) -> dict | None:
         """Gross and net revenue retention; ``None`` without a revenue table."""
         if not self.has("revenue"):
@@ -666,6 +756,7 @@ class TeamQuarter:
             )
         return chosen, touches
 
+    @memoised
     def attribution(
         self, model: str = "linear", *, by: str = "channel", basis: str = "pipeline"
     ) -> attribution.AttributionResult:
@@ -685,6 +776,7 @@ class TeamQuarter:
             half_life_days=self.workbook.dataset.config.half_life_days,
         )
 
+    @memoised
     def attribution_models(self, *, by: str = "channel", basis: str = "pipeline") -> pd.DataFrame:
         """Attributed amount of every model side by side (see :func:`attribution.attribute_all`).
 
@@ -703,6 +795,7 @@ class TeamQuarter:
         )
 
     # --- goals and data quality --------------------------------------------------------------
+    @memoised
     def feedback_coverage(self) -> Rate | None:
         """MQLs of the quarter with at least one sales feedback row / MQLs of the quarter."""
         if not self.has("feedback"):
@@ -713,6 +806,7 @@ class TeamQuarter:
         rated = set(self.tables["feedback"]["lead_id"])
         return Rate(int(sum(lead in rated for lead in leads)), len(leads))
 
+    @memoised
     def feedback_summary(self) -> dict | None:
         """Mean rating, coverage and low ratings of the quarter's MQLs; ``None`` without feedback.
 
@@ -725,6 +819,7 @@ class TeamQuarter:
             handoff.feedback_summary(t["feedback"], t["lead_events"], self.start, self.end)
         )
 
+    @memoised
     def feedback_reasons(self) -> pd.DataFrame | None:
         """Pareto of sales feedback reasons on the quarter's MQLs; ``None`` without feedback."""
         if not self.has("feedback"):
@@ -732,6 +827,7 @@ class TeamQuarter:
         t = self.tables
         return handoff.feedback_reasons(t["feedback"], t["lead_events"], self.start, self.end)
 
+    @memoised
     def alignment_index(self) -> goals.AlignmentIndex:
         """Alignment index (0–100) from the shared KPIs, weights from ``workbook.toml``.
 
@@ -774,6 +870,7 @@ class TeamQuarter:
             min_components=config.alignment_min_components,
         )
 
+    @memoised
     def alignment_trend(self, quarters: int = 8) -> pd.DataFrame:
         """The alignment index of the last ``quarters`` quarters (those in the data), oldest first.
 
@@ -800,6 +897,7 @@ class TeamQuarter:
         out["change"] = out["value"].diff()
         return out
 
+    @memoised
     def alignment_change(self) -> dict:
         """The alignment index now, in Q−1 and the change (points on the 0–100 scale).
 
@@ -818,6 +916,7 @@ class TeamQuarter:
         )
         return {"value": value, "previous": previous, "change": value - previous}
 
+    @memoised
     def ended_tables(self) -> dict[str, pd.Timestamp]:
         """Tables whose export stopped before this quarter began, with their last date.
 
@@ -827,6 +926,7 @@ class TeamQuarter:
         cut = self.workbook.dataset.tables_ending_before(self.quarter)
         return {row.table: row.last for row in cut.itertuples() if row.last < self.start}
 
+    @memoised
     def _table_reason(self, component: str) -> str | None:
         """Why a KPI or component cannot be had from its table this quarter, else None.
 
@@ -847,6 +947,7 @@ class TeamQuarter:
             return None
         return f"not in this data: the {table} table stops on {last.date()}, before {self.quarter}"
 
+    @memoised
     def _unavailable_reason(self, component: str) -> str:
         """Why an alignment component or KPI has no value this quarter (short, lower case)."""
         unavailable = self._table_reason(component)
@@ -873,6 +974,7 @@ class TeamQuarter:
             return f"not in this data: {coverage.absent_phrase(missing, dataset.not_supplied)}"
         return _EMPTY_REASONS.get(component, "no data in {quarter}").format(quarter=self.quarter)
 
+    @memoised
     def reverse_waterfall(self) -> pd.DataFrame:
         """Leads, MQLs, SQLs, opportunities and won deals needed for the won-revenue target.
 
@@ -900,19 +1002,13 @@ class TeamQuarter:
         return self.workbook.data_quality.copy()
 
     # --- headline ---------------------------------------------------------------------------
+    @memoised
     def kpi_values(self) -> dict[str, Rate | pipeline.Amount | float]:
         """The shared KPIs: a :class:`Rate` for rates, a number otherwise (cached).
 
         Pipeline created and won revenue are a :class:`pipeline.Amount` (a number with the
         deals it is built from and those of them without an amount).
         """
-        key = (self.team, self.quarter.index)
-        cache = self.workbook._kpi_values
-        if key not in cache:
-            cache[key] = self._compute_kpi_values()
-        return cache[key]
-
-    def _compute_kpi_values(self) -> dict[str, Rate | pipeline.Amount | float]:
         # A KPI the data set cannot measure is NaN (n/a), never a Rate of 0 out of n; an
         # amount without any known deal amount is an Amount whose value is NaN, never 0.
         speed = self.speed_to_lead()
@@ -938,6 +1034,7 @@ class TeamQuarter:
             for metric, value in values.items()
         }
 
+    @memoised
     def kpi_notes(self) -> dict[str, str]:
         """Why a shared KPI cannot be measured at all: ``"not in this data: no …"`` (or absent).
 
@@ -962,6 +1059,7 @@ class TeamQuarter:
                 notes[metric] = self._unavailable_reason(metric)
         return notes
 
+    @memoised
     def untracked_kpis(self) -> tuple[str, ...]:
         """Shared KPIs whose stages the data set never records (NaN in every quarter).
 
@@ -1000,6 +1098,7 @@ class TeamQuarter:
         """The funnel's line for stages the data set never records (see :meth:`stages`)."""
         return coverage.skipped_stages_line(self.stages, self.workbook.dataset.not_supplied)
 
+    @memoised
     def target(self, metric: str) -> float:
         """The quarter's target for ``metric`` (the absolute value it implies); NaN if none.
 
@@ -1009,6 +1108,7 @@ class TeamQuarter:
         """
         return self.target_details(metric)["target"]
 
+    @memoised
     def _target_rows(self) -> dict[str, tuple[float, str, str]]:
         targets = self.tables["targets"] if self.has("targets") else None
         return goals.target_rows(targets, self.team, str(self.quarter))
@@ -1063,7 +1163,7 @@ class TeamQuarter:
             return details
         if self.team == ALL_TEAMS and metric in goals.ROLL_UP and self.has("targets"):
             teams = self.workbook.dataset.teams
-            views = {t: TeamQuarter(self.workbook, t, self.quarter) for t in teams}
+            views = {t: self.workbook._view(t, self.quarter) for t in teams}
             if not any(metric in v._target_rows() for v in views.values()):
                 return details
             team_targets = {t: v.target(metric) for t, v in views.items()}
@@ -1113,6 +1213,7 @@ class TeamQuarter:
             return float(value.denominator)
         return np.nan
 
+    @memoised
     def kpis(self) -> pd.DataFrame:
         """Headline table: each shared KPI with counts, interval, change vs Q−1 and Q−4, target.
 
@@ -1162,6 +1263,7 @@ class TeamQuarter:
             )
         return action_review(table, self.team, self.quarter, values, complete=self.complete)
 
+    @memoised
     def trend(self, quarters: int = 8) -> pd.DataFrame:
         """The shared rate KPIs over the last ``quarters`` quarters (those in the data).
 
