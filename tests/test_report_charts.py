@@ -243,3 +243,84 @@ def test_report_of_a_quarter_without_deals_shows_reasons_not_empty_charts(tmp_pa
     # speed to lead with the SLA outcome (1 MQL touched after 1 h), the rate trend, the
     # rejection and recycle reasons, and the KPI trend panels: 6 figures, none of them empty.
     assert images == 6
+
+
+# --- figures laid out once and drawn once (issue 18) ------------------------------------------
+
+
+def _ink_inside(fig) -> list:
+    """Each axes' ink (labels, title, value labels) in pixels, asserting it is inside the figure."""
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.get_size_inches() * fig.dpi
+    inks = []
+    for ax in fig.axes:
+        ink = ax.get_tightbbox(renderer)
+        assert ink.x0 >= 0 and ink.y0 >= 0, (ax.get_title(), ink)
+        assert ink.x1 <= width and ink.y1 <= height, (ax.get_title(), ink)
+        inks.append(ink)
+    return inks
+
+
+def test_lay_out_makes_room_for_long_labels_and_keeps_panels_apart():
+    rejected = pd.DataFrame({"reason": ["no budget", "wrong persona"], "count": [36, 35]})
+    recycled = pd.DataFrame(
+        {"reason": ["no response after 5 attempts", "revisit next quarter"], "count": [2, 12]}
+    )
+    axes = plots.reason_panels({"Rejection reasons": rejected, "Recycle reasons": recycled})
+    fig = axes[0].figure
+    assert plots.lay_out(fig) is True
+    assert fig.get_layout_engine() is None  # nothing left to lay out (and draw) again
+    first, second = _ink_inside(fig)
+    assert first.x1 < second.x0  # the second panel's long labels do not run into the first
+
+
+def test_lay_out_puts_the_suptitle_above_the_panels():
+    axes = plots.kpi_panels(LONG, draw=plots.kpi_line, x="quarter")
+    fig = axes[0].figure
+    fig.suptitle("Shared KPIs, last 8 quarters to 2026Q2")
+    assert plots.lay_out(fig) is True
+    inks = _ink_inside(fig)
+    title = fig._suptitle.get_window_extent(fig.canvas.get_renderer())
+    assert title.y0 > max(ink.y1 for ink in inks)
+    assert title.y1 <= fig.get_size_inches()[1] * fig.dpi
+
+
+DRAWN_ONCE = """
+import os
+os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+shell.run_cell('''
+import base64
+import matplotlib.pyplot as plt, pandas as pd
+from matplotlib.figure import Figure
+from helpers.display import plots
+plots.use_report_style()
+draws = []
+original = Figure.draw
+Figure.draw = lambda self, renderer: (draws.append(1), original(self, renderer))[1]
+fig, ax = plt.subplots(figsize=(6, 3))
+plots.count_bars(pd.DataFrame({"age_band": ["> 120 h"], "mqls": [3]}), x="mqls", y="age_band",
+                 ax=ax)
+ax.set_title("Untouched MQLs")
+data, _ = get_ipython().display_formatter.format(fig)
+png = base64.b64decode(data["image/png"])
+print(len(draws), png[:4] == b"\\\\x89PNG", len(png) > 1000)
+''')
+"""
+
+
+def test_report_style_shows_each_figure_drawn_once(tmp_path):
+    # The inline backend's own PNG (bbox_inches="tight") draws a figure twice; constrained
+    # layout measures it twice more. The report's formatter lays it out and draws it once.
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "drawn_once.py"
+    script.write_text(DRAWN_ONCE)
+    env = os.environ | {"PYTHONPATH": str(PROJECT / "src")}
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout.split()[:3] == ["1", "True", "True"], result.stdout + result.stderr

@@ -80,11 +80,186 @@ def integer_ticks(ax: Axes, axis: str = "x") -> Axes:
     return ax
 
 
+REPORT_RC = {
+    "figure.dpi": 96,
+    # Figures are saved as they are laid out (see lay_out): a "tight" bounding box, or a
+    # layout engine, would make matplotlib draw each figure twice (once to measure it).
+    "figure.constrained_layout.use": False,
+    "figure.autolayout": False,
+    "savefig.bbox": "standard",
+}
+
+LAYOUT_PAD = 0.1
+"""Inches of white space around a figure's content and between its panels (see lay_out)."""
+
+
 def use_report_style() -> None:
-    """Seaborn theme used by every report chart (white grid, readable font sizes)."""
+    """Seaborn theme used by every report chart (white grid, readable font sizes).
+
+    In an IPython kernel with the inline backend, figures are shown as PNGs laid out by
+    :func:`lay_out` and drawn once (:func:`figure_png`) instead of the backend's default
+    ``bbox_inches="tight"``, which draws every figure twice.
+    """
+    _show_figures_drawn_once()  # first: loading the inline backend sets rcParams of its own
     sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
-    plt.rcParams.update({"figure.dpi": 96, "savefig.bbox": "tight"})
+    plt.rcParams.update(REPORT_RC)
     literal_chart_text()
+
+
+def _show_figures_drawn_once() -> None:
+    """Make the inline backend's PNG of a figure :func:`figure_png` (nothing outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the notebooks
+        return
+    shell = get_ipython()
+    if shell is None or "inline" not in plt.matplotlib.get_backend():
+        return
+    # The backend sets its own PNG formatter when it is first imported (pyplot imports it at
+    # the first figure): import it now, so that ours is set after and stays.
+    import matplotlib_inline.backend_inline  # noqa: F401
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+
+
+def figure_png(fig) -> str | None:
+    """The figure as a base64 PNG, laid out by :func:`lay_out` and drawn once.
+
+    What the inline backend shows for a figure after :func:`use_report_style`; ``None`` for
+    a figure without axes (nothing is shown, as the backend does).
+    """
+    import base64
+    import io
+
+    if not fig.axes:
+        return None
+    tight = not lay_out(fig)
+    buffer = io.BytesIO()
+    fig.canvas.print_figure(
+        buffer,
+        format="png",
+        dpi=fig.dpi,
+        facecolor=fig.get_facecolor(),
+        edgecolor=fig.get_edgecolor(),
+        bbox_inches="tight" if tight else None,
+    )
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def lay_out(fig, pad: float = LAYOUT_PAD) -> bool:
+    """Give a figure's panels the room their labels need, once, without a layout engine.
+
+    Measures each panel's ink (tick labels, axis labels, title, legend, value labels:
+    ``Axes.get_tightbbox``) once and sets the figure's margins and the gaps between panels
+    so that nothing is cut and ``pad`` inches are left around; a suptitle goes on top. The
+    figure then draws once when saved, where constrained layout would measure it twice more
+    and a tight bounding box draw it twice.
+
+    Parameters
+    ----------
+    fig : Figure
+        A figure whose axes all sit in one grid (``plt.subplots``); a layout engine it has is
+        removed.
+    pad : float
+        White space in inches around the content and between panels.
+
+    Returns
+    -------
+    bool
+        Whether the figure was laid out; False (figure untouched) when its axes are not in
+        one grid (e.g. a colour bar): save that one with ``bbox_inches="tight"``.
+    """
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    specs = [ax.get_subplotspec() for ax in axes]
+    if not axes or any(spec is None for spec in specs):
+        return False
+    grid = specs[0].get_gridspec()
+    if any(spec.get_gridspec() is not grid for spec in specs):
+        return False
+    if fig.get_layout_engine() is not None:
+        fig.set_layout_engine(None)
+    nrows, ncols = grid.get_geometry()
+    renderer = fig.canvas.get_renderer()
+    dpi = fig.dpi
+    width, height = fig.get_size_inches() * dpi
+    pad_px = pad * dpi
+    # Ink beyond each side of each panel, in pixels: (left, right, bottom, top).
+    left = np.zeros(ncols)
+    right = np.zeros(ncols)
+    bottom = np.zeros(nrows)
+    top = np.zeros(nrows)
+    for ax, spec in zip(axes, specs, strict=True):
+        ink = ax.get_tightbbox(renderer)
+        box = ax.get_window_extent(renderer)
+        if ink is None:
+            continue
+        cols = range(spec.colspan.start, spec.colspan.stop)
+        rows = range(spec.rowspan.start, spec.rowspan.stop)
+        left[cols.start] = max(left[cols.start], box.x0 - ink.x0)
+        right[cols[-1]] = max(right[cols[-1]], ink.x1 - box.x1)
+        top[rows.start] = max(top[rows.start], ink.y1 - box.y1)
+        bottom[rows[-1]] = max(bottom[rows[-1]], box.y0 - ink.y0)
+    left, right, bottom, top = (np.clip(a, 0, None) for a in (left, right, bottom, top))
+    title = fig._suptitle
+    heading = 0.0
+    if title is not None and title.get_text():
+        heading = title.get_window_extent(renderer).height + pad_px
+    # Gaps between neighbouring panels hold the right ink of one and the left ink of the next.
+    gap_w = max((right[c] + left[c + 1] for c in range(ncols - 1)), default=0.0) + pad_px
+    gap_h = max((bottom[r] + top[r + 1] for r in range(nrows - 1)), default=0.0) + pad_px
+    x0 = left[0] + pad_px
+    x1 = width - right[-1] - pad_px
+    y0 = bottom[-1] + pad_px
+    y1 = height - top[0] - pad_px - heading
+    panel_w = (x1 - x0 - (ncols - 1) * gap_w) / ncols
+    panel_h = (y1 - y0 - (nrows - 1) * gap_h) / nrows
+    if panel_w <= 0 or panel_h <= 0:
+        return False  # labels wider than the figure: let a tight bounding box cope
+    fig.subplots_adjust(
+        left=x0 / width,
+        right=x1 / width,
+        bottom=y0 / height,
+        top=y1 / height,
+        wspace=gap_w / panel_w if ncols > 1 else 0.2,
+        hspace=gap_h / panel_h if nrows > 1 else 0.2,
+    )
+    if heading:
+        title.set_y(1 - pad_px / height)
+        title.set_verticalalignment("top")
+    return True
+
+
+def _hbars(
+    ax: Axes,
+    labels,
+    values,
+    *,
+    color=None,
+    height: float = 0.8,
+    offset: float = 0.0,
+    label: str | None = None,
+    **kwargs,
+):
+    """Plain horizontal bars, first row on top (what seaborn's barplot draws, in one call).
+
+    NaN values get no bar. Category ticks and the inverted y limits are set here; the grid
+    along the categories is turned off as seaborn does.
+    """
+    values = np.asarray(values, dtype="float64")
+    positions = np.arange(len(values))
+    bars = ax.barh(
+        positions + offset,
+        np.nan_to_num(values),
+        height=height,
+        color=color if color is not None else PALETTE[0],
+        label=label,
+        **kwargs,
+    )
+    ax.set_yticks(positions, [str(v) for v in labels])
+    ax.set_ylim(len(values) - 0.5, -0.5)
+    ax.yaxis.grid(False)
+    return bars
 
 
 def funnel_bars(
@@ -112,7 +287,7 @@ def funnel_bars(
     ax = ax if ax is not None else plt.gca()
     if not drawable(data[x], "count"):
         return no_chart(ax, empty)
-    sns.barplot(data=data, x=x, y=y, color=PALETTE[0], ax=ax, **kwargs)
+    _hbars(ax, data[y], data[x], **kwargs)
     top = float(data[x].max()) if len(data) else 0.0
     previous = data[x].shift(1)
     for i, (value, before) in enumerate(zip(data[x], previous, strict=True)):
@@ -175,7 +350,7 @@ def response_histogram(
     if not drawable(values, "hours"):
         return no_chart(ax, empty)
     upper = max(float(values.quantile(0.98)), sla * 1.5)
-    sns.histplot(values.clip(upper=upper), bins=30, color=PALETTE[0], ax=ax, **kwargs)
+    ax.hist(values.clip(upper=upper), bins=30, color=PALETTE[0], edgecolor="white", **kwargs)
     ax.axvline(sla, color=PALETTE[3], linestyle="--", linewidth=2, label=f"SLA {sla:g} h")
     ax.legend(loc="upper right")
     integer_ticks(ax, "y")
@@ -232,7 +407,7 @@ def count_bars(
     ax = ax if ax is not None else plt.gca()
     if not drawable(data[x], "count"):
         return no_chart(ax, empty)
-    sns.barplot(data=data, x=x, y=y, color=kwargs.pop("color", PALETTE[0]), ax=ax, **kwargs)
+    _hbars(ax, data[y], data[x], **kwargs)
     for i, value in enumerate(data[x]):
         ax.text(value, i, f" {int(value):,}", va="center", fontsize=9)
     integer_ticks(ax, "x")
@@ -260,9 +435,7 @@ def reason_panels(tables: dict[str, pd.DataFrame], *, top: int = 8) -> np.ndarra
     shown = {title: t for title, t in tables.items() if drawable(t["count"], "count")}
     if not shown:
         return np.array([], dtype=object)
-    fig, axes = plt.subplots(
-        1, len(shown), figsize=(6 * len(shown), 4), layout="constrained", squeeze=False
-    )
+    fig, axes = plt.subplots(1, len(shown), figsize=(6 * len(shown), 4), squeeze=False)
     for ax, (title, table) in zip(axes[0], shown.items(), strict=True):
         count_bars(table.head(top), x="count", y="reason", xlabel="MQLs", ax=ax)
         ax.set_title(title)
@@ -356,13 +529,7 @@ def kpi_bars(
     shown = data.set_index(y).reindex(order).reset_index() if order is not None else data
     labels = shown[y].astype(str)
     values = shown[x].astype("float64")
-    sns.barplot(
-        x=values.fillna(0.0).to_numpy(),
-        y=labels.to_numpy(),
-        color=kwargs.pop("color", PALETTE[0]),
-        ax=ax,
-        **kwargs,
-    )
+    _hbars(ax, labels, values.fillna(0.0), **kwargs)
     if kind == "rate" and low in shown and high in shown:
         errors = np.vstack([values - shown[low], shown[high] - values]).clip(min=0)
         ax.errorbar(
@@ -474,7 +641,8 @@ def kpi_panels(
     col_wrap, height, aspect : int, float, float
         Panels per row, and each panel's height (inches) and width / height.
     wspace, hspace : float
-        Gaps between panels, as fractions of a panel's width and height.
+        Gaps between panels, as fractions of a panel's width and height (a report's
+        :func:`figure_png` replaces them by the room the labels need).
 
     Returns
     -------
@@ -488,8 +656,7 @@ def kpi_panels(
         return np.array([], dtype=object)
     ncols = max(1, min(col_wrap, len(names)))
     nrows = max(1, -(-len(names) // ncols))
-    # A fixed layout instead of tight_layout: no extra draw pass (the report's PNG is cropped
-    # to its content anyway); the gaps leave room for tick labels and titles.
+    # The gaps are a start; the report lays the figure out when it shows it (see lay_out).
     fig, axes = plt.subplots(
         nrows,
         ncols,
@@ -576,8 +743,6 @@ def empty_panels_line(
 def attribution_bars(
     data: pd.DataFrame,
     *,
-    y: str = "channel",
-    hue: str = "model",
     top: int | None = 8,
     ax: Axes | None = None,
     empty: str = "Nothing was attributed.",
@@ -601,8 +766,19 @@ def attribution_bars(
     if not drawable(data.to_numpy().ravel(), "amount"):
         return no_chart(ax, empty)
     wide = data.head(top) if top is not None else data
-    long = wide.rename_axis(y).reset_index().melt(id_vars=y, var_name=hue, value_name="amount")
-    sns.barplot(data=long, x="amount", y=y, hue=hue, palette="colorblind", ax=ax, **kwargs)
+    models = list(wide.columns)
+    height = 0.8 / max(len(models), 1)
+    for k, model in enumerate(models):
+        _hbars(
+            ax,
+            wide.index,
+            wide[model],
+            color=PALETTE[k % len(PALETTE)],
+            height=height,
+            offset=(k - (len(models) - 1) / 2) * height,
+            label=str(model),
+            **kwargs,
+        )
     format_axis(ax, "amount", "x")
     ax.set(xlabel="Attributed amount", ylabel="")
     ax.legend(title="Model", fontsize=8, title_fontsize=9, loc="lower right")
@@ -644,13 +820,7 @@ def value_bars(
     if not drawable(shown[x], kind):
         return no_chart(ax, empty)
     values = shown[x].astype("float64").to_numpy()
-    sns.barplot(
-        x=values,
-        y=shown[y].astype(str).to_numpy(),
-        color=kwargs.pop("color", PALETTE[0]),
-        ax=ax,
-        **kwargs,
-    )
+    _hbars(ax, shown[y].astype(str), values, **kwargs)
     for i, value in enumerate(values):
         ax.text(max(value, 0.0), i, _label(value, kind), va="center", fontsize=8)
     low = float(min(values.min(), 0.0)) if len(values) else 0.0
