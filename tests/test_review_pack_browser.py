@@ -5,17 +5,22 @@ The sample's company report and one team report of 2026Q3 are rendered once thro
 
 - page one (title, alignment index with its sparkline, one tile per shared KPI with its
   sparkline, at most five ranked talking points, the table of contents) lies within the
-  first 1,100 px at 1280 px width, and every contents link leads to a section;
+  first 1,100 px at 1280 px width, and every contents link leads to a section; each tile
+  names its KPI in full (no label cut to "…") and the tiles of a row show their values on
+  one line;
 - at 390 px neither the index page nor a report scrolls sideways (tables scroll inside
-  their own box), with the sections closed and opened;
-- printed (``page.pdf``, A4), page one fits one page, every section is printed open and
-  no table is wider than the printable width (checked in the DOM under print media);
+  their own box), with the sections closed and opened; the index page shows each report
+  as a card within the screen, nothing hidden in a scrolling box;
+- printed (``page.pdf``, A4), page one alone makes one PDF page, every section starts a
+  new page and is printed open, and no table or chart is wider than the page's content
+  width (checked in the DOM under print media);
 - a team report has no "Team comparison"; the company's page one names the outlier team
   and the low-quality channel the sample was built with.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -75,6 +80,14 @@ PAGE_ONE_BOXES = """() => {
     index: all('.aw-page-one .aw-index').map(box),
     indexSpark: all('.aw-page-one .aw-index svg.aw-spark').map(box),
     tiles: all('.aw-page-one .aw-review-tiles .aw-tile').map(box),
+    tileLines: all('.aw-page-one .aw-review-tiles .aw-tile').map(t => {
+      const label = t.querySelector('.aw-label');
+      return {top: Math.round(t.getBoundingClientRect().top),
+        value: Math.round(t.querySelector('.aw-value').getBoundingClientRect().top),
+        labelCut: label.scrollWidth > label.clientWidth + 1
+          || label.scrollHeight > label.clientHeight + 1,
+        label: label.innerText};
+    }),
     tileSparks: all('.aw-page-one .aw-review-tiles .aw-tile svg.aw-spark').length,
     points: all('.aw-page-one .aw-agenda ol.aw-points > li').map(box),
     pointsText: all('.aw-page-one .aw-agenda ol.aw-points > li').map(li => li.innerText),
@@ -112,6 +125,17 @@ def test_page_one_has_the_review_within_the_first_screen(page_one, team):
     assert lowest <= SCREEN, f"page one ends at {lowest:.0f} px"
     # Everything else follows page one, in sections.
     assert seen["firstSection"][0]["top"] >= lowest
+
+
+@pytest.mark.parametrize("team", REPORTS)
+def test_tiles_name_their_kpi_in_full_and_line_up(page_one, team):
+    lines = page_one[team]["tileLines"]
+    assert [t["label"] for t in lines if t["labelCut"]] == []
+    rows = {}
+    for tile in lines:
+        rows.setdefault(tile["top"], set()).add(tile["value"])
+    assert len(rows) >= 2  # ten KPIs do not fit one row at 1280 px
+    assert all(len(values) == 1 for values in rows.values()), rows
 
 
 @pytest.mark.parametrize("team", REPORTS)
@@ -158,17 +182,84 @@ def test_no_sideways_scroll_on_a_phone(rendered, chromium, name):
     assert opened <= 0, f"{name} with its sections open scrolls {opened} px sideways"
 
 
+INDEX_CARDS = """(width) => {
+  const rows = Array.from(document.querySelectorAll('table tbody tr'));
+  const shown = (el) => el.getBoundingClientRect().height > 0;
+  const cells = rows.flatMap(r => Array.from(r.querySelectorAll('td'))).filter(shown);
+  return {
+    rows: rows.length,
+    headers: Array.from(document.querySelectorAll('thead')).filter(shown).length,
+    outside: cells.filter(td => { const b = td.getBoundingClientRect();
+      return b.left < 0 || b.right > width + 0.5; }).map(td => td.innerText),
+    scrolled: Array.from(document.querySelectorAll('.wrap'))
+      .filter(w => w.scrollWidth > w.clientWidth + 1).length,
+    // The name each figure shows before it (the card's CSS ::before), as drawn.
+    named: rows.map(r => Array.from(r.querySelectorAll('td')).filter(shown).slice(1)
+      .map(td => getComputedStyle(td, '::before').content)),
+  };
+}"""
+
+
+def test_index_page_on_a_phone_shows_each_report_as_a_card(rendered, chromium):
+    page = _open(chromium, rendered / "index.html", PHONE)
+    try:
+        seen = page.evaluate(INDEX_CARDS, PHONE)
+    finally:
+        page.close()
+    assert seen["rows"] == len(REPORTS)
+    assert seen["headers"] == 0  # no column headers: each figure names itself
+    assert seen["outside"] == [], f"cells beyond the screen: {seen['outside']}"
+    assert seen["scrolled"] == 0  # nothing hidden in a box that scrolls sideways
+    for named in seen["named"]:
+        assert named[:3] == ['"Alignment index: "', '"KPIs vs target: "', '"Status: "'], named
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    """Pages of a PDF written by Chromium (one ``/Type /Page`` object per page)."""
+    return len(re.findall(rb"/Type\s*/Page\b", pdf))
+
+
+# Page one alone: the sections (everything after page one) taken out of the document.
+DROP_SECTIONS = "() => document.querySelectorAll('details.aw-section').forEach(d => d.remove())"
+
+
+@pytest.mark.parametrize("team", REPORTS)
+def test_page_one_alone_prints_on_one_a4_page(rendered, chromium, team):
+    page = _open(chromium, rendered / QUARTER / f"{team}.html", A4_WIDTH, A4_HEIGHT)
+    try:
+        page.evaluate(DROP_SECTIONS)
+        left = page.evaluate(
+            "() => [document.querySelectorAll('.aw-page-one .aw-tile').length,"
+            " document.querySelectorAll('details.aw-section').length]"
+        )
+        pdf = page.pdf(format="A4", print_background=True)
+    finally:
+        page.close()
+    assert left == [len(KPIS), 0]
+    assert _pdf_pages(pdf) == 1
+
+
 PRINT_CHECK = """(width) => {
+  // The page's content width: the body's content box (the printable width less padding).
+  const body = document.body, style = getComputedStyle(body);
+  const content = Math.min(width,
+    body.getBoundingClientRect().right - parseFloat(style.paddingRight));
   const tables = Array.from(document.querySelectorAll('table'));
-  const wide = tables.filter(t => t.getBoundingClientRect().right > width + 1)
+  const wide = tables.filter(t => t.getBoundingClientRect().right > content + 1)
     .map(t => (t.caption ? t.caption.innerText : t.innerText.slice(0, 60)));
+  const wideCharts = Array.from(document.querySelectorAll('img'))
+    .filter(i => i.getBoundingClientRect().right > content + 1).length;
+  const sections = Array.from(document.querySelectorAll('details.aw-section'));
+  const breaks = sections.filter(d => getComputedStyle(d).breakBefore !== 'page')
+    .map(d => d.id);
   const uncaptioned = tables.filter(t => !t.caption || !t.caption.textContent.trim())
     .map(t => t.innerText.slice(0, 60));
   const hidden = tables.filter(t => t.getBoundingClientRect().height === 0)
     .map(t => (t.caption ? t.caption.innerText : t.innerText.slice(0, 60)));
   // From the top of the document (the opening paragraph) to the end of page one.
   const one = document.querySelector('.aw-page-one').getBoundingClientRect();
-  return {tables: tables.length, wide, hidden, uncaptioned, pageOne: one.bottom + window.scrollY};
+  return {tables: tables.length, wide, wideCharts, hidden, uncaptioned, breaks,
+    sections: sections.length, content, pageOne: one.bottom + window.scrollY};
 }"""
 
 
@@ -182,8 +273,13 @@ def test_print_on_a4_keeps_every_table_on_the_page(rendered, chromium, team, tmp
     finally:
         page.close()
     assert pdf.startswith(b"%PDF")
+    assert seen["content"] > A4_WIDTH * 0.9  # the check measures against a real page width
     assert seen["tables"] >= 10
     assert seen["wide"] == [], f"wider than A4: {seen['wide']}"
+    assert seen["wideCharts"] == 0
+    # Each section starts a new page: page one, then at least one page per section.
+    assert seen["breaks"] == [], f"sections not starting a page: {seen['breaks']}"
+    assert _pdf_pages(pdf) >= 1 + seen["sections"]
     assert seen["hidden"] == [], f"not printed (closed section?): {seen['hidden']}"
     assert seen["uncaptioned"] == [], f"tables without a caption: {seen['uncaptioned']}"
     assert seen["pageOne"] <= A4_HEIGHT, f"page one is {seen['pageOne']:.0f} px high"
