@@ -9,7 +9,8 @@ The sample's company report and one team report of 2026Q3 are rendered once thro
   names its KPI in full (no label cut to "…") and the tiles of a row show their values on
   one line;
 - at 390 px neither the index page nor a report scrolls sideways (tables scroll inside
-  their own box), with the sections closed and opened; the index page shows each report
+  their own box, their first column, the row names, kept in view), with the sections
+  closed and opened; the index page shows each report
   as a card within the screen, nothing hidden in a scrolling box;
 - printed (``page.pdf``, A4), page one alone makes one PDF page, every section starts a
   new page and is printed open, and no table or chart is wider than the page's content
@@ -237,6 +238,35 @@ def test_page_one_alone_prints_on_one_a4_page(rendered, chromium, team):
         page.close()
     assert left == [len(KPIS), 0]
     assert _pdf_pages(pdf) == 1
+
+
+ROW_NAMES_IN_VIEW = """() => {
+  // Tables wider than the phone: scrolled to their right end, their first column stays.
+  const wide = Array.from(document.querySelectorAll('.aw-table-wrap'))
+    .filter(w => w.scrollWidth > w.clientWidth + 1);
+  const lost = [];
+  for (const w of wide) {
+    w.scrollLeft = w.scrollWidth;
+    const left = w.getBoundingClientRect().left;
+    const first = Array.from(w.querySelectorAll('tr > :first-child'));
+    if (first.some(c => Math.abs(c.getBoundingClientRect().left - left) > 1)) {
+      const caption = w.querySelector('caption');
+      lost.push(caption ? caption.innerText : w.innerText.slice(0, 60));
+    }
+  }
+  return {wide: wide.length, lost};
+}"""
+
+
+def test_wide_tables_on_a_phone_keep_their_row_names_in_view(rendered, chromium):
+    page = _open(chromium, rendered / QUARTER / "all.html", PHONE)
+    try:
+        page.evaluate(OPEN_ALL)
+        seen = page.evaluate(ROW_NAMES_IN_VIEW)
+    finally:
+        page.close()
+    assert seen["wide"] >= 1  # the team comparison alone is wider than 390 px
+    assert seen["lost"] == [], f"row names scrolled away: {seen['lost']}"
 
 
 PRINT_CHECK = """(width) => {
