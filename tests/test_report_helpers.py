@@ -389,3 +389,18 @@ def test_review_tiles_show_value_change_target_status_and_sparkline():
     assert "⚠ from 412 of 530 opportunities; 118 without an amount" in pipe
     assert '<div class="aw-value">not in this data</div>' in cac
     assert "no spend table" in cac and "no target set" in cac and "aw-spark" not in cac
+
+
+def test_table_html_marks_columns_of_words_to_read_left_aligned():
+    frame = pd.DataFrame(
+        {
+            "rank": [1, 2],
+            "team": ["North America SMB", "EMEA Enterprise"],  # words
+            "count_and_interval": ["756 of 967; 75.5%–80.7%", "1 of 2"],  # figures as text
+            "change": ["−€2.09M", "+0.5 pp"],
+            "status": ["▲ near target", ""],  # words, one blank
+        }
+    )
+    html = rh.table_html(frame, caption="Teams")
+    (classes,) = re.findall(r'<table[^>]* class="([^"]*)"', html)
+    assert classes.split() == ["dataframe", "aw-table", "aw-left-2", "aw-left-5"]

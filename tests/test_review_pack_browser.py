@@ -165,6 +165,29 @@ def test_team_report_has_no_team_comparison(rendered, chromium):
     assert "Team comparison" not in text
 
 
+ALIGNMENT = """([caption, column]) => {
+  const table = Array.from(document.querySelectorAll('table.aw-table'))
+    .find(t => t.caption && t.caption.textContent.startsWith(caption));
+  const at = Array.from(table.querySelectorAll('thead th')).map(th => th.textContent)
+    .indexOf(column);
+  return Array.from(table.querySelectorAll('tbody tr'))
+    .map(tr => getComputedStyle(tr.children[at]).textAlign);
+}"""
+
+
+def test_words_read_left_aligned_and_figures_right_aligned(rendered, chromium):
+    page = _open(chromium, rendered / QUARTER / "all.html", 1280)
+    try:
+        formulas = page.evaluate(ALIGNMENT, ["Definitions of the figures", "Formula"])
+        teams = page.evaluate(ALIGNMENT, ["Teams ranked on the shared KPIs", "Team"])
+        values = page.evaluate(ALIGNMENT, [f"Shared KPIs of {QUARTER} against target", "Value"])
+    finally:
+        page.close()
+    assert len(formulas) >= 10 and set(formulas) == {"left"}
+    assert len(teams) == 6 and set(teams) == {"left"}  # the sample's six teams
+    assert len(values) >= 10 and set(values) == {"right"}
+
+
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 OPEN_ALL = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
@@ -292,6 +293,17 @@ def _whole(series: pd.Series) -> bool:
     return bool(len(values)) and bool((values == values.round()).all())
 
 
+_NUMBER_LIKE = re.compile(r"^\s*[(]?[−+-]?\s?(?:[€$£¥₹₩]|[A-Z]{1,3}\$|CHF )?\d")
+
+
+def _is_text(series: pd.Series) -> bool:
+    """Whether a column holds words (names, formulas, statuses) rather than figures."""
+    if pd.api.types.is_numeric_dtype(series):
+        return False
+    values = [str(v) for v in series.dropna() if str(v).strip()]
+    return bool(values) and not all(_NUMBER_LIKE.match(v) for v in values)
+
+
 def table_html(
     frame: pd.DataFrame,
     *,
@@ -331,7 +343,9 @@ def table_html(
     -------
     str
         ``<div class="aw-table-wrap"><table class="aw-table">…</table></div>``: the wrapper
-        scrolls sideways on a narrow screen so the page does not.
+        scrolls sideways on a narrow screen so the page does not. A column of words (not
+        every value starts like a number) gets class ``aw-left-N`` on the table, N its
+        position, so it reads left-aligned while figures stay right-aligned.
     """
     shown = frame.copy()
     for column in shown.columns:
@@ -347,7 +361,11 @@ def table_html(
         else:
             shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{v:,.{decimals}f}")
     shown.columns = [column_label(c) for c in shown.columns]
-    table = shown.to_html(index=False, escape=True, border=0, classes="aw-table", na_rep="")
+    # Columns of words read left-aligned, figures right-aligned (report.css: aw-left-N).
+    left = [f"aw-left-{i}" for i, c in enumerate(frame.columns, 1) if _is_text(frame[c])]
+    table = shown.to_html(
+        index=False, escape=True, border=0, classes=["aw-table", *left], na_rep=""
+    )
     text = caption or ""
     if total is not None and total > len(frame):
         text = f"{text} (top {len(frame):,} of {total:,} shown)".strip()
