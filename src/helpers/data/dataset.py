@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -20,7 +21,7 @@ from . import stages
 from .config import Config, settings_content
 from .database import Database, DatabaseUrl, Scope, missing_table_fix
 from .loading import SourceFile, find_table_file, parse_column, read_source, text_column
-from .membership import lookup
+from .membership import positions, positions_in, take_at
 from .periods import Quarter, quarter_index
 from .schema import ALL_TEAMS, COMPANY_NAME, REQUIRED_TABLES, SIDE_TABLES, SIDES, TABLES
 from .validation import (
@@ -478,7 +479,8 @@ def _validated(
             pa.default_memory_pool().release_unused()
 
     problems += _side_problems(set(read) if present is None else present, str(directory))
-    problems += _cross_table_checks(sources, tables, clean, config, late)
+    lead_of = _lead_positions(sources, tables, clean)
+    problems += _cross_table_checks(sources, tables, clean, config, late, lead_of)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise DataValidationError(str(directory), problems)
@@ -490,7 +492,7 @@ def _validated(
     # Without a source_type and without leads, "sales" for every deal is a default, not a fact:
     # the marketing-sourced share is then not in this data.
     sources_known = bool(opps["source_type"].notna().any()) or "leads" not in not_supplied
-    tables["opportunities"] = _default_source_type(opps, tables["leads"])
+    tables["opportunities"] = _default_source_type(opps, tables["leads"], lead_of)
     files = {name: source.name for name, source in sources.items()}
     return Dataset(
         directory,
@@ -618,7 +620,26 @@ def _whole_data(db: Database, relations: dict[str, list[str]], config: Config) -
     )
 
 
-def _cross_table_checks(sources, tables, clean, config, late: list[Problem]) -> list[Problem]:
+def _lead_positions(sources, tables, clean) -> dict[str, np.ndarray]:
+    """Position in leads of the lead of each row of the clean tables that refer to a lead.
+
+    One Arrow hash table of the lead ids serves every such table (events, touches, feedback,
+    opportunities) and the checks and lookups below; empty when leads are not clean.
+    """
+    if "leads" not in clean:
+        return {}
+    columns = {
+        name: tables[name]["lead_id"]
+        for name in clean
+        if sources[name].table.references.get("lead_id") == "leads.lead_id"
+        and "lead_id" in tables[name]
+    }
+    return positions_in(columns, tables["leads"]["lead_id"])
+
+
+def _cross_table_checks(
+    sources, tables, clean, config, late: list[Problem], lead_of: dict[str, np.ndarray]
+) -> list[Problem]:
     problems: list[Problem] = []
     teams = tables["teams"]["team"] if "teams" in clean else None
     lead_ids = tables["leads"]["lead_id"] if "leads" in clean else None
@@ -635,6 +656,7 @@ def _cross_table_checks(sources, tables, clean, config, late: list[Problem]) -> 
                     column,
                     values,
                     "teams.csv" if target == "teams.team" else "leads.csv",
+                    at=lead_of.get(name) if target == "leads.lead_id" else None,
                 )
     if "targets" in clean and teams is not None:
         problems += check_references(
@@ -650,19 +672,24 @@ def _cross_table_checks(sources, tables, clean, config, late: list[Problem]) -> 
     problems += late  # check_not_after_as_of of the clean tables, in _validated
     if "lead_events" in clean:
         leads = tables["leads"] if "leads" in clean else None
-        problems += check_events(sources["lead_events"], tables["lead_events"], leads, config)
+        problems += check_events(
+            sources["lead_events"], tables["lead_events"], leads, config, lead_of.get("lead_events")
+        )
     if "opportunities" in clean:
         problems += check_opportunities(sources["opportunities"], tables["opportunities"])
     return problems
 
 
-def _default_source_type(opps: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
+def _default_source_type(
+    opps: pd.DataFrame, leads: pd.DataFrame, lead_of: dict[str, np.ndarray]
+) -> pd.DataFrame:
     # SPEC: source_type defaults to that of the lead, else "sales".
-    from_lead = (
-        lookup(opps["lead_id"], leads["lead_id"], leads["source_type"])
-        if "lead_id" in opps
-        else None
-    )
+    from_lead = None
+    if "lead_id" in opps:
+        at = lead_of.get("opportunities")
+        if at is None:
+            at = positions(opps["lead_id"], leads["lead_id"])
+        from_lead = take_at(leads["source_type"], at, opps.index)
     current = (
         opps["source_type"]
         if "source_type" in opps

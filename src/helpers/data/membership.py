@@ -10,7 +10,7 @@ numpy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,9 @@ def is_in(values: pd.Series, allowed: Iterable) -> np.ndarray:
         if value_set is not None and pd.api.types.is_string_dtype(values.dtype):
             array = _arrow_text(values)
             if array is not None:  # text in text: no value passes through Python
-                return _found(array, pc.unique(value_set.drop_null()))
+                # Arrow's hash table takes repeated values as they come: no unique() first,
+                # which would hash a million ids once more.
+                return _found(array, value_set.drop_null())
         allowed = pd.unique(pd.Series(allowed).dropna())
     chosen = [value for value in dict.fromkeys(allowed) if not pd.isna(value)]
     if not pd.api.types.is_string_dtype(values.dtype) or not all(
@@ -86,6 +88,39 @@ def positions(values: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64")
 
 
+def positions_in(columns: Mapping[str, pd.Series], keys: pd.Series) -> dict[str, np.ndarray]:
+    """:func:`positions` of several columns in the same ``keys``, by one Arrow hash table.
+
+    The same arrays as ``{name: positions(values, keys) for name, values in columns.items()}``;
+    the keys (e.g. a million lead ids) are hashed once, not once per column.
+
+    Examples
+    --------
+    >>> keys = pd.Series(["a", "b"], dtype="string")
+    >>> found = positions_in({"x": pd.Series(["b", "z"], dtype="string"),
+    ...                       "y": pd.Series(["a"], dtype="string")}, keys)
+    >>> {name: at.tolist() for name, at in found.items()}
+    {'x': [1, -1], 'y': [0]}
+    """
+    arrays = {name: _arrow_text(values) for name, values in columns.items()}
+    value_set = _arrow_text(keys)
+    if value_set is None or any(array is None for array in arrays.values()):
+        return {name: positions(values, keys) for name, values in columns.items()}
+    if isinstance(value_set, pa.ChunkedArray):
+        value_set = value_set.combine_chunks()
+    chunks = []
+    for array in arrays.values():
+        chunks += array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    everything = pa.chunked_array(chunks, type=pa.string())
+    found = pc.index_in(everything, value_set=value_set, skip_nulls=True)
+    at = found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64")
+    out, start = {}, 0
+    for name, array in arrays.items():
+        out[name] = at[start : start + len(array)]
+        start += len(array)
+    return out
+
+
 def lookup(values: pd.Series, keys: pd.Series, column: pd.Series) -> pd.Series:
     """``column`` at the row whose key is each value: ``values.map(column.set_axis(keys))``.
 
@@ -99,9 +134,13 @@ def lookup(values: pd.Series, keys: pd.Series, column: pd.Series) -> pd.Series:
     >>> lookup(pd.Series(["L2", "L9"], dtype="string"), keys, team).tolist()
     ['south', <NA>]
     """
-    at = positions(values, keys)
+    return take_at(column, positions(values, keys), values.index)
+
+
+def take_at(column: pd.Series, at: np.ndarray, index: pd.Index) -> pd.Series:
+    """``column`` at each position ``at`` (missing where -1), on ``index`` (see :func:`lookup`)."""
     taken = pd.api.extensions.take(column.array, at, allow_fill=True)
-    return pd.Series(taken, index=values.index, dtype=column.dtype, name=column.name)
+    return pd.Series(taken, index=index, dtype=column.dtype, name=column.name)
 
 
 def codes(values: pd.Series) -> tuple[np.ndarray, list]:

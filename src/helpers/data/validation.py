@@ -13,7 +13,7 @@ import pandera.pandas as pa
 from ..errors import Problem
 from .config import CANONICAL_EVENTS, Config
 from .loading import MAX_ROWS_SHOWN, SourceFile
-from .membership import codes, earliest, equals, is_in, lookup
+from .membership import codes, earliest, equals, is_in, positions, take_at
 from .schema import (
     ALL_TEAMS,
     MAX_AMOUNT,
@@ -122,11 +122,22 @@ def check_references(
     target: pd.Series,
     target_name: str,
     extra_allowed: tuple[str, ...] = (),
+    at: np.ndarray | None = None,
 ) -> list[Problem]:
-    """Every non-empty value of ``column`` must exist in ``target`` (e.g. leads.team in teams)."""
+    """Every non-empty value of ``column`` must exist in ``target`` (e.g. leads.team in teams).
+
+    ``at``: the position in ``target`` of each value (-1: not found), when already known
+    (:func:`~.membership.positions_in`; no ``extra_allowed`` then).
+    """
     values = typed[column]
-    known = pd.concat([target.dropna(), pd.Series(extra_allowed, dtype=target.dtype)])
-    orphan = values.notna().to_numpy() & ~is_in(values, known)
+    if at is not None:
+        found = at >= 0
+    else:
+        known = target.dropna()
+        if extra_allowed:
+            known = pd.concat([known, pd.Series(extra_allowed, dtype=target.dtype)])
+        found = is_in(values, known)
+    orphan = values.notna().to_numpy() & ~found
     if not orphan.any():
         return []
     positions = np.flatnonzero(orphan)
@@ -142,9 +153,17 @@ def check_references(
 
 
 def check_events(
-    source: SourceFile, events: pd.DataFrame, leads: pd.DataFrame | None, config: Config
+    source: SourceFile,
+    events: pd.DataFrame,
+    leads: pd.DataFrame | None,
+    config: Config,
+    lead_of_event: np.ndarray | None = None,
 ) -> list[Problem]:
-    """Event vocabulary, reasons on rejections and recycles, and order of events per lead."""
+    """Event vocabulary, reasons on rejections and recycles, and order of events per lead.
+
+    ``lead_of_event``: the position in ``leads`` of each event's lead (-1: none), when already
+    known (see :func:`~.membership.positions_in`).
+    """
     problems = []
     unknown = (
         events["event"].notna().to_numpy() & ~events["event"].isin(CANONICAL_EVENTS).to_numpy()
@@ -175,12 +194,16 @@ def check_events(
         )
 
     if leads is not None:
-        problems += _check_event_order(source, events, leads, config)
+        problems += _check_event_order(source, events, leads, config, lead_of_event)
     return problems
 
 
 def _check_event_order(
-    source: SourceFile, events: pd.DataFrame, leads: pd.DataFrame, config: Config
+    source: SourceFile,
+    events: pd.DataFrame,
+    leads: pd.DataFrame,
+    config: Config,
+    lead_of_event: np.ndarray | None = None,
 ) -> list[Problem]:
     problems = []
     if events.empty:  # a database read narrowed to a team without events
@@ -194,7 +217,9 @@ def _check_event_order(
         else '(kept as a flagged anomaly; set validation.out_of_order = "error" in '
         "workbook.toml to reject them)"
     )
-    created = lookup(events["lead_id"], leads["lead_id"], leads["created_at"])
+    if lead_of_event is None:
+        lead_of_event = positions(events["lead_id"], leads["lead_id"])
+    created = take_at(leads["created_at"], lead_of_event, events.index)
     early = (events["at"] < created).to_numpy()
     if early.any():
         problems.append(
@@ -207,9 +232,13 @@ def _check_event_order(
             )
         )
 
-    # First time of each event per lead, leads numbered by Arrow (no text index to align).
-    lead, names = codes(events["lead_id"])
-    count = len(names)
+    # First time of each event per lead, leads numbered by position (no text index to
+    # align); an event whose lead is not in leads (an error of its own) by Arrow's codes.
+    if ((lead_of_event >= 0) | events["lead_id"].isna().to_numpy()).all():
+        lead, count = lead_of_event, len(leads)
+    else:
+        lead, names = codes(events["lead_id"])
+        count = len(names)
     first = {}
     for stage in {name for pair in STAGE_ORDER for name in pair}:
         chosen = equals(events["event"], stage)
