@@ -131,3 +131,17 @@ def test_a_bad_cell_is_still_named(tmp_path):
     _, time_problems = parse_column(source, LEADS.column("created_at"), "UTC")
     assert number_problems[0].rows == (3,) and "'eighty'" in number_problems[0].message
     assert time_problems[0].rows == (3,) and "'2026-13-01'" in time_problems[0].message
+
+
+def test_arrow_allocator_hands_memory_back_unless_told_otherwise(monkeypatch):
+    import pyarrow as pa
+
+    before = pa.default_memory_pool()
+    try:
+        pa.set_memory_pool(pa.mimalloc_memory_pool())
+        monkeypatch.setenv(loading.ALLOCATOR_ENV, "mimalloc")  # the user's choice is kept
+        assert loading.use_lean_allocator() == "mimalloc"
+        monkeypatch.delenv(loading.ALLOCATOR_ENV)
+        assert loading.use_lean_allocator() in ("jemalloc", "system")
+    finally:
+        pa.set_memory_pool(before)
