@@ -626,3 +626,63 @@ def test_properties_retention_bounds_and_bridge(rows):
         + result["expansion_mrr"]
     )
     assert bridge == pytest.approx(result["closing_mrr"])
+
+
+def test_cac_by_channel_counts_each_channels_own_customers_once():
+    # Worked by hand. Window 2026Q3. Marketing spend: web 900 (July; June's 100 is outside,
+    # the sales row is not marketing), ref 600, ads 300. Customers won in the window:
+    # web: account X (two won deals, one customer) and the deal without an account (its own
+    # customer) = 2 -> CAC 900 / 2 = 450; ref is a partner channel (its leads are partner):
+    # account Z (partner-sourced) = 1 -> 600; account W's deal is marketing-sourced, not ref's
+    # own type, and the won deal without a lead belongs to no channel; ads won none -> NaN.
+    from helpers.metrics.efficiency import cac_by_channel
+
+    spend = pd.DataFrame(
+        {
+            "month": ["2026-07", "2026-06", "2026-08", "2026-07", "2026-09"],
+            "team": "t",
+            "channel": ["web", "web", "ref", "ads", "web"],
+            "category": ["marketing", "marketing", "marketing", "marketing", "sales"],
+            "amount": [900.0, 100.0, 600.0, 300.0, 5000.0],
+        }
+    )
+    leads = pd.DataFrame(
+        {
+            "lead_id": ["a", "b", "c", "d", "e"],
+            "channel": ["web", "web", "ref", "ref", "web"],
+            "source_type": ["marketing", "marketing", "partner", "partner", "marketing"],
+        }
+    )
+    opportunities = pd.DataFrame(
+        {
+            "opportunity_id": ["o1", "o2", "o3", "o4", "o5", "o6", "o7"],
+            "lead_id": ["a", "b", "e", "c", "d", "a", None],
+            "account_id": ["X", "X", None, "Z", "W", "X", "V"],
+            "status": ["won", "won", "won", "won", "won", "lost", "won"],
+            "source_type": [
+                "marketing",
+                "marketing",
+                "marketing",
+                "partner",
+                "marketing",
+                "marketing",
+                "marketing",
+            ],
+            "amount": 1.0,
+            "closed_at": pd.to_datetime(
+                ["2026-07-05", "2026-08-05", "2026-09-05"] * 2 + ["2026-07-09"]
+            ),
+        }
+    )
+    table = cac_by_channel(
+        spend, opportunities, leads, pd.Timestamp("2026-07-01"), pd.Timestamp("2026-10-01")
+    )
+    expected = pd.DataFrame(
+        {
+            "channel": ["ads", "ref", "web"],
+            "spend": [300.0, 600.0, 900.0],
+            "new_customers": pd.array([0, 1, 2], dtype="int64"),
+            "cac": [np.nan, 600.0, 450.0],
+        }
+    )
+    pd.testing.assert_frame_equal(table, expected)

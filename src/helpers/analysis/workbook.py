@@ -684,6 +684,14 @@ class TeamQuarter:
         return Figures(efficiency.cac(self.tables["spend"], self._opps, self.start, self.end))
 
     @memoised
+    def cac_by_channel(self) -> pd.DataFrame | None:
+        """Marketing CAC by channel (see :func:`efficiency.cac_by_channel`); None without spend."""
+        if not self.has("spend"):
+            return None
+        t = self.tables
+        return efficiency.cac_by_channel(t["spend"], self._opps, t["leads"], self.start, self.end)
+
+    @memoised
     def marketing_roi(self) -> pd.DataFrame | None:
         """Marketing ROI by channel; ``None`` without a spend table."""
         if not self.has("spend"):

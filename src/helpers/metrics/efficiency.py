@@ -191,6 +191,83 @@ def cac(
     }
 
 
+def cac_by_channel(
+    spend: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    leads: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> pd.DataFrame:
+    """Marketing CAC by channel: the channel's spend over the customers its leads brought.
+
+    ::
+
+        CAC of a channel = marketing spend of the channel / new customers of the channel
+
+    Spend is the ``marketing``-category spend of the window's months on the channel. A new
+    customer of the channel is a distinct ``account_id`` (else the opportunity) among the
+    opportunities won and closed in ``[start, end)`` whose lead came from the channel and
+    whose source type is the channel's own (:func:`channel_source_types`: marketing, or
+    partner for a partner channel), the rule of :func:`marketing_roi` and :func:`cac`.
+
+    Parameters
+    ----------
+    spend, opportunities, leads : DataFrame
+        Canonical ``spend``, ``opportunities`` and ``leads``.
+    start, end : Timestamp
+        The window ``[start, end)``.
+
+    Returns
+    -------
+    DataFrame
+        Columns channel, spend (NaN when the channel has no spend row), new_customers,
+        cac (NaN when the spend is unknown or 0, or the channel won no customer: not in this
+        data, never 0). One row per channel with spend or new customers, sorted.
+
+    Examples
+    --------
+    >>> spend = pd.DataFrame({"month": ["2026-07"], "team": ["t"], "channel": ["web"],
+    ...                       "category": ["marketing"], "amount": [900.0]})
+    >>> leads = pd.DataFrame({"lead_id": ["a", "b"], "channel": ["web", "web"],
+    ...                       "source_type": ["marketing", "marketing"]})
+    >>> opps = pd.DataFrame({"opportunity_id": ["o1", "o2"], "lead_id": ["a", "b"],
+    ...                      "account_id": ["x", "y"], "status": ["won", "won"],
+    ...                      "source_type": ["marketing", "marketing"], "amount": [1.0, 1.0],
+    ...                      "closed_at": pd.to_datetime(["2026-07-10", "2026-08-10"])})
+    >>> cac_by_channel(spend, opps, leads, pd.Timestamp("2026-07-01"),
+    ...                pd.Timestamp("2026-10-01")).to_dict("records")
+    [{'channel': 'web', 'spend': 900.0, 'new_customers': 2, 'cac': 450.0}]
+    """
+    chosen = spend_in_window(spend, start, end)
+    by_spend = _marketing_by_channel(chosen)
+    won = _won_in(opportunities, start, end)
+    types = channel_source_types(leads)
+    channel_of = leads.set_index("lead_id")["channel"].astype("object")
+    channel = pd.Series(channel_of.reindex(won["lead_id"]).to_numpy(), dtype="object")
+    source = pd.Series(won["source_type"].astype("object").to_numpy(), dtype="object")
+    own_type = channel.map(types).where(channel.map(types) == PARTNER, MARKETING)
+    counted = (channel.notna() & (source == own_type)).fillna(False).to_numpy(dtype=bool)
+    customer = pd.Series(
+        won["account_id"].astype("string").fillna(won["opportunity_id"].astype("string"))
+    ).to_numpy()
+    customers = (
+        pd.Series(customer[counted]).groupby(channel[counted].to_numpy()).nunique()
+        if counted.any()
+        else pd.Series(dtype="int64")
+    )
+    names = sorted(set(by_spend.index) | set(customers.index))
+    table = pd.DataFrame(
+        {
+            "channel": names,
+            "spend": by_spend.reindex(names).astype("float64").to_numpy(),
+            "new_customers": customers.reindex(names, fill_value=0).astype("int64").to_numpy(),
+        }
+    )
+    spend_known = table["spend"].where(table["spend"] > 0)
+    table["cac"] = spend_known / table["new_customers"].where(table["new_customers"] > 0)
+    return table
+
+
 def channel_source_types(leads: pd.DataFrame) -> pd.Series:
     """The source type of each channel: the one most of the channel's leads carry.
 
