@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import math
 
+import matplotlib
 import matplotlib.pyplot as plt
 import nbformat
+import numpy as np
 import pandas as pd
 import papermill as pm
 import pytest
@@ -239,10 +241,11 @@ def test_report_of_a_quarter_without_deals_shows_reasons_not_empty_charts(tmp_pa
     # revenue, win rate (nothing closed) or CAC (no spend table) to draw there.
     assert "No panel for Pipeline created (0 for every quarter), Won revenue (0 for" in html
     assert "Win rate (n/a for every quarter) or CAC (n/a for every quarter) in the last" in html
-    # Drawn: the period funnel (1 lead, 1 MQL), the cohort's conversion (L5: 1 of 1 to MQL),
-    # speed to lead with the SLA outcome (1 MQL touched after 1 h), the rate trend, the
-    # rejection and recycle reasons, and the KPI trend panels: 6 figures, none of them empty.
-    assert images == 6
+    # Drawn: the period funnel (1 lead, 1 MQL), the cohort's waterfall and conversion (L5: 1
+    # of 1 to MQL), speed to lead with the SLA outcome (1 MQL touched after 1 h), the rate
+    # trend, the rejection and recycle reasons, and the KPI trend panels: 7 figures, none of
+    # them empty.
+    assert images == 7
 
 
 # --- figures laid out once and drawn once (issue 18) ------------------------------------------
@@ -324,3 +327,166 @@ def test_report_style_shows_each_figure_drawn_once(tmp_path):
         [sys.executable, str(script)], capture_output=True, text=True, env=env, check=True
     )
     assert result.stdout.split()[:3] == ["1", "True", "True"], result.stdout + result.stderr
+
+
+# --- issue 19: targets, RAG colours, outliers, cut charts, waterfall, growth ----------------
+
+CHART_CHECK = """
+import json, os, sys
+os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+shell.display_pub.publish = lambda *args, **kwargs: None
+from helpers.display import plots
+seen = []
+original = plots.figure_png
+def recording(fig):
+    title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    rows = {}
+    for ax in axes:
+        spec = ax.get_subplotspec()
+        row = spec.rowspan.start if spec is not None else 0
+        rows.setdefault(row, ax.get_ylabel())
+    for ax in axes:
+        spec = ax.get_subplotspec()
+        row = spec.rowspan.start if spec is not None else 0
+        seen.append({
+            "title": ax.get_title() or title,
+            "xlabel": ax.get_xlabel(),
+            "ylabel": ax.get_ylabel() or rows[row],
+            "drawn": bool(ax.patches or ax.lines or ax.collections),
+        })
+    return original(fig)
+plots.figure_png = recording
+nb = json.load(open(sys.argv[1]))
+os.chdir(os.path.dirname(sys.argv[1]))
+for cell in nb["cells"]:
+    if cell["cell_type"] != "code":
+        continue
+    source = "".join(cell["source"])
+    if "parameters" in cell["metadata"].get("tags", []):
+        team, quarter, data = sys.argv[3], sys.argv[4], sys.argv[2]
+        source = f"team = {team!r}\\nquarter = {quarter!r}\\ndata_dir = {data!r}\\n"
+    result = shell.run_cell(source, store_history=False, silent=True)
+    if not result.success:
+        raise SystemExit(f"cell failed: {source[:300]}\\n{result.error_in_exec!r}")
+print("CHARTS " + json.dumps(seen))
+"""
+
+
+@pytest.mark.parametrize("team", ["all", "north"])
+def test_every_report_chart_has_a_title_and_axis_labels(tmp_path, team):
+    # Runs the report notebook's cells on the tiny data set in an IPython shell (as a report
+    # kernel does) and inspects every figure it shows: each panel with data carries a title
+    # (its own or the figure's) and both axis labels (in small multiples the y label may be
+    # the row's first panel's).
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "charts.py"
+    script.write_text(CHART_CHECK)
+    env = os.environ | {"PYTHONPATH": str(PROJECT / "src")}
+    notebook = PROJECT / "notebooks" / "reports" / "team_quarterly_report.ipynb"
+    result = subprocess.run(
+        [sys.executable, str(script), str(notebook), str(TINY), team, "2026Q3"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    line = next(x for x in result.stdout.splitlines() if x.startswith("CHARTS "))
+    charts = [c for c in json.loads(line[len("CHARTS ") :]) if c["drawn"]]
+    assert len(charts) >= 8
+    unlabelled = [c for c in charts if not (c["title"] and c["xlabel"] and c["ylabel"])]
+    assert unlabelled == [], "\n".join(map(str, unlabelled))
+
+
+def _bar_colours(ax):
+    from matplotlib.colors import to_hex
+
+    return [to_hex(bar.get_facecolor()) for bar in ax.patches]
+
+
+def test_kpi_bars_colour_each_team_by_its_target_and_outline_the_outlier():
+    # SLA compliance, higher is better, target 80 %, green at 100 % attainment, amber at 90 %:
+    # 0.85 / 0.8 = 1.06 green, 0.74 / 0.8 = 0.925 amber, 0.5 / 0.8 = 0.625 red; no target: blue.
+    data = pd.DataFrame(
+        {
+            "team": ["a", "b", "c", "d"],
+            "value": [0.85, 0.74, 0.5, 0.6],
+            "ci_low": [0.8, 0.7, 0.4, 0.5],
+            "ci_high": [0.9, 0.8, 0.6, 0.7],
+            "kind": "rate",
+            "direction": "higher",
+            "target": [0.8, 0.8, 0.8, np.nan],
+            "outlier": [False, False, True, False],
+        }
+    )
+    fig, ax = plt.subplots()
+    plots.kpi_bars(data, ax=ax, rag=(1.0, 0.9))
+    from helpers.display.rag import RAG_COLOURS
+
+    blue = matplotlib.colors.to_hex(plots.PALETTE[0])
+    rag = [RAG_COLOURS[status].lower() for status in ("green", "amber", "red")]
+    assert _bar_colours(ax) == [*rag, blue]
+    assert [bar.get_hatch() or "" for bar in ax.patches] == ["", "..", "//", ""]
+    assert [bar.get_linewidth() for bar in ax.patches] == [0.5, 0.5, 2, 0.5]
+    # one target mark per team with a target, at 0.8
+    marks = [line for line in ax.lines if list(line.get_xdata()) == [0.8, 0.8]]
+    assert len(marks) == 3
+    assert [t.get_fontweight() for t in ax.get_yticklabels()] == [
+        "normal",
+        "normal",
+        "bold",
+        "normal",
+    ]
+
+
+def test_lower_is_better_targets_colour_the_other_way():
+    # CAC, lower is better, target 100: 80 -> attainment 1.25 green, 120 -> 0.83 red.
+    data = pd.DataFrame(
+        {
+            "team": ["a", "b"],
+            "value": [80.0, 120.0],
+            "kind": "amount",
+            "direction": "lower",
+            "target": [100.0, 100.0],
+        }
+    )
+    fig, ax = plt.subplots()
+    plots.kpi_bars(data, ax=ax)
+    from helpers.display.rag import RAG_COLOURS
+
+    assert _bar_colours(ax) == [RAG_COLOURS["green"].lower(), RAG_COLOURS["red"].lower()]
+
+
+def test_a_cut_attribution_chart_says_top_n_of_m_and_keeps_the_flagged_channel():
+    channels = [f"c{i}" for i in range(10)]
+    data = pd.DataFrame(
+        {"linear": np.arange(10, 0, -1) * 100.0, "first_touch": np.arange(10, 0, -1) * 90.0},
+        index=pd.Index(channels, name="channel"),
+    )
+    fig, ax = plt.subplots()
+    plots.attribution_bars(data, top=8, keep=["c9"], ax=ax)
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    assert shown == [*channels[:8], "c9"]
+    assert "top 8 of 10 channels shown, with c9" in ax.get_xlabel()
+    fig, ax = plt.subplots()
+    plots.attribution_bars(data, top=None, ax=ax)
+    assert "shown" not in ax.get_xlabel()
+
+
+def test_funnel_waterfall_draws_each_loss_between_stages():
+    data = pd.DataFrame({"label": ["Leads", "MQL", "SQL"], "reached": [100, 40, 10]})
+    fig, ax = plt.subplots()
+    plots.funnel_waterfall(data, ax=ax)
+    bars = [(p.get_x() + p.get_width() / 2, p.get_y(), p.get_height()) for p in ax.patches]
+    # stage bars at 0, 2, 4 from 0; losses at 1 (40..100) and 3 (10..40)
+    assert bars == [(0, 0, 100), (1, 40, 60), (2, 0, 40), (3, 10, 30), (4, 0, 10)]
+    texts = [t.get_text() for t in ax.texts]
+    assert "-60\n40% kept" in texts and "-30\n25% kept" in texts
+    assert ax.get_xlabel() and ax.get_ylabel()

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
-from ..metrics.stats import Rate
+from ..metrics.stats import Rate, compare_rates
 
 if TYPE_CHECKING:
     from ..data.periods import Quarter
@@ -315,3 +316,147 @@ def alignment_trend(view: TeamQuarter, quarters: int = 8) -> pd.DataFrame:
         computed), oldest first; quarters before the data starts are left out.
     """
     return view.alignment_trend(quarters)[["quarter", "value"]]  # one rule: the view's
+
+
+OUTLIER_Z = 3.5
+"""Robust z-score (distance from the others' median in 1.4826 × MAD) that makes an outlier."""
+
+
+def team_outliers(long: pd.DataFrame, *, z: float = OUTLIER_Z, min_teams: int = 4) -> pd.DataFrame:
+    """Teams that stand out, for the worse, from the other teams on a rate or hours KPI.
+
+    For each team and KPI the other teams' median and median absolute deviation (MAD) give a
+    robust z-score, ``z = (value − median) / (1.4826 × MAD)``. A team is an outlier on the KPI
+    when ``|z| ≥ z`` on the worse side (direction-aware) and, for a rate, its difference from
+    the other teams pooled is significant (two-proportion or Fisher's exact test). Counts and
+    amounts are left out: they grow with the size of a team, not with how well it works. The
+    one rule behind the company report's outlier talking point and the highlighted bar of
+    the team comparison chart.
+
+    Parameters
+    ----------
+    long : DataFrame
+        :func:`compare_teams`: team, metric, label, direction, kind, value, numerator,
+        denominator.
+    z : float
+        Robust z-score that makes an outlier (:data:`OUTLIER_Z`).
+    min_teams : int
+        KPIs with fewer teams that have a value are skipped.
+
+    Returns
+    -------
+    DataFrame
+        One row per outlying (team, KPI), in the order of ``long``: team, metric, label,
+        kind, value, median (the other teams'), robust_z, gap
+        (``|value − median| / |median|``, 1 when the median is 0) and p_value (normal p of
+        the robust z, or the test's for a rate if larger).
+    """
+    rows_out = []
+    chosen = long[long["kind"].isin(["rate", "hours"])]
+    for _, rows in chosen.groupby("metric", sort=False):
+        rows = rows[rows["value"].notna()]
+        if len(rows) < min_teams:
+            continue
+        for i, row in rows.iterrows():
+            others = rows.drop(index=i)
+            median = float(others["value"].median())
+            mad = float((others["value"] - median).abs().median())
+            if not mad > 0:
+                continue
+            robust = (float(row["value"]) - median) / (1.4826 * mad)
+            worse = robust < 0 if row["direction"] == "higher" else robust > 0
+            if not worse or abs(robust) < z:
+                continue
+            p_value = 2 * float(norm.sf(abs(robust)))
+            if row["kind"] == "rate":
+                mine = Rate(int(row["numerator"]), int(row["denominator"]))
+                rest = Rate(int(others["numerator"].sum()), int(others["denominator"].sum()))
+                change = compare_rates(rest, mine)
+                if not change.significant:
+                    continue
+                p_value = max(p_value, change.p_value)
+            gap = abs(float(row["value"]) - median) / abs(median) if median else 1.0
+            rows_out.append(
+                {
+                    "team": row["team"],
+                    "metric": row["metric"],
+                    "label": row["label"],
+                    "kind": row["kind"],
+                    "value": float(row["value"]),
+                    "median": median,
+                    "robust_z": robust,
+                    "gap": gap,
+                    "p_value": p_value,
+                }
+            )
+    columns = ["team", "metric", "label", "kind", "value", "median", "robust_z", "gap", "p_value"]
+    return pd.DataFrame(rows_out, columns=columns)
+
+
+def chart_targets(
+    long: pd.DataFrame, workbook: Workbook, *, team: str | None = None, quarter=None
+) -> pd.DataFrame:
+    """``long`` with each row's target (``TeamQuarter.target``) and whether it is an outlier.
+
+    For the charts that draw targets and RAG colours: rows keyed by ``team``
+    (:func:`compare_teams`, give ``quarter``) or by ``quarter`` (:func:`kpi_trend`, give
+    ``team``). ``outlier`` marks the (team, KPI) rows of :func:`team_outliers` (always False
+    over quarters). The input is not changed.
+
+    Returns
+    -------
+    DataFrame
+        ``long`` with columns ``target`` (NaN where none is set) and ``outlier`` added.
+    """
+    out = long.copy()
+    if "team" in out:
+        views = {t: workbook.view(t, quarter) for t in out["team"].unique()}
+        out["target"] = [
+            views[t].target(m) for t, m in zip(out["team"], out["metric"], strict=True)
+        ]
+        flagged = set(team_outliers(out)[["team", "metric"]].itertuples(index=False, name=None))
+        out["outlier"] = [
+            (t, m) in flagged for t, m in zip(out["team"], out["metric"], strict=True)
+        ]
+    else:
+        views = {q: workbook.view(team, q) for q in out["quarter"].unique()}
+        out["target"] = [
+            views[q].target(m) for q, m in zip(out["quarter"], out["metric"], strict=True)
+        ]
+        out["outlier"] = False
+    out["target"] = out["target"].astype("float64")
+    return out
+
+
+def growth_trend(view: TeamQuarter, quarters: int = 8) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Bookings and retention of ``view``'s team over the last ``quarters`` quarters in the data.
+
+    Returns
+    -------
+    tuple of DataFrame
+        ``(bookings, retention)``: bookings has quarter and bookings (the view's
+        :meth:`~TeamQuarter.bookings_growth`); retention has quarter, label and value for
+        logo, gross and net revenue retention (None without a revenue table). Oldest first;
+        quarters before the data starts are left out.
+    """
+    known = set(view.workbook.dataset.quarters)
+    shown = [view.shift(-k) for k in range(quarters - 1, -1, -1) if view.quarter.shift(-k) in known]
+    bookings = pd.DataFrame(
+        {
+            "quarter": [str(v.quarter) for v in shown],
+            "bookings": [float(v.bookings_growth()["bookings"]) for v in shown],
+        }
+    )
+    if view.revenue_retention() is None:
+        return bookings, None
+    rows = []
+    for v in shown:
+        figures = v.revenue_retention()
+        logo = v.logo_retention()
+        for label, value in (
+            ("Logo retention", logo.value if logo is not None else np.nan),
+            ("Gross revenue retention", figures["gross_revenue_retention"]),
+            ("Net revenue retention", figures["net_revenue_retention"]),
+        ):
+            rows.append({"quarter": str(v.quarter), "label": label, "value": float(value)})
+    return bookings, pd.DataFrame(rows, columns=["quarter", "label", "value"])

@@ -21,7 +21,9 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
+from ..metrics.goals import rag_status
 from .inert import literal_chart_text
+from .rag import RAG_COLOURS, RAG_WORDS
 
 literal_chart_text()
 
@@ -32,6 +34,65 @@ STATUS_COLOURS = {
     "untouched, overdue": PALETTE[3],
     "untouched, within SLA": PALETTE[7],
 }
+
+
+RAG_HATCHES = {"green": "", "amber": "..", "red": "//", "none": ""}
+"""Bar hatching per RAG status: with the legend's words, a status reads without colour."""
+
+TARGET_COLOUR = "#222222"
+"""Colour of target and SLA marks (black reads on every RAG colour)."""
+
+
+def rag_colours(
+    values, targets, direction: str = "higher", green: float = 1.0, amber: float = 0.9
+) -> list[str]:
+    """RAG status of each value against its target (``none`` without one).
+
+    The status is :func:`helpers.metrics.goals.rag_status`'s (the report's one RAG rule);
+    the colours and words are :mod:`helpers.display.rag`'s.
+    """
+    return [
+        rag_status(v, t, direction, green, amber)[1] if pd.notna(v) else "none"
+        for v, t in zip(values, targets, strict=True)
+    ]
+
+
+def legend_outside(ax: Axes, handles=None, labels=None, **kwargs):
+    """A legend right of ``ax``, outside the data (never over the lines or bars)."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    options = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 8, "frameon": False}
+    return ax.legend(handles, labels, **(options | kwargs))
+
+
+def _status_handles(statuses, target: bool, outlier: bool) -> tuple[list, list]:
+    """Legend entries for the RAG statuses drawn, the target mark and the outlier."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles, labels = [], []
+    for status in ("green", "amber", "red"):
+        if status in statuses:
+            handles.append(
+                Patch(
+                    facecolor=RAG_COLOURS[status],
+                    hatch=RAG_HATCHES[status],
+                    edgecolor="white",
+                )
+            )
+            labels.append(RAG_WORDS[status])
+    if "none" in statuses and len(set(statuses) - {"none"}):
+        handles.append(Patch(facecolor=PALETTE[0]))
+        labels.append("no target")
+    if target:
+        handles.append(Line2D([], [], color=TARGET_COLOUR, linewidth=2))
+        labels.append("target")
+    if outlier:
+        handles.append(Patch(facecolor="none", edgecolor=TARGET_COLOUR, linewidth=2))
+        labels.append("outlier team")
+    return handles, labels
 
 
 # Kinds whose 0 is a value worth drawing (a rate of 0 %); for counts and amounts it is not.
@@ -297,7 +358,7 @@ def funnel_bars(
         ax.text(value + top * 0.01, i, note, va="center", fontsize=9)
     ax.set_xlim(0, top * 1.35 if top else 1)
     integer_ticks(ax, "x")
-    ax.set(xlabel="Leads / opportunities", ylabel="")
+    ax.set(xlabel="Leads / opportunities", ylabel="Funnel stage")
     return ax
 
 
@@ -328,7 +389,7 @@ def rate_intervals(
     ax.invert_yaxis()
     ax.set_xlim(0, max(1.0, float(shown[high].max()) if len(shown) else 1.0))
     ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
-    ax.set(xlabel="Conversion (95 % Wilson interval)", ylabel="")
+    ax.set(xlabel="Conversion (95 % Wilson interval)", ylabel="Funnel stage")
     return ax
 
 
@@ -383,9 +444,19 @@ def rate_trend(
         values = group[y].astype("float64")
         ax.plot(group[x], values, marker="o", color=colour, label=label, **kwargs)
         ax.fill_between(group[x], group["ci_low"], group["ci_high"], color=colour, alpha=0.15)
+        if "target" in group and group["target"].notna().any():
+            ax.plot(
+                group[x],
+                group["target"].astype("float64"),
+                color=colour,
+                linestyle="--",
+                linewidth=1.5,
+                drawstyle="steps-mid",
+                label=f"{label} target",
+            )
     ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     ax.set(xlabel="Fiscal quarter", ylabel="Rate", ylim=(0, 1.05))
-    ax.legend(title="", loc="lower left")
+    legend_outside(ax)
     return ax
 
 
@@ -411,7 +482,7 @@ def count_bars(
     for i, value in enumerate(data[x]):
         ax.text(value, i, f" {int(value):,}", va="center", fontsize=9)
     integer_ticks(ax, "x")
-    ax.set(xlabel=xlabel, ylabel="")
+    ax.set(xlabel=xlabel, ylabel=y.replace("_", " ").capitalize())
     return ax
 
 
@@ -501,13 +572,21 @@ def kpi_bars(
     low: str = "ci_low",
     high: str = "ci_high",
     order: list | None = None,
+    target: str = "target",
+    highlight: str = "outlier",
+    rag: tuple[float, float] = (1.0, 0.9),
     ax: Axes | None = None,
     empty: str = "No value to draw.",
     **kwargs,
 ) -> Axes:
     """One KPI across teams (or quarters): a horizontal bar each, 95 % interval for rates.
 
-    With nothing to draw (see :func:`drawable`), ``empty`` is written instead of bars.
+    With a ``target`` column, each bar with a target gets a black target mark and its RAG
+    colour (:func:`rag_colours`, direction from the ``direction`` column), hatched for amber
+    and red so that it reads without colour; bars of rows flagged in ``highlight`` (the
+    outlier team, :func:`helpers.analysis.comparison.team_outliers`) get a black outline
+    and a bold label. With nothing to draw (see :func:`drawable`), ``empty`` is written
+    instead of bars.
 
     Parameters
     ----------
@@ -519,6 +598,10 @@ def kpi_bars(
         ``kind`` column's first value.
     order : list, optional
         Order of the bars (top first); default as in ``data``.
+    target, highlight : str
+        Columns of each row's target and outlier flag, used when present.
+    rag : tuple of float
+        Green and amber attainment thresholds (``Config.rag_green``, ``Config.rag_amber``).
     ax : Axes, optional
         Axes to draw on; ``plt.gca()`` by default.
     """
@@ -529,7 +612,28 @@ def kpi_bars(
     shown = data.set_index(y).reindex(order).reset_index() if order is not None else data
     labels = shown[y].astype(str)
     values = shown[x].astype("float64")
-    _hbars(ax, labels, values.fillna(0.0), **kwargs)
+    targets = (
+        shown[target].astype("float64") if target in shown else pd.Series(np.nan, index=shown.index)
+    )
+    direction = str(shown["direction"].iloc[0]) if "direction" in shown else "higher"
+    statuses = rag_colours(values, targets, direction, *rag)
+    colours = [RAG_COLOURS[s] if s != "none" else PALETTE[0] for s in statuses]
+    outliers = (
+        shown[highlight].fillna(False).astype(bool).to_numpy()
+        if highlight in shown
+        else np.zeros(len(shown), dtype=bool)
+    )
+    bars = _hbars(ax, labels, values.fillna(0.0), color=colours, **kwargs)
+    for bar, status, outlier in zip(bars, statuses, outliers, strict=True):
+        bar.set_hatch(RAG_HATCHES[status])
+        bar.set_edgecolor(TARGET_COLOUR if outlier else "white")
+        bar.set_linewidth(2 if outlier else 0.5)
+    for tick, outlier in zip(ax.get_yticklabels(), outliers, strict=True):
+        if outlier:
+            tick.set_fontweight("bold")
+    for i, goal in enumerate(targets):
+        if pd.notna(goal):
+            ax.plot([goal, goal], [i - 0.45, i + 0.45], color=TARGET_COLOUR, linewidth=2)
     if kind == "rate" and low in shown and high in shown:
         errors = np.vstack([values - shown[low], shown[high] - values]).clip(min=0)
         ax.errorbar(
@@ -540,19 +644,22 @@ def kpi_bars(
             ecolor="#333333",
             capsize=3,
         )
-    # Labels go right of the bar, or of its interval for rates, so that they stay readable.
+    # Labels go right of the bar, or of its interval for rates, or of its target mark, so
+    # that they stay readable.
     ends = values.fillna(0.0)
     if kind == "rate" and high in shown:
         ends = np.fmax(ends, shown[high].astype("float64")).fillna(0.0)
+    ends = np.fmax(ends, targets.fillna(0.0))
     for i, (value, end) in enumerate(zip(values, ends, strict=True)):
         ax.text(end, i, _label(value, kind), va="center", fontsize=8)
-    top = float(np.nanmax(np.r_[ends.to_numpy(), 0.0]))
+    top = float(np.nanmax(np.r_[ends.to_numpy(), targets.to_numpy(), 0.0]))
     if kind == "rate":
         ax.set_xlim(0, max(1.0, top * 1.15))
     else:
         ax.set_xlim(0, top * 1.3 if top > 0 else 1)
     format_axis(ax, kind, "x")
-    ax.set(xlabel=_KIND_LABELS.get(kind, ""), ylabel="")
+    ax.set(xlabel=_KIND_LABELS.get(kind, ""), ylabel=y.replace("_", " ").capitalize())
+    ax._rag_legend = _status_handles(set(statuses), targets.notna().any(), outliers.any())
     return ax
 
 
@@ -590,6 +697,22 @@ def kpi_line(
     positions = np.arange(len(data))
     values = data[y].astype("float64").to_numpy()
     ax.plot(positions, values, marker="o", color=kwargs.pop("color", PALETTE[0]), **kwargs)
+    targets = (
+        data["target"].astype("float64").to_numpy()
+        if "target" in data
+        else np.full(len(data), np.nan)
+    )
+    if np.isfinite(targets).any():
+        ax.plot(
+            positions,
+            targets,
+            color=TARGET_COLOUR,
+            linestyle="--",
+            linewidth=1.5,
+            drawstyle="steps-mid",
+        )
+        dashed = plt.matplotlib.lines.Line2D([], [], color=TARGET_COLOUR, linestyle="--")
+        ax._rag_legend = ([dashed], ["target"])
     if kind == "rate" and low in data and high in data:
         ax.fill_between(
             positions,
@@ -600,11 +723,11 @@ def kpi_line(
         )
         ax.set_ylim(0, 1.02)
     else:
-        top = float(np.nanmax(np.r_[values, 0.0]))
+        top = float(np.nanmax(np.r_[values, targets, 0.0]))
         ax.set_ylim(0, top * 1.15 if top > 0 else 1)
     ax.set_xticks(positions, [str(q) for q in data[x]], rotation=45, ha="right", fontsize=8)
     format_axis(ax, kind, "y")
-    ax.set(xlabel="", ylabel=_KIND_LABELS.get(kind, ""))
+    ax.set(xlabel="Fiscal quarter", ylabel=_KIND_LABELS.get(kind, ""))
     return ax
 
 
@@ -670,6 +793,20 @@ def kpi_panels(
         ax.set_title(str(name), fontsize=10)
     for ax in flat[len(names) :]:
         fig.delaxes(ax)
+    for k, ax in enumerate(flat[: len(names)]):
+        first = flat[k - k % ncols]
+        if ax is not first and ax.get_ylabel() == first.get_ylabel():
+            ax.set_ylabel("")  # the row's first panel names the axis (bars: the teams)
+    # One legend for the marks the panels drew (RAG colours, target, outlier), right of the
+    # first row, outside the data.
+    handles, labels = [], []
+    for ax in flat[: len(names)]:
+        for handle, label in zip(*getattr(ax, "_rag_legend", ([], [])), strict=True):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    if handles:
+        legend_outside(flat[min(ncols, len(names)) - 1], handles, labels)
     return flat[: len(names)]
 
 
@@ -744,6 +881,8 @@ def attribution_bars(
     data: pd.DataFrame,
     *,
     top: int | None = 8,
+    keep: tuple[str, ...] | list[str] = (),
+    noun: str = "channels",
     ax: Axes | None = None,
     empty: str = "Nothing was attributed.",
     **kwargs,
@@ -758,14 +897,20 @@ def attribution_bars(
         Wide form as :meth:`TeamQuarter.attribution_models` returns it: index ``y`` (channel
         or campaign), one amount column per model, largest first.
     top : int, optional
-        Show only the first ``top`` rows (all when None).
+        Show only the first ``top`` rows (all when None); the axis label then says
+        "top N of M <noun> shown".
+    keep : sequence of str
+        Rows never cut, shown after the top ones if they are not among them (the
+        low-quality channel of :func:`helpers.reports.talking_points.low_quality_channel`).
+    noun : str
+        What the rows are, for the "top N of M" label.
     ax : Axes, optional
         Axes to draw on; ``plt.gca()`` by default.
     """
     ax = ax if ax is not None else plt.gca()
     if not drawable(data.to_numpy().ravel(), "amount"):
         return no_chart(ax, empty)
-    wide = data.head(top) if top is not None else data
+    wide, cut = top_rows(data, top, keep)
     models = list(wide.columns)
     height = 0.8 / max(len(models), 1)
     for k, model in enumerate(models):
@@ -780,9 +925,34 @@ def attribution_bars(
             **kwargs,
         )
     format_axis(ax, "amount", "x")
-    ax.set(xlabel="Attributed amount", ylabel="")
-    ax.legend(title="Model", fontsize=8, title_fontsize=9, loc="lower right")
+    label = "Attributed amount"
+    if cut:
+        kept = [k for k in wide.index[top:]]
+        label += f" ({shown_line(len(wide), len(data), noun, keep=kept)})"
+    ax.set(xlabel=label, ylabel=noun.capitalize().rstrip("s"))
+    legend_outside(ax, title="Model", title_fontsize=9)
     return ax
+
+
+def top_rows(data: pd.DataFrame, top: int | None, keep=()) -> tuple[pd.DataFrame, bool]:
+    """The first ``top`` rows of ``data`` plus any row of ``keep`` (by index) not among them.
+
+    Returns the rows shown and whether any row was cut.
+    """
+    if top is None or len(data) <= top:
+        return data, False
+    head = list(data.index[:top])
+    extra = [k for k in keep if k in data.index and k not in head]
+    shown = data.loc[head + extra]
+    return shown, len(shown) < len(data)
+
+
+def shown_line(shown: int, total: int, noun: str, *, keep=()) -> str:
+    """``"top 8 of 9 channels shown"``, naming rows kept although outside the top."""
+    line = f"top {shown - len(keep) if keep else shown} of {total} {noun} shown"
+    if keep:
+        line += f", with {', '.join(map(str, keep))}"
+    return line
 
 
 def value_bars(
@@ -830,5 +1000,148 @@ def value_bars(
     if low < 0:
         ax.axvline(0, color="#333333", linewidth=1)
     format_axis(ax, kind, "x")
-    ax.set(xlabel=xlabel, ylabel="")
+    ax.set(xlabel=xlabel, ylabel=y.replace("_", " ").capitalize())
     return ax
+
+
+def funnel_waterfall(
+    data: pd.DataFrame,
+    *,
+    x: str = "label",
+    y: str = "reached",
+    ax: Axes | None = None,
+    empty: str = "Nothing reached any stage.",
+    **kwargs,
+) -> Axes:
+    """Funnel as a waterfall: the first stage's volume, each loss on the way, what is left.
+
+    Stage ``k``'s bar stands at its volume; between stages a floating bar in the RAG red
+    (hatched, so it reads without colour) shows the leads lost, labelled with the loss and
+    the share of the stage above kept. Meant for a nested funnel (the strict cohort, where
+    every stage is a subset of the one above); a stage larger than the one above (possible
+    only in a period view) shows its gain in green instead.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per stage in funnel order (e.g. :meth:`TeamQuarter.cohort_funnel`).
+    x, y : str
+        Columns holding the stage label and its volume.
+    ax : Axes, optional
+        Axes to draw on; ``plt.gca()`` by default.
+    """
+    ax = ax if ax is not None else plt.gca()
+    if not drawable(data[y], "count"):
+        return no_chart(ax, empty)
+    labels = [str(v) for v in data[x]]
+    volumes = data[y].astype("float64").fillna(0.0).to_numpy()
+    positions, names = [], []
+    top = float(volumes.max())
+    for i, volume in enumerate(volumes):
+        at = 2 * i
+        ax.bar(at, volume, color=PALETTE[0], width=0.8, **kwargs)
+        ax.text(at, volume + top * 0.01, f"{int(volume):,}", ha="center", va="bottom", fontsize=8)
+        positions.append(at)
+        names.append(labels[i])
+        if i + 1 < len(volumes):
+            after = volumes[i + 1]
+            change = after - volume
+            status = "red" if change < 0 else "green"
+            ax.bar(
+                at + 1,
+                abs(change),
+                bottom=min(volume, after),
+                color=RAG_COLOURS[status],
+                hatch=RAG_HATCHES[status],
+                edgecolor="white",
+                width=0.8,
+            )
+            kept = f"{after / volume:.0%} kept" if volume else ""
+            ax.text(
+                at + 1,
+                max(volume, after) + top * 0.01,
+                f"{int(change):+,}\n{kept}",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
+    ax.set_xticks(positions, names, rotation=30, ha="right")
+    ax.set_ylim(0, top * 1.2 if top else 1)
+    ax.xaxis.grid(False)
+    integer_ticks(ax, "y")
+    ax.set(xlabel="Funnel stage", ylabel="Leads")
+    return ax
+
+
+def growth_panels(
+    bookings: pd.DataFrame,
+    retention: pd.DataFrame | None = None,
+    *,
+    currency: str = "",
+) -> np.ndarray:
+    """Growth and retention over quarters: bookings (bars) and retention rates (lines).
+
+    Parameters
+    ----------
+    bookings : DataFrame
+        quarter, bookings (won revenue of the quarter), oldest first; NaN for a quarter
+        without known amounts (no bar).
+    retention : DataFrame, optional
+        quarter, label (``Logo retention``, ``Gross revenue retention``, ``Net revenue
+        retention``), value; a second panel with a 100 % reference line. None or empty:
+        one panel.
+    currency : str
+        Written on the bookings axis.
+
+    Returns
+    -------
+    ndarray of Axes
+        One or two panels; empty when there is nothing to draw.
+    """
+    has_bookings = drawable(bookings["bookings"], "amount")
+    has_retention = retention is not None and drawable(retention["value"], "rate")
+    panels = int(has_bookings) + int(has_retention)
+    if not panels:
+        return np.array([], dtype=object)
+    fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 3.6), squeeze=False)
+    axes = axes[0]
+    k = 0
+    if has_bookings:
+        ax = axes[k]
+        k += 1
+        values = bookings["bookings"].astype("float64").to_numpy()
+        positions = np.arange(len(values))
+        ax.bar(positions, np.nan_to_num(values), color=PALETTE[0], width=0.7)
+        for i, value in enumerate(values):
+            if np.isfinite(value):
+                ax.text(i, value, _label(value, "amount"), ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(positions, [str(q) for q in bookings["quarter"]], rotation=45, ha="right")
+        format_axis(ax, "amount", "y")
+        top = float(np.nanmax(np.r_[values, 0.0]))
+        ax.set_ylim(0, top * 1.15 if top > 0 else 1)
+        ax.xaxis.grid(False)
+        ax.set(xlabel="Fiscal quarter", ylabel=f"Bookings {currency}".strip())
+        ax.set_title("Bookings (won revenue) by quarter")
+    if has_retention:
+        ax = axes[k]
+        quarters = list(dict.fromkeys(retention["quarter"].astype(str)))
+        where = {q: i for i, q in enumerate(quarters)}
+        for colour, (label, rows) in zip(
+            PALETTE, retention.groupby("label", sort=False), strict=False
+        ):
+            if not drawable(rows["value"], "rate"):
+                continue
+            ax.plot(
+                [where[str(q)] for q in rows["quarter"]],
+                rows["value"].astype("float64"),
+                marker="o",
+                color=colour,
+                label=str(label),
+            )
+        ax.axhline(1.0, color=TARGET_COLOUR, linestyle=":", linewidth=1)
+        ax.set_xticks(range(len(quarters)), quarters, rotation=45, ha="right")
+        ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+        ax.set(xlabel="Fiscal quarter", ylabel="Retention (of the quarter's start)")
+        ax.set_title("Customer and revenue retention")
+        legend_outside(ax)
+    return axes

@@ -54,8 +54,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from scipy.stats import norm
 
+from ..analysis.comparison import OUTLIER_Z, team_outliers
 from ..data.config import CANONICAL_EVENTS
 from ..data.membership import is_in
 from ..data.stages import OUTCOMES
@@ -85,8 +85,6 @@ SEASONAL_WEIGHT = 0.5
 BETTER_WEIGHT = 0.5
 """Weight of a change for the better: good news ranks below what needs action."""
 
-OUTLIER_Z = 3.5
-"""Robust z-score (distance from the others' median in 1.4826 × MAD) that makes an outlier."""
 
 SCORE_RULE = (
     "Talking points are ranked by score = weight × (1 + 3 × gap + 2 × significance + "
@@ -712,35 +710,13 @@ def outlier_team_points(
     """
     names = dict(names or {})
     found: dict[str, list[tuple[float, float, float, str]]] = {}
-    chosen = long[long["kind"].isin(["rate", "hours"])]
-    for _, rows in chosen.groupby("metric", sort=False):
-        rows = rows[rows["value"].notna()]
-        if len(rows) < min_teams:
-            continue
-        for i, row in rows.iterrows():
-            others = rows.drop(index=i)
-            median = float(others["value"].median())
-            mad = float((others["value"] - median).abs().median())
-            if not mad > 0:
-                continue
-            robust = (float(row["value"]) - median) / (1.4826 * mad)
-            worse = robust < 0 if row["direction"] == "higher" else robust > 0
-            if not worse or abs(robust) < z:
-                continue
-            p_value = 2 * float(norm.sf(abs(robust)))
-            if row["kind"] == "rate":
-                mine = Rate(int(row["numerator"]), int(row["denominator"]))
-                rest = Rate(int(others["numerator"].sum()), int(others["denominator"].sum()))
-                change = compare_rates(rest, mine)
-                if not change.significant:
-                    continue
-                p_value = max(p_value, change.p_value)
-            gap = abs(float(row["value"]) - median) / abs(median) if median else 1.0
-            text = (
-                f"{row['label']} {figure(row['value'], row['kind'], currency)} against a median "
-                f"of {figure(median, row['kind'], currency)} for the other teams"
-            )
-            found.setdefault(str(row["team"]), []).append((abs(robust), gap, p_value, text))
+    for row in team_outliers(long, z=z, min_teams=min_teams).to_dict("records"):
+        text = (
+            f"{row['label']} {figure(row['value'], row['kind'], currency)} against a median "
+            f"of {figure(row['median'], row['kind'], currency)} for the other teams"
+        )
+        hit = (abs(row["robust_z"]), row["gap"], row["p_value"], text)
+        found.setdefault(str(row["team"]), []).append(hit)
     teams = long["team"].nunique()
     points = []
     for team, hits in found.items():
@@ -755,6 +731,36 @@ def outlier_team_points(
             )
         )
     return points
+
+
+def _worst_channel(channels: pd.DataFrame, min_base: int) -> tuple | None:
+    """(gap, row, its Rate, the others' Rate, p-value) of the worst channel, else None."""
+    if channels.empty:
+        return None
+    total_accepted, total_decided = channels["accepted"].sum(), channels["decided"].sum()
+    worst = None
+    for row in channels.to_dict("records"):
+        if row["decided"] < min_base or total_decided - row["decided"] < min_base:
+            continue
+        mine = Rate(int(row["accepted"]), int(row["decided"]))
+        rest = Rate(int(total_accepted - row["accepted"]), int(total_decided - row["decided"]))
+        change = compare_rates(rest, mine)
+        if not change.significant or mine.value >= rest.value:
+            continue
+        gap = (rest.value - mine.value) / rest.value
+        if worst is None or gap > worst[0]:
+            worst = (gap, row, mine, rest, change.p_value)
+    return worst
+
+
+def low_quality_channel(view: TeamQuarter, *, min_base: int = MIN_BASE) -> str | None:
+    """The channel :func:`channel_quality_points` names (lowest MQL acceptance, significant).
+
+    The charts that show only the top channels keep this one (it is never cut).
+    """
+    channels = channel_quality(view)
+    worst = None if channels is None else _worst_channel(channels, min_base)
+    return None if worst is None else str(worst[1]["channel"])
 
 
 def channel_quality_points(
@@ -783,20 +789,8 @@ def channel_quality_points(
     """
     if channels.empty:
         return []
-    total_accepted, total_decided = channels["accepted"].sum(), channels["decided"].sum()
     total_leads = channels["leads"].sum()
-    worst = None
-    for row in channels.to_dict("records"):
-        if row["decided"] < min_base or total_decided - row["decided"] < min_base:
-            continue
-        mine = Rate(int(row["accepted"]), int(row["decided"]))
-        rest = Rate(int(total_accepted - row["accepted"]), int(total_decided - row["decided"]))
-        change = compare_rates(rest, mine)
-        if not change.significant or mine.value >= rest.value:
-            continue
-        gap = (rest.value - mine.value) / rest.value
-        if worst is None or gap > worst[0]:
-            worst = (gap, row, mine, rest, change.p_value)
+    worst = _worst_channel(channels, min_base)
     if worst is None:
         return []
     gap, row, mine, rest, p_value = worst
