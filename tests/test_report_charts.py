@@ -490,3 +490,31 @@ def test_funnel_waterfall_draws_each_loss_between_stages():
     texts = [t.get_text() for t in ax.texts]
     assert "-60\n40% kept" in texts and "-30\n25% kept" in texts
     assert ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_lay_out_keeps_a_legend_anchored_below_its_panel_inside_the_figure():
+    # The forecast chart's legend hangs below the axes in axes fractions, so it moves when
+    # lay_out resizes the panel (here after a tight_layout that left the panels short).
+    from helpers.display.forecast_plots import forecast_intervals
+
+    backtest = pd.DataFrame(
+        {
+            "quarter": ["2025Q1", "2025Q2", "2025Q3"],
+            "p10": [1e6, 1.1e6, 1.2e6],
+            "p50": [1.5e6, 1.6e6, 1.7e6],
+            "p90": [2e6, 2.1e6, 2.2e6],
+            "actual": [1.4e6, 2.5e6, 1.8e6],
+        }
+    )
+    forecast = {"quarter": "2025Q4", "p10": 1.1e6, "p50": 1.6e6, "p90": 2.3e6}
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for ax in axes:
+        forecast_intervals(backtest, forecast=forecast, ax=ax)
+        ax.set_title("Won revenue")
+    fig.tight_layout()
+    assert plots.lay_out(fig) is True
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        box = ax.get_legend().get_window_extent(renderer)
+        assert box.y0 >= 0 and box.x0 >= 0
+    _ink_inside(fig)

@@ -92,6 +92,7 @@ def forecast_intervals(
         ax.get_xticklabels()[-1].set_fontweight("bold")
     ax.set_xlim(-0.6, len(points) - 0.4)
     format_axis(ax, kind, "y")
+    ax.set(xlabel="Fiscal quarter", ylabel="Won deals" if prefix == "deals_" else "Won revenue")
     ax.grid(axis="y", alpha=0.3)
     handles = [
         Line2D([], [], color=_INTERVAL, linewidth=7, alpha=0.45, label="backtest P10–P90"),
@@ -106,7 +107,7 @@ def forecast_intervals(
     ax.legend(
         handles=handles,
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.3),
+        bbox_to_anchor=(0.5, -0.42),
         fontsize=8,
         frameon=False,
         ncols=3,

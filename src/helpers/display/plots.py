@@ -208,7 +208,7 @@ def figure_png(fig) -> str | None:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def lay_out(fig, pad: float = LAYOUT_PAD) -> bool:
+def lay_out(fig, pad: float = LAYOUT_PAD, _again: bool = True) -> bool:
     """Give a figure's panels the room their labels need, once, without a layout engine.
 
     Measures each panel's ink (tick labels, axis labels, title, legend, value labels:
@@ -288,6 +288,16 @@ def lay_out(fig, pad: float = LAYOUT_PAD) -> bool:
     if heading:
         title.set_y(1 - pad_px / height)
         title.set_verticalalignment("top")
+    # A legend anchored below or beside its axes in axes fractions moves when the panel is
+    # resized: if one now sticks out of the figure, measure once more from here.
+    if _again:
+        for ax in axes:
+            legend = ax.get_legend()
+            if legend is None:
+                continue
+            box = legend.get_window_extent(renderer)
+            if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height:
+                return lay_out(fig, pad, _again=False)
     return True
 
 
