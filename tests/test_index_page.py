@@ -48,3 +48,14 @@ def test_render_time_is_written_for_readers_in_utc(tmp_path):
 def test_a_render_time_that_is_no_time_is_shown_as_it_is_escaped(tmp_path):
     page = _page(tmp_path, rendered_at="<b>yesterday</b>")
     assert "<small>&lt;b&gt;yesterday&lt;/b&gt;</small>" in page
+
+
+def test_a_team_is_named_as_the_teams_table_names_it_with_its_id_beside(tmp_path):
+    page = _page(tmp_path, summary={"team_name": "EMEA <Enterprise>", "rag": {}})
+    # No report file in this folder, so no link: the cell holds the name and the id.
+    assert '<td>EMEA &lt;Enterprise&gt; <small class="id">emea</small></td>' in page
+
+
+def test_a_summary_without_a_name_shows_the_id(tmp_path):
+    page = _page(tmp_path, summary={"rag": {}})  # a manifest written before names
+    assert "<td>emea</td>" in page

@@ -10,10 +10,11 @@ elsewhere. Layout of the folder::
     out_dir/<quarter>/<team>.tables/ or .xlsx (exports, when asked for)
     out_dir/<quarter>/_failed/<team>.ipynb   (and <team>.log, the kernel's stderr)
 
-Each report's row shows its alignment index and how many headline KPIs are green, amber and
-red against target, as the report published them (``report_outputs.publish_summary``), each
-count with the shape of its status (● ▲ ■, as on the report's tiles) so it reads without
-colour. On a phone (600 px and narrower) each row becomes a card, every figure named.
+Each report's row names its team as the teams table does (the id beside it) and shows its
+alignment index and how many headline KPIs are green, amber and red against target, as the
+report published them (``report_outputs.publish_summary``), each count with the shape of
+its status (● ▲ ■, as on the report's tiles) so it reads without colour. On a phone (600 px
+and narrower) each row becomes a card, every figure named.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
        border-radius: 3px; color: #fff; text-align: center; font-size: 0.85rem;
        white-space: nowrap; }
 small.partial { color: #9a6700; font-weight: 600; }
+small.id { color: #57606a; font-weight: 400; }
 .wrap { max-width: 100%; overflow-x: auto; }
 @media (max-width: 600px) {
   body { margin: 1rem auto; padding: 0 0.5rem; }
@@ -368,6 +370,9 @@ def _row(entry: _Entry) -> str:
     """One table row, every string escaped."""
     e = html.escape
     label = e(team_label(entry.team))
+    name = entry.summary.get("team_name") if isinstance(entry.summary, dict) else None
+    if entry.team != ALL_TEAMS and isinstance(name, str) and name.strip() and name != entry.team:
+        label = f'{e(name)} <small class="id">{label}</small>'  # the name a reader knows
     team = f'<a href="{e(entry.report)}">{label}</a>' if entry.report else label
     if entry.status == "failed":
         status = '<span class="failed">failed</span>'

@@ -104,7 +104,8 @@ def report_summary(view: TeamQuarter) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``team``, ``quarter``, ``alignment_index`` (0–100, ``None`` when it cannot be
+        ``team``, ``team_name`` (as the teams table names it), ``quarter``,
+        ``alignment_index`` (0–100, ``None`` when it cannot be
         computed), ``rag``: the number of headline KPIs per status green, amber, red and
         none (no target), ``complete`` (whether the quarter had ended at the as-of date)
         and ``as_of``.
@@ -113,6 +114,7 @@ def report_summary(view: TeamQuarter) -> dict[str, Any]:
     counts = Counter(view.kpis()["rag"])
     return {
         "team": view.team,
+        "team_name": view.team_name,
         "quarter": str(view.quarter),
         "alignment_index": None if math.isnan(index) else round(float(index), 1),
         "rag": {level: int(counts.get(level, 0)) for level in RAG_LEVELS},
