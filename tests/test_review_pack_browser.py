@@ -29,6 +29,8 @@ import pytest
 from conftest import PROJECT
 
 from helpers.metrics.headline import KPIS
+from helpers.reports.index_page import write_index
+from helpers.reports.jobs import ReportOutcome
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -236,6 +238,26 @@ def test_index_page_on_a_phone_shows_each_report_as_a_card(rendered, chromium):
     assert seen["scrolled"] == 0  # nothing hidden in a box that scrolls sideways
     for named in seen["named"]:
         assert named[:3] == ['"Alignment index: "', '"KPIs vs target: "', '"Status: "'], named
+
+
+def test_a_failed_report_on_a_phone_shows_its_whole_error_in_its_card(chromium, tmp_path):
+    # An error with a long unbroken name: it wraps inside the card, the page stays put.
+    error = "ValueError: the spend table has no row for 2026Q3; " + "very_long_name_" * 8
+    failed = ReportOutcome(
+        team="emea-ent", quarter=QUARTER, ok=False, html_path=None, error=error, cell=12,
+        failed_notebook=None, seconds=3.2,
+    )  # fmt: skip
+    index = write_index(tmp_path / "reports", [failed])
+    page = _open(chromium, index, PHONE)
+    try:
+        sideways = page.evaluate(OVERFLOW)
+        box = page.locator(".error").bounding_box()
+        text = page.inner_text(".error")
+    finally:
+        page.close()
+    assert sideways <= 0
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE
+    assert text.replace("\n", "") == f"cell 12: {error}"
 
 
 def _pdf_pages(pdf: bytes) -> int:

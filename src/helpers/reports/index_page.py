@@ -62,7 +62,7 @@ small.id { color: #57606a; font-weight: 400; }
 .wrap { max-width: 100%; overflow-x: auto; }
 @media (max-width: 600px) {
   body { margin: 1rem auto; padding: 0 0.5rem; }
-  .error { word-break: break-all; }
+  .error { word-break: normal; overflow-wrap: anywhere; }  /* a long word only where it must */
   /* Each row a card: the first cell its heading, every other figure named by its column. */
   table.cards thead { display: none; }
   table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; }
