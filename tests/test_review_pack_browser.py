@@ -9,7 +9,7 @@ The sample's company report and one team report of 2026Q3 are rendered once thro
   names its KPI in full (no label cut to "…") and the tiles of a row show their values on
   one line;
 - at 390 px neither the index page nor a report scrolls sideways (tables scroll inside
-  their own box, their first column, the row names, kept in view), with the sections
+  their own box, their row names kept in view), with the sections
   closed and opened; the index page shows each report
   as a card within the screen, nothing hidden in a scrolling box;
 - printed (``page.pdf``, A4), page one alone makes one PDF page, every section starts a
@@ -289,17 +289,27 @@ ROW_NAMES_IN_VIEW = """() => {
   // Tables wider than the phone: scrolled to their right end, their first column stays.
   const wide = Array.from(document.querySelectorAll('.aw-table-wrap'))
     .filter(w => w.scrollWidth > w.clientWidth + 1);
+  // A ranking (a number column, then the names) keeps the names beside the number.
   const lost = [];
+  let ranked = 0;
   for (const w of wide) {
     w.scrollLeft = w.scrollWidth;
     const left = w.getBoundingClientRect().left;
-    const first = Array.from(w.querySelectorAll('tr > :first-child'));
-    if (first.some(c => Math.abs(c.getBoundingClientRect().left - left) > 1)) {
-      const caption = w.querySelector('caption');
-      lost.push(caption ? caption.innerText : w.innerText.slice(0, 60));
+    const table = w.querySelector('table');
+    const ranking = table.classList.contains('aw-left-2')
+      && !table.classList.contains('aw-left-1');
+    ranked += ranking ? 1 : 0;
+    const moved = Array.from(table.querySelectorAll('tr')).some(tr => {
+      const first = tr.children[0].getBoundingClientRect();
+      const name = ranking ? tr.children[1].getBoundingClientRect() : first;
+      return Math.abs(first.left - left) > 1
+        || (ranking && Math.abs(name.left - first.right) > 1);
+    });
+    if (moved) {
+      lost.push(table.caption ? table.caption.innerText : w.innerText.slice(0, 60));
     }
   }
-  return {wide: wide.length, lost};
+  return {wide: wide.length, ranked, lost};
 }"""
 
 
@@ -311,6 +321,7 @@ def test_wide_tables_on_a_phone_keep_their_row_names_in_view(rendered, chromium)
     finally:
         page.close()
     assert seen["wide"] >= 1  # the team comparison alone is wider than 390 px
+    assert seen["ranked"] == 1  # the team ranking: rank, then the team's name
     assert seen["lost"] == [], f"row names scrolled away: {seen['lost']}"
 
 
