@@ -8,10 +8,11 @@ The sample's company report and one team report of 2026Q3 are rendered once thro
   first 1,100 px at 1280 px width, and every contents link leads to a section; each tile
   names its KPI in full (no label cut to "…") and the tiles of a row show their values on
   one line;
+- columns of words (names, formulas) read left-aligned, figures right-aligned;
 - at 390 px neither the index page nor a report scrolls sideways (tables scroll inside
-  their own box, their row names kept in view), with the sections
-  closed and opened; the index page shows each report
-  as a card within the screen, nothing hidden in a scrolling box;
+  their own box, their row names kept in view), with the sections closed and opened; the
+  index page shows each report as a card within the screen, nothing hidden in a scrolling
+  box, a failed report's whole error inside its card;
 - printed (``page.pdf``, A4), page one alone makes one PDF page, every section starts a
   new page and is printed open, and no table or chart is wider than the page's content
   width (checked in the DOM under print media);
