@@ -45,7 +45,6 @@ def test_metric_names_are_unique_and_sections_filter():
         "cost_per_lead",
         "cost_per_mql",
         "marketing_cac",
-        "marketing_roi",
         "partner_roi",
     ]
     assert table.columns.tolist() == [

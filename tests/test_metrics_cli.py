@@ -28,7 +28,8 @@ def test_json_is_stable_and_carries_hand_computed_figures():
     by_metric = {m["metric"]: m for m in doc["metrics"]}
     assert set(by_metric) == {
         "mqls", "sla_compliance", "speed_to_lead_hours", "mql_acceptance", "mql_to_sql",
-        "pipeline_created", "won_revenue", "won_deals", "win_rate", "cac",
+        "pipeline_created", "won_revenue", "won_deals", "win_rate", "cac", "lead_to_customer",
+        "bookings_growth", "customer_retention", "marketing_roi",
     }  # fmt: skip
     # O1 (won 1000) and O2 (lost 500) are north's; both created and closed in 2026Q3.
     assert by_metric["pipeline_created"]["value"] == 1500

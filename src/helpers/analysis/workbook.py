@@ -41,10 +41,11 @@ from ..metrics import (
     handoff,
     pipeline,
     quality,
+    scorecard,
 )
 from ..metrics.actions import action_review, actions_to_review
 from ..metrics.figures import Figures
-from ..metrics.headline import KPIS, headline_table, trend_table
+from ..metrics.headline import KPIS, NOT_SHARES, headline_table, trend_table
 from ..metrics.scope import for_team, lead_rows, lead_teams, within
 from ..metrics.stats import Rate
 from .cache import SourceCache
@@ -100,6 +101,9 @@ def _own_copy(value):
         return type(value)(value)
     return value
 
+
+# KPIs that need an optional table: without it they are "not in this data", never 0.
+_OPTIONAL_TABLE_KPIS = {"cac": "spend", "marketing_roi": "spend", "customer_retention": "revenue"}
 
 REPORT_LOOKBACK_QUARTERS = 7
 """Quarters before its own that a report shows: the 8-quarter trends (Q−7 to Q)."""
@@ -245,6 +249,11 @@ class Workbook:
         tables = dict(self.dataset.tables)
         rows = self.cache.lead_tables.arrays("lead-rows", self.dataset, partial(lead_rows, tables))
         return lead_teams(tables, rows)
+
+    @cached_property
+    def channel_types(self) -> pd.Series:
+        """Source type of each channel over every lead (:func:`efficiency.channel_source_types`)."""
+        return efficiency.channel_source_types(self.dataset["leads"])
 
     @cached_property
     def data_quality(self) -> pd.DataFrame:
@@ -697,7 +706,10 @@ class TeamQuarter:
         if not self.has("spend"):
             return None
         t = self.tables
-        return efficiency.marketing_roi(t["spend"], self._opps, t["leads"], self.start, self.end)
+        types = self.workbook.channel_types
+        return efficiency.marketing_roi(
+            t["spend"], self._opps, t["leads"], self.start, self.end, types=types
+        )
 
     @memoised
     def channel_efficiency(self) -> pd.DataFrame | None:
@@ -963,8 +975,9 @@ class TeamQuarter:
             return unavailable
         if component == "feedback_coverage" and not self.has("feedback"):
             return "not in this data: no feedback table"
-        if component == "cac" and not self.has("spend"):
-            return "not in this data: no spend table"
+        table = _OPTIONAL_TABLE_KPIS.get(component)
+        if table is not None and not self.has(table):
+            return f"not in this data: no {table} table"
         if component in ("pipeline_created", "won_revenue", "marketing_pipeline_share"):
             won = component == "won_revenue"
             share = component == "marketing_pipeline_share"
@@ -1036,11 +1049,34 @@ class TeamQuarter:
             "won_deals": float(won.deals),
             "win_rate": np.nan if win is None else win,
             "cac": np.nan if cac is None else float(cac["cac"]),
+            **self._scorecard_values(),
         }
         return {
             metric: np.nan if self._table_reason(metric) else value
             for metric, value in values.items()
         }
+
+    def _scorecard_values(self) -> dict[str, Rate | float]:
+        """The scorecard KPIs no other KPI gives: lead → customer, growth, retention, ROI."""
+        t = self.tables
+        conversion = scorecard.lead_to_customer(t["leads"], self._opps, self.start, self.end)
+        retention = self.logo_retention()
+        return {
+            "lead_to_customer": conversion["value"],
+            "bookings_growth": float(self.bookings_growth()["yoy"]),
+            "customer_retention": np.nan if retention is None else retention,
+            "marketing_roi": self._marketing_roi_line("roi"),
+        }
+
+    def _marketing_roi_line(self, column: str) -> float:
+        """A column of the marketing line of :meth:`marketing_roi` (NaN without spend)."""
+        roi = self.marketing_roi()
+        if roi is None:
+            return np.nan
+        line = roi.set_index("channel")
+        return (
+            float(line.loc[efficiency.TOTAL, column]) if efficiency.TOTAL in line.index else np.nan
+        )
 
     @memoised
     def kpi_notes(self) -> dict[str, str]:
@@ -1062,7 +1098,7 @@ class TeamQuarter:
                 untracked
                 or no_amounts
                 or unavailable
-                or (metric == "cac" and not self.has("spend"))
+                or (metric in _OPTIONAL_TABLE_KPIS and not self.has(_OPTIONAL_TABLE_KPIS[metric]))
             ):
                 notes[metric] = self._unavailable_reason(metric)
         return notes
@@ -1159,7 +1195,7 @@ class TeamQuarter:
             written, basis, who = row
             origin = "team" if who == self.team and who != ALL_TEAMS else who
             details.update(written=written, basis=basis, origin=origin)
-            cap = 1.0 if _kind(metric) == "rate" else np.inf
+            cap = 1.0 if _kind(metric) == "rate" and metric not in NOT_SHARES else np.inf
             if basis in goals.BASIS_SHIFT:
                 earlier = self.quarter.shift(-goals.BASIS_SHIFT[basis])
                 details["baseline_quarter"] = str(earlier)
@@ -1214,6 +1250,15 @@ class TeamQuarter:
         if metric == "marketing_pipeline_share":
             created = pipeline.amount_of(self.pipeline_created())
             return float(created.value) if created.known else np.nan
+        if metric == "lead_to_customer":
+            t = self.tables
+            return float(
+                scorecard.lead_to_customer(t["leads"], self._opps, self.start, self.end)["leads"]
+            )
+        if metric == "bookings_growth":
+            return float(self.bookings_growth()["year_ago_bookings"])
+        if metric == "marketing_roi":
+            return self._marketing_roi_line("spend")
         value = self.kpi_values().get(metric)
         if metric == "feedback_coverage":
             value = self.feedback_coverage()
@@ -1230,10 +1275,12 @@ class TeamQuarter:
         DataFrame
             One row per KPI: metric, label, direction, kind, value, numerator, denominator,
             ci_low, ci_high, small_sample, previous (Q−1 value), change_previous, p_previous,
-            significant_previous, year_ago (Q−4), change_year, p_year, significant_year, target,
+            significant_previous, year_ago (Q−4), change_year, p_year, significant_year, target
+            (the absolute target; a relative one's implied target, see :meth:`target_details`),
             attainment, rag, note (``"not in this data: …"`` for a KPI the data set cannot
-            measure, see :meth:`kpi_notes`; else empty). Quarters before the data starts give
-            NaN.
+            measure, see :meth:`kpi_notes`; else empty), and the target's target_basis,
+            target_change, baseline, baseline_quarter and target_origin (see
+            :func:`headline_table`). Quarters before the data starts give NaN.
         """
         known = set(self.workbook.dataset.quarters)
         earlier = [
@@ -1247,6 +1294,7 @@ class TeamQuarter:
             self.kpi_notes(),
             green=config.rag_green,
             amber=config.rag_amber,
+            target_details={metric: self.target_details(metric) for metric in KPIS},
         )
 
     def agreed_actions(self) -> pd.DataFrame | None:

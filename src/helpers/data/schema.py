@@ -111,6 +111,10 @@ TARGET_METRICS = (
     "won_deals",
     "win_rate",
     "cac",
+    "lead_to_customer",
+    "bookings_growth",
+    "customer_retention",
+    "marketing_roi",
     "feedback_coverage",
     "marketing_pipeline_share",
 )
@@ -123,6 +127,13 @@ index. A target of any other name would never be read, so validation refuses it
 
 ACTION_STATUSES = ("open", "done", "dropped")
 """The states of an agreed action (``actions.status``)."""
+
+
+TARGET_BASES = ("absolute", "vs_previous_quarter", "vs_same_quarter_last_year")
+"""Values of the optional ``targets.basis``: the target itself (the default, also for an empty
+cell), or a change (+0.20 = +20 %) against the metric's value in the previous quarter or in the
+same quarter last year (see :func:`helpers.metrics.goals.implied_target`)."""
+
 
 SOURCE_TYPES = ("marketing", "sales", "partner")
 OPPORTUNITY_STATUSES = ("open", "won", "lost")
@@ -264,6 +275,8 @@ TABLES: dict[str, Table] = {
                 Column("quarter", "quarter"),
                 Column("metric"),
                 Column("target", "float", max_value=MAX_AMOUNT),
+                # Checked (with a did-you-mean) by validation.check_targets.
+                Column("basis", required=False, nullable=True),
             ),
         ),
         Table(

@@ -17,6 +17,7 @@ from .membership import codes, earliest, equals, is_in, positions, take_at
 from .schema import (
     ALL_TEAMS,
     MAX_AMOUNT,
+    TARGET_BASES,
     TARGET_METRICS,
     TEAM_ID_RULE,
     Table,
@@ -318,7 +319,24 @@ def check_targets(source: SourceFile, targets: pd.DataFrame) -> list[Problem]:
                     positions,
                 )
             )
-    negative = (targets["target"] < 0).to_numpy()
+    basis = _target_bases(targets)
+    if "basis" in targets.columns:
+        written = targets["basis"].astype("object")
+        bad = written.notna().to_numpy() & ~basis.isin(TARGET_BASES).to_numpy()
+        for name in pd.unique(written[bad]):
+            positions = np.flatnonzero((written == name).to_numpy())
+            close = did_you_mean(str(name).strip(), TARGET_BASES)
+            hint = f"did you mean {close!r}? " if close else ""
+            problems.append(
+                source.problem(
+                    "basis",
+                    f"{name!r} is not a target basis",
+                    f"{hint}use one of {', '.join(TARGET_BASES)} (empty means absolute)",
+                    positions,
+                )
+            )
+    absolute = (basis == "absolute").to_numpy()
+    negative = (targets["target"] < 0).to_numpy() & absolute
     if negative.any():
         examples = source.raw["target"][negative].astype(str).unique()[:3]
         problems.append(
@@ -326,11 +344,35 @@ def check_targets(source: SourceFile, targets: pd.DataFrame) -> list[Problem]:
                 "target",
                 f"{negative.sum()} target(s) are negative "
                 f"(got {', '.join(repr(e) for e in examples)})",
-                "targets cannot be negative: write a target of 0 or more",
+                "targets cannot be negative: write a target of 0 or more (a fall such as "
+                "-0.15 = -15 % is a relative target: give it a basis, vs_previous_quarter or "
+                "vs_same_quarter_last_year)",
                 np.flatnonzero(negative),
             )
         )
+    relative = basis.isin(TARGET_BASES[1:]).to_numpy()
+    gone = (targets["target"] <= -1).to_numpy() & relative
+    if gone.any():
+        examples = source.raw["target"][gone].astype(str).unique()[:3]
+        problems.append(
+            source.problem(
+                "target",
+                f"{gone.sum()} relative target(s) are a change of -100 % or less "
+                f"(got {', '.join(repr(e) for e in examples)})",
+                "a relative target is a change against its basis, above -1: write -0.15 for "
+                "15 % below, 0.20 for 20 % above",
+                np.flatnonzero(gone),
+            )
+        )
     return problems
+
+
+def _target_bases(targets: pd.DataFrame) -> pd.Series:
+    """Each row's basis as read: ``absolute`` for an empty cell or without the column."""
+    if "basis" not in targets.columns:
+        return pd.Series("absolute", index=targets.index, dtype="object")
+    written = targets["basis"].astype("object")
+    return written.where(written.notna(), "absolute").map(lambda b: str(b).strip() or "absolute")
 
 
 def check_team_ids(source: SourceFile, teams: pd.DataFrame) -> list[Problem]:

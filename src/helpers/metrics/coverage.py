@@ -65,6 +65,10 @@ KPI_TABLES: dict[str, str] = {
     "win_rate": "opportunities",
     "cac": "opportunities",
     "marketing_pipeline_share": "opportunities",
+    "lead_to_customer": "leads",
+    "bookings_growth": "opportunities",
+    "customer_retention": "revenue",
+    "marketing_roi": "spend",
 }
 
 

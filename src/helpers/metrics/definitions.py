@@ -164,6 +164,50 @@ DEFINITIONS: tuple[Definition, ...] = (
         "(marketing spend + sales spend of the quarter) / new customers won in the quarter",
         _E + "cac",
     ),
+    Definition(
+        "lead_to_customer",
+        "Headline",
+        "leads won in the quarter (distinct leads of the opportunities won and closed in it) / "
+        "leads created in the quarter; a period ratio of the quarter's flows, no interval",
+        "helpers.metrics.scorecard.lead_to_customer",
+    ),
+    Definition(
+        "bookings_growth",
+        "Headline",
+        "(bookings − bookings of the same quarter last year) / bookings of that quarter (the "
+        "growth section also shows it against Q−1); bookings = won revenue of the won deals "
+        "with an amount (not in this data when none has one)",
+        _G + "bookings_growth",
+    ),
+    Definition(
+        "customer_retention",
+        "Headline",
+        "logo retention: accounts paying in the month before the quarter that still pay in "
+        "its last month / accounts paying in the month before the quarter",
+        _G + "logo_retention",
+    ),
+    Definition(
+        "marketing_roi",
+        "Headline",
+        "(marketing-sourced won revenue − marketing spend) / marketing spend, by channel; "
+        "marketing spend without the partner fees (spend on channels whose leads are mostly "
+        "partner-sourced), which are set against partner-sourced revenue in partner ROI; won "
+        "revenue over the won deals with an amount (not in this data when none has one)",
+        _E + "marketing_roi",
+    ),
+    Definition(
+        "relative_targets",
+        "Headline",
+        "a target is absolute, or relative (targets.basis vs_previous_quarter or "
+        "vs_same_quarter_last_year): a change against the metric's value in Q−1 or Q−4 (the "
+        "baseline); implied target = baseline × (1 + change), e.g. +0.20 = 20 % above, −0.15 "
+        "= 15 % below; capped at 100 % for a share; none when the baseline is not in this data "
+        "or is 0 or below; attainment and RAG as for an absolute target",
+        _GO + "implied_target",
+        "Relative targets",
+        "n/a",
+        "ratio",
+    ),
     # --- funnel --------------------------------------------------------------------------
     Definition(
         "period_ratio",
@@ -387,18 +431,6 @@ DEFINITIONS: tuple[Definition, ...] = (
         "amount",
     ),
     Definition(
-        "marketing_roi",
-        "Efficiency",
-        "(marketing-sourced won revenue − marketing spend) / marketing spend, by channel; "
-        "marketing spend without the partner fees (spend on channels whose leads are mostly "
-        "partner-sourced), which are set against partner-sourced revenue in partner ROI; won "
-        "revenue over the won deals with an amount (not in this data when none has one)",
-        _E + "marketing_roi",
-        "Marketing ROI",
-        "higher",
-        "ratio",
-    ),
-    Definition(
         "partner_roi",
         "Efficiency",
         "(partner-sourced won revenue − partner fees) / partner fees; partner fees are the "
@@ -410,17 +442,6 @@ DEFINITIONS: tuple[Definition, ...] = (
         "ratio",
     ),
     # --- growth and retention ------------------------------------------------------------
-    Definition(
-        "bookings_growth",
-        "Growth and retention",
-        "(bookings − bookings of the earlier quarter) / bookings of the earlier quarter; "
-        "QoQ against Q−1, YoY against Q−4; bookings = won revenue of the won deals with an "
-        "amount (not in this data when none has one)",
-        _G + "bookings_growth",
-        "Bookings growth (QoQ, YoY)",
-        "higher",
-        "rate",
-    ),
     Definition(
         "logo_retention",
         "Growth and retention",

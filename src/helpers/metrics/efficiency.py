@@ -309,6 +309,8 @@ def marketing_roi(
     leads: pd.DataFrame,
     start: pd.Timestamp,
     end: pd.Timestamp,
+    *,
+    types: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Marketing ROI and partner ROI, each spend against the revenue of its own source type.
 
@@ -335,6 +337,8 @@ def marketing_roi(
         Canonical ``spend``, ``opportunities`` and ``leads``.
     start, end : Timestamp
         The window ``[start, end)``.
+    types : Series, optional
+        :func:`channel_source_types` computed once over every lead (default: from ``leads``).
 
     Returns
     -------
@@ -347,7 +351,7 @@ def marketing_roi(
     """
     chosen = spend_in_window(spend, start, end)
     won = _won_in(opportunities, start, end)
-    types = channel_source_types(leads)
+    types = channel_source_types(leads) if types is None else types
     channel_of = leads.set_index("lead_id")["channel"].astype("object")
     channel = pd.Series(channel_of.reindex(won["lead_id"]).to_numpy(), dtype="object")
     channel = channel.fillna(NO_LEAD)

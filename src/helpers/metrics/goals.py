@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..data.schema import TARGET_BASES
 from ..data.stages import STAGE_LABELS
 from ..errors import ParameterError
 
@@ -353,11 +354,7 @@ def roll_up_target(
 
 # --- relative targets -----------------------------------------------------------------------
 
-BASIS_ABSOLUTE = "absolute"
-BASIS_PREVIOUS = "vs_previous_quarter"
-BASIS_YEAR = "vs_same_quarter_last_year"
-TARGET_BASES = (BASIS_ABSOLUTE, BASIS_PREVIOUS, BASIS_YEAR)
-"""Values of ``targets.basis``: the target itself, or a change against an earlier quarter."""
+BASIS_ABSOLUTE, BASIS_PREVIOUS, BASIS_YEAR = TARGET_BASES  # ``targets.basis`` (data.schema)
 BASIS_SHIFT = {BASIS_PREVIOUS: 1, BASIS_YEAR: 4}
 """Quarters back to the baseline of a relative basis."""
 BASIS_LABELS = {

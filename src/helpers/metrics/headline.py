@@ -30,7 +30,20 @@ KPIS = {
     "won_deals": ("Won deals", "higher", "count"),
     "win_rate": ("Win rate", "higher", "rate"),
     "cac": ("CAC", "lower", "amount"),
+    # The alignment scorecard of the playbooks (CAC above is one of its five).
+    "lead_to_customer": ("Lead → customer", "higher", "rate"),
+    "bookings_growth": ("Bookings growth (YoY)", "higher", "rate"),
+    "customer_retention": ("Customer retention", "higher", "rate"),
+    "marketing_roi": ("Marketing ROI", "higher", "rate"),
 }
+
+SCORECARD = ("lead_to_customer", "cac", "bookings_growth", "customer_retention", "marketing_roi")
+"""The alignment scorecard of the playbooks: five KPIs whose targets are often relative
+("+20 % vs the same quarter last year"); all of them are headline KPIs."""
+
+NOT_SHARES = ("bookings_growth", "marketing_roi")
+"""Rate KPIs that are not shares of a whole: they can be negative or above 100 %, so a relative
+target is not capped at 100 % and the rate trend (shares on one axis) leaves them out."""
 
 KpiValues = Mapping[str, "Rate | Amount | float"]
 EARLIER_LABELS = {"previous": "Q−1", "year": "Q−4"}
@@ -148,6 +161,7 @@ def headline_table(
     *,
     green: float,
     amber: float,
+    target_details: Mapping[str, Mapping] | None = None,
 ) -> pd.DataFrame:
     """One row per shared KPI: value, interval, change vs Q−1 and Q−4, target, RAG.
 
@@ -167,15 +181,23 @@ def headline_table(
         :func:`amount_note` instead.
     green, amber : float
         RAG thresholds on attainment (see :func:`~helpers.metrics.goals.rag_status`).
+    target_details : dict of dict, optional
+        KPI name → ``TeamQuarter.target_details`` (basis, written, baseline,
+        baseline_quarter, origin); ``targets`` holds the implied absolute targets.
 
     Returns
     -------
     DataFrame
         metric, label, direction, kind, value, numerator, denominator, ci_low, ci_high,
         small_sample, previous, change_previous, p_previous, significant_previous, year_ago,
-        change_year, p_year, significant_year, target, attainment, rag, note, deals and
-        missing_amount (the deals an amount KPI is built from and those of them without an
-        amount; NaN for other KPIs).
+        change_year, p_year, significant_year, target (the absolute target, implied by a
+        relative one), attainment, rag, note, deals and missing_amount (the deals an amount
+        KPI is built from and those of them without an amount; NaN for other KPIs),
+        target_basis (``absolute``, ``vs_previous_quarter``, ``vs_same_quarter_last_year``;
+        empty without a target), target_change (a relative target's change, +0.20 = +20 %;
+        NaN for an absolute one), baseline and baseline_quarter (the value the change is
+        applied to and its quarter) and target_origin (``team``, ``*``, ``all``, ``rolled up
+        from N teams``).
     """
     rows = []
     for metric, (label, direction, kind) in KPIS.items():
@@ -191,12 +213,24 @@ def headline_table(
         note = notes.get(metric) or amount_note(value, before)
         row.update(target=target, attainment=attainment, rag=status, note=note)
         row.update(amount_columns(value))
+        details = (target_details or {}).get(metric) or {}
+        basis = str(details.get("basis", "absolute")) if not np.isnan(target) else ""
+        relative = basis not in ("", "absolute")
+        row.update(
+            target_basis=basis,
+            target_change=float(details.get("written", np.nan)) if relative else np.nan,
+            baseline=float(details.get("baseline", np.nan)) if relative else np.nan,
+            baseline_quarter=str(details.get("baseline_quarter", "")) if relative else "",
+            target_origin=str(details.get("origin", "")) if not np.isnan(target) else "",
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def trend_table(by_quarter: Sequence[tuple[str, KpiValues]], leave_out=()) -> pd.DataFrame:
-    """The rate KPIs of several quarters in long form, without the KPIs in ``leave_out``.
+    """The share KPIs of several quarters in long form, without the KPIs in ``leave_out``.
+
+    Rate KPIs that are not shares (:data:`NOT_SHARES`: growth, ROI) are left out.
 
     Returns
     -------
@@ -208,7 +242,7 @@ def trend_table(by_quarter: Sequence[tuple[str, KpiValues]], leave_out=()) -> pd
         {"quarter": quarter, "metric": metric, "label": label, **value_columns(values[metric])}
         for quarter, values in by_quarter
         for metric, (label, _, kind) in KPIS.items()
-        if kind == "rate" and metric not in leave_out
+        if kind == "rate" and metric not in leave_out and metric not in NOT_SHARES
     ]
     columns = ["quarter", "metric", "label", *value_columns(np.nan)]
     return pd.DataFrame(rows, columns=columns)

@@ -25,7 +25,8 @@ FIELDS = (
     "metric", "label", "direction", "kind", "value", "numerator", "denominator", "ci_low",
     "ci_high", "small_sample", "previous", "change_previous", "p_previous",
     "significant_previous", "year", "change_year", "p_year", "significant_year", "target",
-    "attainment", "rag", "note", "deals", "missing_amount",
+    "attainment", "rag", "note", "deals", "missing_amount", "target_basis", "target_change",
+    "baseline", "baseline_quarter", "target_origin",
 )  # fmt: skip
 COUNTS = ("numerator", "denominator", "deals", "missing_amount")
 
@@ -51,6 +52,8 @@ def kpi_records(view: TeamQuarter) -> list[dict]:
             if record[count] is not None:
                 record[count] = int(record[count])
         record["note"] = record["note"] or None
+        for text in ("target_basis", "baseline_quarter", "target_origin"):
+            record[text] = record[text] or None
         records.append(record)
     return records
 
@@ -132,6 +135,21 @@ def alignment_text(view: TeamQuarter) -> str:
     return line
 
 
+def relative_target_text(row: dict) -> str:
+    """A relative target in words: ``target +20.0% vs 2025Q3 (3.0%) = 3.6%``.
+
+    ``row`` is a row of ``TeamQuarter.kpis()`` whose target_basis is relative; a baseline not
+    in this data reads ``target +20.0% vs 2025Q3 (n/a: baseline not in this data)``.
+    """
+    kind = row["kind"]
+    change = f"{row['target_change']:+.1%}"
+    quarter = row["baseline_quarter"]
+    if math.isnan(row["baseline"]):
+        return f"target {change} vs {quarter} (n/a: baseline not in this data)"
+    baseline = format_value(row["baseline"], kind)
+    return f"target {change} vs {quarter} ({baseline}) = {format_value(row['target'], kind)}"
+
+
 def kpis_text(view: TeamQuarter) -> str:
     """Aligned plain-text table for a terminal.
 
@@ -158,6 +176,8 @@ def kpis_text(view: TeamQuarter) -> str:
         previous = _change_text(row["change_previous"], kind, row["significant_previous"])
         year = _change_text(row["change_year"], kind, row["significant_year"])
         note = f"  ({row['note']})" if row.get("note") else ""
+        if row.get("target_basis") not in (None, "", "absolute"):
+            note += "  " + relative_target_text(row)
         lines.append(
             f"  {row['label']:<36} {format_value(row['value'], kind):>10}  {counts:<34}"
             f" {previous:>10} {year:>10}  {target:>15}  {row['rag']}{note}"
