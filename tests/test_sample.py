@@ -58,7 +58,7 @@ COLUMNS = {
     "spend": ["month", "team", "channel", "category", "amount"],
     "revenue": ["month", "account_id", "team", "recurring_revenue"],
     "touches": ["lead_id", "at", "campaign_id", "channel"],
-    "targets": ["team", "quarter", "metric", "target"],
+    "targets": ["team", "quarter", "metric", "target", "basis"],
     "feedback": ["lead_id", "at", "rating", "reason", "comment"],
     "actions": [
         "action_id",
@@ -324,7 +324,6 @@ def test_targets_cover_every_team_and_quarter(tables) -> None:
         "mql_to_sql",
         "pipeline_created",
         "won_revenue",
-        "cac",
     }
     teams = targets[targets["team"] != "*"]
     per_cell = teams.groupby(["team", "quarter"])["metric"].apply(set)
@@ -334,7 +333,21 @@ def test_targets_cover_every_team_and_quarter(tables) -> None:
     assert len(everyone) > 0 and "sla_compliance" in set(everyone["metric"])
     value = targets["target"].astype(float)
     shares = targets["metric"].isin(["sla_compliance", "mql_acceptance", "mql_to_sql"])
-    assert value[shares].between(0, 1).all() and value.ge(0).all()
+    absolute = targets["basis"] == "absolute"
+    assert value[shares].between(0, 1).all() and value[absolute].ge(0).all()
+    # The playbook's scorecard, the same in every quarter, for all teams (issue 21).
+    scorecard = everyone[everyone["quarter"] == "2026Q3"].set_index("metric")
+    assert scorecard.loc["lead_to_customer", ["target", "basis"]].tolist() == [
+        0.2,
+        "vs_same_quarter_last_year",
+    ]
+    assert scorecard.loc["cac", ["target", "basis"]].tolist() == [-0.15, "vs_previous_quarter"]
+    assert scorecard.loc["bookings_growth", ["target", "basis"]].tolist() == [0.2, "absolute"]
+    assert scorecard.loc["customer_retention", ["target", "basis"]].tolist() == [
+        0.1,
+        "vs_same_quarter_last_year",
+    ]
+    assert scorecard.loc["marketing_roi", ["target", "basis"]].tolist() == [2.0, "absolute"]
 
 
 # --- planted effects ----------------------------------------------------------------------------
@@ -479,10 +492,11 @@ def test_every_table_uses_the_sixty_teams(many) -> None:
     assert set(targets["team"]) == team_ids | {"*"}
     # 30 months x 60 teams x (7 marketing channels + sales_team + outbound)
     assert len(tables["spend"]) == 30 * MANY * 9
-    # 10 sample quarters + the next one, each: 60 teams x 7 metrics + 2 rows for "*"
-    assert len(targets) == 11 * (MANY * 7 + 2)
+    # 10 sample quarters + the next one, each: 60 teams x 6 metrics + 7 rows for "*" (two
+    # shared rates and the five scorecard KPIs)
+    assert len(targets) == 11 * (MANY * 6 + 7)
     per_cell = targets[targets["team"] != "*"].groupby(["team", "quarter"]).size()
-    assert len(per_cell) == MANY * 11 and (per_cell == 7).all()
+    assert len(per_cell) == MANY * 11 and (per_cell == 6).all()
     # Each SDR or AE works for one team only.
     events = tables["lead_events"]
     people = events[events["actor"] != "marketing_automation"]

@@ -359,3 +359,41 @@ def test_ambition_is_positive_when_a_target_asks_for_better():
     ]
     assert ambition_chart(table).axes[0].get_title().startswith("How far each target")
     assert ambition_chart(table.iloc[0:0]) is None
+
+
+def test_agreed_target_of_a_relative_kpi_is_written_relative(data):
+    # The sample's "*" row for 2026Q4: cac, -0.15, vs_previous_quarter. emea-ent's CAC in
+    # 2026Q3 (the basis value) is read from the view; the team agrees a CAC 10 % under it,
+    # which goes back as a change of -0.1 against the same basis, not as an amount.
+    wb = Workbook.load(data)
+    q3 = wb.view(TEAM, "2026Q3")
+    cac_q3 = q3.value_of("cac")
+    base = sg.goal_baseline(q3).set_index("metric")
+    assert base.loc["cac", "next_basis"] == "vs_previous_quarter"
+    assert base.loc["cac", "basis_value"] == pytest.approx(cac_q3)
+    assert base.loc["cac", "next_target"] == pytest.approx(cac_q3 * 0.85)
+    agreed = pd.DataFrame(
+        {
+            "team": [TEAM, TEAM],
+            "quarter": [NEXT, NEXT],
+            "metric": ["cac", "mqls"],
+            "target": [round(cac_q3 * 0.9, 6), 150.0],
+            "agreed_by": ["Ana (sales); Bo (marketing)"] * 2,
+            "agreed_at": ["t"] * 2,
+        }
+    )
+    rows = sg.relative_targets(agreed, sg.goal_baseline(q3))
+    assert rows["basis"].tolist() == ["vs_previous_quarter", "absolute"]
+    assert rows["target"].tolist() == pytest.approx([-0.1, 150.0])
+    sg.write_targets(data, rows)
+    written = {
+        r["metric"]: r
+        for r in csv_rows(data / "targets.csv")
+        if r["team"] == TEAM and r["quarter"] == NEXT
+    }
+    assert (written["cac"]["target"], written["cac"]["basis"]) == ("-0.1", "vs_previous_quarter")
+    assert written["mqls"]["basis"] == "absolute"
+    # The next report reads the team's relative row: 90 % of the 2026Q3 CAC.
+    view = Workbook.load(data).view(TEAM, NEXT)
+    assert view.target_details("cac")["origin"] == "team"
+    assert view.target("cac") == pytest.approx(cac_q3 * 0.9)

@@ -1009,6 +1009,16 @@ def _team_quarter_sum(
     return np.bincount(cell, weights=w, minlength=size).reshape(n_teams, frame.n_quarters)
 
 
+SCORECARD_TARGETS = (
+    ("lead_to_customer", 0.20, "vs_same_quarter_last_year"),
+    ("cac", -0.15, "vs_previous_quarter"),
+    ("bookings_growth", 0.20, "absolute"),
+    ("customer_retention", 0.10, "vs_same_quarter_last_year"),
+    ("marketing_roi", 2.0, "absolute"),
+)
+"""The playbook's alignment scorecard as the sample's ``*`` targets: (metric, target, basis)."""
+
+
 def _targets(
     rng: np.random.Generator,
     leads: dict[str, np.ndarray],
@@ -1022,6 +1032,10 @@ def _targets(
 
     Volume targets are the realised value times a log-normal plan error (mean +4 %, 10 %);
     the next quarter's are the last quarter's times 1.05. Rate targets are fixed policy values.
+    The alignment scorecard carries the playbook's defaults as ``*`` rows
+    (:data:`SCORECARD_TARGETS`): lead conversion +20 % and customer retention +10 % against
+    the same quarter last year, CAC −15 % against the previous quarter, bookings growth of
+    20 % a year and a marketing ROI of 200 %, both absolute.
     """
     team, n_t = leads["team"], teams.n
     mqls = _team_quarter_sum(frame, n_t, team, life["mql"]) + _team_quarter_sum(
@@ -1058,10 +1072,12 @@ def _targets(
         "mql_acceptance": np.where(enterprise, 0.8, 0.75),
         "mql_to_sql": np.full(n_t, np.round(pooled_mql_to_sql * 1.05, 2)),
     }
+    # CAC is planned (the draw keeps the random stream of the tables after it) but its target
+    # is the scorecard's relative one below.
     metrics = ["mqls", "sla_compliance", "mql_acceptance", "mql_to_sql", "pipeline_created"]
-    metrics += ["won_revenue", "cac"]
+    metrics += ["won_revenue"]
     quarters = [*frame.quarter_labels, frame.next_quarter]
-    team_col, quarter_col, metric_col, values = [], [], [], []
+    team_col, quarter_col, metric_col, values, bases = [], [], [], [], []
     for qi, label in enumerate(quarters):
         for ti, info in enumerate(teams.rows):
             for metric in metrics:
@@ -1070,17 +1086,21 @@ def _targets(
                 quarter_col.append(label)
                 metric_col.append(metric)
                 values.append(float(value))
-        for metric, value in (("sla_compliance", 0.85), ("mql_acceptance", 0.75)):
+                bases.append("absolute")
+        shared = [("sla_compliance", 0.85, "absolute"), ("mql_acceptance", 0.75, "absolute")]
+        for metric, value, basis in [*shared, *SCORECARD_TARGETS]:
             team_col.append("*")
             quarter_col.append(label)
             metric_col.append(metric)
             values.append(value)
+            bases.append(basis)
     return pa.table(
         {
             "team": pa.array(team_col),
             "quarter": pa.array(quarter_col),
             "metric": pa.array(metric_col),
             "target": pa.array(values),
+            "basis": pa.array(bases),
         }
     )
 

@@ -925,6 +925,25 @@ def review_page(
     )
 
 
+def _target_text(row: dict, currency: str = "") -> str:
+    """A KPI's target; a relative one with its change and baseline: ``4.8% (+20% vs 2025Q3: 4.0%)``.
+
+    ``row`` is a row of :meth:`TeamQuarter.kpis`; empty without a target. A relative target
+    whose baseline is not in the data has no target (empty).
+    """
+    kind = row["kind"]
+    if _missing(row["target"]):
+        return ""
+    text = format_value(row["target"], kind, currency)
+    if str(row.get("target_basis") or "absolute") != "absolute":
+        change = f"{row['target_change']:+.0%}"
+        baseline = format_value(row["baseline"], kind, currency)
+        text += f" ({change} vs {row['baseline_quarter']}: {baseline})"
+    elif str(row.get("target_origin") or "").startswith("rolled up"):
+        text += f" ({row['target_origin']})"
+    return text
+
+
 def kpi_detail_table(kpis: pd.DataFrame, *, currency: str = "", caption: str | None = None) -> str:
     """Every headline KPI in one table: value, counts and interval, changes, target, status.
 
@@ -967,9 +986,8 @@ def kpi_detail_table(kpis: pd.DataFrame, *, currency: str = "", caption: str | N
                 "Count and 95% interval": counts,
                 "Change vs Q−1": changes["previous"],
                 "Change vs Q−4": changes["year"],
-                "Target": ""
-                if _missing(row["target"])
-                else format_value(row["target"], kind, currency),
+                "Target": _target_text(row, currency),
+                "Attainment": "" if _missing(row.get("attainment")) else f"{row['attainment']:.0%}",
                 "Status": f"{RAG_MARKS[rag]} {RAG_WORDS[rag]}".strip(),
                 "Note": why,
             }

@@ -2,7 +2,9 @@
 
 Sales and marketing of one team see each shared KPI (specific, measurable) with its baseline
 (the latest complete quarter) and its current target, and propose a number for next quarter
-(time-bound), so the ambition against the baseline is visible. Proposals are shown side by
+(time-bound), so the ambition against the baseline is visible. A KPI whose next-quarter target
+is relative (the playbook's scorecard: "CAC −15 % vs the previous quarter") is written back as
+a change against the same basis (:func:`relative_targets`). Proposals are shown side by
 side per role (median, range). The team proposal is the median of everyone's proposal per KPI;
 a participant confirms "I agree to these targets", which records the values they agreed to.
 As soon as at least one sales and one marketing participant of the team agreed to the *same*
@@ -76,7 +78,9 @@ def goal_baseline(view) -> pd.DataFrame:
     DataFrame
         One row per KPI of :data:`helpers.analysis.workbook.KPIS`: metric, label, direction, kind,
         baseline (value in the view's quarter), current_target (that quarter's target),
-        next_target (target already set for the next quarter; NaN if none).
+        next_target (target already set for the next quarter, the one a relative target
+        implies; NaN if none), next_basis (that target's basis, ``absolute`` without one) and
+        basis_value (the value its relative basis refers to; NaN for an absolute one).
     """
     kpis = view.kpis()
     after = view.shift(1)
@@ -84,8 +88,65 @@ def goal_baseline(view) -> pd.DataFrame:
         columns={"value": "baseline"}
     )
     table["current_target"] = kpis["target"]
-    table["next_target"] = [after.target(m) for m in table["metric"]]
+    details = [after.target_details(m) for m in table["metric"]]
+    table["next_target"] = [d["target"] for d in details]
+    # A KPI whose next-quarter target is relative (e.g. the sample's "*" scorecard rows) keeps
+    # that basis when the team agrees a new target: see relative_targets.
+    table["next_basis"] = [d["basis"] for d in details]
+    table["basis_value"] = [d["baseline"] for d in details]
     return table.reset_index(drop=True)
+
+
+def relative_targets(agreed: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
+    """The agreed targets, each written the way next quarter's target of its KPI is written.
+
+    A KPI whose next-quarter target is relative (basis ``vs_previous_quarter`` or
+    ``vs_same_quarter_last_year``, e.g. the playbook's "CAC −15 % vs the previous quarter")
+    gets its agreed value written as a change against that basis::
+
+        change = agreed target / basis value − 1        (rounded to 0.1 %)
+
+    where the basis value is the KPI's value in the basis quarter (``basis_value`` of
+    :func:`goal_baseline`), so the next report implies the very target the team agreed. A KPI
+    with an absolute target, or whose basis value is not in this data or not above 0, is
+    written as it was agreed, absolute.
+
+    Parameters
+    ----------
+    agreed : DataFrame
+        :func:`agreed_targets` (team, quarter, metric, target, agreed_by, agreed_at).
+    baseline : DataFrame
+        :func:`goal_baseline` of the team (metric, next_basis, basis_value).
+
+    Returns
+    -------
+    DataFrame
+        ``agreed`` with ``target`` possibly a change and a ``basis`` column.
+
+    Examples
+    --------
+    >>> agreed = pd.DataFrame({"metric": ["cac", "mqls"], "target": [3400.0, 120.0]})
+    >>> base = pd.DataFrame({"metric": ["cac", "mqls"],
+    ...                      "next_basis": ["vs_previous_quarter", "absolute"],
+    ...                      "basis_value": [4000.0, float("nan")]})
+    >>> relative_targets(agreed, base)[["metric", "target", "basis"]].values.tolist()
+    [['cac', -0.15, 'vs_previous_quarter'], ['mqls', 120.0, 'absolute']]
+    """
+    how = baseline.set_index("metric")
+    out = agreed.copy()
+    targets, bases = [], []
+    for metric, target in zip(out["metric"], out["target"], strict=True):
+        basis = str(how["next_basis"].get(metric, "absolute"))
+        base = float(how["basis_value"].get(metric, np.nan))
+        if basis != "absolute" and np.isfinite(base) and base > 0:
+            targets.append(round(float(target) / base - 1.0, 3))
+            bases.append(basis)
+        else:
+            targets.append(float(target))
+            bases.append("absolute")
+    out["target"] = targets
+    out["basis"] = bases
+    return out
 
 
 def proposals(answers: pd.DataFrame) -> pd.DataFrame:
@@ -284,7 +345,9 @@ def write_targets(
     data_dir : str or Path
         Data directory.
     rows : DataFrame
-        Columns team, quarter, metric, target, and optionally agreed_by, agreed_at.
+        Columns team, quarter, metric, target, and optionally basis (see
+        :func:`relative_targets`; a ``basis`` column is added to the file when a row is
+        relative, older rows then read as absolute), agreed_by, agreed_at.
     agreed_by, agreed_at : str, optional
         Used for rows that do not carry their own.
 
@@ -312,6 +375,7 @@ def write_targets(
                 "quarter": str(record["quarter"]),
                 "metric": str(record["metric"]),
                 "target": _number(target),
+                "basis": str(record.get("basis") or ""),
                 "agreed_by": str(record.get("agreed_by") or agreed_by or ""),
                 "agreed_at": str(record.get("agreed_at") or agreed_at or ""),
             }
@@ -321,7 +385,12 @@ def write_targets(
     with _locked(Path(data_dir)):
         header, old = read_target_rows(path)
         header = header or list(TARGET_COLUMNS)
-        header += [c for c in (*TARGET_COLUMNS, *AGREEMENT_COLUMNS) if c not in header]
+        relative = any(r["basis"] not in ("", "absolute") for r in new)
+        extra = ("basis",) if relative or "basis" in header else ()
+        header += [c for c in (*TARGET_COLUMNS, *extra, *AGREEMENT_COLUMNS) if c not in header]
+        if not extra:
+            for r in new:
+                del r["basis"]
         kept = [
             r for r in old if (r.get("team"), r.get("quarter"), r.get("metric")) not in replaced
         ]
@@ -341,6 +410,8 @@ def already_written(data_dir: str | Path, rows: pd.DataFrame) -> bool:
         row = index.get((record["team"], record["quarter"], record["metric"]))
         if row is None or row.get("agreed_by", "") != record["agreed_by"]:
             return False
+        if (row.get("basis") or "absolute") != (record.get("basis") or "absolute"):
+            return False
         try:
             if float(row["target"]) != float(record["target"]):
                 return False
@@ -358,10 +429,15 @@ def apply_agreement(workshop, team: str) -> pd.DataFrame | None:
         The agreed rows (see :func:`agreed_targets`), written now or before; None if the
         team has not agreed yet.
     """
-    quarter = str(next_quarter(workshop.workbook()))
+    workbook = workshop.workbook()
+    quarter = str(next_quarter(workbook))
     agreed = agreed_targets(workshop.answers(EXERCISE, team=team), team, quarter)
-    if agreed is not None and not already_written(workshop.data_dir, agreed):
-        write_targets(workshop.data_dir, agreed)
+    if agreed is None:
+        return None
+    view = workbook.view(team, workbook.dataset.latest_complete_quarter)
+    rows = relative_targets(agreed, goal_baseline(view))
+    if not already_written(workshop.data_dir, rows):
+        write_targets(workshop.data_dir, rows)
     return agreed
 
 
