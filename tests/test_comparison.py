@@ -99,7 +99,11 @@ def test_compare_teams_on_tiny(workbook):
     assert value.loc["won_revenue"].tolist() == [1000.0, 2000.0]
     assert value.loc["won_deals"].tolist() == [1.0, 1.0]
     assert value.loc["win_rate"].tolist() == [0.5, 1.0]
+    # Lead → customer: north won O1 from L1 of its 4 leads created in Q3; south's O3 has no
+    # lead, of 1 lead created (L6): 0.
+    assert value.loc["lead_to_customer"].tolist() == [0.25, 0.0]
     assert rank["north"].dropna().to_dict() == {
+        "lead_to_customer": 1.0,
         "mql_acceptance": 1.0,
         "mql_to_sql": 1.0,
         "mqls": 1.0,
@@ -114,9 +118,9 @@ def test_compare_teams_on_tiny(workbook):
     names = {"north": "North Pod", "south": "South Pod"}
     ranking = team_ranking(long, names)
     assert ranking["team"].tolist() == ["south", "north"]
-    assert ranking["mean_rank"].tolist() == pytest.approx([12 / 9, 14 / 9])
+    assert ranking["mean_rank"].tolist() == pytest.approx([14 / 10, 15 / 10])
     assert team_standing(ranking, "north") == (
-        "North Pod ranks 2 of 2 teams on the shared KPIs (mean rank 1.6; 1 = best)."
+        "North Pod ranks 2 of 2 teams on the shared KPIs (mean rank 1.5; 1 = best)."
     )
 
 
@@ -143,4 +147,4 @@ def test_kpi_trend_covers_every_kpi_of_the_quarters_in_the_data(workbook):
     assert q2.loc["pipeline_created", "value"] == 0.0
     assert math.isnan(q2.loc["win_rate", "value"])  # nothing closed
     assert q2.loc["won_deals", "value"] == 0.0  # nothing won in 2026Q2
-    assert len(trend) == 2 * 10
+    assert len(trend) == 2 * 14  # the 14 headline KPIs, the scorecard's among them

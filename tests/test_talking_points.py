@@ -458,12 +458,14 @@ def test_the_bases_of_tiny_north():
         "won_revenue": 1,
         "won_deals": 1,
         "win_rate": 2,
+        "bookings_growth": 1,  # O1, won with an amount
     }
     # 2026Q2 ends 30 Jun, before the lead export does: L5 is its 1 MQL, touched after 1 h,
     # past its SLA window, rejected; no deal created or closed.
     q2 = Workbook.load(TINY).view("north", "2026Q2")
     assert tables_cut_off(q2) == frozenset()
-    assert {m: b for m, b in kpi_bases(q2).items() if m != "cac"} == {
+    without_tables = ("cac", "customer_retention", "marketing_roi")  # no spend, no revenue
+    assert {m: b for m, b in kpi_bases(q2).items() if m not in without_tables} == {
         "mqls": 1,
         "sla_compliance": 1,
         "speed_to_lead_hours": 1,
@@ -473,7 +475,10 @@ def test_the_bases_of_tiny_north():
         "won_revenue": 0,
         "won_deals": 0,
         "win_rate": 0,
+        "lead_to_customer": 1,  # L5, created 10 Apr
+        "bookings_growth": 0,  # no deal won in 2026Q2
     }
+    assert all(math.isnan(kpi_bases(q2)[m]) for m in without_tables)
 
 
 TARGETS = "team,quarter,metric,target\nnorth,2026Q3,sla_compliance,0.9\nnorth,2026Q3,mqls,10\n"

@@ -82,6 +82,11 @@ ACTUALS = {
         "won_deals": 1.0,
         "win_rate": 1 / 2,
         "cac": NAN,
+        # Leads created in Q3: L1, L2, L3, L4; O1 won from L1: 1 / 4.
+        "lead_to_customer": 1 / 4,
+        "bookings_growth": NAN,
+        "customer_retention": NAN,
+        "marketing_roi": NAN,
     },
     "south": {
         "mqls": 1.0,
@@ -94,12 +99,23 @@ ACTUALS = {
         "won_deals": 1.0,
         "win_rate": 1 / 1,
         "cac": NAN,
+        # L6 created in Q3 (1 lead); O3, won, has no lead: 0 / 1. No deal a year before, no
+        # revenue or spend table: the other three scorecard KPIs are n/a.
+        "lead_to_customer": 0.0,
+        "bookings_growth": NAN,
+        "customer_retention": NAN,
+        "marketing_roi": NAN,
     },
 }
 LOWER_IS_BETTER = {"speed_to_lead_hours": "lower", "cac": "lower"}
 
 # metric -> (target, attainment, rag), worked out by hand from the targets and actuals above.
 NO_TARGET = (NAN, NAN, "none")
+# The scorecard KPIs besides CAC (tests/test_scorecard_targets.py): no target here.
+SCORECARD_WITHOUT_TARGETS = {
+    m: NO_TARGET
+    for m in ("lead_to_customer", "bookings_growth", "customer_retention", "marketing_roi")
+}
 EXPECTED = {
     "north": {
         # Target 0, higher is better, actual 4 above it: attainment +inf, green.
@@ -118,6 +134,7 @@ EXPECTED = {
         "won_deals": NO_TARGET,
         "win_rate": NO_TARGET,
         "cac": NO_TARGET,
+        **SCORECARD_WITHOUT_TARGETS,
     },
     "south": {
         "mqls": NO_TARGET,  # north's target of 0 is north's
@@ -132,6 +149,7 @@ EXPECTED = {
         "won_deals": NO_TARGET,
         "win_rate": NO_TARGET,
         "cac": NO_TARGET,
+        **SCORECARD_WITHOUT_TARGETS,
     },
 }
 TEAMS = list(EXPECTED)

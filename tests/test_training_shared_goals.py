@@ -393,7 +393,9 @@ def test_agreed_target_of_a_relative_kpi_is_written_relative(data):
     }
     assert (written["cac"]["target"], written["cac"]["basis"]) == ("-0.1", "vs_previous_quarter")
     assert written["mqls"]["basis"] == "absolute"
-    # The next report reads the team's relative row: 90 % of the 2026Q3 CAC.
-    view = Workbook.load(data).view(TEAM, NEXT)
+    # The next quarter (past the data, read as goal_baseline reads it) resolves the team's
+    # relative row: 90 % of the 2026Q3 CAC.
+    view = Workbook.load(data).view(TEAM, "2026Q3").shift(1)
+    assert str(view.quarter) == NEXT
     assert view.target_details("cac")["origin"] == "team"
     assert view.target("cac") == pytest.approx(cac_q3 * 0.9)

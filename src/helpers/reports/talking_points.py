@@ -65,7 +65,7 @@ from ..metrics.funnel import mql_acceptance
 from ..metrics.goals import AlignmentIndex
 from ..metrics.handoff import AGE_BANDS
 from ..metrics.headline import KPIS
-from ..metrics.pipeline import Amount
+from ..metrics.pipeline import WON_DEALS, Amount, amount_of
 from ..metrics.stats import SMALL_SAMPLE, Rate, compare_rates
 
 if TYPE_CHECKING:
@@ -220,6 +220,10 @@ KPI_TABLES = {
     "won_deals": ("opportunities",),
     "win_rate": ("opportunities",),
     "cac": ("spend", "opportunities"),
+    "lead_to_customer": ("leads", "opportunities"),
+    "bookings_growth": ("opportunities",),
+    "customer_retention": ("revenue",),
+    "marketing_roi": ("spend", "opportunities"),
 }
 VOLUME_KINDS = ("count", "amount")
 
@@ -990,9 +994,10 @@ def kpi_bases(view: TeamQuarter) -> dict[str, float]:
 
     Counts (MQLs, won deals): the count itself; rates: their denominator; speed to lead: the
     MQLs touched; pipeline created and won revenue: the deals with an amount (opportunities
-    created, deals won); CAC: new customers. A KPI whose table stopped before the quarter
-    ended (:func:`tables_cut_off`), or that the data set cannot measure, has NaN (no base),
-    never 0.
+    created, deals won); CAC: new customers; lead → customer: leads created; bookings growth:
+    the won deals with an amount; marketing ROI: the marketing-sourced ones among them. A KPI
+    whose table stopped before the quarter ended (:func:`tables_cut_off`), or that the data
+    set cannot measure, has NaN (no base), never 0.
     """
     bases = {}
     for metric, value in view.kpi_values().items():
@@ -1007,6 +1012,12 @@ def kpi_bases(view: TeamQuarter) -> dict[str, float]:
     speed, cac = view.speed_to_lead(), view.cac()
     bases["speed_to_lead_hours"] = math.nan if speed is None else float(speed["touched"])
     bases["cac"] = math.nan if cac is None else float(cac["new_customers"])
+    # The scorecard: leads created; the won deals with an amount (bookings); the marketing-
+    # sourced ones among them when spend is known (ROI); retention is a Rate (its accounts).
+    bases["lead_to_customer"] = view.roll_up_base("lead_to_customer")
+    bases["bookings_growth"] = bases.get("won_revenue", math.nan)
+    marketing = amount_of(view.won_revenue(), "marketing", WON_DEALS)
+    bases["marketing_roi"] = math.nan if view.marketing_roi() is None else float(marketing.counted)
     cut = tables_cut_off(view)
     for metric, tables in KPI_TABLES.items():
         if cut.intersection(tables):
