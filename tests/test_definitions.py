@@ -62,3 +62,18 @@ def test_formulas_render_escaped():
     assert "Σ min(closing MRR, opening MRR)" in html
     assert "<script" not in html
     assert "metrics.pipeline.win_rate" in html
+
+
+def test_the_appendix_describes_relative_targets_and_the_scorecard():
+    # Issue 21: the definitions appendix says how a relative target is read, and lists the five
+    # KPIs of the playbook's scorecard with their direction (a lower CAC is better).
+    table = definitions(["Headline"]).set_index("metric")
+    rule = table.loc["relative_targets", "formula"]
+    for words in ("vs_previous_quarter", "vs_same_quarter_last_year", "baseline × (1 + change)"):
+        assert words in rule
+    assert table.loc["relative_targets", "computed_by"].endswith("goals.implied_target")
+    directions = table.loc[
+        ["lead_to_customer", "cac", "bookings_growth", "customer_retention", "marketing_roi"],
+        "direction",
+    ]
+    assert directions.tolist() == ["higher", "lower", "higher", "higher", "higher"]

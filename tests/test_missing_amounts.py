@@ -208,6 +208,11 @@ def test_the_change_of_a_partial_amount_names_the_earlier_part():
         "won_deals": 1.0,
         "win_rate": math.nan,
         "cac": math.nan,
+        # the scorecard's other KPIs (issue 21)
+        "lead_to_customer": math.nan,
+        "bookings_growth": math.nan,
+        "customer_retention": math.nan,
+        "marketing_roi": math.nan,
     }
     before = {**values, "pipeline_created": Amount(600.0, 3, 1)}
     table = headline_table(values, before, None, {}, {}, green=1.0, amber=0.9)

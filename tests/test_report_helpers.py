@@ -404,3 +404,25 @@ def test_table_html_marks_columns_of_words_to_read_left_aligned():
     html = rh.table_html(frame, caption="Teams")
     (classes,) = re.findall(r'<table[^>]* class="([^"]*)"', html)
     assert classes.split() == ["dataframe", "aw-table", "aw-left-2", "aw-left-5"]
+
+
+def test_review_tiles_say_a_relative_target_with_its_change_and_basis_quarter():
+    # CAC 9,297 against -15 % of 2026Q2's 7,126: implied 6,057, a relative target (issue 21);
+    # lead -> customer against +20 % of 2025Q3's 2.8 %: 3.4 %.
+    kpis = pd.DataFrame(
+        [
+            _kpi("cac", "CAC", "amount", 9297.0, 6057.1, "red",
+                 target_basis="vs_previous_quarter", target_change=-0.15,
+                 baseline_quarter="2026Q2"),
+            _kpi("lead_to_customer", "Lead → customer", "rate", 0.033, 0.034, "amber",
+                 target_basis="vs_same_quarter_last_year", target_change=0.20,
+                 baseline_quarter="2025Q3"),
+            _kpi("mqls", "MQLs", "count", 130.0, 137.0, "amber", target_basis="absolute"),
+        ]
+    )  # fmt: skip
+    cac, conversion, mqls = rh.review_tiles(kpis, currency="EUR").split(
+        '<div class="aw-tile aw-compact"'
+    )[1:]
+    assert "target €6,057 (-15% vs 2026Q2)" in cac
+    assert "target 3.4% (+20% vs 2025Q3)" in conversion
+    assert "target 137 <" in mqls and "vs 20" not in mqls.split("aw-target")[1]

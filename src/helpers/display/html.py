@@ -734,7 +734,8 @@ def review_tiles(
     ----------
     kpis : DataFrame
         :meth:`TeamQuarter.kpis` (metric, label, kind, value, change_previous,
-        significant_previous, change_year, significant_year, target, rag, note).
+        significant_previous, change_year, significant_year, target, rag, note; a relative
+        target's target_basis, target_change and baseline_quarter, said beside the target).
     trend : DataFrame, optional
         :func:`helpers.analysis.comparison.kpi_trend` (quarter, metric, value), oldest first.
     currency : str
@@ -773,6 +774,8 @@ def review_tiles(
         target = "no target set"
         if not _missing(row["target"]):
             target = f"target {format_value(row['target'], kind, currency, short=True)}"
+            if str(row.get("target_basis") or "absolute") != "absolute":  # e.g. (+20% vs 2025Q3)
+                target += f" ({row['target_change']:+.0%} vs {row['baseline_quarter']})"
         quarters, values = series.get(str(row["metric"]), ([], []))
         spark = sparkline(
             values,
