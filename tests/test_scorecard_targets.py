@@ -225,3 +225,32 @@ def test_scorecard_kpis_not_in_data_without_their_tables(tmp_path):
     assert notes["customer_retention"] == "not in this data: no revenue table"
     values = kpis.kpis().set_index("metric")["value"]
     assert math.isnan(values["marketing_roi"]) and math.isnan(values["customer_retention"])
+
+
+# CAC (lower is better) with the playbook's "-15 % vs the previous quarter", on north: a deal won
+# in 2026Q2 (O6, a new account A6) so that 2026Q2 has a CAC; 2026Q3's spend of north is 400
+# marketing (July) + 600 sales (September) = 1000 for one new customer (A1, O1): CAC 1000.
+CAC_OPPS = "O6,north,2026-04-15T10:00:00,won,500,2026-05-20T10:00:00,,A6,sales,\n"
+
+
+@pytest.mark.parametrize(
+    ("spend_q2", "implied", "attainment", "rag"),
+    [
+        # 2026Q2: 2000 / 1 customer = 2000; -15 % -> 1700; 1000 beats it: 1700 / 1000, green.
+        (2000, 1700.0, 1.7, "green"),
+        # 2026Q2: 1000 / 1 = 1000; -15 % -> 850; 1000 misses it: 850 / 1000 = 0.85, red.
+        (1000, 850.0, 0.85, "red"),
+    ],
+    ids=["beats", "misses"],
+)
+def test_relative_cac_target_on_the_scorecard(tmp_path, spend_q2, implied, attainment, rag):
+    spend = SCORE_SPEND + f"2026-05,north,paid_search,marketing,{spend_q2}\n"
+    targets = "team,quarter,metric,target,basis\nnorth,2026Q3,cac,-0.15,vs_previous_quarter\n"
+    folder = _copy(tmp_path, opportunities=CAC_OPPS, spend=spend, targets=targets)
+    row = Workbook.load(folder).view("north", QUARTER).kpis().set_index("metric").loc["cac"]
+    assert row["value"] == pytest.approx(1000.0)
+    assert (row["baseline"], row["baseline_quarter"]) == (pytest.approx(spend_q2), "2026Q2")
+    assert (row["target_basis"], row["target_change"]) == ("vs_previous_quarter", -0.15)
+    assert row["target"] == pytest.approx(implied)
+    assert row["attainment"] == pytest.approx(attainment)
+    assert row["rag"] == rag
