@@ -336,7 +336,8 @@ def test_targets_cover_every_team_and_quarter(tables) -> None:
     absolute = targets["basis"] == "absolute"
     assert value[shares].between(0, 1).all() and value[absolute].ge(0).all()
     # The playbook's scorecard, the same in every quarter, for all teams (issue 21).
-    scorecard = everyone[everyone["quarter"] == "2026Q3"].set_index("metric")
+    q3 = everyone[everyone["quarter"] == "2026Q3"]
+    scorecard = q3.assign(target=q3["target"].astype(float)).set_index("metric")  # read as text
     assert scorecard.loc["lead_to_customer", ["target", "basis"]].tolist() == [
         0.2,
         "vs_same_quarter_last_year",

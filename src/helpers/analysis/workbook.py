@@ -108,6 +108,10 @@ _OPTIONAL_TABLE_KPIS = {"cac": "spend", "marketing_roi": "spend", "customer_rete
 REPORT_LOOKBACK_QUARTERS = 7
 """Quarters before its own that a report shows: the 8-quarter trends (Q−7 to Q)."""
 
+KPI_LOOKBACK_QUARTERS = 4
+"""Quarters before its own that a quarter's headline KPIs read: bookings growth compares with
+Q−4, customer retention starts from the last month of Q−1 (the alignment scorecard)."""
+
 
 def report_scope(
     source: DataSource | str | Path,
@@ -117,6 +121,8 @@ def report_scope(
 ) -> Scope:
     """What to read of ``source`` for one team and/or figures of ``for_quarter`` and before.
 
+    The figures of ``quarters_before`` quarters before ``for_quarter`` and of it; their KPIs
+    look :data:`KPI_LOOKBACK_QUARTERS` further back, so the read starts that much earlier.
     Only a database is read in part; for table files this is the whole-data ``Scope()``.
     """
     source = DataSource.of(source)
@@ -128,7 +134,7 @@ def report_scope(
         quarter = (
             catalogue.quarter(for_quarter) if for_quarter else catalogue.latest_complete_quarter
         )
-        since = quarter.shift(-quarters_before).start
+        since = quarter.shift(-(quarters_before + KPI_LOOKBACK_QUARTERS)).start
     return Scope(team=None if team in (None, ALL_TEAMS) else team, since=since)
 
 
@@ -217,7 +223,8 @@ class Workbook:
             every team. Table files are always read whole; their views filter in memory.
         for_quarter : str, optional
             For a database: read only the rows that figures of this quarter (``""``: the
-            latest complete quarter) and the ``quarters_before`` it need.
+            latest complete quarter) and the ``quarters_before`` it need (and their KPIs, which
+            look back :data:`KPI_LOOKBACK_QUARTERS` further).
         quarters_before : int
             Quarters before ``for_quarter`` to read for; default the report's 8-quarter
             trends (:data:`REPORT_LOOKBACK_QUARTERS`).
@@ -225,7 +232,7 @@ class Workbook:
         Examples
         --------
         What a team's report reads: its own rows for its trends, and every team's rows of
-        the quarter alone for the team-versus-team standing.
+        the quarter (and the 4 before it its KPIs compare with) for the team-versus-team standing.
 
         >>> url = "postgresql://reporting@db.example.com/crm"
         >>> mine = Workbook.load(  # doctest: +SKIP
