@@ -238,9 +238,15 @@ def test_report_of_a_quarter_without_deals_shows_reasons_not_empty_charts(tmp_pa
     ):
         assert html.count(reason) == 1, reason
     # The trend to 2026Q2 starts in 2026Q2 (the data's first quarter): no pipeline, won
-    # revenue, win rate (nothing closed) or CAC (no spend table) to draw there.
+    # revenue, win rate (nothing closed) or CAC (no spend table) to draw there; of the
+    # scorecard, no bookings growth (no 2025Q2), retention (no revenue table) or marketing ROI
+    # (no spend table); lead → customer has its panel (L5, created in 2026Q2, not won: 0 %).
     assert "No panel for Pipeline created (0 for every quarter), Won revenue (0 for" in html
-    assert "Win rate (n/a for every quarter) or CAC (n/a for every quarter) in the last" in html
+    assert (
+        "Win rate (n/a for every quarter), CAC (n/a for every quarter), Bookings growth (YoY) "
+        "(n/a for every quarter), Customer retention (n/a for every quarter) or Marketing ROI "
+        "(n/a for every quarter) in the last"
+    ) in html
     # Drawn: the period funnel (1 lead, 1 MQL), the cohort's waterfall and conversion (L5: 1
     # of 1 to MQL), speed to lead with the SLA outcome (1 MQL touched after 1 h), the rate
     # trend, the rejection and recycle reasons, and the KPI trend panels: 7 figures, none of
