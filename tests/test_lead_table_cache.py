@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import TINY
@@ -16,6 +15,7 @@ from helpers.analysis.cache import LeadTableStore, SourceCache, default_cache_fo
 from helpers.analysis.workbook import Workbook
 from helpers.data.dataset import Dataset
 from helpers.metrics import funnel
+from helpers.metrics import scope as scope_module
 
 
 @pytest.fixture
@@ -44,12 +44,12 @@ def test_read_back_equal_to_computed(data, store, monkeypatch):
     pd.testing.assert_frame_equal(journeys, computed)
     assert store.path("stage-times", d).is_file() and store.path("responses", d).is_file()
     teams = first.tables_for("north")
-    assert store.path("lead-rows", d, ".npz").is_file()
 
     # A second process (here: a fresh load) reads the files and never builds the tables.
     monkeypatch.setattr(workbook_module.funnel, "stage_times", _no_build)
     monkeypatch.setattr(workbook_module.handoff, "team_responses", _no_build)
-    monkeypatch.setattr(workbook_module, "lead_rows", _no_build)
+    # Each row's lead was found while validating: a team's rows need no lookup of their own.
+    monkeypatch.setattr(scope_module, "positions", _no_build)
     second = Workbook.load(data)
     pd.testing.assert_frame_equal(second.journeys, journeys)
     pd.testing.assert_frame_equal(second.responses, responses)
@@ -129,15 +129,16 @@ def test_older_digests_are_pruned(tmp_path):
     assert len(kept) == 4 and store.path("journeys", loaded).name in kept
 
 
-def test_damaged_arrays_are_rebuilt(tmp_path):
-    store = LeadTableStore(tmp_path)
-    loaded = Workbook.load(TINY).dataset
-    arrays = store.arrays("rows", loaded, lambda: {"a": np.arange(3), "b": np.arange(5)})
-    path = store.path("rows", loaded, ".npz")
-    assert store.arrays("rows", loaded, _no_build)["b"].tolist() == [0, 1, 2, 3, 4]
-    path.write_bytes(path.read_bytes()[:20])
-    again = store.arrays("rows", loaded, lambda: {"a": np.arange(3), "b": np.arange(5)})
-    assert again["a"].tolist() == arrays["a"].tolist() == [0, 1, 2]
+def test_each_rows_lead_found_while_validating():
+    d = Workbook.load(TINY).dataset
+    # By hand: the row of each lead id in leads.csv, looked up with a plain dict.
+    row_of = {lead: i for i, lead in enumerate(d["leads"]["lead_id"])}
+    assert sorted(d.lead_rows) == ["lead_events", "opportunities"]  # tiny has no touches
+    for name in ("lead_events", "opportunities"):
+        ids = d[name]["lead_id"]
+        expected = [row_of.get(v, -1) if isinstance(v, str) else -1 for v in ids]
+        assert d.lead_rows[name].tolist() == expected, name
+    assert d.lead_rows["lead_events"].dtype == "int32"
 
 
 def test_file_digests_are_remembered_by_stat(data, store, monkeypatch):

@@ -21,7 +21,6 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -202,29 +201,6 @@ class LeadTableStore:
         if folder is None or key is None:
             return None
         return folder / f"{name}-{key}{suffix}"
-
-    def arrays(
-        self, name: str, dataset: Dataset, build: Callable[[], dict[str, np.ndarray]]
-    ) -> dict[str, np.ndarray]:
-        """Named 1-D arrays of ``dataset`` (e.g. a lead position per event), as :meth:`table`.
-
-        Stored as one ``.npz`` file (arrays of different lengths), read back or rebuilt the
-        same way.
-        """
-        path = self.path(name, dataset, ".npz")
-        if path is None:
-            return build()
-        if path.is_file():
-            try:
-                with np.load(path, allow_pickle=False) as stored:
-                    return {key: stored[key] for key in stored.files}
-            except Exception:  # a damaged or cut-short file: build it again
-                pass
-        arrays = build()
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        self._write(path, name, buffer)
-        return arrays
 
     def _write(self, path: Path, name: str, buffer: io.BytesIO) -> None:
         try:

@@ -254,7 +254,7 @@ class Workbook:
     @cached_property
     def _lead_teams(self) -> dict[str, pd.Series]:
         tables = dict(self.dataset.tables)
-        rows = self.cache.lead_tables.arrays("lead-rows", self.dataset, partial(lead_rows, tables))
+        rows = lead_rows(tables, self.dataset.lead_rows)  # found while validating
         return lead_teams(tables, rows)
 
     @cached_property
@@ -275,7 +275,9 @@ class Workbook:
     def journeys(self) -> pd.DataFrame:
         """First time each lead reached each stage (see :func:`funnel.lead_journeys`)."""
         d = self.dataset
-        build = partial(funnel.stage_times, d["leads"], d["lead_events"], d["opportunities"])
+        build = partial(
+            funnel.stage_times, d["leads"], d["lead_events"], d["opportunities"], d.lead_rows
+        )
         times = self.cache.lead_tables.table("stage-times", d, build)
         return funnel.lead_journeys(d["leads"], d["lead_events"], d["opportunities"], times)
 

@@ -86,6 +86,10 @@ class Dataset:
     not_supplied: tuple[str, ...] = ()  # side tables left out, read as empty (see SIDES)
     sources_known: bool = True  # opportunities carry a source_type, or leads to take it from
     content_digest: str | None = None  # of the rows read from a database
+    lead_rows: Mapping[str, np.ndarray] = field(default_factory=dict)
+    """Position in ``leads`` of each row's lead (-1: none; int32), by table, for the tables
+    that refer to a lead (events, touches, feedback, opportunities): found once while
+    validating, reused by every lookup of a row's lead."""
 
     @property
     def source_name(self) -> str:
@@ -502,6 +506,7 @@ def _validated(
         tuple(problems),
         not_supplied=not_supplied,
         sources_known=sources_known or not len(opps),
+        lead_rows={name: at.astype("int32") for name, at in lead_of.items()},
         **extra,
     )
 

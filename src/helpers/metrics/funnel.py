@@ -11,7 +11,7 @@ funnels and velocities go straight from the stage before it to the stage after i
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -66,9 +66,15 @@ def lead_journeys(
 
 
 def stage_times(
-    leads: pd.DataFrame, events: pd.DataFrame, opportunities: pd.DataFrame
+    leads: pd.DataFrame,
+    events: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    lead_rows: Mapping[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """The computed part of :func:`lead_journeys`: each lead's first time at each stage.
+
+    ``lead_rows``: the position in ``leads`` of each event's and opportunity's lead, by table
+    name, when already known (``Dataset.lead_rows``); found here otherwise.
 
     Returns
     -------
@@ -80,13 +86,18 @@ def stage_times(
     # Leads are found by position (Arrow hash lookups) and each stage's first time is a numpy
     # minimum per position: no alignment on the text index of a million lead ids.
     size, ids = len(leads), leads["lead_id"]
-    lead_of_event = positions(events["lead_id"], ids)
+    lead_rows = lead_rows or {}
+    lead_of_event = lead_rows.get("lead_events")
+    if lead_of_event is None or len(lead_of_event) != len(events):
+        lead_of_event = positions(events["lead_id"], ids)
     event = events["event"]
     stages = {}
     for stage in ("mql", "first_touch", "accepted", "rejected", "recycled", "sql"):
         chosen = equals(event, stage)
         stages[stage] = earliest(lead_of_event[chosen], events["at"].to_numpy()[chosen], size)
-    lead_of_opportunity = positions(opportunities["lead_id"], ids)
+    lead_of_opportunity = lead_rows.get("opportunities")
+    if lead_of_opportunity is None or len(lead_of_opportunity) != len(opportunities):
+        lead_of_opportunity = positions(opportunities["lead_id"], ids)
     stages["opportunity"] = earliest(lead_of_opportunity, opportunities["created_at"], size)
     won = equals(opportunities["status"], "won")
     closed = opportunities["closed_at"].to_numpy()[won]

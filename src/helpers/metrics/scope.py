@@ -13,14 +13,18 @@ from ..data.schema import ALL_TEAMS
 __all__ = ["TeamTables", "equals", "for_team", "lead_rows", "lead_teams", "within"]
 
 
-def lead_rows(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+def lead_rows(
+    tables: dict[str, pd.DataFrame], known: Mapping[str, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
     """Position in ``leads`` of the lead of each row of the lead-level tables (-1: none).
 
     The tables are those with a lead_id and no team of their own (events, touches, feedback).
+    ``known``: positions already found (``Dataset.lead_rows``), used where given.
     """
     ids = tables["leads"]["lead_id"]
+    known = known or {}
     return {
-        name: positions(frame["lead_id"], ids)
+        name: known[name] if name in known else positions(frame["lead_id"], ids)
         for name, frame in tables.items()
         if "lead_id" in frame.columns and "team" not in frame.columns
     }
