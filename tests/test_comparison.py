@@ -148,3 +148,17 @@ def test_kpi_trend_covers_every_kpi_of_the_quarters_in_the_data(workbook):
     assert math.isnan(q2.loc["win_rate", "value"])  # nothing closed
     assert q2.loc["won_deals", "value"] == 0.0  # nothing won in 2026Q2
     assert len(trend) == 2 * 14  # the 14 headline KPIs, the scorecard's among them
+
+
+def test_growth_trend_books_each_quarters_won_amounts_and_has_no_retention_without_revenue():
+    # tiny: O1 (north, won, 1,000, closed 2026-08-03) and O3 (south, won, 2,000, closed
+    # 2026-09-15) are won in 2026Q3; O2 is lost. No revenue table, so no retention.
+    from helpers.analysis.comparison import growth_trend
+
+    workbook = Workbook.load(TINY)
+    for team, booked in (("all", 3000.0), ("north", 1000.0), ("south", 2000.0)):
+        bookings, retention = growth_trend(workbook.view(team, "2026Q3"))
+        assert retention is None
+        assert bookings["quarter"].iloc[-1] == "2026Q3"
+        assert bookings["bookings"].iloc[-1] == booked
+        assert (bookings["bookings"].iloc[:-1] == 0).all()

@@ -428,6 +428,11 @@ def chart_targets(
     return out
 
 
+def _number(value) -> float:
+    """A KPI value as a float (an Amount's or Rate's value)."""
+    return float(getattr(value, "value", value))
+
+
 def growth_trend(view: TeamQuarter, quarters: int = 8) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Bookings and retention of ``view``'s team over the last ``quarters`` quarters in the data.
 
@@ -435,7 +440,7 @@ def growth_trend(view: TeamQuarter, quarters: int = 8) -> tuple[pd.DataFrame, pd
     -------
     tuple of DataFrame
         ``(bookings, retention)``: bookings has quarter and bookings (the view's
-        :meth:`~TeamQuarter.bookings_growth`); retention has quarter, label and value for
+        :meth:`~TeamQuarter.bookings_growth`'s bookings); retention has quarter, label and value for
         logo, gross and net revenue retention (None without a revenue table). Oldest first;
         quarters before the data starts are left out.
     """
@@ -444,7 +449,9 @@ def growth_trend(view: TeamQuarter, quarters: int = 8) -> tuple[pd.DataFrame, pd
     bookings = pd.DataFrame(
         {
             "quarter": [str(v.quarter) for v in shown],
-            "bookings": [float(v.bookings_growth()["bookings"]) for v in shown],
+            # Bookings are the quarter's won revenue (growth.won_amount): the KPI's value,
+            # which the KPI trend has computed for these views already.
+            "bookings": [_number(v.kpi_values()["won_revenue"]) for v in shown],
         }
     )
     if view.revenue_retention() is None:

@@ -106,8 +106,11 @@ def forecast_intervals(
         )
     ax.legend(
         handles=handles,
+        # Below the x label by a fixed distance (points, not a fraction of the panel), so
+        # that laying the figure out cannot move it onto the label.
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.42),
+        bbox_to_anchor=(0.5, 0.0),
+        borderaxespad=9,
         fontsize=8,
         frameon=False,
         ncols=3,

@@ -72,7 +72,7 @@ def show_forecast(view: TeamQuarter, **options) -> None:
                 point = {**current, **{k: figures[k] for k in _PS}, "actual": actual}
             forecast_intervals(shown, prefix=prefix, forecast=point, kind=kind, ax=ax)
             ax.set_title(f"{title}: backtest and forecast for {f.quarter}")
-        fig.tight_layout()
+        # No tight_layout: the report lays the figure out once when it shows it (plots.lay_out).
         display(fig)
         plt.close(fig)
     for line in backtest_lines(report):

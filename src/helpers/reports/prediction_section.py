@@ -88,7 +88,7 @@ def show_score_audit(view: TeamQuarter, outcome: str = "sql") -> None:
     left.set_title(f"Leads that {OUTCOMES[outcome]}, by score decile")
     prediction_plots.gains_curve(deciles.assign(score="CRM score"), hue="score", ax=right)
     right.set_title("Cumulative gains")
-    fig.tight_layout()
+    # No tight_layout: the report lays the figure out once when it shows it (plots.lay_out).
     display(fig)
     plt.close(fig)
     shown = deciles[list(_DECILE_COLUMNS)].rename(columns=_DECILE_COLUMNS)
@@ -185,7 +185,7 @@ def show_lead_model(view: TeamQuarter) -> None:
     left.set_title(f"Cumulative gains, leads of {view.quarter}")
     prediction_plots.reliability_curve(evaluation.model.reliability, ax=right)
     right.set_title(f"Trained model's reliability (Brier {evaluation.model.brier:.4f})")
-    fig.tight_layout()
+    # No tight_layout: the report lays the figure out once when it shows it (plots.lay_out).
     display(fig)
     plt.close(fig)
     if evaluation.importance is not None:
