@@ -210,7 +210,7 @@ def compare(args: argparse.Namespace) -> None:
         for key in ("cpu_median_s", "cpu_min_s", "wall_median_s")
     }
     print(
-        f"report_cpu_vs_baseline: team={args.team} quarter={args.quarter} "
+        f"report_cpu_vs_baseline: team={'each' if args.pack else args.team} quarter={args.quarter} "
         f"baseline={args.baseline} base_cpu_median_s={figures['baseline']['cpu_median_s']} "
         f"cpu_median_s={figures['now']['cpu_median_s']} cpu_min_s={figures['now']['cpu_min_s']} "
         f"cpu_ratio={ratio['cpu_median_s']:.2f} cpu_min_ratio={ratio['cpu_min_s']:.2f} "
