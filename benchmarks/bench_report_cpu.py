@@ -201,7 +201,9 @@ def compare(args: argparse.Namespace) -> None:
                 *(["--pack"] if args.pack else []),
             ]
             env = os.environ | {"PYTHONPATH": str(root / "src")}
-            done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+            done = subprocess.run(command, capture_output=True, text=True, env=env)
+            if done.returncode:
+                raise SystemExit(f"{name} run failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
             line = SUMMARY.search(done.stdout).group(0)
             print(f"{name} ({args.baseline if name == 'baseline' else 'working copy'}): {line}")
             figures[name] = dict(part.split("=", 1) for part in line.split()[1:])

@@ -524,3 +524,15 @@ def test_lay_out_keeps_a_legend_anchored_below_its_panel_inside_the_figure():
         box = ax.get_legend().get_window_extent(renderer)
         assert box.y0 >= 0 and box.x0 >= 0
     _ink_inside(fig)
+
+
+def test_kpi_bars_draw_a_negative_value_left_of_zero():
+    # Bookings growth of -28 % and +43 %: the first bar runs from 0 to -0.28, inside the axes.
+    data = pd.DataFrame(
+        {"team": ["a", "b"], "value": [-0.28, 0.43], "kind": "rate", "direction": "higher"}
+    )
+    fig, ax = plt.subplots()
+    plots.kpi_bars(data, ax=ax)
+    low, high = ax.get_xlim()
+    assert low <= -0.28 and high >= 1.0
+    assert ax.patches[0].get_width() == pytest.approx(-0.28)

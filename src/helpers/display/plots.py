@@ -663,10 +663,14 @@ def kpi_bars(
     for i, (value, end) in enumerate(zip(values, ends, strict=True)):
         ax.text(end, i, _label(value, kind), va="center", fontsize=8)
     top = float(np.nanmax(np.r_[ends.to_numpy(), targets.to_numpy(), 0.0]))
+    # A negative value (a fall in bookings) extends left of a zero line.
+    low = float(np.nanmin(np.r_[values.to_numpy(), targets.to_numpy(), 0.0]))
     if kind == "rate":
-        ax.set_xlim(0, max(1.0, top * 1.15))
+        ax.set_xlim(low * 1.15, max(1.0, top * 1.15))
     else:
-        ax.set_xlim(0, top * 1.3 if top > 0 else 1)
+        ax.set_xlim(low * 1.3, top * 1.3 if top > 0 else 1)
+    if low < 0:
+        ax.axvline(0, color=TARGET_COLOUR, linewidth=0.8)
     format_axis(ax, kind, "x")
     ax.set(xlabel=_KIND_LABELS.get(kind, ""), ylabel=y.replace("_", " ").capitalize())
     ax._rag_legend = _status_handles(set(statuses), targets.notna().any(), outliers.any())
