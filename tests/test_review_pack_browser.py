@@ -15,7 +15,8 @@ The sample's company report and one team report of 2026Q3 are rendered once thro
   box, a failed report's whole error inside its card;
 - printed (``page.pdf``, A4), page one alone makes one PDF page, every section starts a
   new page and is printed open, and no table or chart is wider than the page's content
-  width (checked in the DOM under print media);
+  width (checked in the DOM under print media; a table of 14 columns or more is printed on
+  a page turned to landscape, and the PDF has such a page);
 - a team report has no "Team comparison"; the company's page one names the outlier team
   and the low-quality channel the sample was built with.
 """
@@ -44,6 +45,7 @@ PHONE = 390
 # A4 at 96 px per inch, less the 12 mm margins of the print CSS: 186 mm × 273 mm.
 A4_WIDTH = round((210 - 24) / 25.4 * 96)
 A4_HEIGHT = round((297 - 24) / 25.4 * 96)
+A4_LANDSCAPE_WIDTH = A4_HEIGHT  # a page turned for a table of many columns
 
 
 def _offline(route):
@@ -261,9 +263,13 @@ def test_a_failed_report_on_a_phone_shows_its_whole_error_in_its_card(chromium, 
     assert text.replace("\n", "") == f"cell 12: {error}"
 
 
-def _pdf_pages(pdf: bytes) -> int:
-    """Pages of a PDF written by Chromium (one ``/Type /Page`` object per page)."""
-    return len(re.findall(rb"/Type\s*/Page\b", pdf))
+def _pdf_pages(pdf: bytes, *, landscape: bool = False) -> int:
+    """Pages of a PDF written by Chromium (one ``/Type /Page`` object per page), or only
+    those turned to landscape (``/MediaBox [0 0 842.88 595.92]``: wider than high)."""
+    if not landscape:
+        return len(re.findall(rb"/Type\s*/Page\b", pdf))
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    return sum(float(width) > float(height) for width, height in boxes)
 
 
 # Page one alone: the sections (everything after page one) taken out of the document.
@@ -326,13 +332,16 @@ def test_wide_tables_on_a_phone_keep_their_row_names_in_view(rendered, chromium)
     assert seen["lost"] == [], f"row names scrolled away: {seen['lost']}"
 
 
-PRINT_CHECK = """(width) => {
-  // The page's content width: the body's content box (the printable width less padding).
+PRINT_CHECK = """([width, landscapeWidth]) => {
+  // The page's content width: the body's content box (the printable width less padding);
+  // a table printed on a page turned to landscape (CSS named page) has that page's width.
   const body = document.body, style = getComputedStyle(body);
   const content = Math.min(width,
     body.getBoundingClientRect().right - parseFloat(style.paddingRight));
   const tables = Array.from(document.querySelectorAll('table'));
-  const wide = tables.filter(t => t.getBoundingClientRect().right > content + 1)
+  const turned = (t) => getComputedStyle(t.closest('.aw-table-wrap') || t).page === 'landscape';
+  const wide = tables
+    .filter(t => t.getBoundingClientRect().right > (turned(t) ? landscapeWidth : content) + 1)
     .map(t => (t.caption ? t.caption.innerText : t.innerText.slice(0, 60)));
   const wideCharts = Array.from(document.querySelectorAll('img'))
     .filter(i => i.getBoundingClientRect().right > content + 1).length;
@@ -346,6 +355,7 @@ PRINT_CHECK = """(width) => {
   // From the top of the document (the opening paragraph) to the end of page one.
   const one = document.querySelector('.aw-page-one').getBoundingClientRect();
   return {tables: tables.length, wide, wideCharts, hidden, uncaptioned, breaks,
+    landscape: tables.filter(turned).length,
     sections: sections.length, content, pageOne: one.bottom + window.scrollY};
 }"""
 
@@ -356,7 +366,7 @@ def test_print_on_a4_keeps_every_table_on_the_page(rendered, chromium, team, tmp
     try:
         pdf = page.pdf(path=str(tmp_path / f"{team}.pdf"), format="A4", print_background=True)
         page.emulate_media(media="print")
-        seen = page.evaluate(PRINT_CHECK, A4_WIDTH)
+        seen = page.evaluate(PRINT_CHECK, [A4_WIDTH, A4_LANDSCAPE_WIDTH])
     finally:
         page.close()
     assert pdf.startswith(b"%PDF")
@@ -364,6 +374,9 @@ def test_print_on_a4_keeps_every_table_on_the_page(rendered, chromium, team, tmp
     assert seen["tables"] >= 10
     assert seen["wide"] == [], f"wider than A4: {seen['wide']}"
     assert seen["wideCharts"] == 0
+    # A table of 14 columns or more (the trend of every shared KPI) is on a landscape page.
+    assert seen["landscape"] >= 1
+    assert _pdf_pages(pdf, landscape=True) >= 1
     # Each section starts a new page: page one, then at least one page per section.
     assert seen["breaks"] == [], f"sections not starting a page: {seen['breaks']}"
     assert _pdf_pages(pdf) >= 1 + seen["sections"]
