@@ -19,6 +19,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..data.membership import codes
 from .scope import equals, within
 
 MARKETING = "marketing"
@@ -289,12 +290,18 @@ def channel_source_types(leads: pd.DataFrame) -> pd.Series:
     >>> channel_source_types(leads).to_dict()
     {'email': 'marketing', 'referral': 'partner'}
     """
-    known = leads[leads["channel"].notna().to_numpy() & leads["source_type"].notna().to_numpy()]
-    counts = (
-        pd.crosstab(known["channel"].astype("object"), known["source_type"].astype("object"))
-        if len(known)
-        else pd.DataFrame()
-    )
+    # Leads per channel and source type, as pd.crosstab counts them, but numbered by Arrow:
+    # a million leads' labels never become Python strings.
+    channel, channels = codes(leads["channel"])
+    source, sources = codes(leads["source_type"])
+    known = (channel >= 0) & (source >= 0)
+    counts = pd.DataFrame()
+    if known.any():
+        matrix = np.zeros((len(channels), len(sources)), dtype="int64")
+        np.add.at(matrix, (channel[known], source[known]), 1)
+        counts = pd.DataFrame(matrix, index=pd.Index(channels), columns=pd.Index(sources))
+        counts = counts.loc[counts.sum(axis=1) > 0, counts.sum(axis=0) > 0]
+        counts = counts.sort_index().sort_index(axis=1)
     order = [t for t in (MARKETING, PARTNER, SALES) if t in counts.columns]
     order += [t for t in counts.columns if t not in order]
     if counts.empty:
