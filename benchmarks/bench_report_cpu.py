@@ -11,7 +11,8 @@ are shared; the team's own eight quarters are computed afresh).
 With ``--baseline REV`` (a git revision, e.g. the commit before a change) the same
 measurement runs for that revision's package and notebook (``git archive`` into a temporary
 folder) and for this working copy, each in its own fresh process, one after the other in this
-run, and the ratio of the medians is printed (``cpu_ratio`` = baseline / now).
+run, and the ratio of the medians is printed (``cpu_ratio`` = baseline / now). Both read the
+baseline revision's ``data/sample`` (unless ``--data`` is given), so they measure the same data.
 
 What a report kernel of ``workbook reports`` does for its second and later reports, without the
 kernel's messaging: an in-process IPython shell with the inline matplotlib backend (the
@@ -178,12 +179,15 @@ def compare(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="bench_report_base_") as folder:
         base = Path(folder)
         archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.baseline, "src", "notebooks/reports"],
+            ["git", "-C", str(ROOT), "archive", args.baseline, "src", "notebooks/reports", "data"],
             capture_output=True,
             check=True,
         )
         subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
         figures = {}
+        # Both runs read the same data: the baseline revision's sample (a newer sample may
+        # hold what the older code rejects, e.g. targets of KPIs it did not have), or --data.
+        data = args.data.resolve() if args.data.resolve() != DATA else base / "data" / "sample"
         for name, root in (("baseline", base), ("now", ROOT)):
             command = [
                 sys.executable,
@@ -193,7 +197,7 @@ def compare(args: argparse.Namespace) -> None:
                 "--quarter",
                 args.quarter,
                 "--data",
-                str(args.data.resolve()),
+                str(data),
                 "--repeats",
                 str(args.repeats),
                 "--notebook",
