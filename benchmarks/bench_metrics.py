@@ -20,7 +20,8 @@ plain hours (see ``duckdb_reference.py``). Times are wall and CPU seconds (CPU o
 of the process), min and median over the repeats; ratios are workbook / DuckDB. The last
 line is the summary the issue asks for, at 1 M leads (or the largest size run):
 ``metrics: leads=… load_s=… duckdb_load_s=… load_ratio=… first_view_s=… peak_gb=…`` with
-minimum wall times, the shared-tables first view, and the workbook process's peak RSS (GiB).
+minimum wall times, the shared-tables first view, and the workbook process's peak RSS (GiB;
+also printed after each step: load, first view cold and shared, the compared figures).
 Nothing here asserts a time.
 """
 
@@ -67,6 +68,7 @@ def child_workbook(folder: Path, grid: bool) -> dict:
     began = _clock()
     workbook = Workbook.load(folder)
     load = _since(began)
+    peak_load = _peak_gib()
     quarter = workbook.dataset.latest_complete_quarter
 
     def everything(view):
@@ -82,6 +84,7 @@ def child_workbook(folder: Path, grid: bool) -> dict:
     began = _clock()
     everything(workbook.view(workbook.dataset.teams[0], quarter))
     first_view = _since(began)
+    peak_first_view = _peak_gib()
     figures, seconds, business = ref.workbook_figures(workbook, quarter)
     out = {
         "import": imported,
@@ -93,6 +96,8 @@ def child_workbook(folder: Path, grid: bool) -> dict:
         "quarter": str(quarter),
         "as_of": workbook.dataset.as_of.isoformat(),
         "peak_gib": _peak_gib(),
+        "peak_load_gib": peak_load,
+        "peak_first_view_gib": peak_first_view,
     }
     if grid:
         began = _clock()
@@ -206,6 +211,18 @@ def report(leads: int, run: dict) -> dict:
     peak = max(b["peak_gib"] for b in books)
     print(
         f"  peak RSS: workbook {peak:.2f} GiB, DuckDB {max(d['peak_gib'] for d in ducks):.2f} GiB"
+    )
+    # The workbook's peak so far after each step (max over the repeats; the first repeat
+    # builds the per-lead tables, the later ones read them), then the whole process.
+    steps = {
+        "load": max(b["peak_load_gib"] for b in books),
+        "first view cold": books[0]["peak_first_view_gib"],
+        "first view shared": max(b["peak_first_view_gib"] for b in shared),
+        "with the compared figures": peak,
+    }
+    print(
+        "  workbook peak RSS after each step (GiB):  "
+        + ", ".join(f"{label} {value:.2f}" for label, value in steps.items())
     )
     first_view = min(b["first_view"]["wall"] for b in shared)
     return {"load": load, "duck_load": duck_load, "first_view": first_view, "peak": peak}
