@@ -102,7 +102,7 @@ def test_the_next_report_follows_the_actions_up(data):
     assert points == [
         'Agreed action overdue: "Call every MQL within 4 business hours" (owner SDR team '
         "lead, agreed at the 2026Q2 review, due 2026Q3) is still open; SLA compliance went "
-        "from 100.0 % to 50.0 % since 2026Q2 (worse, not significant, p=1.000)."
+        "from 100.0% to 50.0% since 2026Q2 (worse, not significant, p=1.000)."
     ]
     # The other team's report and the company report follow up none of north's actions.
     assert len(Workbook.load(data).view("south", "2026Q3").agreed_actions()) == 0
@@ -129,7 +129,7 @@ def test_the_report_opens_its_review_with_the_actions(data, tmp_path):
     assert list(shown["status"]) == ["open, overdue", "done"]
     assert list(shown["agreed → due"]) == ["2026Q2 → 2026Q3", "2026Q2 → 2026Q2"]
     assert shown["KPI since the review"].iloc[1] == (
-        "MQL acceptance went from 0.0 % to 66.7 % since 2026Q2 (better, not significant, p=1.000)"
+        "MQL acceptance went from 0.0% to 66.7% since 2026Q2 (better, not significant, p=1.000)"
     )
     names = list(tables)
     assert names.index("agreed_actions") < names.index("talking_points")

@@ -19,7 +19,7 @@ from helpers import Workbook
 from helpers.metrics.headline import KPIS
 from helpers.reports.talking_points import KPI_TABLES, tables_cut_off, talking_points
 
-FELL = "MQLs fell 25.0 % against 2026Q1, from 40 to 30 (worse: higher is better)."
+FELL = "MQLs fell 25.0% against 2026Q1, from 40 to 30 (worse: higher is better)."
 
 
 def _write(folder, last_deal_month: int, as_of: str | None = None):

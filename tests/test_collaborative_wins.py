@@ -74,9 +74,9 @@ def test_wins_name_targets_hit_significant_improvements_and_actions_done():
     )
     (point,) = wins_points(KPIS, previous_label="2026Q2", year_label="2025Q3", review=review)
     assert point == (
-        "Collaborative wins. On target: SLA compliance 92.0 % (target 85.0 %), MQLs 221 "
-        "(target 212). Significant improvements: MQL → SQL from 20.1 % in 2026Q2 to 25.3 % "
-        "(p=0.003); Rejection from 18.0 % in 2025Q3 to 10.0 % (p<0.001). Agreed actions done: "
+        "Collaborative wins. On target: SLA compliance 92.0% (target 85.0%), MQLs 221 "
+        "(target 212). Significant improvements: MQL → SQL from 20.1% in 2026Q2 to 25.3% "
+        "(p=0.003); Rejection from 18.0% in 2025Q3 to 10.0% (p<0.001). Agreed actions done: "
         '"One MQL definition".'
     )
     assert point.rule == WIN_RULE
@@ -86,7 +86,7 @@ def test_an_unfinished_quarter_names_rates_on_target_so_far_and_no_change():
     (point,) = wins_points(KPIS, so_far="so far (quarter not complete at 15 Aug 2026)")
     assert point == (
         "Collaborative wins. On target so far (quarter not complete at 15 Aug 2026): SLA "
-        "compliance 92.0 % (target 85.0 %)."
+        "compliance 92.0% (target 85.0%)."
     )
 
 
@@ -96,7 +96,7 @@ def test_no_win_no_point():
 
 def test_the_change_rule_leaves_the_wins_to_the_wins_point():
     texts = kpi_change_points(KPIS, previous_label="2026Q2", year_label="2025Q3", without_wins=True)
-    assert texts == ["MQL acceptance fell from 80.0 % in 2026Q2 to 70.0 % (significant, p=0.010)."]
+    assert texts == ["MQL acceptance fell from 80.0% in 2026Q2 to 70.0% (significant, p=0.010)."]
     everything = kpi_change_points(KPIS, previous_label="2026Q2", year_label="2025Q3")
     assert len(everything) == 3  # with the two improvements
 

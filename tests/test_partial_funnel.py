@@ -311,7 +311,9 @@ def test_trends_and_comparison_leave_out_untracked_kpis(workbook):
     from helpers.analysis import comparison
 
     view = workbook.view("east", "2026Q3")
-    assert set(view.trend(8)["metric"]) == {"mql_to_sql"}
+    # Retention stays as n/a (it lacks only the optional revenue table); lead -> customer
+    # needs leads and won deals, which this data has.
+    assert set(view.trend(8)["metric"]) == {"mql_to_sql", "lead_to_customer", "customer_retention"}
     trend = comparison.kpi_trend(view, 8)
     assert list(dict.fromkeys(trend["metric"])) == [
         "mqls",
@@ -319,7 +321,11 @@ def test_trends_and_comparison_leave_out_untracked_kpis(workbook):
         "pipeline_created",
         "won_revenue",
         "won_deals",
-        "cac",
+        "cac",  # no spend table: n/a, like the scorecard's KPIs below
+        "lead_to_customer",
+        "bookings_growth",
+        "customer_retention",
+        "marketing_roi",
     ]
     assert trend["quarter"].unique().tolist() == ["2026Q1", "2026Q2", "2026Q3"]
     long, ranking = comparison.team_comparison(workbook, "2026Q3")
@@ -370,7 +376,7 @@ def test_talking_points_draw_no_conclusion_from_untracked_stages(workbook):
     # No alignment index (2 of 5 components), no target, no prior quarter with a value,
     # nothing waiting.
     assert points == [
-        "Marketing sourced 33.3 % of the pipeline created (EUR 2,000 of EUR 6,000).",
+        "Marketing sourced 33.3% of the pipeline created (€2,000 of €6,000).",
         "This data has no first_touch, accepted, rejected or recycled events and no lost "
         "opportunities, so the figures that need them are left out rather than shown as 0; "
         "agree how the CRM export will record those stages.",

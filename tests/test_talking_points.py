@@ -1,7 +1,7 @@
 """Talking-point rules on small literal inputs; every expected sentence written out by hand.
 
 Issue 16: a change is a point only when both quarters rest on at least 30 observations
-(``base``, ``base_previous``, ``base_year``), beyond ±500 % it is written as its two figures, a
+(``base``, ``base_previous``, ``base_year``), beyond ±500% it is written as its two figures, a
 table that stopped early gives no base, an unfinished quarter is never compared with complete
 ones, and an alignment index below its minimum of components never leads.
 """
@@ -77,10 +77,10 @@ def _kpi(**row):
 @pytest.mark.parametrize(
     ("value", "kind", "expected"),
     [
-        (0.84, "rate", "84.0 %"),
-        (0.6121, "rate", "61.2 %"),
+        (0.84, "rate", "84.0%"),
+        (0.6121, "rate", "61.2%"),
         (48.0, "hours", "48.0 h"),
-        (1234567.4, "amount", "EUR 1,234,567"),
+        (1234567.4, "amount", "€1,234,567"),
         (212.0, "count", "212"),
         (NAN, "rate", "n/a"),
     ],
@@ -108,7 +108,7 @@ def test_significant_rate_change_vs_previous_quarter_fires():
         ]
     )
     assert kpi_change_points(kpis, previous_label="2026Q2", year_label="2025Q3") == [
-        "SLA compliance fell from 84.0 % in 2026Q2 to 61.2 % (significant, p=0.003)."
+        "SLA compliance fell from 84.0% in 2026Q2 to 61.2% (significant, p=0.003)."
     ]
 
 
@@ -117,7 +117,7 @@ def test_significant_change_vs_year_ago_with_tiny_p_value_fires():
         [_kpi(label="Win rate", value=0.4, year=0.25, p_year=0.0004, significant_year=True)]
     )
     assert kpi_change_points(kpis) == [
-        "Win rate rose from 25.0 % in Q−4 to 40.0 % (significant, p<0.001)."
+        "Win rate rose from 25.0% in Q−4 to 40.0% (significant, p<0.001)."
     ]
 
 
@@ -142,11 +142,11 @@ def test_large_amount_and_hours_changes_fire_with_direction():
             ),
         ]
     )
-    # Won revenue: (600 − 1000) / 1000 = −40 %; vs year ago +9.1 %: below the 20 % threshold.
-    # Speed: (6 − 4) / 4 = +50 %, worse because lower is better; unchanged vs year ago.
+    # Won revenue: (600 − 1000) / 1000 = −40%; vs year ago +9.1%: below the 20% threshold.
+    # Speed: (6 − 4) / 4 = +50%, worse because lower is better; unchanged vs year ago.
     assert kpi_change_points(kpis, currency="EUR") == [
-        "Won revenue fell 40.0 % against Q−1, from EUR 1,000 to EUR 600 (worse: higher is better).",
-        "Speed to lead rose 50.0 % against Q−1, from 4.0 h to 6.0 h (worse: lower is better).",
+        "Won revenue fell 40.0% against Q−1, from €1,000 to €600 (worse: higher is better).",
+        "Speed to lead rose 50.0% against Q−1, from 4.0 h to 6.0 h (worse: lower is better).",
     ]
 
 
@@ -160,7 +160,7 @@ def test_a_change_needs_the_minimum_base_on_both_sides():
     kpis = pd.DataFrame(
         [
             # MQLs: the base is the count itself. 29 → 80 has too few before; 30 → 80 fires:
-            # (80 − 30) / 30 = 166.7 %.
+            # (80 − 30) / 30 = 166.7%.
             _kpi(label="MQLs", kind="count", value=80.0, previous=29.0, base=80, base_previous=29),
             _kpi(
                 label="MQLs again",
@@ -189,37 +189,37 @@ def test_a_change_needs_the_minimum_base_on_both_sides():
                 base=12,
                 base_previous=200,
             ),
-            # No base at all for Q−1 (its table had ended): never a point, even at −100 %.
+            # No base at all for Q−1 (its table had ended): never a point, even at −100%.
             _kpi(label="Pipeline", kind="amount", value=0.0, previous=5000.0, base_previous=NAN),
         ]
     )
     assert kpi_change_points(kpis, currency="EUR") == [
-        "MQLs again rose 166.7 % against Q−1, from 30 to 80 (better: higher is better)."
+        "MQLs again rose 166.7% against Q−1, from 30 to 80 (better: higher is better)."
     ]
 
 
 def test_a_change_beyond_500_percent_is_written_as_its_two_figures():
     kpis = pd.DataFrame(
         [
-            # (2655 − 40) / 40 = 6537.5 %: written as the two figures.
+            # (2655 − 40) / 40 = 6537.5%: written as the two figures.
             _kpi(label="MQLs", kind="count", value=2655.0, previous=40.0),
-            # (240 − 40) / 40 = 500 % exactly: still a percentage.
+            # (240 − 40) / 40 = 500% exactly: still a percentage.
             _kpi(label="SQLs", kind="count", value=240.0, previous=40.0),
-            # Amounts the same way: EUR 1,000 → EUR 7,000 is +600 %.
+            # Amounts the same way: €1,000 → €7,000 is +600%.
             _kpi(label="Won revenue", kind="amount", value=7000.0, previous=1000.0),
         ]
     )
     assert kpi_change_points(kpis, currency="EUR", previous_label="2026Q2") == [
         "MQLs rose from 40 to 2,655 against 2026Q2 (better: higher is better).",
-        "SQLs rose 500.0 % against 2026Q2, from 40 to 240 (better: higher is better).",
-        "Won revenue rose from EUR 1,000 to EUR 7,000 against 2026Q2 (better: higher is better).",
+        "SQLs rose 500.0% against 2026Q2, from 40 to 240 (better: higher is better).",
+        "Won revenue rose from €1,000 to €7,000 against 2026Q2 (better: higher is better).",
     ]
 
 
 def test_small_change_or_zero_base_does_not_fire():
     kpis = pd.DataFrame(
         [
-            _kpi(label="MQLs", kind="count", value=110.0, previous=100.0),  # +10 %
+            _kpi(label="MQLs", kind="count", value=110.0, previous=100.0),  # +10%
             _kpi(label="Pipeline", kind="amount", value=500.0, previous=0.0),  # no base
         ]
     )
@@ -246,9 +246,8 @@ def test_red_and_amber_against_target_fire_red_first():
         ]
     )
     assert target_points(kpis, currency="EUR") == [
-        "Red against target: SLA compliance 50.0 % vs a target of 85.0 % (attainment 59 %).",
-        "Amber against target: CAC EUR 5,000 vs a target of EUR 4,600 "
-        "(attainment 92 %; lower is better).",
+        "Red against target: SLA compliance 50.0% vs a target of 85.0% (attainment 59%).",
+        "Amber against target: CAC €5,000 vs a target of €4,600 (attainment 92%; lower is better).",
     ]
 
 
@@ -270,7 +269,7 @@ def test_an_unfinished_quarter_says_so_far_and_drops_volumes_against_target():
     so_far = "so far (quarter not complete at 15 Aug 2026)"
     assert target_points(kpis, currency="EUR", so_far=so_far) == [
         "Red against target so far (quarter not complete at 15 Aug 2026): SLA compliance "
-        "50.0 % vs a target of 85.0 % (attainment 59 %)."
+        "50.0% vs a target of 85.0% (attainment 59%)."
     ]
 
 
@@ -328,16 +327,16 @@ def test_untouched_threshold_must_be_a_band_boundary():
 
 def test_top_rejection_reason_fires_when_it_dominates():
     reasons = pd.DataFrame({"reason": ["no budget", "wrong persona"], "count": [9, 3]})
-    # 9 of 12 rejections = 75.0 %
+    # 9 of 12 rejections = 75.0%
     assert rejection_points(reasons) == [
-        "“no budget” was the top rejection reason: 9 of 12 rejected MQLs (75.0 %); agree "
+        "“no budget” was the top rejection reason: 9 of 12 rejected MQLs (75.0%); agree "
         "with marketing how to screen it out."
     ]
 
 
 @pytest.mark.parametrize(
     "counts",
-    [[2, 1], [3, 3, 3, 3, 3]],  # too few rejections (3 < 5); top share 20 % < 25 %
+    [[2, 1], [3, 3, 3, 3, 3]],  # too few rejections (3 < 5); top share 20% < 25%
     ids=["few", "spread"],
 )
 def test_top_rejection_reason_does_not_fire(counts):
@@ -355,15 +354,15 @@ PIPELINE = pd.DataFrame(
 
 def test_pipeline_share_against_target():
     assert pipeline_share_points(PIPELINE, 0.7, currency="EUR") == [
-        "Marketing sourced 60.0 % of the pipeline created (EUR 600 of EUR 1,000), below its "
-        "target of 70.0 %."
+        "Marketing sourced 60.0% of the pipeline created (€600 of €1,000), below its "
+        "target of 70.0%."
     ]
     assert pipeline_share_points(PIPELINE, 0.6) == [
-        "Marketing sourced 60.0 % of the pipeline created (600 of 1,000), at or above its "
-        "target of 60.0 %."
+        "Marketing sourced 60.0% of the pipeline created (600 of 1,000), at or above its "
+        "target of 60.0%."
     ]
     assert pipeline_share_points(PIPELINE) == [
-        "Marketing sourced 60.0 % of the pipeline created (600 of 1,000)."
+        "Marketing sourced 60.0% of the pipeline created (600 of 1,000)."
     ]
 
 
@@ -391,7 +390,7 @@ def test_alignment_index_names_the_component_that_loses_most():
     index = _index(60.0, [0.8, 0.4], [0.5, 0.5])
     assert alignment_points(index) == [
         "The alignment index is 60.0/100; MQL acceptance costs it the most: a score of "
-        "40.0 % at a weight of 50.0 % loses 30.0 points."
+        "40.0% at a weight of 50.0% loses 30.0 points."
     ]
 
 
@@ -406,7 +405,7 @@ def test_alignment_index_perfect_or_nan_does_not_fire():
 def test_thin_feedback_fires():
     summary = {"coverage": Rate(30, 120), "mean_rating": 3.75, "ratings": 32}
     assert feedback_points(summary) == [
-        "Sales gave feedback on 25.0 % of the MQLs (30 of 120), mean rating 3.8 of 5 over "
+        "Sales gave feedback on 25.0% of the MQLs (30 of 120), mean rating 3.8 of 5 over "
         "32 ratings."
     ]
 
@@ -414,7 +413,7 @@ def test_thin_feedback_fires():
 def test_poor_rating_fires_even_with_good_coverage():
     summary = {"coverage": Rate(90, 100), "mean_rating": 2.5, "ratings": 95}
     assert feedback_points(summary) == [
-        "Sales gave feedback on 90.0 % of the MQLs (90 of 100), mean rating 2.5 of 5 over "
+        "Sales gave feedback on 90.0% of the MQLs (90 of 100), mean rating 2.5 of 5 over "
         "95 ratings."
     ]
 
@@ -437,11 +436,11 @@ def test_talking_points_on_tiny_north():
     # needed; SLA 0.5 at weight 0.25/0.85 loses 100 × 0.2941 × 0.5 = 14.7 points, the most.
     view = Workbook.load(TINY).view("north", "2026Q3")
     assert talking_points(view) == [
-        "The alignment index is 56.9/100; SLA compliance costs it the most: a score of 50.0 % "
-        "at a weight of 29.4 % loses 14.7 points.",
+        "The alignment index is 56.9/100; SLA compliance costs it the most: a score of 50.0% "
+        "at a weight of 29.4% loses 14.7 points.",
         "1 MQL still waited for a first touch at quarter end after more than 48 business "
         "hours; 1 MQL of the quarter passed the SLA without a touch.",
-        "Marketing sourced 66.7 % of the pipeline created (EUR 1,000 of EUR 1,500).",
+        "Marketing sourced 66.7% of the pipeline created (€1,000 of €1,500).",
     ]
 
 
@@ -497,7 +496,7 @@ def _tiny_copy(tmp_path, toml_extra: str = "", targets: str = TARGETS):
 def test_an_unfinished_quarter_is_not_compared_with_complete_ones(tmp_path):
     # tests/data/tiny with as_of 15 Aug 2026: 2026Q3 (to 30 Sep) is not complete. north's SLA
     # compliance is 2 of 4 either way (L1 2 h and L5 5 h in their 8 h SLA, L2 16 h late, L3
-    # never touched and long overdue): 0.5 against 0.9 = attainment 56 %, red, said "so far".
+    # never touched and long overdue): 0.5 against 0.9 = attainment 56%, red, said "so far".
     # MQLs 4 against 10 is a part of a quarter against a whole quarter's target: left out.
     # L3 still waits on 15 Aug (more than 120 business hours after Thu 2 Jul 10:00).
     # An export taken on 15 Aug holds nothing dated later (the data refuse it): O2 and O3,
@@ -516,7 +515,7 @@ def test_an_unfinished_quarter_is_not_compared_with_complete_ones(tmp_path):
     points = talking_points(view)
     assert points[1:3] == [
         "Red against target so far (quarter not complete at 15 Aug 2026): SLA compliance "
-        "50.0 % vs a target of 90.0 % (attainment 56 %).",
+        "50.0% vs a target of 90.0% (attainment 56%).",
         "1 MQL still waited for a first touch on 15 Aug 2026 (quarter not complete) after "
         "more than 48 business hours; 1 MQL of the quarter passed the SLA without a touch.",
     ]
@@ -526,12 +525,12 @@ def test_an_unfinished_quarter_is_not_compared_with_complete_ones(tmp_path):
 
 def test_a_complete_quarter_keeps_its_volumes_against_target(tmp_path):
     # The same targets with the as-of date of tests/data/tiny (1 Oct 2026): MQLs 4 of 10 =
-    # attainment 40 %, SLA compliance 0.5 of 0.9 = 56 %; both red, in table order.
+    # attainment 40%, SLA compliance 0.5 of 0.9 = 56%; both red, in table order.
     view = Workbook.load(_tiny_copy(tmp_path)).view("north", "2026Q3")
     assert view.complete is True
     assert talking_points(view)[1:3] == [
-        "Red against target: MQLs 4 vs a target of 10 (attainment 40 %).",
-        "Red against target: SLA compliance 50.0 % vs a target of 90.0 % (attainment 56 %).",
+        "Red against target: MQLs 4 vs a target of 10 (attainment 40%).",
+        "Red against target: SLA compliance 50.0% vs a target of 90.0% (attainment 56%).",
     ]
 
 
@@ -544,7 +543,7 @@ def test_an_index_below_its_minimum_of_components_never_leads(tmp_path):
         "4 of 5 components in this data; the index needs at least 5"
     )
     points = talking_points(view)
-    assert points[0] == "Red against target: MQLs 4 vs a target of 10 (attainment 40 %)."
+    assert points[0] == "Red against target: MQLs 4 vs a target of 10 (attainment 40%)."
     assert not any("alignment index" in p for p in points)
 
 
@@ -600,13 +599,13 @@ def _change_row(metric, kind, value, previous, year, direction="higher"):
 
 
 def test_a_seasonal_drop_against_q1_ranks_below_the_same_drop_against_q4():
-    # Won revenue 600 now, 1,000 in Q−1 and in Q−4: both fall 40 %. Money: 400 of a
+    # Won revenue 600 now, 1,000 in Q−1 and in Q−4: both fall 40%. Money: 400 of a
     # reference of 800 = 0.5. Q−4: 1 + 3 × 0.4 + 2 × 0.5 = 3.2; Q−1 counts half: 1.6.
     kpis = pd.DataFrame([_change_row("won_revenue", "amount", 600.0, 1000.0, 1000.0)])
     points = kpi_change_points(kpis, currency="EUR", reference=800.0)
     assert [p.score for p in points] == pytest.approx([1.6, 3.2])
     ranked = rank_points(points)
-    assert ranked[0].startswith("won_revenue fell 40.0 % against Q−4")
+    assert ranked[0].startswith("won_revenue fell 40.0% against Q−4")
     # A rate's change is not seasonal: weight 1 against Q−1 too.
     rate = _change_row("sla_compliance", "rate", 0.5, 0.8, math.nan)
     rate |= {"significant_previous": True, "p_previous": 0.001}
@@ -617,7 +616,7 @@ def test_a_seasonal_drop_against_q1_ranks_below_the_same_drop_against_q4():
 
 def test_target_points_score_the_shortfall_and_the_money():
     # Won revenue 100 against 200: attainment 0.5, gap 0.5; money 100 of 400 = 0.25:
-    # 1 + 1.5 + 0.5 = 3.0. MQL→SQL 60 % of target: gap 0.4, no money: 2.2.
+    # 1 + 1.5 + 0.5 = 3.0. MQL→SQL 60% of target: gap 0.4, no money: 2.2.
     kpis = pd.DataFrame(
         [
             {"metric": "mql_to_sql", "label": "MQL → SQL", "direction": "higher",
@@ -628,7 +627,7 @@ def test_target_points_score_the_shortfall_and_the_money():
     )  # fmt: skip
     points = target_points(kpis, currency="EUR", reference=400.0)
     assert [p.score for p in points] == pytest.approx([2.2, 3.0])
-    assert rank_points(points)[0].startswith("Red against target: Won revenue EUR 100")
+    assert rank_points(points)[0].startswith("Red against target: Won revenue €100")
 
 
 def _teams(values, *, kind="rate", direction="higher", n=100):
@@ -649,8 +648,8 @@ def test_the_outlier_team_is_named_with_the_median_of_the_others():
     long = _teams({"a": 0.90, "b": 0.92, "c": 0.88, "d": 0.91, "e": 0.30})
     (point,) = outlier_team_points(long, {"e": "Team E"})
     assert point == (
-        "Team E stands out from the other 4 teams: SLA compliance 30.0 % against a median "
-        "of 90.5 % for the other teams."
+        "Team E stands out from the other 4 teams: SLA compliance 30.0% against a median "
+        "of 90.5% for the other teams."
     )
     # gap 0.605 / 0.905 = 0.6685, significance 1: 1 + 2.0055 + 2 = 5.0055.
     assert point.score == pytest.approx(1 + 3 * 0.605 / 0.905 + 2)
@@ -670,7 +669,7 @@ def test_an_outlier_on_the_better_side_or_among_few_teams_is_no_point():
 
 
 def test_the_low_quality_channel_is_named_against_the_other_channels():
-    # A: 30 of 60 accepted (50 %) against the others' 135 of 150 (90 %): z = −6.4, p < 0.001;
+    # A: 30 of 60 accepted (50%) against the others' 135 of 150 (90%): z = −6.4, p < 0.001;
     # gap (0.9 − 0.5) / 0.9 = 0.444; spend 200 of won revenue 1,000: money 0.2.
     channels = pd.DataFrame(
         {
@@ -683,8 +682,8 @@ def test_the_low_quality_channel_is_named_against_the_other_channels():
     )
     (point,) = channel_quality_points(channels, reference=1000.0)
     assert point == (
-        "A brought 50.0 % of the quarter's leads (100 of 200), but sales accepted only 50.0 % "
-        "of its MQLs (30 of 60) against 90.0 % for the other channels (p<0.001); review its "
+        "A brought 50.0% of the quarter's leads (100 of 200), but sales accepted only 50.0% "
+        "of its MQLs (30 of 60) against 90.0% for the other channels (p<0.001); review its "
         "targeting together."
     )
     assert point.score == pytest.approx(1 + 3 * 0.4 / 0.9 + 2 + 2 * 0.2)
@@ -719,4 +718,4 @@ def test_a_change_for_the_better_ranks_below_the_same_change_for_the_worse():
     )
     points = kpi_change_points(kpis)
     assert [p.score for p in points] == pytest.approx([0.625, 1.25, 2.5])
-    assert rank_points(points)[0].startswith("speed_to_lead_hours rose 50.0 % against Q−1")
+    assert rank_points(points)[0].startswith("speed_to_lead_hours rose 50.0% against Q−1")

@@ -5,8 +5,9 @@ the view), returns its sentences (an empty list when the rule does not fire) and
 invents a figure it was not given. :func:`talking_points` is the thin adapter that feeds the
 rules from a :class:`~helpers.analysis.workbook.TeamQuarter`.
 
-Numbers are written as in the review: rates ``84.0 %``, hours ``12.5 h``, amounts with the
-currency (``EUR 1,234``), p-values ``p=0.003`` (``p<0.001`` below that).
+Numbers are written as everywhere in the review (:func:`helpers.display.html.format_value`):
+rates ``84.0%``, hours ``12.5 h``, amounts with the currency's symbol (``€1,234``), p-values
+``p=0.003`` (``p<0.001`` below that).
 
 Only bases that can carry a point make one:
 
@@ -59,6 +60,7 @@ from ..analysis.comparison import OUTLIER_Z, team_outliers
 from ..data.config import CANONICAL_EVENTS
 from ..data.membership import is_in
 from ..data.stages import OUTCOMES
+from ..display.html import format_value
 from ..errors import ParameterError
 from ..metrics.coverage import absent_phrase
 from ..metrics.funnel import mql_acceptance
@@ -233,22 +235,14 @@ def _nan(value) -> bool:
 
 
 def figure(value: float, kind: str, currency: str = "") -> str:
-    """A figure as the talking points write it.
+    """A figure as the talking points write it: the review's one number format, in full.
 
     Examples
     --------
     >>> figure(0.612, "rate"), figure(12.25, "hours"), figure(1234.5, "amount", "EUR")
-    ('61.2 %', '12.2 h', 'EUR 1,234')
+    ('61.2%', '12.2 h', '€1,234')
     """
-    if _nan(value):
-        return "n/a"
-    if kind == "rate":
-        return f"{value * 100:.1f} %"
-    if kind == "hours":
-        return f"{value:,.1f} h"
-    if kind == "amount":
-        return f"{currency} {value:,.0f}".strip()
-    return f"{value:,.0f}"
+    return format_value(value, kind, currency)
 
 
 def count(n: int, noun: str) -> str:
@@ -420,7 +414,7 @@ def target_points(
                 f"{row['rag'].capitalize()} against target{when}: {row['label']} "
                 f"{figure(row['value'], kind, currency)} vs a target of "
                 f"{figure(row['target'], kind, currency)} "
-                f"(attainment {row['attainment'] * 100:.0f} %{note}).",
+                f"(attainment {row['attainment']:.0%}{note}).",
                 rule="target",
                 gap=1 - row["attainment"],
                 money=money,
@@ -881,8 +875,8 @@ def wins_points(
     Returns
     -------
     list of TalkingPoint
-        ``"Collaborative wins. On target: SLA compliance 92.0 % (target 85.0 %). Significant
-        improvements: MQL → SQL from 20.1 % in 2026Q2 to 25.3 % (p=0.003). Agreed actions
+        ``"Collaborative wins. On target: SLA compliance 92.0% (target 85.0%). Significant
+        improvements: MQL → SQL from 20.1% in 2026Q2 to 25.3% (p=0.003). Agreed actions
         done: "One written MQL definition"."``; its rule is :data:`WIN_RULE`.
     """
     hit = [
@@ -960,7 +954,7 @@ def action_points(review: pd.DataFrame | None, *, currency: str = "") -> list[Ta
 def action_movement(row: Mapping, *, currency: str = "") -> str:
     """How an action's KPI moved since its review, in words with its figures (or ``""``).
 
-    E.g. ``"SLA compliance went from 84.0 % to 61.0 % since 2026Q2 (worse, significant,
+    E.g. ``"SLA compliance went from 84.0% to 61.0% since 2026Q2 (worse, significant,
     p=0.003)"``; ``"MQLs: not in this data"``; ``""`` for an action without a KPI.
     """
     if not row.get("kpi") or not row.get("moved"):
