@@ -7,12 +7,15 @@ is that touch's weight × 1000.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers.display.html import money
 from helpers.errors import ParameterError
 from helpers.metrics.attribution import (
     MODELS,
@@ -274,6 +277,10 @@ def test_fallback_to_lead_channel_and_no_lead(model):
     assert result.attributed_total == 1600
     credits = result.table.set_index("channel")["opportunities"].to_dict()
     assert credits == pytest.approx({"web": 2, NO_LEAD: 1, "events": 1})
+    # The report writes the amounts in its money format: 1500 / 1600 = 93.75 %.
+    assert result.note(partial(money, currency="EUR")).startswith(
+        f"{model}: €1,500 of €1,600 (93.8%) on 3 opportunities without an eligible touch"
+    )
 
 
 def test_by_campaign_id_with_fallback_and_missing_campaign():
@@ -307,7 +314,7 @@ def test_nan_amount_counts_as_zero_and_is_reported():
     assert result.attributed_total == 1000
     assert result.missing_amount_opportunities == 1
     assert result.table["opportunities"].tolist() == [2.0]
-    assert "1 opportunities had no amount" in result.note()
+    assert "1 opportunity had no amount" in result.note()
 
 
 def test_other_amount_column():

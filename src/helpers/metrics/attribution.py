@@ -19,6 +19,7 @@ opportunity.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,20 +74,25 @@ class AttributionResult:
         """The attribution table (a copy)."""
         return self.table.copy()
 
-    def note(self) -> str:
-        """One line on the fallback (and missing amounts), in plain text."""
+    def note(self, amount: Callable[[float], str] = "{:,.2f}".format) -> str:
+        """One line on the fallback (and missing amounts), in plain text.
+
+        ``amount`` writes the amounts (the report passes its money format, ``€1,234``).
+        """
         if self.table.empty:  # an empty quarter: nothing to split, say so plainly
             return f"{self.model}: no opportunities to attribute."
         share = self.fallback_amount / self.attributed_total if self.attributed_total else 0.0
+        deals = self.fallback_opportunities
         text = (
-            f"{self.model}: {self.fallback_amount:,.2f} of {self.attributed_total:,.2f} "
-            f"({share:.1%}) on {self.fallback_opportunities} opportunities without an eligible "
-            f"touch was attributed to the lead's own {self.by} (or to '{NO_LEAD}')."
+            f"{self.model}: {amount(self.fallback_amount)} of {amount(self.attributed_total)} "
+            f"({share:.1%}) on {deals} {'opportunity' if deals == 1 else 'opportunities'} "
+            f"without an eligible touch was attributed to the lead's own {self.by} (or to "
+            f"'{NO_LEAD}')."
         )
-        if self.missing_amount_opportunities:
+        if missing := self.missing_amount_opportunities:
             text += (
-                f" {self.missing_amount_opportunities} opportunities had no amount: the amounts "
-                "are those of the others (a missing amount is unknown, not 0)."
+                f" {missing} {'opportunity' if missing == 1 else 'opportunities'} had no amount: "
+                "the amounts are those of the others (a missing amount is unknown, not 0)."
             )
         return text
 
