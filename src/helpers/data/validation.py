@@ -6,6 +6,8 @@ offending lines and the fix; nothing here raises, so one run reports every probl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -321,20 +323,15 @@ def check_targets(source: SourceFile, targets: pd.DataFrame) -> list[Problem]:
             )
     basis = _target_bases(targets)
     if "basis" in targets.columns:
-        written = targets["basis"].astype("object")
-        bad = written.notna().to_numpy() & ~basis.isin(TARGET_BASES).to_numpy()
-        for name in pd.unique(written[bad]):
-            positions = np.flatnonzero((written == name).to_numpy())
-            close = did_you_mean(str(name).strip(), TARGET_BASES)
-            hint = f"did you mean {close!r}? " if close else ""
-            problems.append(
-                source.problem(
-                    "basis",
-                    f"{name!r} is not a target basis",
-                    f"{hint}use one of {', '.join(TARGET_BASES)} (empty means absolute)",
-                    positions,
-                )
-            )
+        problems += unknown_names(
+            source,
+            "basis",
+            targets["basis"].astype("object"),
+            TARGET_BASES,
+            "a target basis",
+            known=basis.isin(TARGET_BASES),
+            or_else=" (empty means absolute)",
+        )
     absolute = (basis == "absolute").to_numpy()
     negative = (targets["target"] < 0).to_numpy() & absolute
     if negative.any():
@@ -433,19 +430,39 @@ def check_target_metrics(source: SourceFile, targets: pd.DataFrame) -> list[Prob
     A target of any other name would never be shown or scored, so a typo would silently drop
     it; each unknown name is one problem with its lines and the closest known name.
     """
+    return unknown_names(
+        source, "metric", targets["metric"], TARGET_METRICS, "a metric that has targets"
+    )
+
+
+def unknown_names(
+    source: SourceFile,
+    column: str,
+    written: pd.Series,
+    names: Sequence[str],
+    what: str,
+    *,
+    known: pd.Series | None = None,
+    or_else: str = "",
+) -> list[Problem]:
+    """One problem per distinct value of ``column`` that is not one of ``names``.
+
+    Each names its lines and the closest known name (``did you mean 'cac'?``). ``known``
+    marks the rows that are fine when they are judged on a normalised copy (default:
+    ``written`` is one of ``names``); empty cells are never a problem. ``or_else`` ends the
+    fix (e.g. ``", or leave the cell empty"``).
+    """
+    known = written.isin(names) if known is None else known
     problems = []
-    metrics = targets["metric"]
-    unknown = metrics.notna().to_numpy() & ~metrics.isin(TARGET_METRICS).to_numpy()
-    for name in pd.unique(metrics[unknown]):
-        positions = np.flatnonzero((metrics == name).to_numpy())
-        close = did_you_mean(str(name).strip(), TARGET_METRICS)
+    for name in pd.unique(written[written.notna().to_numpy() & ~known.to_numpy()]):
+        close = did_you_mean(str(name).strip(), names)
         hint = f"did you mean {close!r}? " if close else ""
         problems.append(
             source.problem(
-                "metric",
-                f"{name!r} is not a metric that has targets",
-                f"{hint}use one of {', '.join(TARGET_METRICS)}",
-                positions,
+                column,
+                f"{name!r} is not {what}",
+                f"{hint}use one of {', '.join(names)}{or_else}",
+                np.flatnonzero((written == name).fillna(False).to_numpy()),
             )
         )
     return problems
@@ -464,19 +481,14 @@ def check_actions(source: SourceFile, actions: pd.DataFrame, teams: pd.Series) -
         source, actions, "team", teams, "teams.csv (or 'all', the company)", (ALL_TEAMS,)
     )
     if "kpi" in actions:
-        kpis = actions["kpi"]
-        unknown = kpis.notna().to_numpy() & ~kpis.isin(TARGET_METRICS).to_numpy()
-        for name in pd.unique(kpis[unknown]):
-            close = did_you_mean(str(name).strip(), TARGET_METRICS)
-            hint = f"did you mean {close!r}? " if close else ""
-            problems.append(
-                source.problem(
-                    "kpi",
-                    f"{name!r} is not a shared KPI",
-                    f"{hint}use one of {', '.join(TARGET_METRICS)}, or leave the cell empty",
-                    np.flatnonzero((kpis == name).fillna(False).to_numpy()),
-                )
-            )
+        problems += unknown_names(
+            source,
+            "kpi",
+            actions["kpi"],
+            TARGET_METRICS,
+            "a shared KPI",
+            or_else=", or leave the cell empty",
+        )
     early = (actions["due_quarter"] < actions["quarter_agreed"]).fillna(False).to_numpy()
     if early.any():
         first = actions.iloc[np.flatnonzero(early)[0]]
