@@ -86,8 +86,9 @@ def test_session_report_renders_one_page_per_team_linked_from_the_index(filled, 
         assert f">{html.escape(title)}</h2>" in page, title
     assert "2 participant(s): 1 sales, 1 marketing" in page
     # The two agreed the same team proposal: the targets were written, the page says so.
-    # One target per shared KPI: the nine before issue 16 and won deals.
-    assert f"Team {TEAM} agreed 10 target(s) for 2026Q4" in page
+    # One target per shared KPI: the nine before issue 16, won deals, and the scorecard's
+    # lead -> customer, bookings growth, retention and marketing ROI (issue 21).
+    assert f"Team {TEAM} agreed 14 target(s) for 2026Q4" in page
     # Ana said yes to every lead and the hostile participant no: every lead is disputed.
     assert "Leads to discuss" in page or "disputed" in page.lower()
     # Hostile text is inert, nothing loads, no code is shown.
