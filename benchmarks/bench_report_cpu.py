@@ -16,14 +16,14 @@ baseline revision's ``data/sample`` (unless ``--data`` is given), so they measur
 
 What a report kernel of ``workbook reports`` does for its second and later reports, without the
 kernel's messaging: an in-process IPython shell with the inline matplotlib backend (the
-kernels' ``MPLBACKEND``, so figures are rendered to PNG by the same display formatter and
+kernels' ``MPLBACKEND``, so figures are rendered (SVG) by the same display formatter and
 ``InlineBackend.print_figure_kwargs``) runs the report notebook's code cells, the parameters
 cell replaced by the team, quarter and data directory. The first run loads the data and fills
 the per-data caches (a warm kernel has them); the next ``--repeats`` runs are timed, the
 namespace wiped and the figures closed between runs as the kernel pool does.
 
 Prints the CPU seconds per run (min and median), the share of each phase in the median run
-(metrics and tables, building the charts, rendering the PNGs: attributed by
+(metrics and tables, building the charts, rendering the images: attributed by
 ``--profile``'s cProfile, else only the total), the figures and draws per run, and a last line
 ``report_cpu: team=… quarter=… cpu_min_s=… cpu_median_s=… figures=… draws=…``.
 Nothing here asserts a time.
@@ -90,7 +90,7 @@ def count_draws():
 
 
 def count_figures():
-    """Count the PNGs made (``FigureCanvasBase.print_figure`` calls)."""
+    """Count the images made (``FigureCanvasBase.print_figure`` calls)."""
     from matplotlib.backend_bases import FigureCanvasBase
 
     counter = {"figures": 0}
@@ -139,7 +139,7 @@ def reset(ip, keep_views: bool = False) -> None:
 
 
 def phases(profile: cProfile.Profile, total: float) -> dict[str, float]:
-    """Rough split of a profiled run: PNG rendering, chart building, the rest (metrics…)."""
+    """Rough split of a profiled run: rendering, chart building, the rest (metrics…)."""
     stats = pstats.Stats(profile)
     rendering = building = 0.0
     for (filename, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
@@ -151,7 +151,7 @@ def phases(profile: cProfile.Profile, total: float) -> dict[str, float]:
         elif filename.endswith("matplotlib/pyplot.py") and name in ("subplots",):
             building += ct
     other = max(total - rendering - building, 0.0)
-    return {"PNG rendering": rendering, "building charts": building, "metrics, tables": other}
+    return {"rendering": rendering, "building charts": building, "metrics, tables": other}
 
 
 PLOT_ENTRY_POINTS = {

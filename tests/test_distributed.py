@@ -111,7 +111,7 @@ def _assert_rendered_means_on_disk(out_dir: Path) -> None:
 def _page_text(html: Path) -> str:
     """The report without its render stamp and embedded images."""
     page = html.read_text(encoding="utf-8")
-    page = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "IMAGE", page)
+    page = re.sub(r"data:image/(png|svg\+xml);base64,[A-Za-z0-9+/=]+", "IMAGE", page)
     return STAMP.sub("STAMP", page)
 
 

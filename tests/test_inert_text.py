@@ -3,7 +3,8 @@
 Charts: channel and team names with ``$`` (``Save $50 & win $``, ``$$x^2$$ promo``,
 ``US$ 5k-$10k``) are drawn by the report's chart helpers and written to a PNG without error,
 and every text artist holding them says it is drawn literally (``get_parse_math() is False``).
-A control shows the same label breaks matplotlib when math text is on.
+A control shows the same label breaks matplotlib when math text is on. The rendered reports'
+SVG charts hold the hostile reason as text, literally.
 
 Exports: the OWASP rule (a string starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a
 leading ``'``) on the shared function itself, on the report exports (CSV and XLSX), on the
@@ -15,6 +16,7 @@ opened with openpyxl holds no formula, the hostile texts are there quoted, numbe
 
 from __future__ import annotations
 
+import base64
 import html as html_text
 import io
 import re
@@ -272,7 +274,13 @@ def test_report_with_dollar_labels_and_a_formula_reason_renders_and_exports_iner
     # rejection reason (drawn in the rejection-reasons chart, which math text would break).
     for text in [*CHANNELS[:2], REASON]:
         assert html_text.escape(text, quote=False) in html, text
-    assert html.count("data:image/png;base64,") >= 3
+    # The charts are SVG images whose text is text: the reason is drawn in one, literally.
+    charts = [
+        base64.b64decode(uri).decode("utf-8")
+        for uri in re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', html)
+    ]
+    assert len(charts) >= 3
+    assert any(html_text.escape(REASON, quote=False) in chart for chart in charts)
     assert TEAMS[0] in (quarter / "all.html").read_text(encoding="utf-8")
 
     for team in ("north", "all"):

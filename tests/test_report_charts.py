@@ -175,6 +175,43 @@ def test_kpi_panels_leave_out_the_kpis_with_nothing_to_draw():
     assert _whole(axes[0].get_yticks())  # MQLs are counted: 0, 1, 2, not 0.5 steps
 
 
+def test_kpi_line_keeps_shares_on_0_to_100_and_shows_growth_and_roi_whole():
+    # Worked by hand: a share (0.2, 0.9) stays on 0-1.02; growth of -50 % and +150 % spans
+    # 2.0, so the scale is -0.5 - 0.08 * 2 = -0.66 to 1.5 + 0.15 * 2 = 1.8, with a zero line.
+    def line(values):
+        rows = pd.DataFrame(
+            {"quarter": ["2026Q1", "2026Q2"], "kind": ["rate"] * 2, "value": values}
+        )
+        fig, ax = plt.subplots()
+        return plots.kpi_line(rows, ax=ax)
+
+    assert line([0.2, 0.9]).get_ylim() == pytest.approx((0.0, 1.02))
+    growth = line([-0.5, 1.5])
+    assert growth.get_ylim() == pytest.approx((-0.66, 1.8))
+    assert [list(mark.get_ydata()) for mark in growth.lines[1:]] == [[0, 0]]  # the zero line
+
+
+def test_kpi_panels_over_quarters_label_each_column_once():
+    # Six panels in two rows of three over the same quarters: the top row leaves its quarter
+    # labels and its x label to the panel below; a panel with none below keeps them.
+    labels = ["A", "B", "C", "D", "E"]
+    rows = pd.DataFrame(
+        {
+            "quarter": ["2026Q1", "2026Q2"] * len(labels),
+            "label": [name for name in labels for _ in range(2)],
+            "kind": ["count"] * 2 * len(labels),
+            "value": [1.0, 2.0] * len(labels),
+        }
+    )
+    axes = plots.kpi_panels(rows, draw=plots.kpi_line, x="quarter")
+    shown = [
+        (ax.get_xlabel(), [t.get_text() for t in ax.get_xticklabels() if t.get_visible()])
+        for ax in axes
+    ]
+    quarters = ("Fiscal quarter", ["2026Q1", "2026Q2"])
+    assert shown == [("", [])] * 2 + [quarters] * 3
+
+
 def test_kpi_panels_with_nothing_at_all_make_no_figure():
     before = plt.get_fignums()
     nothing = LONG[LONG["label"].isin(["Pipeline created", "CAC"])]
@@ -215,7 +252,9 @@ def _outputs(nb) -> tuple[str, int]:
         for o in c.get("outputs", [])
     )
     images = sum(
-        "image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", [])
+        "data:image/svg+xml;base64," in "".join(o.get("data", {}).get("text/html", ""))
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
     )
     return html, images
 
@@ -313,15 +352,17 @@ plots.count_bars(pd.DataFrame({"age_band": ["> 120 h"], "mqls": [3]}), x="mqls",
                  ax=ax)
 ax.set_title("Untouched MQLs")
 data, _ = get_ipython().display_formatter.format(fig)
-png = base64.b64decode(data["image/png"])
-print(len(draws), png[:4] == b"\\\\x89PNG", len(png) > 1000)
+uri = data["text/html"].split("base64,")[1].split('"')[0]
+svg = base64.b64decode(uri).decode()
+print(len(draws), "image/png" not in data and "<svg" in svg, ">Untouched MQLs</text>" in svg)
 ''')
 """
 
 
 def test_report_style_shows_each_figure_drawn_once(tmp_path):
     # The inline backend's own PNG (bbox_inches="tight") draws a figure twice; constrained
-    # layout measures it twice more. The report's formatter lays it out and draws it once.
+    # layout measures it twice more. The report's formatter lays it out and draws it once,
+    # as an SVG image whose text is text (and no PNG besides).
     import os
     import subprocess
     import sys
@@ -345,26 +386,29 @@ shell = InteractiveShell.instance()
 shell.display_pub.publish = lambda *args, **kwargs: None
 from helpers.display import plots
 seen = []
-original = plots.figure_png
+original = plots.figure_html
 def recording(fig):
     title = fig._suptitle.get_text() if fig._suptitle is not None else ""
     axes = [ax for ax in fig.axes if ax.get_visible()]
-    rows = {}
+    rows, columns = {}, {}
     for ax in axes:
         spec = ax.get_subplotspec()
         row = spec.rowspan.start if spec is not None else 0
+        column = spec.colspan.start if spec is not None else 0
         rows.setdefault(row, ax.get_ylabel())
+        columns[column] = ax.get_xlabel() or columns.get(column, "")  # the lowest panel's
     for ax in axes:
         spec = ax.get_subplotspec()
         row = spec.rowspan.start if spec is not None else 0
+        column = spec.colspan.start if spec is not None else 0
         seen.append({
             "title": ax.get_title() or title,
-            "xlabel": ax.get_xlabel(),
+            "xlabel": ax.get_xlabel() or columns[column],
             "ylabel": ax.get_ylabel() or rows[row],
             "drawn": bool(ax.patches or ax.lines or ax.collections),
         })
     return original(fig)
-plots.figure_png = recording
+plots.figure_html = recording
 nb = json.load(open(sys.argv[1]))
 os.chdir(os.path.dirname(sys.argv[1]))
 for cell in nb["cells"]:
@@ -386,7 +430,7 @@ def test_every_report_chart_has_a_title_and_axis_labels(tmp_path, team):
     # Runs the report notebook's cells on the tiny data set in an IPython shell (as a report
     # kernel does) and inspects every figure it shows: each panel with data carries a title
     # (its own or the figure's) and both axis labels (in small multiples the y label may be
-    # the row's first panel's).
+    # the row's first panel's, the x label the column's lowest panel's).
     import json
     import os
     import subprocess

@@ -148,6 +148,11 @@ REPORT_RC = {
     "figure.constrained_layout.use": False,
     "figure.autolayout": False,
     "savefig.bbox": "standard",
+    # Report charts are SVG with their text kept as text (see figure_html): no rasterising, no
+    # PNG encoding, sharp on a phone and on paper. Ids are salted by a constant, so the same
+    # figure gives the same file.
+    "svg.fonttype": "none",
+    "svg.hashsalt": "alignment-workbook",
 }
 
 LAYOUT_PAD = 0.1
@@ -157,9 +162,9 @@ LAYOUT_PAD = 0.1
 def use_report_style() -> None:
     """Seaborn theme used by every report chart (white grid, readable font sizes).
 
-    In an IPython kernel with the inline backend, figures are shown as PNGs laid out by
-    :func:`lay_out` and drawn once (:func:`figure_png`) instead of the backend's default
-    ``bbox_inches="tight"``, which draws every figure twice.
+    In an IPython kernel with the inline backend, figures are shown as SVG images laid out
+    by :func:`lay_out` and drawn once (:func:`figure_html`) instead of the backend's default
+    PNG with ``bbox_inches="tight"``, which draws every figure twice and rasterises it.
     """
     _show_figures_drawn_once()  # first: loading the inline backend sets rcParams of its own
     sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
@@ -168,7 +173,7 @@ def use_report_style() -> None:
 
 
 def _show_figures_drawn_once() -> None:
-    """Make the inline backend's PNG of a figure :func:`figure_png` (nothing outside IPython)."""
+    """Show a figure as :func:`figure_html` instead of the inline backend's PNG (IPython only)."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython ships with the notebooks
@@ -181,31 +186,67 @@ def _show_figures_drawn_once() -> None:
     import matplotlib_inline.backend_inline  # noqa: F401
     from matplotlib.figure import Figure
 
-    shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+    formatters = shell.display_formatter.formatters
+    formatters["image/png"].pop(Figure, None)  # else every figure would be drawn twice
+    formatters["text/html"].for_type(Figure, figure_html)
 
 
-def figure_png(fig) -> str | None:
-    """The figure as a base64 PNG, laid out by :func:`lay_out` and drawn once.
+def figure_alt(fig) -> str:
+    """A figure's text alternative: its title, else its panels' titles (``"Chart"`` if none)."""
+    title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    panels = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    words = title or "; ".join(dict.fromkeys(panels))
+    return f"Chart: {words}" if words else "Chart"
 
-    What the inline backend shows for a figure after :func:`use_report_style`; ``None`` for
-    a figure without axes (nothing is shown, as the backend does).
+
+def figure_svg(fig) -> bytes:
+    """The figure as an SVG document, laid out by :func:`lay_out` and drawn once.
+
+    Text stays text (``svg.fonttype = "none"`` in :data:`REPORT_RC`), escaped by matplotlib
+    as XML; the file carries no date, so the same figure gives the same bytes.
     """
-    import base64
     import io
 
-    if not fig.axes:
-        return None
     tight = not lay_out(fig)
     buffer = io.BytesIO()
     fig.canvas.print_figure(
         buffer,
-        format="png",
+        format="svg",
         dpi=fig.dpi,
         facecolor=fig.get_facecolor(),
         edgecolor=fig.get_edgecolor(),
         bbox_inches="tight" if tight else None,
+        metadata={"Date": None},
     )
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
+
+
+def figure_html(fig) -> str | None:
+    """What a report shows for a figure: an ``<img>`` of its SVG (:func:`figure_svg`).
+
+    The SVG travels as a ``data:`` URI inside an image, so nothing in it can run or reach the
+    page (an inline ``<svg>`` would share the page's ids and styles), and the image's
+    ``alt`` is :func:`figure_alt`, escaped. ``None`` for a figure without axes (nothing is
+    shown, as the inline backend does).
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set_title("Won <revenue>")
+    >>> figure_html(fig)[:60]
+    '<img src="data:image/svg+xml;base64,PD94bWwgdmVyc2lvbj0iMS4w'
+    >>> figure_html(fig).endswith('alt="Chart: Won &lt;revenue&gt;">')
+    True
+    >>> plt.close(fig)
+    """
+    import base64
+    import html
+
+    if not fig.axes:
+        return None
+    data = base64.b64encode(figure_svg(fig)).decode("ascii")
+    alt = html.escape(figure_alt(fig), quote=True)
+    return f'<img src="data:image/svg+xml;base64,{data}" alt="{alt}">'
 
 
 def lay_out(fig, pad: float = LAYOUT_PAD, _again: bool = True) -> bool:
@@ -250,6 +291,8 @@ def lay_out(fig, pad: float = LAYOUT_PAD, _again: bool = True) -> bool:
     right = np.zeros(ncols)
     bottom = np.zeros(nrows)
     top = np.zeros(nrows)
+    # Per panel: (first row, row after it, its columns, ink below, ink above).
+    panels = []
     for ax, spec in zip(axes, specs, strict=True):
         ink = ax.get_tightbbox(renderer)
         box = ax.get_window_extent(renderer)
@@ -261,6 +304,7 @@ def lay_out(fig, pad: float = LAYOUT_PAD, _again: bool = True) -> bool:
         right[cols[-1]] = max(right[cols[-1]], ink.x1 - box.x1)
         top[rows.start] = max(top[rows.start], ink.y1 - box.y1)
         bottom[rows[-1]] = max(bottom[rows[-1]], box.y0 - ink.y0)
+        panels.append((rows.start, rows.stop, set(cols), box.y0 - ink.y0, ink.y1 - box.y1))
     left, right, bottom, top = (np.clip(a, 0, None) for a in (left, right, bottom, top))
     title = fig._suptitle
     heading = 0.0
@@ -268,7 +312,21 @@ def lay_out(fig, pad: float = LAYOUT_PAD, _again: bool = True) -> bool:
         heading = title.get_window_extent(renderer).height + pad_px
     # Gaps between neighbouring panels hold the right ink of one and the left ink of the next.
     gap_w = max((right[c] + left[c + 1] for c in range(ncols - 1)), default=0.0) + pad_px
-    gap_h = max((bottom[r] + top[r + 1] for r in range(nrows - 1)), default=0.0) + pad_px
+    # Between rows: the ink below a panel and above the panel under it. A panel with an empty
+    # cell under it (the last row of small multiples is short) hangs its labels into that
+    # cell, so it does not widen every gap.
+    gap_h = (
+        max(
+            (
+                max(upper[3], 0.0) + max(lower[4], 0.0)
+                for upper in panels
+                for lower in panels
+                if lower[0] == upper[1] and upper[2] & lower[2]
+            ),
+            default=0.0,
+        )
+        + pad_px
+    )
     x0 = left[0] + pad_px
     x1 = width - right[-1] - pad_px
     y0 = bottom[-1] + pad_px
@@ -277,14 +335,18 @@ def lay_out(fig, pad: float = LAYOUT_PAD, _again: bool = True) -> bool:
     panel_h = (y1 - y0 - (nrows - 1) * gap_h) / nrows
     if panel_w <= 0 or panel_h <= 0:
         return False  # labels wider than the figure: let a tight bounding box cope
-    fig.subplots_adjust(
-        left=x0 / width,
-        right=x1 / width,
-        bottom=y0 / height,
-        top=y1 / height,
-        wspace=gap_w / panel_w if ncols > 1 else 0.2,
-        hspace=gap_h / panel_h if nrows > 1 else 0.2,
-    )
+    margins = {
+        "left": x0 / width,
+        "right": x1 / width,
+        "bottom": y0 / height,
+        "top": y1 / height,
+        "wspace": gap_w / panel_w if ncols > 1 else 0.2,
+        "hspace": gap_h / panel_h if nrows > 1 else 0.2,
+    }
+    if isinstance(grid, plt.matplotlib.gridspec.GridSpec):
+        grid.update(**margins)  # the grid's own gaps (gridspec_kw) would override the figure's
+    else:
+        fig.subplots_adjust(**margins)
     if heading:
         title.set_y(1 - pad_px / height)
         title.set_verticalalignment("top")
@@ -691,8 +753,10 @@ def kpi_line(
 ) -> Axes:
     """One KPI over quarters: a line with markers, and the 95 % interval band for rates.
 
-    A quarter without a value breaks the line (it is not bridged). With nothing to draw
-    (see :func:`drawable`), ``empty`` is written instead.
+    A quarter without a value breaks the line (it is not bridged). A share is drawn on
+    0–100 %; a rate that leaves that range (growth, ROI) or an amount on a scale that holds
+    every value, interval and target, with a zero line when one is below zero. With nothing
+    to draw (see :func:`drawable`), ``empty`` is written instead.
 
     Parameters
     ----------
@@ -727,18 +791,23 @@ def kpi_line(
         )
         dashed = plt.matplotlib.lines.Line2D([], [], color=TARGET_COLOUR, linestyle="--")
         ax._rag_legend = ([dashed], ["target"])
+    marks = [values, targets]
     if kind == "rate" and low in data and high in data:
-        ax.fill_between(
-            positions,
-            data[low].astype("float64"),
-            data[high].astype("float64"),
-            color=PALETTE[0],
-            alpha=0.15,
-        )
+        band = [data[low].astype("float64").to_numpy(), data[high].astype("float64").to_numpy()]
+        ax.fill_between(positions, *band, color=PALETTE[0], alpha=0.15)
+        marks += band
+    # A share stays on 0-100 %; a rate that can leave it (growth, ROI) and an amount get a
+    # scale that holds every mark, a fall below zero included, with a zero line.
+    ends = np.r_[0.0, *marks]
+    ends = ends[np.isfinite(ends)]
+    bottom, top = float(ends.min()), float(ends.max())
+    if kind == "rate" and bottom >= 0 and top <= 1:
         ax.set_ylim(0, 1.02)
     else:
-        top = float(np.nanmax(np.r_[values, targets, 0.0]))
-        ax.set_ylim(0, top * 1.15 if top > 0 else 1)
+        span = (top - bottom) or 1.0
+        ax.set_ylim(bottom - 0.08 * span if bottom < 0 else 0, top + 0.15 * span)
+        if bottom < 0:
+            ax.axhline(0, color=TARGET_COLOUR, linewidth=0.8)
     ax.set_xticks(positions, [str(q) for q in data[x]], rotation=45, ha="right", fontsize=8)
     format_axis(ax, kind, "y")
     ax.set(xlabel="Fiscal quarter", ylabel=_KIND_LABELS.get(kind, ""))
@@ -761,7 +830,8 @@ def kpi_panels(
     """Small multiples: one panel per KPI, each drawn by ``draw`` on its own scale.
 
     A KPI with nothing to draw (only NaN, or only 0 for counts and amounts: see
-    :func:`empty_panels`) gets no panel; with none left, no figure is made.
+    :func:`empty_panels`) gets no panel; with none left, no figure is made. A panel whose x
+    tick labels and x label are those of the panel below it leaves them to that panel.
 
     Parameters
     ----------
@@ -779,7 +849,7 @@ def kpi_panels(
         Panels per row, and each panel's height (inches) and width / height.
     wspace, hspace : float
         Gaps between panels, as fractions of a panel's width and height (a report's
-        :func:`figure_png` replaces them by the room the labels need).
+        :func:`figure_html` replaces them by the room the labels need).
 
     Returns
     -------
@@ -811,6 +881,7 @@ def kpi_panels(
         first = flat[k - k % ncols]
         if ax is not first and ax.get_ylabel() == first.get_ylabel():
             ax.set_ylabel("")  # the row's first panel names the axis (bars: the teams)
+    _label_x_once(flat[: len(names)], ncols)
     # One legend for the marks the panels drew (RAG colours, target, outlier), right of the
     # first row, outside the data.
     handles, labels = [], []
@@ -822,6 +893,29 @@ def kpi_panels(
     if handles:
         legend_outside(flat[min(ncols, len(names)) - 1], handles, labels)
     return flat[: len(names)]
+
+
+def _fixed_xticks(ax: Axes) -> tuple | None:
+    """An axes' x tick positions and labels when they are set by hand (``set_xticks``)."""
+    locator = ax.xaxis.get_major_locator()
+    if not isinstance(locator, plt.matplotlib.ticker.FixedLocator) or not ax.axison:
+        return None
+    labels = ax.xaxis.get_major_formatter().format_ticks(locator.locs)
+    return tuple(locator.locs), tuple(labels), ax.get_xlabel()
+
+
+def _label_x_once(axes, ncols: int) -> None:
+    """Leave a panel's x tick labels and x label to the panel below when they are the same.
+
+    Small multiples over quarters repeat the same rotated quarter labels in every panel;
+    written once under each column (as seaborn's ``FacetGrid`` does) they read as one axis,
+    and the figure has a fraction of the text to lay out and draw.
+    """
+    for k, ax in enumerate(axes[:-ncols] if len(axes) > ncols else []):
+        ticks = _fixed_xticks(ax)
+        if ticks is not None and ticks == _fixed_xticks(axes[k + ncols]):
+            ax.tick_params(axis="x", labelbottom=False)
+            ax.set_xlabel("")
 
 
 def empty_panels(data: pd.DataFrame, *, panel: str = "label", y: str = "value") -> list[str]:

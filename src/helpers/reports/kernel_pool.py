@@ -36,8 +36,9 @@ KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 """Environment added for the kernels.
 
 A headless matplotlib backend, set explicitly so a user's ``MPLBACKEND`` or ``matplotlibrc``
-cannot make a kernel open a GUI window. The inline backend renders with Agg and also shows
-figures as PNG outputs; plain ``Agg`` would not, and the reports would lose their charts.
+cannot make a kernel open a GUI window. The inline backend shows the figures a cell made
+(as SVG images, once the report calls ``plots.use_report_style``); plain ``Agg`` would not,
+and the reports would lose their charts.
 """
 
 
