@@ -239,6 +239,9 @@ def main() -> None:
     )
     parser.add_argument("--profile", action="store_true", help="split the time by phase")
     parser.add_argument(
+        "--dump", type=Path, help="with --profile: write the profiled run's pstats to this file"
+    )
+    parser.add_argument(
         "--keep-views",
         action="store_true",
         help="keep the computed views between runs (the same report rendered again)",
@@ -295,6 +298,8 @@ def main() -> None:
         run_report(ip, code)
         profile.disable()
         split = phases(profile, time.process_time() - c0)
+        if args.dump:
+            profile.dump_stats(args.dump)
         reset(ip, keep)
 
     import helpers
