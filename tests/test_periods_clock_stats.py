@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +18,13 @@ from helpers.data.clock import add_business_hours, business_hours_between
 from helpers.data.config import BusinessHours, config_from_dict
 from helpers.data.periods import Quarter, quarter_labels
 from helpers.errors import ConfigError, ParameterError
-from helpers.metrics.stats import Rate, compare_rates, rate_columns, wilson_interval
+from helpers.metrics.stats import (
+    Rate,
+    compare_rates,
+    rate_columns,
+    two_sided_normal_p,
+    wilson_interval,
+)
 
 
 @pytest.mark.parametrize(
@@ -199,3 +209,27 @@ def test_change_uses_fisher_for_small_counts():
 def test_change_with_an_empty_side_is_not_tested():
     change = compare_rates(Rate(0, 0), Rate(5, 10))
     assert change.test == "none" and not change.significant
+
+
+@given(st.floats(min_value=-40, max_value=40, allow_nan=False))
+def test_two_sided_normal_p_is_scipys_to_the_last_bit(z):
+    # The independent reference is scipy.stats itself, which the workbook no longer imports.
+    from scipy.stats import norm
+
+    assert two_sided_normal_p(z) == 2 * float(norm.sf(abs(z)))
+
+
+def test_loading_a_data_set_does_not_import_scipy_stats():
+    # scipy.stats adds about 60 MB to every process that loads data (issue 18); it is imported
+    # only for Fisher's exact test of a small sample. A fresh process: this one imported it.
+    code = (
+        "import sys; from helpers.analysis.workbook import Workbook; "
+        "Workbook.load('data/sample'); "
+        "print('scipy.stats' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "WORKBOOK_CACHE_DIR": ""}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
-from ..metrics.stats import Rate, compare_rates
+from ..metrics.stats import Rate, compare_rates, two_sided_normal_p
 
 if TYPE_CHECKING:
     from ..data.periods import Quarter
@@ -367,7 +366,7 @@ def team_outliers(long: pd.DataFrame, *, z: float = OUTLIER_Z, min_teams: int = 
             worse = robust < 0 if row["direction"] == "higher" else robust > 0
             if not worse or abs(robust) < z:
                 continue
-            p_value = 2 * float(norm.sf(abs(robust)))
+            p_value = two_sided_normal_p(robust)
             if row["kind"] == "rate":
                 mine = Rate(int(row["numerator"]), int(row["denominator"]))
                 rest = Rate(int(others["numerator"].sum()), int(others["denominator"].sum()))
