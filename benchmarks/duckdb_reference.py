@@ -248,7 +248,11 @@ def workbook_figures(workbook, quarter) -> tuple[dict, dict[str, float], dict]:
     def plain_hours():
         view = fresh()
         responses = handoff.mql_responses(
-            dataset["leads"], dataset["lead_events"], dataset.config, dataset.as_of
+            dataset["leads"],
+            dataset["lead_events"],
+            dataset.config,
+            dataset.as_of,
+            dataset.lead_rows.get("lead_events"),
         )
         chosen = responses[(responses["mql_at"] >= view.start) & (responses["mql_at"] < view.end)]
         hours = (chosen["touched_at"] - chosen["mql_at"]).dt.total_seconds().dropna() / 3600

@@ -27,7 +27,12 @@ from helpers.metrics.funnel import (
     stage_velocity,
     stage_volumes,
 )
-from helpers.metrics.handoff import mql_responses, speed_to_lead, untouched_by_age
+from helpers.metrics.handoff import (
+    mql_responses,
+    speed_to_lead,
+    team_responses,
+    untouched_by_age,
+)
 from helpers.metrics.scope import for_team
 
 Q3_START = pd.Timestamp("2026-07-01")
@@ -152,6 +157,57 @@ def test_speed_to_lead_and_sla(tiny):
     assert summary["p90_hours"] == pytest.approx(5 + 0.8 * 11)  # linear between 5 and 16
     assert (summary["sla_compliance"].numerator, summary["sla_compliance"].denominator) == (2, 4)
     assert summary["untouched_overdue"] == 1
+
+
+@pytest.mark.parametrize(
+    "lead_of_event",
+    [None, [2, 0, 0, 2, 2, 1, 1], [2, 0, 0, 2, 2, 1, -1]],
+    ids=["ids", "positions-from-validation", "an-unknown-lead-falls-back-to-ids"],
+)
+def test_responses_pair_by_lead_however_leads_are_found(tiny, lead_of_event):
+    # Leads in another order than their events, three MQLs at the same instant, a recycled
+    # lead and a touch after the as-of date. Worked out by hand (Wed 1 Jul 2026, 09-17 clock):
+    # A's 10:00 MQL is not answered by the 13:00 touch, which comes after A's next MQL (11:00)
+    # and answers that one (2 h); B is touched at 12:00 (2 h); C's touch is after as_of.
+    # Rows by MQL time, then lead id.
+    day = "2026-07-01 "
+    leads = pd.DataFrame(
+        {
+            "lead_id": pd.array(["B", "C", "A"], dtype="string"),
+            "team": pd.array(["south", "south", "north"], dtype="string"),
+            "channel": pd.array(["web", "events", None], dtype="string"),
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "lead_id": pd.array(["A", "B", "B", "A", "A", "C", "C"], dtype="string"),
+            "event": pd.array(
+                ["mql", "mql", "first_touch", "mql", "first_touch", "mql", "first_touch"],
+                dtype="string",
+            ),
+            "at": pd.to_datetime(
+                [day + "10:00", day + "10:00", day + "12:00", day + "11:00", day + "13:00"]
+                + [day + "10:00", "2026-10-02 09:00"]
+            ),
+        }
+    )
+    at = None if lead_of_event is None else np.array(lead_of_event, dtype="int32")
+    out = team_responses(leads, events, tiny.config, AS_OF, at)
+    assert out["lead_id"].tolist() == ["A", "B", "C", "A"]
+    assert (
+        out["mql_at"].tolist()
+        == pd.to_datetime([day + h for h in ("10:00",) * 3 + ("11:00",)]).tolist()
+    )
+    assert out["touched_at"].isna().tolist() == [True, False, True, False]
+    assert (
+        out["touched_at"].dropna().tolist()
+        == pd.to_datetime([day + "12:00", day + "13:00"]).tolist()
+    )
+    assert out["response_hours"].dropna().tolist() == [2.0, 2.0]
+    assert out["channel"].tolist() == [pd.NA, "web", "events", pd.NA]
+    assert out["team"].tolist() == ["north", "south", "south", "north"]
+    alone = mql_responses(leads, events, tiny.config, AS_OF, at)
+    pd.testing.assert_frame_equal(alone, out.drop(columns="team"))
 
 
 def test_mql_inside_its_sla_window_is_neither_met_nor_missed(tiny):

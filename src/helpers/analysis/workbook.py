@@ -285,7 +285,14 @@ class Workbook:
     def responses(self) -> pd.DataFrame:
         """Every MQL with its answering first touch (see :func:`handoff.mql_responses`)."""
         d = self.dataset
-        build = partial(handoff.team_responses, d["leads"], d["lead_events"], d.config, d.as_of)
+        build = partial(
+            handoff.team_responses,
+            d["leads"],
+            d["lead_events"],
+            d.config,
+            d.as_of,
+            d.lead_rows.get("lead_events"),
+        )
         return self.cache.lead_tables.table("responses", d, build)
 
     def view(self, team: str, quarter: str | Quarter) -> TeamQuarter:

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 
 from ..data.clock import business_hours_between
 from ..data.config import BusinessHours, Config
-from ..data.membership import codes, is_in, lookup
+from ..data.membership import codes, is_in, lookup, take_at
 from .scope import equals, within
 from .stats import Rate
 
@@ -35,21 +35,39 @@ def pair_mqls_with_touches(events: pd.DataFrame) -> pd.DataFrame:
     lead, _ = codes(valid["lead_id"])
     at = valid["at"].to_numpy(dtype="datetime64[ns]").view("int64")
     mql_rows = np.flatnonzero(equals(valid["event"], "mql"))
+    touch_rows = np.flatnonzero(equals(valid["event"], "first_touch"))
+    return _paired_frame(valid["lead_id"], *_pair(lead, at, mql_rows, touch_rows))
+
+
+def _pair(
+    lead: np.ndarray, at: np.ndarray, mql_rows: np.ndarray, touch_rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pairing of :func:`pair_mqls_with_touches` on arrays, by MQL time.
+
+    ``lead``: a group number per row (the same lead, the same number); ``at``: int64
+    nanoseconds; ``mql_rows`` and ``touch_rows``: the rows of MQLs and first touches.
+    Returns the MQL rows, their times, the lead's next MQL and the answering touch (int64,
+    :data:`NAT` for none).
+    """
     mql_rows = mql_rows[np.lexsort((at[mql_rows], lead[mql_rows]))]  # by lead, then time
     mql_lead, mql_at = lead[mql_rows], at[mql_rows]
     same_lead = np.append(mql_lead[1:] == mql_lead[:-1], False)
     next_mql = np.where(same_lead, np.append(mql_at[1:], NAT), NAT)
-    touch_rows = np.flatnonzero(equals(valid["event"], "first_touch"))
     touched = _first_at_or_after(mql_lead, mql_at, lead[touch_rows], at[touch_rows])
     touched[(next_mql != NAT) & (touched != NAT) & (touched >= next_mql)] = NAT  # stale
     order = np.argsort(mql_at, kind="stable")
-    rows = mql_rows[order]
+    return mql_rows[order], mql_at[order], next_mql[order], touched[order]
+
+
+def _paired_frame(
+    lead_ids: pd.Series, rows: np.ndarray, mql_at: np.ndarray, next_mql: np.ndarray, touched
+) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "lead_id": valid["lead_id"].array.take(rows),
-            "mql_at": mql_at[order].view("datetime64[ns]"),
-            "next_mql_at": next_mql[order].view("datetime64[ns]"),
-            "touched_at": touched[order].view("datetime64[ns]"),
+            "lead_id": lead_ids.array.take(rows),
+            "mql_at": mql_at.view("datetime64[ns]"),
+            "next_mql_at": next_mql.view("datetime64[ns]"),
+            "touched_at": touched.view("datetime64[ns]"),
         }
     )
 
@@ -67,8 +85,10 @@ def _first_at_or_after(
     """
     times, rank = np.unique(np.concatenate([at, other_at]), return_inverse=True)
     span = len(times)
-    key = lead * span + rank[: len(at)]
-    other_key = other_lead * span + rank[len(at) :]
+    del times  # only its length is needed: a million times less to hold below
+    # int64 keys whatever the leads' numbers are (int32 positions times a million times overflow)
+    key = np.asarray(lead, dtype="int64") * span + rank[: len(at)]
+    other_key = np.asarray(other_lead, dtype="int64") * span + rank[len(at) :]
     other_order = np.argsort(other_key, kind="stable")
     sorted_key = other_key[other_order]
     found = np.searchsorted(sorted_key, key, side="left")
@@ -78,8 +98,15 @@ def _first_at_or_after(
     return np.where(same, other_at[other_order][found] if len(sorted_key) else NAT, NAT)
 
 
+_STATUSES = np.array(["in SLA", "late", "untouched, overdue", "untouched, within SLA"], object)
+
+
 def mql_responses(
-    leads: pd.DataFrame, events: pd.DataFrame, config: Config, as_of: pd.Timestamp
+    leads: pd.DataFrame,
+    events: pd.DataFrame,
+    config: Config,
+    as_of: pd.Timestamp,
+    lead_of_event: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Every MQL event with the first touch that answered it.
 
@@ -94,6 +121,9 @@ def mql_responses(
         Business hours and SLA limits (overall and per channel).
     as_of : Timestamp
         Time of observation: touches after it are unknown.
+    lead_of_event : array of int, optional
+        The position in ``leads`` of each event's lead (-1: none), when already known
+        (``Dataset.lead_rows["lead_events"]``, found while validating); found here otherwise.
 
     Returns
     -------
@@ -103,8 +133,39 @@ def mql_responses(
         MQL to ``as_of`` for untouched MQLs), status: ``in SLA``, ``late``, ``untouched, overdue``
         or ``untouched, within SLA``.
     """
-    paired = pair_mqls_with_touches(events[(events["at"] < as_of).to_numpy(dtype=bool)])
-    paired["channel"] = lookup(paired["lead_id"], leads["lead_id"], leads["channel"])
+    return _responses(leads, events, config, as_of, lead_of_event)[0]
+
+
+def _responses(
+    leads: pd.DataFrame,
+    events: pd.DataFrame,
+    config: Config,
+    as_of: pd.Timestamp,
+    lead_of_event: np.ndarray | None,
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """:func:`mql_responses` and the position in ``leads`` of each row's lead (if known)."""
+    before = (events["at"] < as_of).to_numpy(dtype=bool)
+    known = lead_of_event is not None and len(lead_of_event) == len(events)
+    if known:
+        lead = np.asarray(lead_of_event)
+        # An event whose lead is not in leads (no position) falls back to the ids.
+        known = not (events["lead_id"].notna().to_numpy() & (lead < 0)).any()
+    if known:
+        # Each event's lead is its row in leads, found while validating: no million lead ids
+        # hashed again to group the events (and to find the MQLs' channels), and no copy of
+        # the events; only the MQL and first-touch rows before as_of are read.
+        event, chosen = events["event"], before & (lead >= 0)
+        at = events["at"].to_numpy(dtype="datetime64[ns]").view("int64")
+        mql_rows = np.flatnonzero(equals(event, "mql") & chosen)
+        touch_rows = np.flatnonzero(equals(event, "first_touch") & chosen)
+        pairs = _pair(lead, at, mql_rows, touch_rows)
+        paired = _paired_frame(events["lead_id"], *pairs)
+        lead_row = lead[pairs[0]]
+        paired["channel"] = take_at(leads["channel"], lead_row, paired.index)
+    else:
+        paired = pair_mqls_with_touches(events[before])
+        paired["channel"] = lookup(paired["lead_id"], leads["lead_id"], leads["channel"])
+        lead_row = None
     hours = config.business_hours
     paired["response_hours"] = business_hours_between(paired["mql_at"], paired["touched_at"], hours)
     as_of_series = pd.Series(as_of, index=paired.index)
@@ -120,10 +181,12 @@ def mql_responses(
             touched,
             paired["waiting_hours"] > paired["sla_hours"],
         ],
-        ["in SLA", "late", "untouched, overdue"],
-        default="untouched, within SLA",
+        [0, 1, 2],
+        default=3,
     )
-    paired["status"] = status
+    # The four texts by number (not np.select on the texts: a fixed-width copy of every
+    # status, 40 MB at a million leads, before the column is made).
+    paired["status"] = _STATUSES[status]
     columns = [
         "lead_id",
         "channel",
@@ -135,17 +198,25 @@ def mql_responses(
         "status",
     ]
     # By time, then lead id (ranked by Arrow: sorting on text would factorize it in Python).
+    # Rows of the same lead and time keep the events' order, however the leads were numbered.
     lead_rank = pc.rank(pa.array(paired["lead_id"], from_pandas=True), tiebreaker="dense")
     order = np.lexsort((lead_rank.to_numpy(), paired["mql_at"].to_numpy()))
-    return paired[columns].take(order).reset_index(drop=True)
+    out = paired[columns].take(order).reset_index(drop=True)
+    return out, (None if lead_row is None else lead_row[order])
 
 
 def team_responses(
-    leads: pd.DataFrame, events: pd.DataFrame, config: Config, as_of: pd.Timestamp
+    leads: pd.DataFrame,
+    events: pd.DataFrame,
+    config: Config,
+    as_of: pd.Timestamp,
+    lead_of_event: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """:func:`mql_responses` with the ``team`` of each MQL's lead as a last column."""
-    out = mql_responses(leads, events, config, as_of)
-    return out.assign(team=lookup(out["lead_id"], leads["lead_id"], leads["team"]))
+    out, lead_row = _responses(leads, events, config, as_of, lead_of_event)
+    if lead_row is None:
+        return out.assign(team=lookup(out["lead_id"], leads["lead_id"], leads["team"]))
+    return out.assign(team=take_at(leads["team"], lead_row, out.index))
 
 
 def speed_to_lead(responses: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> dict:
