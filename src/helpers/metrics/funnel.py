@@ -144,7 +144,7 @@ def stage_volumes(
         Columns stage, label, volume, tracked; rows in the order of :data:`CHAIN` then
         :data:`SIDE`. ``volume`` is int64 when every stage is tracked, else float64.
     """
-    in_window = events[within(events["at"], start, end)]
+    in_window = events.loc[within(events["at"], start, end), ["event", "lead_id"]]
     distinct = in_window.groupby("event", observed=True)["lead_id"].nunique()
     volumes = {"lead": int(within(leads["created_at"], start, end).sum())}
     for stage in ("mql", "first_touch", "accepted", "sql", "rejected", "recycled"):
@@ -261,10 +261,13 @@ def mql_acceptance(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp)
     decision (an outbound lead accepted by sales is not an MQL acceptance). Events are
     counted, so a lead accepted after coming back from recycling counts again.
     """
-    decided = events[
-        events["event"].isin(["accepted", "rejected"]) & within(events["at"], start, end)
-    ]
-    first_mql = events[events["event"] == "mql"].groupby("lead_id")["at"].min()
+    event = events["event"]
+    chosen = is_in(event, ["accepted", "rejected"]) & within(events["at"], start, end).to_numpy()
+    decided = events.loc[chosen, ["lead_id", "event", "at"]]
+    # The first MQL of the leads decided in the window only: grouping every MQL of a million
+    # leads held all their ids twice (issue 18). The same minimum for each decided lead.
+    mqls = equals(event, "mql") & is_in(events["lead_id"], decided["lead_id"])
+    first_mql = events.loc[mqls, ["lead_id", "at"]].groupby("lead_id")["at"].min()
     was_mql = decided["lead_id"].map(first_mql) <= decided["at"]
     decided = decided[was_mql.fillna(False).to_numpy(dtype=bool)]["event"]
     accepted = int((decided == "accepted").sum())
