@@ -241,3 +241,18 @@ def test_stage_velocity(tiny):
     assert row["median_days"] == pytest.approx((2 / 24 + 2) / 2)
     # Opportunity -> won: O1 created 6 Jul 10:00, won 3 Aug 10:00 = 28 days.
     assert velocity.loc["Won", "median_days"] == pytest.approx(28)
+
+
+def test_acceptance_of_decisions_on_no_mql_is_zero_of_zero():
+    # L8 is outbound: accepted without ever being an MQL; L9's MQL and rejection fall in Q2.
+    events = pd.DataFrame(
+        {
+            "lead_id": pd.array(["L8", "L9", "L9"], dtype="string"),
+            "event": pd.array(["accepted", "mql", "rejected"], dtype="string"),
+            "at": pd.to_datetime(["2026-07-02 10:00", "2026-05-01 10:00", "2026-05-02 10:00"]),
+        }
+    )
+    rate = mql_acceptance(events, Q3_START, Q3_END)
+    assert (rate.numerator, rate.denominator) == (0, 0)
+    q2 = mql_acceptance(events, pd.Timestamp("2026-04-01"), Q3_START)
+    assert (q2.numerator, q2.denominator) == (0, 1)  # L9 rejected after its MQL

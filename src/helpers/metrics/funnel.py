@@ -268,6 +268,8 @@ def mql_acceptance(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp)
     # leads held all their ids twice (issue 18). The same minimum for each decided lead.
     mqls = equals(event, "mql") & is_in(events["lead_id"], decided["lead_id"])
     first_mql = events.loc[mqls, ["lead_id", "at"]].groupby("lead_id")["at"].min()
+    if first_mql.empty:  # no decision in the window was on an MQL (pandas cannot map by nothing)
+        return Rate(0, 0)
     was_mql = decided["lead_id"].map(first_mql) <= decided["at"]
     decided = decided[was_mql.fillna(False).to_numpy(dtype=bool)]["event"]
     accepted = int((decided == "accepted").sum())
