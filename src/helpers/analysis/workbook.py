@@ -1044,45 +1044,54 @@ class TeamQuarter:
         """The shared KPIs: a :class:`Rate` for rates, a number otherwise (cached).
 
         Pipeline created and won revenue are a :class:`pipeline.Amount` (a number with the
-        deals it is built from and those of them without an amount).
+        deals it is built from and those of them without an amount). Each is
+        :meth:`kpi_value`'s.
+        """
+        return {metric: self.kpi_value(metric) for metric in KPIS}
+
+    @memoised
+    def kpi_value(self, metric: str) -> Rate | pipeline.Amount | float:
+        """One shared KPI of :meth:`kpi_values` (cached), computing only what it needs.
+
+        A target rolled up from the teams, or a relative target's baseline, needs one KPI
+        of many team-quarters, not the whole headline of each.
         """
         # A KPI the data set cannot measure is NaN (n/a), never a Rate of 0 out of n; an
         # amount without any known deal amount is an Amount whose value is NaN, never 0.
-        speed = self.speed_to_lead()
-        volumes = self.stage_volumes().set_index("stage")["volume"]
-        created = pipeline.amount_of(self.pipeline_created())
-        won = pipeline.amount_of(self.won_revenue(), noun=pipeline.WON_DEALS)
-        cac = self.cac()
-        acceptance, conversion, win = self.mql_acceptance(), self.mql_to_sql(), self.win_rate()
-        values = {
-            "mqls": float(volumes["mql"]),
-            "sla_compliance": np.nan if speed is None else speed["sla_compliance"],
-            "speed_to_lead_hours": np.nan if speed is None else speed["median_hours"],
-            "mql_acceptance": np.nan if acceptance is None else acceptance,
-            "mql_to_sql": np.nan if conversion is None else conversion,
-            "pipeline_created": created,
-            "won_revenue": won,
-            "won_deals": float(won.deals),
-            "win_rate": np.nan if win is None else win,
-            "cac": np.nan if cac is None else float(cac["cac"]),
-            **self._scorecard_values(),
-        }
-        return {
-            metric: np.nan if self._table_reason(metric) else value
-            for metric, value in values.items()
-        }
-
-    def _scorecard_values(self) -> dict[str, Rate | float]:
-        """The scorecard KPIs no other KPI gives: lead → customer, growth, retention, ROI."""
-        t = self.tables
-        conversion = scorecard.lead_to_customer(t["leads"], self._opps, self.start, self.end)
-        retention = self.logo_retention()
-        return {
-            "lead_to_customer": conversion["value"],
-            "bookings_growth": float(self.bookings_growth()["yoy"]),
-            "customer_retention": np.nan if retention is None else retention,
-            "marketing_roi": self._marketing_roi_line("roi"),
-        }
+        if self._table_reason(metric):
+            return np.nan
+        if metric in ("sla_compliance", "speed_to_lead_hours"):
+            speed = self.speed_to_lead()
+            column = "sla_compliance" if metric == "sla_compliance" else "median_hours"
+            return np.nan if speed is None else speed[column]
+        if metric in ("mql_acceptance", "mql_to_sql", "win_rate", "customer_retention"):
+            rate = {
+                "mql_acceptance": self.mql_acceptance,
+                "mql_to_sql": self.mql_to_sql,
+                "win_rate": self.win_rate,
+                "customer_retention": self.logo_retention,
+            }[metric]()
+            return np.nan if rate is None else rate
+        if metric == "mqls":
+            return float(self.stage_volumes().set_index("stage")["volume"]["mql"])
+        if metric == "pipeline_created":
+            return pipeline.amount_of(self.pipeline_created())
+        if metric in ("won_revenue", "won_deals"):
+            won = pipeline.amount_of(self.won_revenue(), noun=pipeline.WON_DEALS)
+            return won if metric == "won_revenue" else float(won.deals)
+        if metric == "cac":
+            cac = self.cac()
+            return np.nan if cac is None else float(cac["cac"])
+        if metric == "lead_to_customer":
+            t = self.tables
+            return scorecard.lead_to_customer(t["leads"], self._opps, self.start, self.end)[
+                "value"
+            ]
+        if metric == "bookings_growth":
+            return float(self.bookings_growth()["yoy"])
+        if metric == "marketing_roi":
+            return self._marketing_roi_line("roi")
+        raise KeyError(metric)
 
     def _marketing_roi_line(self, column: str) -> float:
         """A column of the marketing line of :meth:`marketing_roi` (NaN without spend)."""
@@ -1238,9 +1247,8 @@ class TeamQuarter:
 
     def value_of(self, metric: str) -> float:
         """The quarter's value of a KPI or alignment component as a number (NaN if none)."""
-        values = self.kpi_values()
-        if metric in values:
-            value = values[metric]
+        if metric in KPIS:
+            value = self.kpi_value(metric)
         elif metric == "feedback_coverage":
             value = self.feedback_coverage()
         elif metric == "marketing_pipeline_share":
@@ -1275,7 +1283,7 @@ class TeamQuarter:
             return float(self.bookings_growth()["year_ago_bookings"])
         if metric == "marketing_roi":
             return self._marketing_roi_line("spend")
-        value = self.kpi_values().get(metric)
+        value = self.kpi_value(metric) if metric in KPIS else None
         if metric == "feedback_coverage":
             value = self.feedback_coverage()
         if isinstance(value, Rate):
