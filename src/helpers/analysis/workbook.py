@@ -1084,9 +1084,7 @@ class TeamQuarter:
             return np.nan if cac is None else float(cac["cac"])
         if metric == "lead_to_customer":
             t = self.tables
-            return scorecard.lead_to_customer(t["leads"], self._opps, self.start, self.end)[
-                "value"
-            ]
+            return scorecard.lead_to_customer(t["leads"], self._opps, self.start, self.end)["value"]
         if metric == "bookings_growth":
             return float(self.bookings_growth()["yoy"])
         if metric == "marketing_roi":
