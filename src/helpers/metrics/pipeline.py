@@ -161,35 +161,41 @@ def _by_source(chosen: pd.DataFrame) -> pd.DataFrame:
     """Count, amount, missing amounts and share of amount per source type, plus a total row.
 
     A row's amount is the sum of its known amounts: NaN when it has opportunities and none
-    with an amount, 0 when it has none (see the module's rule on missing amounts).
+    with an amount, 0 when it has none (see the module's rule on missing amounts). Counted
+    with numpy on the source types' codes: a report asks this for every quarter of its
+    trends, and a pandas group-by costs ten times as much on a few hundred deals.
     """
-    source = chosen["source_type"].astype("object").fillna(UNKNOWN_SOURCE)
-    extra = sorted(set(source) - set(SOURCE_TYPES))
-    order = [*SOURCE_TYPES, *extra]
-    amount = chosen["amount"].astype("float64")
-    parts = pd.DataFrame(
-        {
-            "source_type": source.to_numpy(),
-            "amount": amount.to_numpy(),
-            "missing": amount.isna().to_numpy(dtype="int64"),
-        }
-    )
-    grouped = parts.groupby("source_type")
+    codes, uniques = pd.factorize(chosen["source_type"], use_na_sentinel=True)
+    names = [str(name) for name in uniques]
+    if (codes < 0).any():  # no source type recorded: one row of its own
+        if UNKNOWN_SOURCE not in names:
+            names.append(UNKNOWN_SOURCE)
+        codes = np.where(codes < 0, names.index(UNKNOWN_SOURCE), codes)
+    amount = chosen["amount"].to_numpy(dtype="float64", na_value=np.nan)
+    known = ~np.isnan(amount)
+    width = len(names)
+    count = np.bincount(codes, minlength=width)
+    missing = np.bincount(codes, weights=~known, minlength=width).astype("int64")
+    sums = np.bincount(codes, weights=np.where(known, amount, 0.0), minlength=width)
+    at = {name: i for i, name in enumerate(names)}
+    order = [*SOURCE_TYPES, *sorted(set(names) - set(SOURCE_TYPES))]
+    rows_count = [int(count[at[n]]) if n in at else 0 for n in order]
+    rows_missing = [int(missing[at[n]]) if n in at else 0 for n in order]
+    rows_amount = [
+        0.0 if c == 0 else (math.nan if c == m else float(sums[at[n]]))
+        for n, c, m in zip(order, rows_count, rows_missing, strict=True)
+    ]
+    total = _sum_known(pd.Series(amount))
     table = pd.DataFrame(
         {
-            "opportunities": grouped.size().reindex(order, fill_value=0).astype("int64"),
-            # min_count=1: a source whose every amount is missing sums to NaN, not 0.
-            "amount": grouped["amount"].sum(min_count=1).reindex(order).astype("float64"),
-            "missing_amount": grouped["missing"].sum().reindex(order, fill_value=0),
+            "source_type": [*order, TOTAL],
+            "opportunities": np.array([*rows_count, len(amount)], dtype="int64"),
+            "amount": np.array([*rows_amount, total], dtype="float64"),
+            "missing_amount": np.array([*rows_missing, int((~known).sum())], dtype="int64"),
         }
     )
-    table.loc[table["opportunities"] == 0, "amount"] = 0.0
-    total_amount = _sum_known(parts["amount"])
-    table.loc[TOTAL] = [len(parts), total_amount, int(parts["missing"].sum())]
-    table = table.astype({"opportunities": "int64", "missing_amount": "int64"})
-    total = table.loc[TOTAL, "amount"]
     table["share"] = table["amount"] / total if total > 0 else np.nan
-    return table.rename_axis("source_type").reset_index()
+    return table
 
 
 def amount_of(table: pd.DataFrame, row: str = TOTAL, noun: str = OPPORTUNITIES) -> Amount:
