@@ -38,6 +38,10 @@ REPORT = PROJECT / "notebooks" / "reports" / "team_quarterly_report.ipynb"
         ([0.0], "rate", True),  # 0 % is a finding
         ([NAN, 0.0], "hours", True),
         ([-1.0, NAN], "rate", True),  # an ROI of −100 %
+        (pd.Series([pd.NA, 2], dtype="Float64"), "count", True),  # masked: NA is no value
+        (pd.Series([pd.NA, 0], dtype="Int64"), "count", False),
+        (pd.Series([None, "n/a"]), "rate", False),  # text is no value
+        (pd.Series([math.inf, 0.0]), "amount", False),
     ],
 )
 def test_drawable(values, kind, expected):

@@ -119,7 +119,11 @@ def drawable(values, kind: str = "count") -> bool:
     >>> drawable([0.0], "rate"), drawable([])
     (True, False)
     """
-    numbers = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype("float64")
+    try:  # numbers already (a column of floats, a list): no trip through objects
+        numbers = np.asarray(values, dtype="float64").ravel()
+    except (TypeError, ValueError):  # text, None or pd.NA among them: those are not values
+        column = pd.Series(values, dtype="object")
+        numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     numbers = numbers[np.isfinite(numbers)]
     if kind not in _ZERO_IS_A_VALUE:
         numbers = numbers[numbers != 0]
