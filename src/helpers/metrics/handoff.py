@@ -83,9 +83,13 @@ def _first_at_or_after(
     Times are int64 nanoseconds; :data:`NAT` where there is none. Both sides are ranked on
     one time axis so that (lead, time) becomes one sortable int64 key.
     """
-    times, rank = np.unique(np.concatenate([at, other_at]), return_inverse=True)
+    # Each time's rank among the distinct times (what np.unique's return_inverse gives, with
+    # fewer arrays of a million held at once).
+    both = np.concatenate([at, other_at])
+    times = np.unique(both)
     span = len(times)
-    del times  # only its length is needed: a million times less to hold below
+    rank = np.searchsorted(times, both)
+    del both, times
     # int64 keys whatever the leads' numbers are (int32 positions times a million times overflow)
     key = np.asarray(lead, dtype="int64") * span + rank[: len(at)]
     other_key = np.asarray(other_lead, dtype="int64") * span + rank[len(at) :]
@@ -158,12 +162,19 @@ def _responses(
         at = events["at"].to_numpy(dtype="datetime64[ns]").view("int64")
         mql_rows = np.flatnonzero(equals(event, "mql") & chosen)
         touch_rows = np.flatnonzero(equals(event, "first_touch") & chosen)
+        del before, chosen
         pairs = _pair(lead, at, mql_rows, touch_rows)
+        del mql_rows, touch_rows
+        # In the final order before any column is added: no copy of the whole table at the end.
+        order = _by_time_then_lead(pairs[1], events["lead_id"].array.take(pairs[0]))
+        pairs = tuple(values[order] for values in pairs)
         paired = _paired_frame(events["lead_id"], *pairs)
         lead_row = lead[pairs[0]]
         paired["channel"] = take_at(leads["channel"], lead_row, paired.index)
     else:
         paired = pair_mqls_with_touches(events[before])
+        order = _by_time_then_lead(paired["mql_at"].to_numpy(), paired["lead_id"])
+        paired = paired.take(order).reset_index(drop=True)
         paired["channel"] = lookup(paired["lead_id"], leads["lead_id"], leads["channel"])
         lead_row = None
     hours = config.business_hours
@@ -197,12 +208,17 @@ def _responses(
         "waiting_hours",
         "status",
     ]
-    # By time, then lead id (ranked by Arrow: sorting on text would factorize it in Python).
-    # Rows of the same lead and time keep the events' order, however the leads were numbered.
-    lead_rank = pc.rank(pa.array(paired["lead_id"], from_pandas=True), tiebreaker="dense")
-    order = np.lexsort((lead_rank.to_numpy(), paired["mql_at"].to_numpy()))
-    out = paired[columns].take(order).reset_index(drop=True)
-    return out, (None if lead_row is None else lead_row[order])
+    return paired[columns], lead_row
+
+
+def _by_time_then_lead(mql_at: np.ndarray, lead_ids) -> np.ndarray:
+    """The order of the responses: by MQL time, then lead id; ties keep the given order.
+
+    The lead ids are ranked by Arrow (sorting on text would factorize it in Python). Rows of
+    the same lead and time keep the events' order, however the leads were numbered.
+    """
+    lead_rank = pc.rank(pa.array(lead_ids, from_pandas=True), tiebreaker="dense")
+    return np.lexsort((lead_rank.to_numpy(), np.asarray(mql_at).view("int64")))
 
 
 def team_responses(
