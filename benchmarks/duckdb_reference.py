@@ -228,7 +228,9 @@ def workbook_figures(workbook, quarter) -> tuple[dict, dict[str, float], dict]:
     business-hours speed to lead shown beside the plain hours (not compared).
 
     Each operation runs on a fresh view; the speed to lead includes pairing every MQL with
-    its touch (:func:`helpers.metrics.handoff.mql_responses`), as the SQL does.
+    its touch (:func:`helpers.metrics.handoff.mql_responses`), as the SQL does, by each
+    event's lead as validation found it (``Dataset.lead_rows``), as the workbook's own
+    per-lead table is built.
     """
     from helpers.metrics import handoff, pipeline
 

@@ -3,6 +3,11 @@ path, and step aside (to the careful path and its messages) whenever a file need
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -145,3 +150,44 @@ def test_arrow_allocator_hands_memory_back_unless_told_otherwise(monkeypatch):
         assert loading.use_lean_allocator() in ("jemalloc", "system")
     finally:
         pa.set_memory_pool(before)
+
+
+_RETAINED = """
+import os, sys
+import numpy as np
+{setup}
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+big = np.ones(2 * 2**20)  # 16 MiB, freed: glibc would now call only blocks above that large
+del big
+before = rss()
+arrays = [np.ones(2**20) for _ in range(10)]  # 10 x 8 MiB
+last = arrays.pop()
+del arrays  # 9 of them freed, below the one still held
+print((rss() - before) // 2**20)
+"""
+
+
+def _retained_mib(setup: str) -> int:
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != loading.MMAP_THRESHOLD_ENV}
+    env["PYTHONPATH"] = str(root / "src")
+    code = _RETAINED.format(setup=setup)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return int(out.stdout)
+
+
+def test_freed_large_arrays_go_back_to_the_system():
+    # By hand: one 8 MiB array is still held, so without the fixed threshold the nine freed
+    # ones (72 MiB) stay in glibc's heap; with it each was mapped alone and is unmapped.
+    assert _retained_mib("") >= 60  # plain numpy: glibc keeps them
+    assert _retained_mib("import helpers.data.loading") <= 16
+
+
+def test_a_threshold_the_user_set_is_kept(monkeypatch):
+    monkeypatch.setenv(loading.MMAP_THRESHOLD_ENV, "65536")
+    assert loading.hand_back_large_blocks() is False

@@ -7,8 +7,10 @@ line instead of silently becoming NaN or failing deep inside pandas.
 from __future__ import annotations
 
 import csv
+import ctypes
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -52,6 +54,41 @@ def use_lean_allocator() -> str:
 
 
 use_lean_allocator()
+
+MMAP_THRESHOLD_ENV = "MALLOC_MMAP_THRESHOLD_"
+"""glibc's own setting: when set, its threshold is kept (:func:`hand_back_large_blocks`)."""
+MMAP_THRESHOLD = 4 * 2**20
+"""Blocks of this many bytes or more are mapped on their own and unmapped when freed."""
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
+
+
+def hand_back_large_blocks() -> bool:
+    """Large numpy arrays go back to the system when freed (glibc), unless told otherwise.
+
+    numpy allocates with the C library's malloc. glibc maps a large block on its own and
+    unmaps it when it is freed, but after each such free it raises the size it calls large,
+    up to 32 MB: from then on the temporary arrays of a million rows (8 MB each) come from its
+    heap, and once freed they stay in the process, where Arrow (which has its own allocator)
+    cannot reuse them. A fixed threshold (``mallopt(M_MMAP_THRESHOLD)``, 4 MiB) keeps the
+    large blocks separate: at 1 M leads the first view peaks at 0.83 GiB instead of 0.85
+    (0.88 instead of 0.92 when it builds the per-lead tables), pairing every MQL of the
+    company at 0.87 instead of 0.90 (issue 18), with no CPU measurably added (A/B runs on a
+    shared machine, within their noise). Only on glibc, and not when
+    :data:`MMAP_THRESHOLD_ENV` is set (glibc read it at start-up). Called once when this
+    module is imported; returns whether it set the threshold.
+    """
+    if os.environ.get(MMAP_THRESHOLD_ENV) is not None or sys.platform != "linux":
+        return False
+    try:
+        if not os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc"):
+            return False
+        libc = ctypes.CDLL("libc.so.6")
+    except (OSError, ValueError, AttributeError):  # not glibc, or no libc.so.6 to open
+        return False
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+
+
+hand_back_large_blocks()
 
 MAX_ROWS_SHOWN = 10
 # Z, +02:00 or +0200; or +02 right after the seconds, as PostgreSQL writes a timestamptz.
