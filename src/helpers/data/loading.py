@@ -30,6 +30,10 @@ ALLOCATOR_ENV = "ARROW_DEFAULT_MEMORY_POOL"
 """Arrow's own setting: when set, the allocator it names is kept (:func:`use_lean_allocator`)."""
 
 
+JEMALLOC_DECAY_MS = 0
+"""How long jemalloc keeps freed pages before handing them back (Arrow builds it with 1000)."""
+
+
 def use_lean_allocator() -> str:
     """Arrow allocates with jemalloc (else the system's) unless :data:`ALLOCATOR_ENV` is set.
 
@@ -37,17 +41,19 @@ def use_lean_allocator() -> str:
     Arrow's default allocator here, mimalloc, keeps the freed blocks for reuse, so they count in
     the process's memory long after: a 1 M-lead load peaked at 0.97 GB with mimalloc and 0.83
     GB with jemalloc, and took less CPU (benchmarks/README.md). jemalloc, as Arrow builds it,
-    still keeps freed pages for up to a second (its ``dirty_decay_ms``), and purges only when
-    it next allocates; with a decay of 0 it hands them back at once, so one table's
-    temporary buffers are gone before the next table is read: the 1 M-lead load then peaks at
-    0.80 GiB instead of 0.89-0.97, and the first view at 0.87 instead of 0.99 (issue 18, no
-    measurable CPU cost). Called once when this module is imported, before Arrow allocates
+    still keeps freed pages for a second (``dirty_decay_ms``) and purges them as it goes; with
+    :data:`JEMALLOC_DECAY_MS` 0 it hands each back when freed. That costs CPU (a reused page is
+    faulted in again) and buys memory. At 1 M leads (the bench's process, 3 runs each on a
+    shared machine, medians; issue 18), decay 1000 ms: load 3.3 s CPU, first view 1.36 s, peak
+    0.95-0.98 GiB; 50 ms: 3.4 s, 1.33 s, 0.90-0.92 GiB; 0 ms: 3.9 s, 1.59 s, 0.87 GiB. Only 0
+    keeps a 1 M-lead kernel clearly under 1 GB, so it is the default, at 0.5 s of load and
+    0.25 s of first view. Called once when this module is imported, before Arrow allocates
     (the decay applies to the arenas made after it); returns the allocator in use.
     """
     if not os.environ.get(ALLOCATOR_ENV):
         try:
             pa.set_memory_pool(pa.jemalloc_memory_pool())
-            pa.jemalloc_set_decay_ms(0)
+            pa.jemalloc_set_decay_ms(JEMALLOC_DECAY_MS)
         except NotImplementedError:  # a pyarrow built without jemalloc
             pa.set_memory_pool(pa.system_memory_pool())
     return pa.default_memory_pool().backend_name
