@@ -182,9 +182,12 @@ def _retained_mib(setup: str) -> int:
 
 
 def test_freed_large_arrays_go_back_to_the_system():
-    # By hand: one 8 MiB array is still held, so without the fixed threshold the nine freed
-    # ones (72 MiB) stay in glibc's heap; with it each was mapped alone and is unmapped.
-    assert _retained_mib("") >= 60  # plain numpy: glibc keeps them
+    # By hand: one 8 MiB array is still held, so once glibc's own threshold has risen above
+    # 8 MiB the nine freed ones (72 MiB) would stay in its heap; with the fixed threshold each
+    # was mapped alone and is unmapped. Whether plain numpy keeps them depends on the C
+    # library's history in the process (CI's fresh environment returned them anyway), so the
+    # test checks the setting is made here and that the memory leaves with it.
+    assert loading.hand_back_large_blocks() is True  # glibc, no MALLOC_MMAP_THRESHOLD_ set
     assert _retained_mib("import helpers.data.loading") <= 16
 
 
