@@ -3,6 +3,7 @@ path, and step aside (to the careful path and its messages) whenever a file need
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -152,9 +153,14 @@ def test_arrow_allocator_hands_memory_back_unless_told_otherwise(monkeypatch):
         pa.set_memory_pool(before)
 
 
-_RETAINED = """
-import os, sys
+_PROCESS = """
+import json, os, sys
+
+mallopt = []  # glibc's mallopt looked up through ctypes: the mmap threshold being set
+sys.addaudithook(lambda event, args: mallopt.append(1) if event == "ctypes.dlsym"
+                 and args[1] == "mallopt" else None)
 import numpy as np
+import pyarrow as pa
 {setup}
 
 def rss():
@@ -167,28 +173,99 @@ before = rss()
 arrays = [np.ones(2**20) for _ in range(10)]  # 10 x 8 MiB
 last = arrays.pop()
 del arrays  # 9 of them freed, below the one still held
-print((rss() - before) // 2**20)
+retained = (rss() - before) // 2**20
+pool = pa.default_memory_pool().backend_name
+first_read = globals().get("first_read")  # the settings as the importer read its first export
+print(json.dumps({{"pool": pool, "mallopt": len(mallopt), "retained_mib": retained,
+                  "first_read": first_read}}))
 """
+_DATA = Path(__file__).parent / "data"
+_LOAD_TINY = f"""
+from helpers.data.source import load_dataset
+load_dataset({str(_DATA / "tiny")!r})
+load_dataset({str(_DATA / "tiny")!r})  # a second load: nothing new
+"""
+_IMPORT = f"""
+import tempfile
+from pathlib import Path
+from helpers.importing import importer
+from helpers.importing.mapping import load_mapping
+
+read = importer.read_export
+def read_export(path):
+    global first_read
+    if first_read is None:
+        first_read = {{"pool": pa.default_memory_pool().backend_name, "mallopt": len(mallopt)}}
+    return read(path)
+first_read = None
+importer.read_export = read_export
+exports = Path({str(_DATA / "imports" / "generic")!r})
+mapping = load_mapping(str(exports / "acme.toml"))
+with tempfile.TemporaryDirectory() as folder:
+    importer.import_exports(mapping, exports, Path(folder) / "data")
+"""
+_JEMALLOC_OR_SYSTEM = """
+import pyarrow as pa
+try:
+    pa.jemalloc_memory_pool()
+    print("jemalloc")
+except NotImplementedError:
+    print("system")
+"""
+_USERS_SETTINGS = ("ARROW_DEFAULT_MEMORY_POOL", "MALLOC_MMAP_THRESHOLD_")  # Arrow's and glibc's
 
 
-def _retained_mib(setup: str) -> int:
+def _fresh_process(code: str, **env: str) -> str:
+    """The output of ``code`` run by a fresh Python, without the user's memory settings."""
     root = Path(__file__).resolve().parents[1]
-    env = {k: v for k, v in os.environ.items() if k != loading.MMAP_THRESHOLD_ENV}
-    env["PYTHONPATH"] = str(root / "src")
-    code = _RETAINED.format(setup=setup)
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    environ = {k: v for k, v in os.environ.items() if k not in _USERS_SETTINGS}
+    environ.update(env, PYTHONPATH=str(root / "src"))
+    out = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    return int(out.stdout)
+    return out.stdout.strip()
 
 
-def test_freed_large_arrays_go_back_to_the_system():
+def _process(setup: str, **env: str) -> dict:
+    return json.loads(_fresh_process(_PROCESS.format(setup=setup), **env))
+
+
+def test_importing_the_package_changes_no_process_setting():
+    plain = _process("")  # pyarrow and numpy alone: the pool Arrow picks itself
+    imported = _process(
+        "import helpers, helpers.data.loading, helpers.data.dataset, helpers.data.source\n"
+        "import helpers.importing.importer, helpers.analysis.workbook"
+    )
+    assert imported["pool"] == plain["pool"]
+    assert imported["mallopt"] == 0  # glibc's threshold left alone
+
+
+def test_loading_data_makes_the_settings_once():
+    # Where pyarrow has jemalloc, a load uses it; else the system's allocator.
+    available = _fresh_process(_JEMALLOC_OR_SYSTEM)
+    loaded = _process(_LOAD_TINY)
+    assert loaded["pool"] == available
+    assert loaded["mallopt"] == 1  # set on the first load only (glibc, no user setting)
     # By hand: one 8 MiB array is still held, so once glibc's own threshold has risen above
     # 8 MiB the nine freed ones (72 MiB) would stay in its heap; with the fixed threshold each
     # was mapped alone and is unmapped. Whether plain numpy keeps them depends on the C
-    # library's history in the process (CI's fresh environment returned them anyway), so the
-    # test checks the setting is made here and that the memory leaves with it.
-    assert loading.hand_back_large_blocks() is True  # glibc, no MALLOC_MMAP_THRESHOLD_ set
-    assert _retained_mib("import helpers.data.loading") <= 16
+    # library's history in the process (CI's fresh environment returned them anyway), so
+    # this fails without the setting only where glibc keeps them.
+    assert loaded["retained_mib"] <= 16
+
+
+def test_the_importer_makes_the_settings_before_it_reads_an_export():
+    available = _fresh_process(_JEMALLOC_OR_SYSTEM)
+    imported = _process(_IMPORT)
+    assert imported["first_read"] == {"pool": available, "mallopt": 1}
+    assert imported["mallopt"] == 1  # not again when it validates what it wrote
+
+
+def test_loading_data_keeps_the_settings_the_user_made():
+    loaded = _process(
+        _LOAD_TINY, ARROW_DEFAULT_MEMORY_POOL="system", MALLOC_MMAP_THRESHOLD_="65536"
+    )
+    assert loaded["pool"] == "system"  # Arrow's own choice, from the user's variable
+    assert loaded["mallopt"] == 0
 
 
 def test_a_threshold_the_user_set_is_kept(monkeypatch):

@@ -20,7 +20,14 @@ from ..errors import DataValidationError, ParameterError, Problem
 from . import stages
 from .config import Config, settings_content
 from .database import Database, DatabaseUrl, Scope, missing_table_fix
-from .loading import SourceFile, find_table_file, parse_column, read_source, text_column
+from .loading import (
+    SourceFile,
+    find_table_file,
+    parse_column,
+    prepare_process,
+    read_source,
+    text_column,
+)
 from .membership import positions, positions_in, take_at
 from .periods import Quarter, quarter_index
 from .schema import ALL_TEAMS, COMPANY_NAME, REQUIRED_TABLES, SIDE_TABLES, SIDES, TABLES
@@ -403,6 +410,7 @@ def load_folder(directory: Path, config: Config) -> Dataset:
                 )
             ],
         )
+    prepare_process()  # the memory settings, before the first table is read
     problems: list[Problem] = []
     read: dict[str, SourceFile] = {}
     present: set[str] = set()  # files present, read or not (an unreadable one is not absent)
@@ -553,6 +561,7 @@ def load_database(
     whole: WholeData | None = None,
 ) -> Dataset:
     """Read the canonical tables (narrowed by ``scope``) from the database at ``url``."""
+    prepare_process()  # the memory settings, before the first table is read
     problems: list[Problem] = []
     read: dict[str, SourceFile] = {}
     digest = hashlib.sha256()

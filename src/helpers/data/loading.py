@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import ctypes
+import functools
 import os
 import re
 import sys
@@ -47,8 +48,8 @@ def use_lean_allocator() -> str:
     shared machine, medians; issue 18), decay 1000 ms: load 3.3 s CPU, first view 1.36 s, peak
     0.95-0.98 GiB; 50 ms: 3.4 s, 1.33 s, 0.90-0.92 GiB; 0 ms: 3.9 s, 1.59 s, 0.87 GiB. Only 0
     keeps a 1 M-lead kernel clearly under 1 GB, so it is the default, at 0.5 s of load and
-    0.25 s of first view. Called once when this module is imported, before Arrow allocates
-    (the decay applies to the arenas made after it); returns the allocator in use.
+    0.25 s of first view. Called once by :func:`prepare_process` before a load reads its
+    tables (the decay applies to the arenas made after it); returns the allocator in use.
     """
     if not os.environ.get(ALLOCATOR_ENV):
         try:
@@ -58,8 +59,6 @@ def use_lean_allocator() -> str:
             pa.set_memory_pool(pa.system_memory_pool())
     return pa.default_memory_pool().backend_name
 
-
-use_lean_allocator()
 
 MMAP_THRESHOLD_ENV = "MALLOC_MMAP_THRESHOLD_"
 """glibc's own setting: when set, its threshold is kept (:func:`hand_back_large_blocks`)."""
@@ -80,8 +79,9 @@ def hand_back_large_blocks() -> bool:
     (0.88 instead of 0.92 when it builds the per-lead tables), pairing every MQL of the
     company at 0.87 instead of 0.90 (issue 18), with no CPU measurably added (A/B runs on a
     shared machine, within their noise). Only on glibc, and not when
-    :data:`MMAP_THRESHOLD_ENV` is set (glibc read it at start-up). Called once when this
-    module is imported; returns whether it set the threshold.
+    :data:`MMAP_THRESHOLD_ENV` is set (glibc read it at start-up). Called once by
+    :func:`prepare_process` before a load reads its tables; returns whether it set the
+    threshold.
     """
     if os.environ.get(MMAP_THRESHOLD_ENV) is not None or sys.platform != "linux":
         return False
@@ -94,7 +94,36 @@ def hand_back_large_blocks() -> bool:
     return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
 
 
-hand_back_large_blocks()
+@dataclass(frozen=True)
+class ProcessSettings:
+    """The process-wide memory settings :func:`prepare_process` made."""
+
+    allocator: str
+    """Arrow's allocator in use (``jemalloc``, ``system``, or the one the user set)."""
+    mmap_threshold_set: bool
+    """Whether glibc's mmap threshold was fixed (:func:`hand_back_large_blocks`)."""
+
+
+@functools.cache
+def prepare_process() -> ProcessSettings:
+    """Make the memory settings a load of big tables needs, once per process.
+
+    Importing this module changes nothing; the loaders that read the big tables
+    (:func:`~helpers.data.dataset.load_folder`, :func:`~helpers.data.dataset.load_database`
+    and the importer's :func:`~helpers.importing.importer.import_exports`) call this first, so
+    the settings are made before the first table is read: Arrow's allocator
+    (:func:`use_lean_allocator`) and glibc's mmap threshold (:func:`hand_back_large_blocks`).
+    Both keep what the user set in the environment (:data:`ALLOCATOR_ENV`,
+    :data:`MMAP_THRESHOLD_ENV`). The settings are process-wide, so they are made once: this
+    function's cache is their one owner, and a later call returns the first call's result.
+
+    Returns
+    -------
+    ProcessSettings
+        The allocator in use and whether the mmap threshold was set.
+    """
+    return ProcessSettings(use_lean_allocator(), hand_back_large_blocks())
+
 
 MAX_ROWS_SHOWN = 10
 # Z, +02:00 or +0200; or +02 right after the seconds, as PostgreSQL writes a timestamptz.

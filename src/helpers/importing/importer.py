@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..data.config import CANONICAL_EVENTS
 from ..data.database import is_database_url
+from ..data.loading import prepare_process
 from ..data.schema import (
     OPPORTUNITY_STATUSES,
     SIDES,
@@ -139,6 +140,7 @@ def import_exports(
         out,
         created=datetime.now(UTC).replace(microsecond=0).isoformat(),
     )
+    prepare_process()  # the memory settings, before the exports are read
     tables = _Importer(mapping, src, report).run()
     write_output(tables, mapping, report, out, force)
     return report
