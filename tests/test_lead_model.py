@@ -201,6 +201,31 @@ def test_the_model_finds_the_low_quality_channel_and_beats_chance_out_of_time(sa
     assert evaluation.to_dict()["model"]["auc"] == pytest.approx(evaluation.model.auc)
 
 
+def test_importance_is_sklearns_permutation_importance_of_the_whole_pipeline(sample, evaluation):
+    # Independent method: scikit-learn shuffling the raw columns through the whole pipeline
+    # (encoder included), with the same seed; the evaluation encodes the columns once.
+    from sklearn.inspection import permutation_importance
+
+    quarter = sample.dataset.quarter(evaluation.quarter)
+    features, y, _ = lm._training_set(sample, quarter.start)
+    model = lm.fit_lead_model(features, y, cutoff=quarter.start)
+    leads, events, touches = lm._tables(sample)
+    scored = leads.set_index("lead_id").loc[evaluation.scores["lead_id"]].reset_index()
+    raw = lm.lead_features(scored, events, touches, lm.scoring_moment(scored, sample.dataset.as_of))
+    whole = permutation_importance(
+        model.pipeline,
+        raw[model.features],
+        evaluation.scores["converted"].to_numpy(),
+        scoring="roc_auc",
+        n_repeats=3,
+        random_state=lm.DEFAULT_SEED,
+    )
+    expected = dict(zip(model.features, whole.importances_mean, strict=True))
+    got = evaluation.importance.set_index("feature")["auc_drop"]
+    assert got.to_dict() == pytest.approx(expected, abs=1e-12)
+    assert max(expected.values()) > 0.05  # a real signal, not all zeros
+
+
 def test_same_data_and_seed_give_the_same_scores(sample):
     first = lm.train_lead_model(sample, known_by=pd.Timestamp("2025-01-01"), seed=11)
     second = lm.train_lead_model(sample, known_by=pd.Timestamp("2025-01-01"), seed=11)

@@ -567,10 +567,13 @@ def evaluate_lead_model(
             )
     importance = None
     if importance_repeats > 0:
+        # Shuffling a raw column and encoding it is encoding it and shuffling the codes (the
+        # encoder works value by value), so the columns are encoded once, not once per shuffle.
         with threadpool_limits(limits=1):
+            encoded = model.pipeline[:-1].transform(test_features[model.features])
             result = permutation_importance(
-                model.pipeline,
-                test_features[model.features],
+                model.pipeline[-1],
+                encoded,
                 test_y,
                 scoring="roc_auc",
                 n_repeats=importance_repeats,
