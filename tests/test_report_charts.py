@@ -337,6 +337,22 @@ def test_lay_out_puts_the_suptitle_above_the_panels():
     assert title.y1 <= fig.get_size_inches()[1] * fig.dpi
 
 
+def test_report_style_titles_sit_on_their_panel_with_no_offset_text_to_dodge():
+    # The style fixes titles at the top of the panel instead of measuring the y axis to lift
+    # them over an offset text; so no axis may show one: large, close values are written out.
+    with plt.rc_context(plots.REPORT_RC):
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.plot([0, 1, 2], [3_000_000, 3_000_004, 3_000_008])
+        ax.set_title("Leads")
+        fig.canvas.draw()
+        labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        assert ax.yaxis.get_offset_text().get_text() == ""
+        assert labels and all("e" not in label for label in labels)
+        assert "3000004" in [label.replace(",", "") for label in labels]
+        assert ax.title.get_position()[1] == 1.0
+    plt.close(fig)
+
+
 DRAWN_ONCE = """
 import os
 os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
