@@ -335,14 +335,26 @@ def test_chart_draws_each_interval_and_marks_the_miss():
     _, ax = plt.subplots()
     forecast = {"quarter": "2026Q3", "p10": 100.0, "p50": 120.0, "p90": 140.0}
     forecast_intervals(_hand_backtest(), forecast=forecast, ax=ax)
-    intervals = [c.get_segments()[0] for c in ax.collections]
+    intervals = [seg for c in ax.collections for seg in c.get_segments()]
     assert [tuple(seg[:, 1]) for seg in intervals] == [(80, 120), (90, 130), (100, 140)]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2026Q1", "2026Q2", "2026Q3"]
-    actuals = [line for line in ax.lines if line.get_marker() in ("o", "X")]
-    assert [(line.get_marker(), line.get_ydata()[0]) for line in actuals] == [
-        ("o", 110.0),
-        ("X", 150.0),
-    ]  # 150 lies above the P90 of 130
+    # The forecast quarter's interval is in the accent colour, the backtest's in another.
+    colours = [tuple(c) for c in ax.collections[0].get_colors()]
+    assert colours[0] == colours[1] != colours[2]
+    actuals = [
+        (line.get_marker(), float(x), float(y))
+        for line in ax.lines
+        if line.get_marker() in ("o", "X")
+        for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True)
+    ]
+    assert actuals == [("o", 0.0, 110.0), ("X", 1.0, 150.0)]  # 150 lies above the P90 of 130
+    medians = sorted(
+        (float(x), float(y))
+        for line in ax.lines
+        if line.get_marker() == "_"
+        for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True)
+    )
+    assert medians == [(0.0, 100.0), (1.0, 110.0), (2.0, 120.0)]
 
 
 def test_chart_without_anything_to_draw_says_so():

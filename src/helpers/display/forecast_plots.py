@@ -71,21 +71,22 @@ def forecast_intervals(
     if not points or not drawable(values, kind):
         return no_chart(ax, empty)
     x = np.arange(len(points))
-    for position, point in zip(x, points, strict=True):
-        colour = _FORECAST if point["current"] else _INTERVAL
-        ax.vlines(position, point["p10"], point["p90"], colour, linewidth=7, alpha=0.45)
-        ax.plot(position, point["p50"], "_", color=colour, markersize=16, markeredgewidth=2.5)
-        actual = point["actual"]
-        if not _missing(actual):
-            inside = point["p10"] <= actual <= point["p90"]
-            ax.plot(
-                position,
-                actual,
-                "o" if inside else "X",
-                color="black" if inside else _MISS,
-                markersize=6 if inside else 8,
-                zorder=3,
-            )
+    # One artist per kind of mark, not per quarter: each artist costs its own layout and draw.
+    current = np.array([p["current"] for p in points])
+    low, mid, high = (np.array([p[k] for p in points], dtype=float) for k in ("p10", "p50", "p90"))
+    colours = [_FORECAST if now else _INTERVAL for now in current]
+    ax.vlines(x, low, high, colours, linewidth=7, alpha=0.45)
+    for chosen, colour in ((~current, _INTERVAL), (current, _FORECAST)):
+        if chosen.any():
+            ax.plot(x[chosen], mid[chosen], "_", color=colour, markersize=16, markeredgewidth=2.5)
+    actual = np.array([math.nan if _missing(p["actual"]) else p["actual"] for p in points])
+    known = ~np.isnan(actual)
+    inside = known & (low <= actual) & (actual <= high)
+    missed = known & ~inside
+    if inside.any():
+        ax.plot(x[inside], actual[inside], "o", color="black", markersize=6, zorder=3)
+    if missed.any():
+        ax.plot(x[missed], actual[missed], "X", color=_MISS, markersize=8, zorder=3)
     ax.set_xticks(x, [p["quarter"] for p in points], rotation=45, ha="right")
     if points[-1]["current"]:
         ax.get_xticklabels()[-1].set_color(_FORECAST)
