@@ -258,6 +258,12 @@ class Workbook:
         return lead_teams(tables, rows)
 
     @cached_property
+    def target_index(self) -> goals.TargetIndex:
+        """The ``targets`` table indexed once (:func:`goals.target_index`); empty when absent."""
+        has = self.dataset.has("targets")
+        return goals.target_index(self.dataset["targets"] if has else None)
+
+    @cached_property
     def channel_types(self) -> pd.Series:
         """Source type of each channel over every lead (:func:`efficiency.channel_source_types`)."""
         return efficiency.channel_source_types(self.dataset["leads"])
@@ -1176,9 +1182,8 @@ class TeamQuarter:
         return self.target_details(metric)["target"]
 
     @memoised
-    def _target_rows(self) -> dict[str, tuple[float, str, str]]:
-        targets = self.tables["targets"] if self.has("targets") else None
-        return goals.target_rows(targets, self.team, str(self.quarter))
+    def _target_rows(self) -> dict[str, goals.TargetRow]:
+        return goals.pick_targets(self.workbook.target_index, self.team, str(self.quarter))
 
     def target_details(self, metric: str) -> dict:
         """Where ``metric``'s target comes from, its baseline and the target it implies.

@@ -143,14 +143,93 @@ def rag_status(
     return attainment, status
 
 
-def target_rows(
-    targets: pd.DataFrame | None, team: str, quarter: str
-) -> dict[str, tuple[float, str, str]]:
+TargetRow = tuple[float, str, str]
+"""A target as written: (the number, NaN when blank; its basis; the team of its row)."""
+
+
+@dataclass(frozen=True)
+class TargetIndex:
+    """The ``targets`` table read once (:func:`target_index`), looked up by :func:`pick_targets`.
+
+    ``rows`` maps quarter → team of the row (``*``, ``all`` or a team id) → metric → its
+    :data:`TargetRow`; ``repeated`` maps (quarter, team) → a metric written twice for them.
+    """
+
+    rows: dict[str, dict[str, dict[str, TargetRow]]]
+    repeated: dict[tuple[str, str], str]
+
+
+def target_index(targets: pd.DataFrame | None) -> TargetIndex:
+    """The ``targets`` table read once, so that a team-quarter's lookup does not filter it again.
+
+    Built once per data set (``Workbook.target_index``); :func:`pick_targets` reads it.
+
+    Parameters
+    ----------
+    targets : DataFrame or None
+        Canonical ``targets`` (team, quarter, metric, target, optional basis); None when absent.
+
+    Returns
+    -------
+    TargetIndex
+        Each row as (target as written, basis, team): NaN for a blank target; basis
+        ``absolute`` when the table has no basis column or the cell is blank. A repeated
+        (team, quarter, metric) is noted, and refused only when that team-quarter is asked for.
+    """
+    rows: dict[str, dict[str, dict[str, TargetRow]]] = {}
+    repeated: dict[tuple[str, str], str] = {}
+    if targets is None or targets.empty:
+        return TargetIndex(rows, repeated)
+    if "basis" in targets.columns:
+        basis = [
+            BASIS_ABSOLUTE if _missing(b) or not str(b).strip() else str(b).strip()
+            for b in targets["basis"].astype("object")
+        ]
+    else:
+        basis = [BASIS_ABSOLUTE] * len(targets)
+    columns = (targets[c].astype("object") for c in ("quarter", "team", "metric", "target"))
+    for quarter, who, metric, value, how in zip(*columns, basis, strict=True):
+        quarter, who, metric = str(quarter), str(who), str(metric)
+        own = rows.setdefault(quarter, {}).setdefault(who, {})
+        if metric in own:
+            repeated.setdefault((quarter, who), metric)
+        number = float(value) if not _missing(value) else math.nan
+        own[metric] = (number, how, who)
+    return TargetIndex(rows, repeated)
+
+
+def pick_targets(index: TargetIndex, team: str, quarter: str) -> dict[str, TargetRow]:
+    """Every metric's target row for ``team`` in ``quarter``: the team's own row, else ``*``.
+
+    ``index`` is :func:`target_index`; ``all`` (the company) matches ``all`` rows, else
+    ``*`` rows. See :func:`target_rows`.
+
+    Raises
+    ------
+    ParameterError
+        If ``(team, quarter, metric)`` is not unique for the rows it reads.
+    """
+    quarter = str(quarter)
+    by_team = index.rows.get(quarter, {})
+    chosen: dict[str, TargetRow] = {}
+    for who in (ALL_TEAMS_TARGET, team):  # "*" first: the team's own row overrides it
+        metric = index.repeated.get((quarter, who))
+        if metric is not None:
+            raise ParameterError(
+                f"targets: more than one row for team {who!r}, quarter {quarter}, metric "
+                f"{metric!r}. Fix: keep one row per team, quarter and metric."
+            )
+        chosen.update(by_team.get(who, {}))
+    return chosen
+
+
+def target_rows(targets: pd.DataFrame | None, team: str, quarter: str) -> dict[str, TargetRow]:
     """Every metric's target row for ``team`` in ``quarter``: the team's own row, else ``*``.
 
     This is the one lookup of the ``targets`` table: reports, ``workbook metrics``, talking
     points and the exercises all read targets through it (via :func:`targets_for`,
-    :func:`target_for` or ``TeamQuarter.target``, which adds the roll-up of team targets for
+    :func:`target_for` or ``TeamQuarter.target``, which reads the workbook's
+    :func:`target_index` with :func:`pick_targets` and adds the roll-up of team targets for
     the company and the targets relative to an earlier quarter).
 
     Parameters
@@ -173,28 +252,7 @@ def target_rows(
     ParameterError
         If ``(team, quarter, metric)`` is not unique (validation refuses such a table).
     """
-    if targets is None or targets.empty:
-        return {}
-    rows = targets[targets["quarter"].astype(str) == str(quarter)]
-    if "basis" in rows.columns:
-        basis = rows["basis"].astype("object").where(rows["basis"].notna(), BASIS_ABSOLUTE)
-        basis = basis.map(lambda b: str(b).strip() or BASIS_ABSOLUTE)
-    else:
-        basis = pd.Series(BASIS_ABSOLUTE, index=rows.index, dtype="object")
-    rows = rows.assign(basis=basis)
-    chosen: dict[str, tuple[float, str, str]] = {}
-    for who in (ALL_TEAMS_TARGET, team):  # "*" first: the team's own row overrides it
-        own = rows.loc[rows["team"] == who, ["metric", "target", "basis"]]
-        repeated = own["metric"][own["metric"].duplicated()]
-        if len(repeated):
-            raise ParameterError(
-                f"targets: more than one row for team {who!r}, quarter {quarter}, metric "
-                f"{repeated.iloc[0]!r}. Fix: keep one row per team, quarter and metric."
-            )
-        for metric, value, how in own.itertuples(index=False):
-            number = float(value) if not _missing(value) else math.nan
-            chosen[str(metric)] = (number, str(how), str(who))
-    return chosen
+    return pick_targets(target_index(targets), team, quarter)
 
 
 def targets_for(targets: pd.DataFrame | None, team: str, quarter: str) -> dict[str, float]:
