@@ -203,7 +203,8 @@ def test_the_model_finds_the_low_quality_channel_and_beats_chance_out_of_time(sa
 
 def test_importance_is_sklearns_permutation_importance_of_the_whole_pipeline(sample, evaluation):
     # Independent method: scikit-learn shuffling the raw columns through the whole pipeline
-    # (encoder included), with the same seed; the evaluation encodes the columns once.
+    # (encoder included), one prediction per shuffle, with the same seed; the evaluation
+    # encodes the columns once and scores a column's shuffles in one prediction.
     from sklearn.inspection import permutation_importance
 
     quarter = sample.dataset.quarter(evaluation.quarter)
@@ -221,8 +222,10 @@ def test_importance_is_sklearns_permutation_importance_of_the_whole_pipeline(sam
         random_state=lm.DEFAULT_SEED,
     )
     expected = dict(zip(model.features, whole.importances_mean, strict=True))
-    got = evaluation.importance.set_index("feature")["auc_drop"]
-    assert got.to_dict() == pytest.approx(expected, abs=1e-12)
+    got = evaluation.importance.set_index("feature")
+    assert got["auc_drop"].to_dict() == pytest.approx(expected, abs=1e-12)
+    spread = dict(zip(model.features, whole.importances_std, strict=True))
+    assert got["sd"].to_dict() == pytest.approx(spread, abs=1e-12)
     assert max(expected.values()) > 0.05  # a real signal, not all zeros
 
 
