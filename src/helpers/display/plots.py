@@ -24,6 +24,7 @@ from matplotlib.axes import Axes
 from ..metrics.goals import rag_status
 from .inert import literal_chart_text
 from .rag import RAG_COLOURS, RAG_WORDS
+from .text_metrics import share_text_metrics
 
 literal_chart_text()
 
@@ -175,12 +176,14 @@ def use_report_style() -> None:
 
     In an IPython kernel with the inline backend, figures are shown as SVG images laid out
     by :func:`lay_out` and drawn once (:func:`figure_html`) instead of the backend's default
-    PNG with ``bbox_inches="tight"``, which draws every figure twice and rasterises it.
+    PNG with ``bbox_inches="tight"``, which draws every figure twice and rasterises it; the
+    sizes of texts are measured once per process (:mod:`~helpers.display.text_metrics`).
     """
     _show_figures_drawn_once()  # first: loading the inline backend sets rcParams of its own
     sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
     plt.rcParams.update(REPORT_RC)
     literal_chart_text()
+    share_text_metrics()  # the same tick labels in every figure are measured once
 
 
 def _show_figures_drawn_once() -> None:

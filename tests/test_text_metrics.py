@@ -1,0 +1,94 @@
+"""Texts measured once per process: the same sizes as matplotlib's, fewer measurements."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib.pyplot as plt
+import matplotlib.text as mtext
+from matplotlib.backends.backend_agg import RendererAgg
+
+from helpers.display import plots
+from helpers.display.text_metrics import TextMetrics, share_text_metrics
+
+
+def _chart(title: str):
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([1, 2, 3], [0.1, 0.5, 0.3])
+    ax.set_title(title)
+    ax.set_xlabel("Fiscal quarter")
+    return fig
+
+
+def test_sizes_are_the_renderers_own_and_a_second_figure_measures_nothing_again(monkeypatch):
+    calls = []
+    measure = RendererAgg.get_text_width_height_descent
+
+    def counted(self, text, prop, ismath):
+        calls.append(text)
+        return measure(self, text, prop, ismath)
+
+    monkeypatch.setattr(RendererAgg, "get_text_width_height_descent", counted)
+    metrics = TextMetrics()
+    monkeypatch.setattr(mtext, "_get_text_metrics_with_cache", metrics.measure)
+    first = _chart("Won revenue")
+    first.canvas.draw()
+    measured = len(calls)
+    assert measured > 5  # tick labels, title, axis label
+    second = _chart("Won revenue")  # same texts, new figure and renderer
+    second.canvas.draw()
+    assert len(calls) == measured  # nothing measured again
+    # Independent: the renderer itself, without any cache.
+    renderer = second.canvas.get_renderer()
+    prop = second.axes[0].title.get_fontproperties()
+    key_size = metrics.measure(renderer, "Won revenue", prop, False, second.dpi)
+    assert key_size == measure(renderer, "Won revenue", prop, False)
+    # A bigger font is another key, with a bigger size.
+    big = prop.copy()
+    big.set_size(prop.get_size() * 2)
+    assert metrics.measure(renderer, "Won revenue", big, False, second.dpi)[0] > key_size[0]
+    plt.close("all")
+
+
+def test_the_same_svg_with_and_without_shared_metrics(monkeypatch):
+    def svg() -> bytes:
+        fig = _chart("Pipeline <created> & won")
+        buffer = io.BytesIO()
+        with plt.rc_context(plots.REPORT_RC):
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+        plt.close(fig)
+        return buffer.getvalue()
+
+    current = mtext._get_text_metrics_with_cache
+    owner = getattr(current, "__self__", None)  # a report style in this process installed one
+    original = owner._original if isinstance(owner, TextMetrics) else current
+    monkeypatch.setattr(mtext, "_get_text_metrics_with_cache", original)
+    plain = svg()  # matplotlib's own cache
+    metrics = TextMetrics()
+    assert metrics.install() is True
+    try:
+        assert mtext._get_text_metrics_with_cache == metrics.measure
+        assert svg() == plain
+        assert svg() == plain  # from the kept sizes this time
+    finally:
+        metrics.uninstall()
+    assert mtext._get_text_metrics_with_cache is original
+
+
+def test_share_text_metrics_installs_one_for_the_process(monkeypatch):
+    monkeypatch.setattr(mtext, "_get_text_metrics_with_cache", mtext._get_text_metrics_with_cache)
+    first = share_text_metrics()
+    second = share_text_metrics()
+    assert isinstance(first, TextMetrics) and second is first
+    assert mtext._get_text_metrics_with_cache == first.measure
+
+
+def test_a_full_cache_starts_afresh():
+    metrics = TextMetrics(limit=2)
+    fig = _chart("x")
+    renderer = fig.canvas.get_renderer()
+    prop = fig.axes[0].title.get_fontproperties()
+    for text in ("a", "b", "c"):
+        metrics.measure(renderer, text, prop, False, fig.dpi)
+    assert len(metrics._sizes) == 1
+    plt.close(fig)
