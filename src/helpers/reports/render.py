@@ -223,7 +223,7 @@ class HtmlConverter:
     """
 
     def __init__(self) -> None:
-        from nbconvert import HTMLExporter
+        from .page_exporter import ReportPageExporter
 
         self._files = ExitStack()
         try:
@@ -231,7 +231,7 @@ class HtmlConverter:
             template_dir = self._files.enter_context(
                 as_file(files("helpers.reports") / "templates")
             )
-            self._exporter = HTMLExporter(
+            self._exporter = ReportPageExporter(
                 template_name=TEMPLATE_NAME,
                 extra_template_basedirs=[str(template_dir)],
                 exclude_input=True,
