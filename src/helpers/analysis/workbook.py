@@ -26,6 +26,7 @@ import pandas as pd
 from ..data.config import CANONICAL_EVENTS
 from ..data.database import Scope
 from ..data.dataset import Dataset
+from ..data.membership import is_in
 from ..data.periods import Quarter
 from ..data.schema import ALL_TEAMS, SIDE_TABLES, SIDES
 from ..data.source import DataSource
@@ -732,6 +733,43 @@ class TeamQuarter:
         return efficiency.marketing_roi(
             t["spend"], self._opps, t["leads"], self.start, self.end, types=types
         )
+
+    @memoised
+    def channel_quality(self) -> pd.DataFrame | None:
+        """Leads created and MQL decisions of the quarter by the lead's channel.
+
+        MQL acceptance per channel is :func:`funnel.mql_acceptance` on the events of that
+        channel's leads (the one rule); spend is the channel's marketing spend of the quarter
+        (NaN without a spend table). Computed once per view: the talking points and the
+        charts that keep the lowest-quality channel both read it.
+
+        Returns
+        -------
+        DataFrame or None
+            channel, leads, accepted, decided, spend; ``None`` without leads or MQL decisions.
+        """
+        if not (self.has("leads") and self.has("lead_events") and self.tracks("mql_acceptance")):
+            return None
+        leads, events = self.tables["leads"], self.tables["lead_events"]
+        created = within(leads["created_at"], self.start, self.end)
+        spend = self.channel_efficiency()
+        spent = {} if spend is None else dict(zip(spend["channel"], spend["spend"], strict=True))
+        rows = []
+        for channel, ids in leads.groupby("channel", sort=True)["lead_id"]:
+            mine = events[is_in(events["lead_id"], ids)]
+            if not mine["event"].eq("mql").any():
+                continue
+            rate = funnel.mql_acceptance(mine, self.start, self.end)
+            rows.append(
+                {
+                    "channel": str(channel),
+                    "leads": int(created[ids.index].sum()),
+                    "accepted": rate.numerator,
+                    "decided": rate.denominator,
+                    "spend": spent.get(channel, np.nan),
+                }
+            )
+        return pd.DataFrame(rows) if rows else None
 
     @memoised
     def channel_efficiency(self) -> pd.DataFrame | None:

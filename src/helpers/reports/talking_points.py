@@ -58,12 +58,10 @@ import pandas as pd
 
 from ..analysis.comparison import OUTLIER_Z, team_outliers
 from ..data.config import CANONICAL_EVENTS
-from ..data.membership import is_in
 from ..data.stages import OUTCOMES
 from ..display.html import format_value
 from ..errors import ParameterError
 from ..metrics.coverage import absent_phrase
-from ..metrics.funnel import mql_acceptance
 from ..metrics.goals import AlignmentIndex
 from ..metrics.handoff import AGE_BANDS
 from ..metrics.headline import KPIS
@@ -756,7 +754,7 @@ def low_quality_channel(view: TeamQuarter, *, min_base: int = MIN_BASE) -> str |
 
     The charts that show only the top channels keep this one (it is never cut).
     """
-    channels = channel_quality(view)
+    channels = view.channel_quality()
     worst = None if channels is None else _worst_channel(channels, min_base)
     return None if worst is None else str(worst[1]["channel"])
 
@@ -773,7 +771,7 @@ def channel_quality_points(
     Parameters
     ----------
     channels : DataFrame
-        :func:`channel_quality`: channel, leads, accepted, decided, spend.
+        :meth:`TeamQuarter.channel_quality`: channel, leads, accepted, decided, spend.
     reference : float
         The quarter's won revenue: the channel's spend as a share of it is the point's money.
     min_base : int
@@ -806,42 +804,6 @@ def channel_quality_points(
             money=_money(row.get("spend", math.nan), reference),
         )
     ]
-
-
-def channel_quality(view: TeamQuarter) -> pd.DataFrame | None:
-    """Leads created and MQL decisions of the quarter by the lead's channel.
-
-    MQL acceptance per channel is :func:`helpers.metrics.funnel.mql_acceptance` on the
-    events of that channel's leads (the one rule); spend is the channel's marketing spend
-    of the quarter (NaN without a spend table).
-
-    Returns
-    -------
-    DataFrame or None
-        channel, leads, accepted, decided, spend; ``None`` without leads or MQL decisions.
-    """
-    if not (view.has("leads") and view.has("lead_events") and view.tracks("mql_acceptance")):
-        return None
-    leads, events = view.tables["leads"], view.tables["lead_events"]
-    created = leads["created_at"].ge(view.start) & leads["created_at"].lt(view.end)
-    spend = view.channel_efficiency()
-    spent = {} if spend is None else dict(zip(spend["channel"], spend["spend"], strict=True))
-    rows = []
-    for channel, ids in leads.groupby("channel", sort=True)["lead_id"]:
-        mine = events[is_in(events["lead_id"], ids)]
-        if not mine["event"].eq("mql").any():
-            continue
-        rate = mql_acceptance(mine, view.start, view.end)
-        rows.append(
-            {
-                "channel": str(channel),
-                "leads": int(created[ids.index].sum()),
-                "accepted": rate.numerator,
-                "decided": rate.denominator,
-                "spend": spent.get(channel, math.nan),
-            }
-        )
-    return pd.DataFrame(rows) if rows else None
 
 
 def wins_points(
@@ -1121,7 +1083,7 @@ def company_points(
     names : dict, optional
         Team id to name.
     """
-    channels = channel_quality(view)
+    channels = view.channel_quality()
     return [
         *outlier_team_points(teams_long, names, currency=view.workbook.dataset.config.currency),
         *(
