@@ -32,6 +32,7 @@ from helpers.metrics.efficiency import (
     cost_per_lead,
     cost_per_mql,
     marketing_roi,
+    marketing_roi_line,
     roi_by_source,
     roi_line,
     spend_in_window,
@@ -246,6 +247,12 @@ def test_marketing_roi_by_channel_sets_partner_fees_against_partner_revenue():
     lines = roi_by_source(table)
     assert lines["line"].tolist() == ["Marketing", "Partner"]
     assert lines["roi"].tolist() == pytest.approx([5500 / 1500, 2.0])
+    # The KPI alone: the same marketing line, by hand as above.
+    types = channel_source_types(LEADS)
+    assert marketing_roi_line(SPEND, OPPS, Q3_START, Q3_END, types=types) == pytest.approx(
+        {"source_type": "marketing", "won_revenue": 7000.0, "missing_amount": 0, "spend": 1500.0,
+         "roi": 5500 / 1500}
+    )  # fmt: skip
 
 
 def test_partner_channel_with_partner_revenue_is_not_minus_100_percent():
@@ -296,6 +303,9 @@ def test_marketing_roi_deal_without_lead_deal_without_amount_and_zero_spend():
     assert table.loc["total", "won_revenue"] == 5000.0
     assert table.loc["total", "missing_amount"] == 1
     assert table.loc["total", "roi"] == pytest.approx(3500 / 1500)
+    line = marketing_roi_line(spend, opps, Q3_START, Q3_END, types=channel_source_types(LEADS))
+    assert (line["won_revenue"], line["missing_amount"], line["spend"]) == (5000.0, 1, 1500.0)
+    assert line["roi"] == pytest.approx(3500 / 1500)
     assert roi_line(table.reset_index()) == (
         "Marketing ROI from won deals with an amount only: 1 marketing-sourced won deal has "
         "none (webinar 1); no deal counts as 0."
@@ -315,6 +325,9 @@ def test_marketing_roi_without_any_amount_is_not_in_this_data():
         "Not in this data: no opportunity amounts (3 marketing-sourced won deals without an "
         "amount), so no marketing ROI."
     )
+    line = marketing_roi_line(SPEND, opps, Q3_START, Q3_END, types=channel_source_types(LEADS))
+    assert math.isnan(line["won_revenue"]) and math.isnan(line["roi"])
+    assert line["missing_amount"] == 3
     # CAC needs no amount: (1700 + 1000) / 6 customers, as with amounts.
     assert cac(SPEND, opps, Q3_START, Q3_END)["cac"] == 450.0
 

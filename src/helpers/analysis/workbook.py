@@ -1137,12 +1137,20 @@ class TeamQuarter:
 
     def _marketing_roi_line(self, column: str) -> float:
         """A column of the marketing line of :meth:`marketing_roi` (NaN without spend)."""
-        roi = self.marketing_roi()
-        if roi is None:
-            return np.nan
-        line = roi.set_index("channel")
-        return (
-            float(line.loc[efficiency.TOTAL, column]) if efficiency.TOTAL in line.index else np.nan
+        line = self.marketing_roi_line()
+        return np.nan if line is None else float(line[column])
+
+    @memoised
+    def marketing_roi_line(self) -> dict[str, float] | None:
+        """The marketing line of :meth:`marketing_roi` alone (the KPI); ``None`` without spend."""
+        if not self.has("spend"):
+            return None
+        return efficiency.marketing_roi_line(
+            self.tables["spend"],
+            self._opps,
+            self.start,
+            self.end,
+            types=self.workbook.channel_types,
         )
 
     @memoised

@@ -385,9 +385,31 @@ def marketing_roi(
             "spend": by_channel.reindex(channels).astype("float64"),
         }
     )
+    for row, line in _roi_lines(chosen, source, amount, types).items():
+        table.loc[row] = [
+            line["source_type"],
+            line["won_revenue"],
+            line["missing_amount"],
+            line["spend"],
+        ]
+    table = table.astype({"won_revenue": "float64", "missing_amount": "int64", "spend": "float64"})
+    positive = table["spend"].where(table["spend"] > 0)
+    table["roi"] = (table["won_revenue"] - positive) / positive
+    return table.rename_axis("channel").reset_index()
+
+
+def _roi_lines(
+    chosen: pd.DataFrame, source: pd.Series, amount: pd.Series, types: pd.Series
+) -> dict[str, dict]:
+    """The ``total`` (marketing) and ``partner total`` lines of :func:`marketing_roi`, without ROI.
+
+    ``chosen`` is the window's spend, ``source`` and ``amount`` the window's won deals' source
+    types and amounts; the partner line only when there is partner spend or revenue.
+    """
     marketing_rows = chosen[equals(chosen["category"], MARKETING)]
     spend_type = marketing_rows["channel"].astype("object").map(types)
     partner_fee = (spend_type == PARTNER).fillna(False).to_numpy(dtype=bool)
+    lines = {}
     for row, kind, fees in (
         (TOTAL, MARKETING, ~partner_fee),
         (PARTNER_TOTAL, PARTNER, partner_fee),
@@ -396,12 +418,37 @@ def marketing_roi(
         line_spend = _total(marketing_rows.loc[fees, "amount"])
         if kind == PARTNER and not len(of_kind) and math.isnan(line_spend):
             continue
-        line_revenue = float(of_kind.sum(min_count=1)) if len(of_kind) else 0.0
-        table.loc[row] = [kind, line_revenue, int(of_kind.isna().sum()), line_spend]
-    table = table.astype({"won_revenue": "float64", "missing_amount": "int64", "spend": "float64"})
-    positive = table["spend"].where(table["spend"] > 0)
-    table["roi"] = (table["won_revenue"] - positive) / positive
-    return table.rename_axis("channel").reset_index()
+        lines[row] = {
+            "source_type": kind,
+            "won_revenue": float(of_kind.sum(min_count=1)) if len(of_kind) else 0.0,
+            "missing_amount": int(of_kind.isna().sum()),
+            "spend": line_spend,
+        }
+    return lines
+
+
+def marketing_roi_line(
+    spend: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    types: pd.Series,
+) -> dict[str, float]:
+    """The marketing line of :func:`marketing_roi` alone (the KPI), without the channel rows.
+
+    Returns
+    -------
+    dict
+        won_revenue, missing_amount, spend and roi of the ``total`` row of
+        :func:`marketing_roi` (the same rule: :func:`_roi_lines`).
+    """
+    won = _won_in(opportunities, start, end)
+    source = pd.Series(won["source_type"].astype("object").to_numpy(), dtype="object")
+    amount = pd.Series(won["amount"].astype("float64").to_numpy())
+    line = _roi_lines(spend_in_window(spend, start, end), source, amount, types)[TOTAL]
+    positive = line["spend"] if line["spend"] > 0 else math.nan
+    return {**line, "roi": (line["won_revenue"] - positive) / positive}
 
 
 def roi_by_source(roi_table: pd.DataFrame) -> pd.DataFrame:
