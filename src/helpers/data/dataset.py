@@ -256,6 +256,10 @@ class Dataset:
         created before it (renewals, sales-sourced deals) do not add quarters whose funnel
         would be empty only because the lead export starts later.
         """
+        return list(self._quarters)  # the caller's own list
+
+    @cached_property
+    def _quarters(self) -> tuple[Quarter, ...]:  # asked for by every view, many times
         fy = self.config.fiscal_year_start_month
         if self.whole is not None:
             first = Quarter.containing(self.whole.first_timestamp, fy)
@@ -264,7 +268,7 @@ class Dataset:
             start = "leads" if "leads" in spans.index else "opportunities"
             first = Quarter.containing(spans.loc[start, "first"], fy)
         last = Quarter.containing(self.as_of - pd.Timedelta(microseconds=1), fy)
-        return [first.shift(i) for i in range(last.index - first.index + 1)]
+        return tuple(first.shift(i) for i in range(last.index - first.index + 1))
 
     @property
     def latest_complete_quarter(self) -> Quarter:

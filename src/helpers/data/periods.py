@@ -82,8 +82,8 @@ class Quarter:
 
     @property
     def end(self) -> pd.Timestamp:
-        """First instant after the quarter (exclusive bound)."""
-        return self.start + pd.DateOffset(months=3)
+        """First instant after the quarter (exclusive bound): the next quarter's start."""
+        return self.shift(1).start  # as start + 3 months, without a DateOffset (10x slower)
 
     def shift(self, quarters: int) -> Quarter:
         """The quarter ``quarters`` later (negative: earlier)."""
