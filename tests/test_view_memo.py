@@ -71,20 +71,29 @@ def test_a_report_computes_each_figure_once_per_quarter(calls):
 
 def test_the_targets_of_a_view_are_looked_up_once(monkeypatch):
     asked: Counter = Counter()
-    original = goals.target_rows
+    indexed: Counter = Counter()
+    pick, index = goals.pick_targets, goals.target_index
 
-    def wrapper(targets, team, quarter):
+    def picking(targets, team, quarter):
         asked[(team, quarter)] += 1
-        return original(targets, team, quarter)
+        return pick(targets, team, quarter)
 
-    monkeypatch.setattr(goals, "target_rows", wrapper)
-    view = Workbook.load(TINY).view("north", "2026Q3")
+    def indexing(targets):
+        indexed["targets"] += 1
+        return index(targets)
+
+    monkeypatch.setattr(goals, "pick_targets", picking)
+    monkeypatch.setattr(goals, "target_index", indexing)
+    workbook = Workbook.load(TINY)
+    view = workbook.view("north", "2026Q3")
     for _ in range(3):
         view.alignment_index()
         view.reverse_waterfall()
         view.target("won_revenue")
         view.target("sla_compliance")
     assert asked and max(asked.values()) == 1
+    workbook.view("south", "2026Q3").target("won_revenue")
+    assert indexed == {"targets": 1}  # the table is read once for every view
 
 
 def test_changing_a_returned_table_or_dict_does_not_change_the_next_answer():
