@@ -672,12 +672,19 @@ class TeamQuarter:
         deals and those of them without an amount.
         """
         o, a, b = self._opps, self.start, self.end
-        velocity = pipeline.sales_velocity(o, a, b) if self.tracks("win_rate") else np.nan
+        deal = pipeline.average_deal_size(o, a, b)
+        cycle = pipeline.sales_cycle_days(o, a, b)
+        rate = self.win_rate()  # pipeline.sales_velocity from the parts computed here
+        velocity = (
+            np.nan
+            if rate is None
+            else pipeline.velocity(len(pipeline.open_at(o, b)), rate.value, deal, cycle)
+        )
         won = pipeline.amount_of(self.won_revenue(), noun=pipeline.WON_DEALS)
         return Figures(
             {
-                "average_deal_size": pipeline.average_deal_size(o, a, b),
-                "sales_cycle_days": pipeline.sales_cycle_days(o, a, b),
+                "average_deal_size": deal,
+                "sales_cycle_days": cycle,
                 "sales_velocity_per_day": velocity,
                 "marketing_sourced_share": (
                     pipeline.marketing_sourced_share(o, a, b)

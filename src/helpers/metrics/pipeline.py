@@ -443,9 +443,19 @@ def sales_velocity(opportunities: pd.DataFrame, start: pd.Timestamp, end: pd.Tim
         window, or no won deal with an amount) or the cycle is 0 days; 0 when nothing is
         open.
     """
-    rate = win_rate(opportunities, start, end).value
-    deal = average_deal_size(opportunities, start, end)
-    cycle = sales_cycle_days(opportunities, start, end)
+    return velocity(
+        len(open_at(opportunities, end)),
+        win_rate(opportunities, start, end).value,
+        average_deal_size(opportunities, start, end),
+        sales_cycle_days(opportunities, start, end),
+    )
+
+
+def velocity(open_deals: int, rate: float, deal: float, cycle: float) -> float:
+    """``open_deals × rate × deal / cycle`` (:func:`sales_velocity` from its parts).
+
+    NaN when the rate, deal size or cycle is NaN or the cycle is 0 days.
+    """
     if any(math.isnan(part) for part in (rate, deal, cycle)) or cycle == 0:
         return math.nan
-    return len(open_at(opportunities, end)) * rate * deal / cycle
+    return open_deals * rate * deal / cycle
