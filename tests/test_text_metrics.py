@@ -92,3 +92,21 @@ def test_a_full_cache_starts_afresh():
         metrics.measure(renderer, text, prop, False, fig.dpi)
     assert len(metrics._sizes) == 1
     plt.close(fig)
+
+
+def test_a_new_sans_serif_font_is_measured_again():
+    # Independent: the renderer's own measurement under each setting.
+    from matplotlib.font_manager import FontProperties
+
+    metrics = TextMetrics()
+    fig = _chart("x")
+    renderer = fig.canvas.get_renderer()
+    prop = FontProperties(family="sans-serif", size=12)
+    sizes = []
+    for font in ("DejaVu Sans", "DejaVu Sans Mono"):
+        with plt.rc_context({"font.sans-serif": [font]}):
+            size = metrics.measure(renderer, "Won revenue", prop, False, fig.dpi)
+            assert size == renderer.get_text_width_height_descent("Won revenue", prop, False)
+            sizes.append(size[0])
+    assert sizes[0] != sizes[1]  # the kept size of the first font was not reused
+    plt.close(fig)

@@ -5,8 +5,9 @@ matplotlib keeps the size of every text it lays out in a cache keyed by the rend
 (one that :func:`~helpers.display.plots.lay_out` measures with, one that writes the SVG) and
 sixteen figures, so the same tick labels ("0%", "2026Q1", "€1.2M") are measured by FreeType
 again and again: a fifth of drawing a chart. :class:`TextMetrics` keeps the sizes per kind of
-renderer instead; for one kind, the size of a text depends only on the text, its font, the
-dpi and the hinting settings, which are all in the key.
+renderer instead; for one kind, the size of a text depends only on the text, its font
+properties, the fonts its family names stand for, the dpi and the hinting settings, which
+are all in the key.
 
 matplotlib's own tests replace the same function to fix text sizes, so it is a known seam;
 if a matplotlib release drops it, :meth:`TextMetrics.install` leaves matplotlib as it is.
@@ -20,7 +21,17 @@ import matplotlib as mpl
 import matplotlib.text as mtext
 
 _HINTING = ("text.hinting", "text.hinting_factor", "text.usetex")
-"""rcParams that change a text's measured size for a given font and dpi."""
+"""rcParams that change a text's measured size for given font properties and dpi."""
+
+_FAMILIES = (
+    "font.family",
+    "font.sans-serif",
+    "font.serif",
+    "font.monospace",
+    "font.cursive",
+    "font.fantasy",
+)
+"""rcParams that decide which font file a family name such as ``sans-serif`` means."""
 
 
 class TextMetrics:
@@ -46,6 +57,7 @@ class TextMetrics:
             ismath,
             dpi,
             *(mpl.rcParams[name] for name in _HINTING),
+            *(tuple(mpl.rcParams[name]) for name in _FAMILIES),
         )
         size = self._sizes.get(key)
         if size is None:
