@@ -362,8 +362,7 @@ def marketing_roi(
     channel_of = leads.set_index("lead_id")["channel"].astype("object")
     channel = pd.Series(channel_of.reindex(won["lead_id"]).to_numpy(), dtype="object")
     channel = channel.fillna(NO_LEAD)
-    source = pd.Series(won["source_type"].astype("object").to_numpy(), dtype="object")
-    amount = pd.Series(won["amount"].astype("float64").to_numpy())
+    source, amount = _sources_and_amounts(won)
     own_type = channel.map(types).where(channel != NO_LEAD, MARKETING).fillna(MARKETING)
     counted = (source == own_type) & source.isin([MARKETING, PARTNER]).to_numpy()
     counted = counted.fillna(False).to_numpy(dtype=bool)
@@ -393,9 +392,21 @@ def marketing_roi(
             line["spend"],
         ]
     table = table.astype({"won_revenue": "float64", "missing_amount": "int64", "spend": "float64"})
-    positive = table["spend"].where(table["spend"] > 0)
-    table["roi"] = (table["won_revenue"] - positive) / positive
+    table["roi"] = _roi(table["won_revenue"].to_numpy(), table["spend"].to_numpy())
     return table.rename_axis("channel").reset_index()
+
+
+def _roi(won_revenue: np.ndarray | float, spend: np.ndarray | float) -> np.ndarray:
+    """(won revenue − spend) / spend; NaN when the spend is NaN or not above 0."""
+    spend = np.asarray(spend, dtype="float64")
+    positive = np.where(spend > 0, spend, np.nan)
+    return (np.asarray(won_revenue, dtype="float64") - positive) / positive
+
+
+def _sources_and_amounts(won: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The won deals' source types (object) and amounts (float, NaN when missing), 0-indexed."""
+    source = pd.Series(won["source_type"].astype("object").to_numpy(), dtype="object")
+    return source, pd.Series(won["amount"].astype("float64").to_numpy())
 
 
 def _roi_lines(
@@ -443,12 +454,9 @@ def marketing_roi_line(
         won_revenue, missing_amount, spend and roi of the ``total`` row of
         :func:`marketing_roi` (the same rule: :func:`_roi_lines`).
     """
-    won = _won_in(opportunities, start, end)
-    source = pd.Series(won["source_type"].astype("object").to_numpy(), dtype="object")
-    amount = pd.Series(won["amount"].astype("float64").to_numpy())
+    source, amount = _sources_and_amounts(_won_in(opportunities, start, end))
     line = _roi_lines(spend_in_window(spend, start, end), source, amount, types)[TOTAL]
-    positive = line["spend"] if line["spend"] > 0 else math.nan
-    return {**line, "roi": (line["won_revenue"] - positive) / positive}
+    return {**line, "roi": float(_roi(line["won_revenue"], line["spend"]))}
 
 
 def roi_by_source(roi_table: pd.DataFrame) -> pd.DataFrame:
