@@ -26,6 +26,11 @@ from .inert import literal_chart_text
 from .rag import RAG_COLOURS, RAG_WORDS
 from .text_metrics import share_text_metrics
 
+# The one thing this package does at import, on purpose: a security default. A text artist
+# reads ``text.parse_math`` when it is made, and an axes makes its first tick label when the
+# axes is made, before any helper here is called on it; matplotlib does not copy the setting
+# from tick to tick. So a helper cannot make the labels of a caller's axes literal: only a
+# setting made before the first figure can, and this import comes before it.
 literal_chart_text()
 
 PALETTE = sns.color_palette("colorblind")
