@@ -44,7 +44,7 @@ def calls(monkeypatch) -> Counter:
     # Functions that the views alone call, each once per view when memoised.
     counting(goals, "alignment_index", 0)  # keyed by its components
     counting(goals, "reverse_waterfall", 0)  # keyed by the won-revenue target
-    counting(pipeline, "marketing_sourced_share", 1)  # by deal_metrics
+    counting(pipeline, "pipeline_created", 1)  # by the deal metrics and the index's share
     counting(pipeline, "won_revenue", 1)
     return counted
 
@@ -63,7 +63,7 @@ def test_a_report_computes_each_figure_once_per_quarter(calls):
     assert {name for name, _ in calls} == {
         "alignment_index",
         "reverse_waterfall",
-        "marketing_sourced_share",
+        "pipeline_created",
         "won_revenue",
     }
     assert {key: n for key, n in calls.items() if n > 1} == {}

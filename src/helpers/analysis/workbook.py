@@ -686,15 +686,23 @@ class TeamQuarter:
                 "average_deal_size": deal,
                 "sales_cycle_days": cycle,
                 "sales_velocity_per_day": velocity,
-                "marketing_sourced_share": (
-                    pipeline.marketing_sourced_share(o, a, b)
-                    if self.workbook.dataset.sources_known
-                    else np.nan
-                ),
+                "marketing_sourced_share": self.marketing_sourced_share(),
                 "won_deals": won.deals,
                 "won_without_amount": won.missing,
             }
         )
+
+    @memoised
+    def marketing_sourced_share(self) -> float:
+        """Marketing-sourced share of the quarter's pipeline created (see :meth:`deal_metrics`).
+
+        From the view's :meth:`pipeline_created` (see :func:`pipeline.marketing_share_of`):
+        the alignment index of every quarter of a trend needs the share alone, not the deal
+        metrics around it. NaN when no deal's source is known (``Dataset.sources_known``).
+        """
+        if not self.workbook.dataset.sources_known:
+            return np.nan
+        return pipeline.marketing_share_of(self.pipeline_created())
 
     @memoised
     def cost_per_lead(self) -> pd.DataFrame | None:
@@ -796,7 +804,13 @@ class TeamQuarter:
 
         A comparison quarter before the data starts has no bookings (NaN, not 0) and no growth.
         """
-        figures = dict(growth.bookings_growth(self._opps, self.start, self.end))
+        # growth.bookings_growth from the won revenue each quarter's view keeps: a trend asks
+        # for the bookings of every quarter anyway. A quarter is the window of 3 months before.
+        won = [
+            pipeline.amount_of(self.shift(-shift).won_revenue(), noun=pipeline.WON_DEALS)
+            for shift in (0, 1, 4)
+        ]
+        figures = dict(growth.bookings_figures(*won))
         first = self.workbook.dataset.quarters[0]
         for shift, amount, change in (
             (1, "previous_bookings", "qoq"),
@@ -937,7 +951,7 @@ class TeamQuarter:
             "mql_acceptance": np.nan if acceptance is None else acceptance.value,
             "feedback_coverage": np.nan if feedback is None else feedback.value,
             "mql_to_sql": np.nan if conversion is None else conversion.value,
-            "marketing_pipeline_share": self.deal_metrics()["marketing_sourced_share"],
+            "marketing_pipeline_share": self.marketing_sourced_share(),
         }
         for name in components:
             if self._table_reason(name):
@@ -1308,7 +1322,7 @@ class TeamQuarter:
         elif metric == "feedback_coverage":
             value = self.feedback_coverage()
         elif metric == "marketing_pipeline_share":
-            value = self.deal_metrics()["marketing_sourced_share"]
+            value = self.marketing_sourced_share()
         else:
             return np.nan
         if value is None:

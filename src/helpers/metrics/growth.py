@@ -82,9 +82,19 @@ def bookings_growth(
     """
     length = pd.DateOffset(months=_months_between(start, end))
     year = pd.DateOffset(months=12)
-    current = won_amount(opportunities, start, end)
-    previous = won_amount(opportunities, start - length, end - length)
-    year_ago = won_amount(opportunities, start - year, end - year)
+    return bookings_figures(
+        won_amount(opportunities, start, end),
+        won_amount(opportunities, start - length, end - length),
+        won_amount(opportunities, start - year, end - year),
+    )
+
+
+def bookings_figures(current: Amount, previous: Amount, year_ago: Amount) -> dict[str, float]:
+    """The figures of :func:`bookings_growth` from the three windows' :func:`won_amount`.
+
+    For a caller that already has the bookings of the window, the window before it and the
+    one a year before (a quarter's view keeps each quarter's won revenue).
+    """
     figures = {
         "bookings": current.value,
         "previous_bookings": previous.value,

@@ -285,8 +285,16 @@ def marketing_sourced_share(
     that have an amount; NaN when the total is 0, or when the marketing or total amount is
     not in this data (opportunities, none with an amount).
     """
-    table = pipeline_created(opportunities, start, end).set_index("source_type")
-    return float(table.loc["marketing", "share"])
+    return marketing_share_of(pipeline_created(opportunities, start, end))
+
+
+def marketing_share_of(created: pd.DataFrame) -> float:
+    """The marketing-sourced share of a :func:`pipeline_created` table: its marketing row's share.
+
+    What :func:`marketing_sourced_share` returns for the table's window, for a caller that
+    already has the table (a quarter's view keeps it).
+    """
+    return float(created.set_index("source_type").loc["marketing", "share"])
 
 
 def won_revenue(

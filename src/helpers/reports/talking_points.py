@@ -973,7 +973,7 @@ def kpi_bases(view: TeamQuarter) -> dict[str, float]:
     bases["lead_to_customer"] = view.roll_up_base("lead_to_customer")
     bases["bookings_growth"] = bases.get("won_revenue", math.nan)
     marketing = amount_of(view.won_revenue(), "marketing", WON_DEALS)
-    bases["marketing_roi"] = math.nan if view.marketing_roi() is None else float(marketing.counted)
+    bases["marketing_roi"] = float(marketing.counted) if view.has("spend") else math.nan
     cut = tables_cut_off(view)
     for metric, tables in KPI_TABLES.items():
         if cut.intersection(tables):
