@@ -827,14 +827,21 @@ class TeamQuarter:
         """Logo retention over the quarter; ``None`` without a revenue table."""
         if not self.has("revenue"):
             return None
-        return growth.logo_retention(self.tables["revenue"], self.start, self.end)
+        return growth.logo_retention_of(*self._starting_accounts())
 
     @memoised
     def revenue_retention(self) -> dict | None:
         """Gross and net revenue retention; ``None`` without a revenue table."""
         if not self.has("revenue"):
             return None
-        return Figures(growth.revenue_retention(self.tables["revenue"], self.start, self.end))
+        return Figures(
+            growth.revenue_retention_of(*self._starting_accounts(), self.start, self.end)
+        )
+
+    @memoised
+    def _starting_accounts(self) -> tuple[pd.Series, pd.Series]:
+        """The quarter's :func:`growth.starting_accounts`, for both kinds of retention."""
+        return growth.starting_accounts(self.tables["revenue"], self.start, self.end)
 
     def _attribution_inputs(self, basis: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The opportunities a basis attributes, and the touches (empty without the table)."""

@@ -182,10 +182,15 @@ def _mrr(revenue: pd.DataFrame, month: str) -> pd.Series:
     return amount.groupby(rows["account_id"].astype("object").to_numpy()).sum()
 
 
-def _opening_closing(
+def starting_accounts(
     revenue: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
 ) -> tuple[pd.Series, pd.Series]:
-    """Opening MRR of the starting accounts and their closing MRR (0 when none), aligned."""
+    """Opening MRR of the window's starting accounts and their closing MRR (0 when none).
+
+    Both indexed by account, aligned; the months are those of :func:`retention_months`. What
+    :func:`logo_retention` and :func:`revenue_retention` are computed from (a quarter's view
+    keeps it for both).
+    """
     opening_month, closing_month = retention_months(start, end)
     opening = _mrr(revenue, opening_month)
     opening = opening[opening > 0]
@@ -200,7 +205,11 @@ def logo_retention(revenue: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
     account is retained if its MRR in the closing month (the month before ``end``) is > 0.
     ``n/a`` (denominator 0) when no account paid in the opening month.
     """
-    opening, closing = _opening_closing(revenue, start, end)
+    return logo_retention_of(*starting_accounts(revenue, start, end))
+
+
+def logo_retention_of(opening: pd.Series, closing: pd.Series) -> Rate:
+    """:func:`logo_retention` from the window's :func:`starting_accounts`."""
     return Rate(int((closing > 0).sum()), len(opening))
 
 
@@ -224,8 +233,14 @@ def revenue_retention(
         (Σ e − s where e > s), ``gross_revenue_retention`` and ``net_revenue_retention``
         (NaN when Σ s is 0). ``opening − churned − contraction + expansion = closing``.
     """
+    return revenue_retention_of(*starting_accounts(revenue, start, end), start, end)
+
+
+def revenue_retention_of(
+    opening: pd.Series, closing: pd.Series, start: pd.Timestamp, end: pd.Timestamp
+) -> dict[str, float | int | str]:
+    """:func:`revenue_retention` from the window's :func:`starting_accounts`."""
     opening_month, closing_month = retention_months(start, end)
-    opening, closing = _opening_closing(revenue, start, end)
     churned = closing <= 0
     total = float(opening.sum())
     retained = float(pd.concat([opening, closing], axis=1).min(axis=1).clip(lower=0).sum())
