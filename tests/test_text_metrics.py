@@ -6,18 +6,33 @@ import io
 
 import matplotlib.pyplot as plt
 import matplotlib.text as mtext
+import pytest
 from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.backends.backend_svg import RendererSVG
+from matplotlib.font_manager import FontProperties
 
 from helpers.display import plots
 from helpers.display.text_metrics import TextMetrics, share_text_metrics
 
 
-def _chart(title: str):
-    fig, ax = plt.subplots(figsize=(4, 3))
+def _chart(title: str, dpi: float = 100):
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=dpi)
     ax.plot([1, 2, 3], [0.1, 0.5, 0.3])
     ax.set_title(title)
     ax.set_xlabel("Fiscal quarter")
+    ax.text(1.5, 0.2, "two\nlines", fontsize=13)  # a line gap
     return fig
+
+
+def _matplotlib_alone(monkeypatch):
+    """Take out what a report style in this process installed; matplotlib's own cache."""
+    current = mtext._get_text_metrics_with_cache
+    owner = getattr(current, "__self__", None)
+    original = owner._original if isinstance(owner, TextMetrics) else current
+    monkeypatch.setattr(mtext, "_get_text_metrics_with_cache", original)
+    for renderer in (RendererAgg, RendererSVG):
+        monkeypatch.delattr(renderer, "_get_font_height_metrics", raising=False)
+    return original
 
 
 def test_sizes_are_the_renderers_own_and_a_second_figure_measures_nothing_again(monkeypatch):
@@ -59,11 +74,8 @@ def test_the_same_svg_with_and_without_shared_metrics(monkeypatch):
         plt.close(fig)
         return buffer.getvalue()
 
-    current = mtext._get_text_metrics_with_cache
-    owner = getattr(current, "__self__", None)  # a report style in this process installed one
-    original = owner._original if isinstance(owner, TextMetrics) else current
-    monkeypatch.setattr(mtext, "_get_text_metrics_with_cache", original)
-    plain = svg()  # matplotlib's own cache
+    original = _matplotlib_alone(monkeypatch)
+    plain = svg()  # matplotlib's own cache and font tables
     metrics = TextMetrics()
     assert metrics.install() is True
     try:
@@ -73,6 +85,44 @@ def test_the_same_svg_with_and_without_shared_metrics(monkeypatch):
     finally:
         metrics.uninstall()
     assert mtext._get_text_metrics_with_cache is original
+    assert not hasattr(RendererSVG, "_get_font_height_metrics")
+
+
+def test_font_heights_are_the_font_tables_scaled_by_size_and_dpi():
+    # By hand: DejaVu Sans (shipped with matplotlib) has 2048 units per em and, in its OS/2
+    # table, ascender 1556, descender -492 and line gap 410; at 10 pt and 72 dpi one unit is
+    # 10 / 2048 of a pixel.
+    prop = FontProperties(family="DejaVu Sans", size=10)
+    metrics = TextMetrics()
+    assert metrics.font_heights(prop, 72.0) == pytest.approx((7.59765625, 2.40234375, 2.001953125))
+    assert metrics.font_heights(prop, 144.0) == pytest.approx((15.1953125, 4.8046875, 4.00390625))
+    bigger = prop.copy()
+    bigger.set_size(20)
+    assert metrics.font_heights(bigger, 72.0)[0] == pytest.approx(2 * 7.59765625)
+    assert metrics.font_heights(prop, 72.0)[0] == pytest.approx(7.59765625)  # kept, unchanged
+
+
+@pytest.mark.parametrize("dpi", [72, 100, 150], ids=["72dpi", "100dpi", "150dpi"])
+def test_texts_lay_out_the_same_with_and_without_the_kept_font_heights(monkeypatch, dpi):
+    def extents() -> list:
+        fig = _chart("A title\non two lines", dpi=dpi)
+        renderer = fig.canvas.get_renderer()
+        texts = [fig.axes[0].title, fig.axes[0].texts[0], fig.axes[0].xaxis.label]
+        boxes = [tuple(t.get_window_extent(renderer).bounds) for t in texts]
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=dpi)
+        plt.close(fig)
+        return [boxes, png.getvalue()]
+
+    _matplotlib_alone(monkeypatch)
+    plain = extents()
+    metrics = TextMetrics()
+    metrics.install()
+    try:
+        assert hasattr(RendererAgg, "_get_font_height_metrics")
+        assert extents() == plain
+    finally:
+        metrics.uninstall()
 
 
 def test_share_text_metrics_installs_one_for_the_process(monkeypatch):
