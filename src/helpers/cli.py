@@ -81,6 +81,21 @@ class _Group(click.Group):
 def main(ctx: click.Context, debug: bool) -> None:
     """Alignment Workbook: shared sales and marketing metrics, reports and training."""
     ctx.obj = {"debug": debug}
+    _skip_iri_format_checks()
+
+
+def _skip_iri_format_checks() -> None:
+    """Keep jsonschema from loading its optional IRI format checks in this process.
+
+    nbformat (under papermill and nbconvert) imports jsonschema, which imports
+    ``rfc3987_syntax`` when it is installed (JupyterLab's dependencies install it), and that
+    builds a grammar when imported: more than a second of CPU per run (python-jsonschema
+    issue 1392). Nothing here checks the ``iri`` formats, and notebooks' schemas have none,
+    so the import is made to fail as a missing optional package does; jsonschema then simply
+    has no ``iri`` checker. Too late once jsonschema is loaded, so it is left alone then.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None: "import" raises ImportError
 
 
 @main.command()
