@@ -22,8 +22,9 @@ over those of ``workbook reports``.
 CPU of the tree: this process makes itself the "child subreaper" (Linux ``prctl``), so a
 grandchild its parent leaves behind (a kernel) is handed to it and waited for here; the CPU of
 every process started is then in ``getrusage(RUSAGE_CHILDREN)``, read before and after each
-run. ``--quick`` renders 3 reports (``all`` and two teams) for a quick look while developing.
-Nothing here asserts a time.
+run. A fixed pure-Python loop's CPU seconds are printed at the start and after each repeat
+(the machine's speed wanders on a shared host). ``--quick`` renders 3 reports (``all`` and
+two teams) for a quick look while developing. Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -110,6 +111,19 @@ class Timing:
     @property
     def cpu_median(self) -> float:
         return statistics.median(self.cpu)
+
+
+def machine_speed() -> float:
+    """CPU seconds of a fixed pure-Python loop: how fast this machine runs Python just now.
+
+    The machine's speed wanders (a shared host): printed at the start and after each repeat,
+    so a reader sees whether the ways were measured at the same speed.
+    """
+    start = time.process_time()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return time.process_time() - start
 
 
 def measure(run: Callable[[], None]) -> tuple[float, float]:
@@ -207,6 +221,7 @@ def main() -> None:
         f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, load {load:.2f} at start, "
         f"{args.repeats} repeat(s); tree CPU {'via subreaper' if subreaper else 'children only'}"
     )
+    print(f"machine speed probe (a fixed Python loop): {machine_speed():.2f} s CPU at start")
     n = len(teams)
     ways = {name: Timing(name, [], []) for name in (SERIAL, WIDE, PACK, NO_CHANGE)}
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
@@ -216,6 +231,7 @@ def main() -> None:
                 ways[name].wall.append(wall)
                 ways[name].cpu.append(cpu)
                 print(f"  repeat {repeat + 1}: {name:<34} {wall:7.2f} s wall {cpu:7.2f} s CPU")
+            print(f"  repeat {repeat + 1}: machine speed probe {machine_speed():.2f} s CPU")
     print()
     for timing in ways.values():
         print(timing.line())
