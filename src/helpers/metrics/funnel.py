@@ -261,19 +261,22 @@ def mql_acceptance(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp)
     decision (an outbound lead accepted by sales is not an MQL acceptance). Events are
     counted, so a lead accepted after coming back from recycling counts again.
     """
-    event = events["event"]
-    chosen = is_in(event, ["accepted", "rejected"]) & within(events["at"], start, end).to_numpy()
-    decided = events.loc[chosen, ["lead_id", "event", "at"]]
+    # Column by column: filtering the whole table copies every column of it (a report asks
+    # this for every quarter of its trends).
+    event, at, lead = events["event"], events["at"], events["lead_id"]
+    chosen = is_in(event, ["accepted", "rejected"]) & within(at, start, end).to_numpy(dtype=bool)
+    decided_lead, decided_at, decided = lead[chosen], at[chosen], event[chosen]
     # The first MQL of the leads decided in the window only: grouping every MQL of a million
     # leads held all their ids twice (issue 18). The same minimum for each decided lead.
-    mqls = equals(event, "mql") & is_in(events["lead_id"], decided["lead_id"])
-    first_mql = events.loc[mqls, ["lead_id", "at"]].groupby("lead_id")["at"].min()
-    if first_mql.empty:  # no decision in the window was on an MQL (pandas cannot map by nothing)
+    mqls = equals(event, "mql") & is_in(lead, decided_lead)
+    first_mql = at[mqls].groupby(lead[mqls]).min()
+    if first_mql.empty:  # no decision in the window was on an MQL
         return Rate(0, 0)
-    was_mql = decided["lead_id"].map(first_mql) <= decided["at"]
-    decided = decided[was_mql.fillna(False).to_numpy(dtype=bool)]["event"]
-    accepted = int((decided == "accepted").sum())
-    rejected = int((decided == "rejected").sum())
+    # A lead without an MQL (or without an id) has no first MQL: NaT, never before.
+    was_mql = first_mql.reindex(decided_lead).to_numpy() <= decided_at.to_numpy()
+    decided = decided[was_mql]
+    accepted = int(equals(decided, "accepted").sum())
+    rejected = int(equals(decided, "rejected").sum())
     return Rate(accepted, accepted + rejected)
 
 
@@ -283,12 +286,14 @@ def mql_to_sql(journeys: pd.DataFrame, events: pd.DataFrame, start, end, as_of) 
     Denominator: distinct leads with an ``mql`` event in ``[start, end)``. Numerator: those
     with an ``sql`` event at or after their first MQL of the window and before ``as_of``.
     """
-    mqls = events[(events["event"] == "mql") & within(events["at"], start, end)]
-    first_mql = mqls.groupby("lead_id")["at"].min()
-    sqls = events[(events["event"] == "sql") & (events["at"] < as_of)]
-    sqls = sqls[is_in(sqls["lead_id"], first_mql.index)]
-    after = sqls["at"].to_numpy() >= first_mql.reindex(sqls["lead_id"]).to_numpy()
-    converted = sqls.loc[after, "lead_id"].nunique()
+    event, at, lead = events["event"], events["at"], events["lead_id"]  # as in mql_acceptance
+    mqls = equals(event, "mql") & within(at, start, end).to_numpy(dtype=bool)
+    first_mql = at[mqls].groupby(lead[mqls]).min()
+    sqls = equals(event, "sql") & (at < as_of).to_numpy(dtype=bool)
+    sqls &= is_in(lead, first_mql.index)
+    sql_lead = lead[sqls]
+    after = at[sqls].to_numpy() >= first_mql.reindex(sql_lead).to_numpy()
+    converted = sql_lead[after].nunique()
     return Rate(int(converted), int(len(first_mql)))
 
 
