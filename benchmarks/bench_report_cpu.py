@@ -1,7 +1,7 @@
 """CPU seconds of one warm team report: the report notebook's code run in a warm IPython shell.
 
 Run: ``.venv/bin/python benchmarks/bench_report_cpu.py [--team emea-ent] [--quarter 2026Q3]
-[--repeats 5] [--profile] [--baseline REV]``.
+[--repeats 5] [--profile] [--baseline REV [--pairs 4]]``.
 
 With ``--pack``, the runs are what a kernel of ``workbook reports`` does: the company report
 first (untimed), then each timed run is another team's report rendered for the first time in
@@ -11,8 +11,11 @@ are shared; the team's own eight quarters are computed afresh).
 With ``--baseline REV`` (a git revision, e.g. the commit before a change) the same
 measurement runs for that revision's package and notebook (``git archive`` into a temporary
 folder) and for this working copy, each in its own fresh process, one after the other in this
-run, and the ratio of the medians is printed (``cpu_ratio`` = baseline / now). Both read the
-baseline revision's ``data/sample`` (unless ``--data`` is given), so they measure the same data.
+run, and the ratio of the medians is printed (``cpu_ratio`` = baseline / now). With
+``--pairs N`` the two run N times, alternately, and each figure compared is the median over the
+pairs: the host's speed wanders by a third from minute to minute, and alternating spreads a
+drift over both. Both read the baseline revision's ``data/sample`` (unless ``--data`` is
+given), so they measure the same data.
 
 What a report kernel of ``workbook reports`` does for its second and later reports, without the
 kernel's messaging: an in-process IPython shell with the inline matplotlib backend (the
@@ -192,11 +195,13 @@ def compare(args: argparse.Namespace) -> None:
             check=True,
         )
         subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
-        figures = {}
+        runs: dict[str, list[dict[str, str]]] = {"baseline": [], "now": []}
         # Both runs read the same data: the baseline revision's sample (a newer sample may
         # hold what the older code rejects, e.g. targets of KPIs it did not have), or --data.
         data = args.data.resolve() if args.data.resolve() != DATA else base / "data" / "sample"
-        for name, root in (("baseline", base), ("now", ROOT)):
+        # Alternately, pair by pair: the host's speed wanders, and a drift then touches both.
+        pairs = [("baseline", base), ("now", ROOT)] * args.pairs
+        for name, root in pairs:
             command = [
                 sys.executable,
                 __file__,
@@ -218,12 +223,21 @@ def compare(args: argparse.Namespace) -> None:
                 raise SystemExit(f"{name} run failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
             line = SUMMARY.search(done.stdout).group(0)
             print(f"{name} ({args.baseline if name == 'baseline' else 'working copy'}): {line}")
-            figures[name] = dict(part.split("=", 1) for part in line.split()[1:])
+            runs[name].append(dict(part.split("=", 1) for part in line.split()[1:]))
     keys = ("cpu_median_s", "cpu_min_s", "wall_median_s", "first_cpu_s", "total_cpu_s")
+    # Each figure: the median over the pairs (the one run's with --pairs 1).
+    figures = {
+        name: {
+            **found[0],
+            **{key: f"{statistics.median(float(run[key]) for run in found):.2f}" for key in keys},
+        }
+        for name, found in runs.items()
+    }
     ratio = {key: float(figures["baseline"][key]) / float(figures["now"][key]) for key in keys}
     print(
         f"report_cpu_vs_baseline: team={'each' if args.pack else args.team} quarter={args.quarter} "
-        f"baseline={args.baseline} base_cpu_median_s={figures['baseline']['cpu_median_s']} "
+        f"pairs={args.pairs} baseline={args.baseline} "
+        f"base_cpu_median_s={figures['baseline']['cpu_median_s']} "
         f"cpu_median_s={figures['now']['cpu_median_s']} cpu_min_s={figures['now']['cpu_min_s']} "
         f"cpu_ratio={ratio['cpu_median_s']:.2f} cpu_min_ratio={ratio['cpu_min_s']:.2f} "
         f"wall_ratio={ratio['wall_median_s']:.2f} "
@@ -263,6 +277,13 @@ def main() -> None:
     parser.add_argument(
         "--baseline",
         help="git revision to compare with (its src/ and report notebook, in a fresh process)",
+    )
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=1,
+        help="with --baseline: baseline and working copy this many times, alternately; the "
+        "figures compared are the medians over the pairs",
     )
     args = parser.parse_args()
     if args.baseline:
